@@ -1,0 +1,135 @@
+//! Build manifests: the TOML files under `manifests/` that say which sources to read from where,
+//! with which seed, dialect and expected counts. Paths inside are relative to the manifest file.
+//!
+//! ```toml
+//! seed = 0                       # optional, default 0; --seed overrides
+//! dialect = "meerkat"            # optional; --dialect overrides
+//! out = "../out"                 # optional output directory; --out overrides
+//! records_per_shard = 10000      # optional
+//! templates = "../templates"     # optional; default: the templates built into the binary
+//!
+//! [[source]]
+//! name = "vggss"
+//! inputs = ["../tests/data/vggss"]          # files or directories as distributed
+//! expected = { "test/arig" = 4 }            # optional expected sample counts per split/task
+//! # split = "test"                          # optional: force one split (reads every native split)
+//! # [source.media]  dataset = "vggss", image = "{dataset}/frames/{key}.jpg", ...
+//! # [source.params] adapter-specific settings
+//! ```
+
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::media_layout::MediaLayout;
+use crate::record::Split;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A parsed build manifest, paths resolved against its directory.
+#[derive(Debug)]
+pub struct BuildManifest {
+    /// Where the manifest was read from.
+    pub path: PathBuf,
+    /// The manifest's bytes, for the config hash.
+    pub text: String,
+    /// Seed for template choice (and, later, curated pairing).
+    pub seed: Option<u64>,
+    /// Token dialect.
+    pub dialect: Option<Dialect>,
+    /// Output directory.
+    pub out: Option<PathBuf>,
+    /// Samples per shard.
+    pub records_per_shard: Option<usize>,
+    /// A template directory replacing the built-in templates.
+    pub templates: Option<PathBuf>,
+    /// The sources, in build order.
+    pub sources: Vec<SourceEntry>,
+}
+
+/// One `[[source]]` of a build manifest.
+#[derive(Debug, Clone)]
+pub struct SourceEntry {
+    /// Adapter name.
+    pub name: String,
+    /// Input files or directories, resolved.
+    pub inputs: Vec<PathBuf>,
+    /// Forced split.
+    pub split: Option<Split>,
+    /// Media layout override.
+    pub media: Option<MediaLayout>,
+    /// Adapter-specific settings.
+    pub params: toml::Table,
+    /// Expected samples per `<split>/<task>`.
+    pub expected: BTreeMap<String, u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    seed: Option<u64>,
+    dialect: Option<Dialect>,
+    out: Option<PathBuf>,
+    records_per_shard: Option<usize>,
+    templates: Option<PathBuf>,
+    #[serde(default)]
+    source: Vec<RawSource>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    name: String,
+    inputs: Vec<PathBuf>,
+    split: Option<Split>,
+    media: Option<MediaLayout>,
+    #[serde(default)]
+    params: toml::Table,
+    #[serde(default)]
+    expected: BTreeMap<String, u64>,
+}
+
+impl BuildManifest {
+    /// Reads and checks the manifest at `path`.
+    ///
+    /// Errors: unreadable file, invalid TOML or unknown keys (with TOML's line and column), no
+    /// `[[source]]`, an unknown source name, an `expected` key that is not `<split>/<task>`.
+    pub fn load(path: &Path) -> Result<BuildManifest> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let raw: RawManifest = toml::from_str(&text).map_err(|e| Error::input(path, None, e.to_string().replace('\n', " ")))?;
+        if raw.source.is_empty() {
+            return Err(Error::input(path, None, "no [[source]] entry"));
+        }
+        let base = path.parent().unwrap_or(Path::new("."));
+        let resolve = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
+        let mut sources = Vec::new();
+        for s in raw.source {
+            crate::sources::find(&s.name)?;
+            for key in s.expected.keys() {
+                let ok = key.split_once('/').is_some_and(|(split, task)| {
+                    ["train", "test"].contains(&split) && ["arig", "igatl", "avfc", "avqa", "avc"].contains(&task)
+                });
+                if !ok {
+                    return Err(Error::input(path, None, format!("source {}: expected key `{key}` is not <train|test>/<task>", s.name)));
+                }
+            }
+            sources.push(SourceEntry {
+                inputs: s.inputs.into_iter().map(resolve).collect(),
+                name: s.name,
+                split: s.split,
+                media: s.media,
+                params: s.params,
+                expected: s.expected,
+            });
+        }
+        Ok(BuildManifest {
+            path: path.to_path_buf(),
+            text,
+            seed: raw.seed,
+            dialect: raw.dialect,
+            out: raw.out.map(resolve),
+            records_per_shard: raw.records_per_shard,
+            templates: raw.templates.map(resolve),
+            sources,
+        })
+    }
+}

@@ -1,0 +1,223 @@
+//! Token dialects: how a box or a segment is written in an answer (DESIGN.md, "Dialects").
+//!
+//! One internal [`BBox`] and [`Segment`]; the dialect renders them. Decimals are Rust's `{:.N}`
+//! (the correctly rounded decimal of the binary value, ties to even: 0.0625 → `0.062`); integer
+//! grids use [`f64::round_ties_even`] (`round(2.5) = 2`).
+
+use crate::geometry::{BBox, Segment};
+use serde::{Deserialize, Serialize};
+use std::fmt::Write;
+
+/// A token dialect of DESIGN.md.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+pub enum Dialect {
+    /// `[<L>,x0,y0,x1,y1]`, 3 decimals; segments `[start,end]` with 1 decimal (the default).
+    #[default]
+    #[serde(rename = "meerkat")]
+    #[value(name = "meerkat")]
+    Meerkat,
+    /// `[x0,y0,x1,y1]`, 3 decimals, no label; segments as meerkat.
+    #[serde(rename = "shikra")]
+    #[value(name = "shikra")]
+    Shikra,
+    /// `<p>L</p> {<x0><y0><x1><y1>}` on a 0..100 integer grid; segments as meerkat.
+    #[serde(rename = "minigpt-v2")]
+    #[value(name = "minigpt-v2")]
+    MiniGptV2,
+    /// `<ref>L</ref><box>(x0,y0),(x1,y1)</box>` on a 0..999 integer grid; segments as meerkat.
+    #[serde(rename = "qwen-vl")]
+    #[value(name = "qwen-vl")]
+    QwenVl,
+    /// Boxes as meerkat; segments `from SS to EE` in hundredths of the clip, 00..99.
+    #[serde(rename = "vtimellm")]
+    #[value(name = "vtimellm")]
+    VtimeLlm,
+}
+
+/// Every dialect, in the order of DESIGN.md.
+pub const ALL_DIALECTS: [Dialect; 5] =
+    [Dialect::Meerkat, Dialect::Shikra, Dialect::MiniGptV2, Dialect::QwenVl, Dialect::VtimeLlm];
+
+impl Dialect {
+    /// The dialect's name on the command line and in `manifest.json` (`meerkat`, `qwen-vl`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Meerkat => "meerkat",
+            Dialect::Shikra => "shikra",
+            Dialect::MiniGptV2 => "minigpt-v2",
+            Dialect::QwenVl => "qwen-vl",
+            Dialect::VtimeLlm => "vtimellm",
+        }
+    }
+
+    /// Looks a dialect up by [`Dialect::name`]; `None` for an unknown name.
+    pub fn from_name(name: &str) -> Option<Dialect> {
+        ALL_DIALECTS.into_iter().find(|d| d.name() == name)
+    }
+
+    /// Renders `boxes` (normalized) of object `label` as the answer of a grounding sample.
+    ///
+    /// Several boxes: meerkat and shikra join them with `; `, minigpt-v2 with `<delim>` after one
+    /// `<p>L</p>`, qwen-vl by repeating `<box>...</box>` after one `<ref>L</ref>`.
+    pub fn render_boxes(self, label: &str, boxes: &[BBox]) -> String {
+        let mut out = String::new();
+        match self {
+            Dialect::Meerkat | Dialect::VtimeLlm | Dialect::Shikra => {
+                for (i, b) in boxes.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str("; ");
+                    }
+                    out.push('[');
+                    if self != Dialect::Shikra {
+                        write!(out, "<{label}>,").unwrap();
+                    }
+                    let [x0, y0, x1, y1] = b.0;
+                    write!(out, "{x0:.3},{y0:.3},{x1:.3},{y1:.3}]").unwrap();
+                }
+            }
+            Dialect::MiniGptV2 => {
+                write!(out, "<p>{label}</p> ").unwrap();
+                for (i, b) in boxes.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str("<delim>");
+                    }
+                    let [x0, y0, x1, y1] = b.0.map(|v| grid(v, 100.0, 100));
+                    write!(out, "{{<{x0}><{y0}><{x1}><{y1}>}}").unwrap();
+                }
+            }
+            Dialect::QwenVl => {
+                write!(out, "<ref>{label}</ref>").unwrap();
+                for b in boxes {
+                    let [x0, y0, x1, y1] = b.0.map(|v| grid(v, 1000.0, 999));
+                    write!(out, "<box>({x0},{y0}),({x1},{y1})</box>").unwrap();
+                }
+            }
+        }
+        out
+    }
+
+    /// Renders one box for an input or claim (AVFC types 4); same rules as [`Self::render_boxes`].
+    pub fn render_box(self, label: &str, bbox: &BBox) -> String {
+        self.render_boxes(label, std::slice::from_ref(bbox))
+    }
+
+    /// Renders `segments` (seconds) of a clip of `duration` seconds, joined with `; `.
+    ///
+    /// `[start,end]` with 1 decimal in every dialect but vtimellm, which writes
+    /// `from SS to EE` with `min(99, round(100 * t / duration))` as two digits.
+    pub fn render_segments(self, segments: &[Segment], duration: f64) -> String {
+        let mut out = String::new();
+        for (i, s) in segments.iter().enumerate() {
+            if i > 0 {
+                out.push_str("; ");
+            }
+            match self {
+                Dialect::VtimeLlm => {
+                    let rel = |t: f64| grid(t / duration, 100.0, 99);
+                    write!(out, "from {:02} to {:02}", rel(s.start()), rel(s.end())).unwrap();
+                }
+                _ => write!(out, "[{:.1},{:.1}]", s.start(), s.end()).unwrap(),
+            }
+        }
+        out
+    }
+
+    /// A short description of the box format, for instructions (`{{ box_format }}` in templates).
+    pub fn box_format(self) -> &'static str {
+        match self {
+            Dialect::Meerkat | Dialect::VtimeLlm => {
+                "[<obj>,xLeft,yTop,xRight,yBottom] with coordinates between 0 and 1"
+            }
+            Dialect::Shikra => "[xLeft,yTop,xRight,yBottom] with coordinates between 0 and 1",
+            Dialect::MiniGptV2 => "<p>obj</p> {<xLeft><yTop><xRight><yBottom>} on a 0-100 grid",
+            Dialect::QwenVl => "<ref>obj</ref><box>(xLeft,yTop),(xRight,yBottom)</box> on a 0-999 grid",
+        }
+    }
+
+    /// A short description of the segment format (`{{ segment_format }}` in templates).
+    pub fn segment_format(self) -> &'static str {
+        match self {
+            Dialect::VtimeLlm => "from SS to EE, in hundredths of the clip",
+            _ => "[start,end] in seconds",
+        }
+    }
+}
+
+/// `min(cap, round_ties_even(v * scale))` as an integer grid coordinate.
+fn grid(v: f64, scale: f64, cap: i64) -> i64 {
+    ((v * scale).round_ties_even() as i64).min(cap)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b(x0: f64, y0: f64, x1: f64, y1: f64) -> BBox {
+        BBox::normalized(x0, y0, x1, y1).unwrap()
+    }
+    fn s(a: f64, e: f64) -> Segment {
+        Segment::new(a, e, None).unwrap()
+    }
+
+    #[test]
+    fn meerkat_three_decimals_ties_to_even() {
+        let one = [b(0.403125, 0.253125, 0.6, 0.75)];
+        assert_eq!(Dialect::Meerkat.render_boxes("elk bugling", &one), "[<elk bugling>,0.403,0.253,0.600,0.750]");
+        let ties = [b(0.0625, 0.0, 0.9375, 1.0)];
+        assert_eq!(Dialect::Meerkat.render_boxes("dog", &ties), "[<dog>,0.062,0.000,0.938,1.000]");
+        let two = [b(0.1, 0.2, 0.3, 0.4), b(0.5, 0.5, 1.0, 1.0)];
+        assert_eq!(
+            Dialect::Meerkat.render_boxes("dog", &two),
+            "[<dog>,0.100,0.200,0.300,0.400]; [<dog>,0.500,0.500,1.000,1.000]"
+        );
+        assert_eq!(Dialect::VtimeLlm.render_boxes("dog", &ties), "[<dog>,0.062,0.000,0.938,1.000]");
+    }
+
+    #[test]
+    fn shikra_has_no_label() {
+        let two = [b(0.0625, 0.2, 0.3, 0.4), b(0.5, 0.5, 1.0, 1.0)];
+        assert_eq!(Dialect::Shikra.render_boxes("dog", &two), "[0.062,0.200,0.300,0.400]; [0.500,0.500,1.000,1.000]");
+    }
+
+    #[test]
+    fn minigpt_v2_rounds_ties_to_even_on_100_grid() {
+        // 0.125 * 100 = 12.5 exactly, a true tie, rounds to even 12; 0.375 * 100 = 37.5 → 38.
+        let one = [b(0.125, 0.375, 0.5, 1.0)];
+        assert_eq!(Dialect::MiniGptV2.render_boxes("cat", &one), "<p>cat</p> {<12><38><50><100>}");
+        let two = [b(0.125, 0.375, 0.5, 1.0), b(0.0, 0.0, 0.2, 0.2)];
+        assert_eq!(
+            Dialect::MiniGptV2.render_boxes("cat", &two),
+            "<p>cat</p> {<12><38><50><100>}<delim>{<0><0><20><20>}"
+        );
+    }
+
+    #[test]
+    fn qwen_vl_caps_at_999() {
+        let one = [b(0.403125, 0.253125, 0.6, 0.75)];
+        assert_eq!(Dialect::QwenVl.render_boxes("elk bugling", &one), "<ref>elk bugling</ref><box>(403,253),(600,750)</box>");
+        let two = [b(0.0, 0.0005, 1.0, 0.9995), b(0.0625, 0.5, 0.9375, 0.75)];
+        // 0.0005 * 1000 = 0.5 → 0 (tie to even); 0.9995 * 1000 = 999.4999999999999 → 999; 1000 → 999.
+        assert_eq!(
+            Dialect::QwenVl.render_boxes("x", &two),
+            "<ref>x</ref><box>(0,0),(999,999)</box><box>(62,500),(938,750)</box>"
+        );
+    }
+
+    #[test]
+    fn segments_one_decimal_and_vtimellm_percent() {
+        let segs = [s(0.0, 3.0), s(4.25, 9.75)];
+        assert_eq!(Dialect::Meerkat.render_segments(&segs, 10.0), "[0.0,3.0]; [4.2,9.8]");
+        assert_eq!(Dialect::QwenVl.render_segments(&segs, 10.0), "[0.0,3.0]; [4.2,9.8]");
+        // 100 * 0.7 / 10 = 7, 100 * 4.2 / 10 = 42; 0.25 s of 10 s is 2.5 → 2 (ties to even); 10 s → 100 → 99.
+        assert_eq!(Dialect::VtimeLlm.render_segments(&[s(0.7, 4.2)], 10.0), "from 07 to 42");
+        assert_eq!(Dialect::VtimeLlm.render_segments(&[s(0.25, 10.0), s(0.0, 0.5)], 10.0), "from 02 to 99; from 00 to 05");
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for d in ALL_DIALECTS {
+            assert_eq!(Dialect::from_name(d.name()), Some(d));
+        }
+        assert_eq!(Dialect::from_name("llava"), None);
+    }
+}

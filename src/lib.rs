@@ -1,0 +1,23 @@
+//! avfit builds multimodal instruction-tuning corpora — first of all AVFIT, the audio-visual
+//! corpus behind Meerkat (ECCV 2024) — from the native annotation files of public datasets.
+//!
+//! Pipeline: native files → [`sources`] (one adapter per dataset) → [`record::Record`] →
+//! [`tasks`] (one builder per task) with [`render`] templates and a [`dialect`] →
+//! [`record::Sample`] → [`writer`] (shards, rejects, manifest). [`pipeline`] runs it;
+//! [`config`] reads build manifests.
+
+pub mod config;
+pub mod dialect;
+pub mod error;
+pub mod geometry;
+pub mod media_layout;
+pub mod pipeline;
+pub mod reason;
+pub mod record;
+pub mod render;
+pub mod sources;
+pub mod split;
+pub mod tasks;
+pub mod writer;
+
+pub use error::{Error, Result};

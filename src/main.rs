@@ -1,0 +1,190 @@
+//! The `avfit` command line (DESIGN.md, "Command line"). Only argument handling lives here.
+
+use avfit::config::BuildManifest;
+use avfit::dialect::Dialect;
+use avfit::error::{Error, Result};
+use avfit::pipeline::{self, Job, OutputManifest, Plan};
+use avfit::record::Split;
+use avfit::render::Templates;
+use avfit::sources::{self, SourceOptions};
+use avfit::split::stable_hash;
+use avfit::writer::DEFAULT_RECORDS_PER_SHARD;
+use clap::{Args, Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Build audio-visual instruction-tuning corpora (AVFIT) from native dataset annotations.
+#[derive(Parser)]
+#[command(name = "avfit", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the whole corpus a build manifest describes (default: manifests/sample.toml).
+    Build {
+        /// Build manifest (TOML).
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        /// Output directory (default: the manifest's `out`, else `out`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Convert one source's native files into the same output layout.
+    Convert {
+        /// Source adapter name (see `avfit sources`).
+        #[arg(long)]
+        source: String,
+        /// A native file or a directory as the dataset distributes it; repeatable.
+        #[arg(long = "input", required = true)]
+        inputs: Vec<PathBuf>,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Force this split on every sample (every native split is then read).
+        #[arg(long, value_enum)]
+        split: Option<Split>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// List every source adapter, its tasks and the files it reads.
+    Sources,
+}
+
+#[derive(Args)]
+struct Common {
+    /// Seed for template choice (default: the manifest's, else 0).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Token dialect of boxes and segments in answers.
+    #[arg(long, value_enum)]
+    dialect: Option<Dialect>,
+    /// Samples per shard (default: the manifest's, else 10000).
+    #[arg(long)]
+    records_per_shard: Option<usize>,
+    /// Directory of `<task>.toml` template files replacing the built-in ones.
+    #[arg(long)]
+    templates: Option<PathBuf>,
+    /// No progress bars and no summary.
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("avfit: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Sources => {
+            for s in sources::registry() {
+                let tasks: Vec<_> = s.tasks().iter().map(|t| t.as_str()).collect();
+                println!("{:<12} {:<6} {}", s.name(), tasks.join(","), s.files());
+            }
+            Ok(())
+        }
+        Command::Build { manifest, out, common } => {
+            let manifest_path = manifest.unwrap_or_else(default_manifest);
+            let m = BuildManifest::load(&manifest_path)?;
+            let templates = load_templates(common.templates.as_deref().or(m.templates.as_deref()))?;
+            let seed = common.seed.or(m.seed).unwrap_or(0);
+            let dialect = common.dialect.or(m.dialect).unwrap_or_default();
+            let records_per_shard = common.records_per_shard.or(m.records_per_shard).unwrap_or(DEFAULT_RECORDS_PER_SHARD);
+            let mut jobs = Vec::new();
+            for entry in &m.sources {
+                let source = sources::find(&entry.name)?;
+                let mut options = SourceOptions::new(source);
+                options.split = entry.split;
+                options.params = entry.params.clone();
+                if let Some(media) = &entry.media {
+                    options.media = media.clone();
+                }
+                jobs.push(Job { source, inputs: entry.inputs.clone(), options, expected: entry.expected.clone() });
+            }
+            let config_hash = hash_config(&[&m.text, &seed.to_string(), dialect.name(), &records_per_shard.to_string(), templates.digest()]);
+            let out = out.or(m.out).unwrap_or_else(|| PathBuf::from("out"));
+            let plan = Plan { jobs, out, seed, dialect, records_per_shard, templates, config_hash, quiet: common.quiet };
+            let written = pipeline::run(&plan)?;
+            if !common.quiet {
+                print_summary(&plan.out, &written);
+            }
+            Ok(())
+        }
+        Command::Convert { source, inputs, out, split, common } => {
+            let source = sources::find(&source)?;
+            let templates = load_templates(common.templates.as_deref())?;
+            let seed = common.seed.unwrap_or(0);
+            let dialect = common.dialect.unwrap_or_default();
+            let records_per_shard = common.records_per_shard.unwrap_or(DEFAULT_RECORDS_PER_SHARD);
+            let mut options = SourceOptions::new(source);
+            options.split = split;
+            let input_list: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+            let split_word = split.map(|s| s.as_str()).unwrap_or("-");
+            let config_hash = hash_config(&[
+                source.name(),
+                &input_list.join("\n"),
+                split_word,
+                &seed.to_string(),
+                dialect.name(),
+                &records_per_shard.to_string(),
+                templates.digest(),
+            ]);
+            let jobs = vec![Job { source, inputs, options, expected: Default::default() }];
+            let plan = Plan { jobs, out, seed, dialect, records_per_shard, templates, config_hash, quiet: common.quiet };
+            let written = pipeline::run(&plan)?;
+            if !common.quiet {
+                print_summary(&plan.out, &written);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `manifests/sample.toml` in the working directory, else beside this crate's sources (so the
+/// binary built from a clone works from any directory of the clone).
+fn default_manifest() -> PathBuf {
+    let local = PathBuf::from("manifests/sample.toml");
+    if local.exists() {
+        local
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/sample.toml")
+    }
+}
+
+fn load_templates(dir: Option<&Path>) -> Result<Templates> {
+    match dir {
+        Some(dir) if !dir.is_dir() => Err(Error::Config(format!("{}: template directory not found", dir.display()))),
+        Some(dir) => Templates::from_dir(dir),
+        None => Templates::builtin(),
+    }
+}
+
+fn hash_config(parts: &[&str]) -> String {
+    format!("{:016x}", stable_hash(parts))
+}
+
+fn print_summary(out: &Path, m: &OutputManifest) {
+    for (name, s) in &m.sources {
+        println!(
+            "{name:<12} read {:>8}  used {:>8}  rejected {:>6}  skipped {:>6}  dropped {:>6}",
+            s.read,
+            s.used,
+            s.rejected,
+            s.skipped_total(),
+            s.dropped.values().sum::<u64>()
+        );
+    }
+    let samples: u64 = m.counts.values().sum();
+    println!("{samples} samples in {} shards, {} rejects lines → {}", m.shards.len(), m.rejects_lines, out.display());
+}

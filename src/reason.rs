@@ -1,0 +1,84 @@
+//! Stable snake_case codes for rejected input (`rejects.jsonl`) and for rows deliberately
+//! skipped (counted under `skipped` in `manifest.json`). Scripts match on these strings: add
+//! codes, never rename one.
+
+use serde::Serialize;
+
+macro_rules! codes {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $code:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $code)] $variant,)*
+        }
+        impl $name {
+            /// The stable snake_case code.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code,)* }
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+codes! {
+    /// Why an input record, or a part of one (a box, a row), was rejected.
+    Reason {
+        /// A coordinate or time is NaN or infinite.
+        NonFiniteValue = "non_finite_value",
+        /// A normalized coordinate lies outside [0, 1] by more than the clamp tolerance.
+        BoxOutOfRange = "box_out_of_range",
+        /// A box has zero width or height.
+        DegenerateBox = "degenerate_box",
+        /// A box has x0 > x1 or y0 > y1.
+        ReversedBox = "reversed_box",
+        /// A record has no valid box left.
+        NoValidBox = "no_valid_box",
+        /// A segment has onset == offset.
+        ZeroLengthSegment = "zero_length_segment",
+        /// A segment has onset > offset.
+        ReversedSegment = "reversed_segment",
+        /// A segment starts before 0 or ends after the clip.
+        SegmentOutOfRange = "segment_out_of_range",
+        /// The same row (or record) appears again with the same content; the first is kept.
+        DuplicateRow = "duplicate_row",
+        /// The same key appears again with different content; every copy is rejected.
+        ConflictingDuplicate = "conflicting_duplicate",
+        /// A required field is absent, empty or of the wrong type.
+        MissingField = "missing_field",
+        /// A field is present but cannot be parsed (a number, a nested JSON string).
+        MalformedField = "malformed_field",
+        /// A clip or video id does not follow the dataset's id pattern.
+        BadClipId = "bad_clip_id",
+        /// An audio event whose label is never visible in the clip (LLP).
+        NotVisible = "not_visible",
+        /// A segmentation mask has no foreground pixel.
+        EmptyMask = "empty_mask",
+        /// A referenced media file is missing or unreadable.
+        MissingMedia = "missing_media",
+        /// A QA answer index points outside the options.
+        AnswerOutOfRange = "answer_out_of_range",
+        /// A QA answer index points at a null option.
+        NullAnswer = "null_answer",
+        /// A question template's placeholders and values differ in number.
+        PlaceholderMismatch = "placeholder_mismatch",
+        /// A caption that is only digits (VALOR-32K's millisecond defect).
+        DigitsOnlyCaption = "digits_only_caption",
+    }
+}
+
+codes! {
+    /// Why rows were deliberately not used (not an error): counted per code under `skipped`.
+    Skip {
+        /// The native split is left out by the source's split rule (e.g. MUSIC-AVQA `val`).
+        SplitNotUsed = "split_not_used",
+        /// A synthetic video (MUSIC-AVQA ids `va`, `sa`, `vv`, `eva`, `esa`, `evv`).
+        SyntheticVideo = "synthetic_video",
+        /// A question marked `question_deleted` in MUSIC-AVQA.
+        QuestionDeleted = "question_deleted",
+    }
+}

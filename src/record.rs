@@ -1,0 +1,171 @@
+//! The common types: a [`Record`] is what a source adapter reads out of native files; a
+//! [`Sample`] is one line of a shard; a [`Target`] is the truth a sample carries, unrounded.
+
+use crate::geometry::{BBox, Segment};
+use serde::{Deserialize, Serialize};
+
+/// The split of a sample in the output (`train` or `test`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Split {
+    /// Training data.
+    Train,
+    /// Evaluation data.
+    Test,
+}
+
+impl Split {
+    /// `train` or `test`, as in shard paths.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Split::Train => "train",
+            Split::Test => "test",
+        }
+    }
+}
+
+/// The five AVFIT tasks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    /// Audio-referred image grounding: boxes of the sounding object.
+    Arig,
+    /// Image-guided audio temporal localization: segments where the pictured object sounds.
+    Igatl,
+    /// Audio-visual fact checking: a true or false claim.
+    Avfc,
+    /// Audio-visual question answering.
+    Avqa,
+    /// Audio-visual captioning.
+    Avc,
+}
+
+/// Every task, in the order of DESIGN.md.
+pub const ALL_TASKS: [Task; 5] = [Task::Arig, Task::Igatl, Task::Avfc, Task::Avqa, Task::Avc];
+
+impl Task {
+    /// `arig`, `igatl`, `avfc`, `avqa` or `avc`, as in shard paths and template file names.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Task::Arig => "arig",
+            Task::Igatl => "igatl",
+            Task::Avfc => "avfc",
+            Task::Avqa => "avqa",
+            Task::Avc => "avc",
+        }
+    }
+}
+
+/// Media a sample refers to, as paths relative to the media root (see [`crate::media_layout`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Media {
+    /// An image or video frame (`<dataset>/frames/<key>.jpg`).
+    pub image: Option<String>,
+    /// An audio clip (`<dataset>/audios/<key>.wav`).
+    pub audio: Option<String>,
+    /// A video clip (`<dataset>/videos/<key>.mp4`).
+    pub video: Option<String>,
+}
+
+/// The truth of a sample, unrounded, in normalized coordinates and seconds. Serialized as the
+/// `target` object of a shard line; the variant decides the task.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Target {
+    /// ARIG: every box (normalized `[x0,y0,x1,y1]`) of the sounding object `label`.
+    Arig {
+        /// Display label, underscores read as spaces.
+        label: String,
+        /// Normalized boxes, at least one.
+        boxes: Vec<BBox>,
+    },
+    /// IGATL: the segments (seconds) in which `label` sounds in a clip of `duration` seconds.
+    Igatl {
+        /// Display label, underscores read as spaces.
+        label: String,
+        /// Merged, sorted segments `[start,end)` in seconds, at least one.
+        segments: Vec<Segment>,
+        /// Clip length in seconds.
+        duration: f64,
+    },
+    /// AVQA: a question with its answer.
+    Avqa {
+        /// The question text as asked.
+        question: String,
+        /// The non-null options in native order, or `None` for an open-ended question.
+        choices: Option<Vec<String>>,
+        /// The answer text.
+        answer: String,
+        /// Index of `answer` in `choices`, or `None` when open-ended.
+        answer_index: Option<usize>,
+        /// The dataset's question type (`Happening`, `Audio-Visual/Counting`, ...).
+        question_type: String,
+    },
+    /// AVC: a caption of the clip.
+    Avc {
+        /// The caption text.
+        caption: String,
+    },
+}
+
+impl Target {
+    /// The task this target belongs to.
+    pub fn task(&self) -> Task {
+        match self {
+            Target::Arig { .. } => Task::Arig,
+            Target::Igatl { .. } => Task::Igatl,
+            Target::Avqa { .. } => Task::Avqa,
+            Target::Avc { .. } => Task::Avc,
+        }
+    }
+}
+
+/// One normalized record read out of a dataset's native files by its source adapter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    /// The source adapter's name (`vggss`, `llp`, ...).
+    pub source: &'static str,
+    /// Key of the record inside the source, unique there; the sample id is
+    /// `<source>/<key>/<task>`.
+    pub key: String,
+    /// The output split, after the source's split rule (or `--split`).
+    pub split: Split,
+    /// Identities of the media used (`yt:<youtube id>`, `music:<video id>`, ...), for leakage checks.
+    pub groups: Vec<String>,
+    /// Media paths relative to the media root.
+    pub media: Media,
+    /// The truth.
+    pub target: Target,
+}
+
+/// One line of a shard: the rendered triple with its record's identity and truth.
+/// Field order is the order of DESIGN.md's table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    /// `<source>/<record key>/<task>`, unique in the corpus.
+    pub id: String,
+    /// The task (as in the shard path).
+    pub task: Task,
+    /// The source (as in the shard path).
+    pub source: String,
+    /// The split (as in the shard path).
+    pub split: Split,
+    /// Image path relative to the media root, or null.
+    pub image: Option<String>,
+    /// Audio path relative to the media root, or null.
+    pub audio: Option<String>,
+    /// Video path relative to the media root, or null.
+    pub video: Option<String>,
+    /// Identities of the media used.
+    pub groups: Vec<String>,
+    /// The rendered instruction.
+    pub instruction: String,
+    /// The rendered input (the question, the claim; empty when the media are the whole input).
+    pub input: String,
+    /// The answer, exactly as DESIGN.md fixes it for the task and dialect.
+    pub answer: String,
+    /// `<task>/<template id>` of the template used.
+    pub template: String,
+    /// The truth, unrounded.
+    pub target: Target,
+}

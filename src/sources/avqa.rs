@@ -1,0 +1,139 @@
+//! AVQA (Yang et al., "AVQA: A Dataset for Audio-Visual Question Answering on Videos",
+//! ACM MM 2022) → AVQA.
+//!
+//! Native files: `train_qa.json` and `val_qa.json`, each a JSON array of
+//! `{id, video_name, video_id, question_text, multi_choice, answer, question_relation, question_type}`:
+//! * `video_name`: `<ytid>_<NNNNNN>`, a VGGSound clip;
+//! * `multi_choice`: up to four options, some may be `null`;
+//! * `answer`: a **0-based index** into `multi_choice`.
+//!
+//! The sample's answer is the text of `multi_choice[answer]`; `choices` keeps the non-null
+//! options in order and `answer_index` is re-counted among them. Rejected: an index out of range
+//! (`answer_out_of_range`), pointing at `null` (`null_answer`), missing fields (`missing_field`),
+//! a bad clip name (`bad_clip_id`), a repeated (`video_name`, `id`) (`duplicate_row`).
+//!
+//! Unit counted: one array element. Key: `<video_name>/<id>`. Groups: `yt:<ytid>`. Media:
+//! `avqa/frames/<video_name>.jpg`, `avqa/audios/<video_name>.wav`, `avqa/videos/<video_name>.mp4`.
+//! Split: `train_qa` → train, `val_qa` → test (the paper evaluates on val); `--split` overrides.
+
+use super::{At, Collector, Source, SourceOptions};
+use crate::error::Result;
+use crate::reason::{Reason, Skip};
+use crate::record::{Media, Record, Split, Target, Task};
+use crate::split::NativeSplit;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+/// The AVQA adapter.
+pub struct Avqa;
+
+fn split_rule(native: NativeSplit) -> Option<Split> {
+    match native {
+        NativeSplit::Train => Some(Split::Train),
+        NativeSplit::Val | NativeSplit::Test => Some(Split::Test),
+    }
+}
+
+impl Source for Avqa {
+    fn name(&self) -> &'static str {
+        "avqa"
+    }
+    fn tasks(&self) -> &'static [Task] {
+        &[Task::Avqa]
+    }
+    fn files(&self) -> &'static str {
+        "train_qa.json and val_qa.json (JSON arrays of {id, video_name, question_text, multi_choice, answer, question_type})"
+    }
+    fn recognizes(&self, file_name: &str) -> bool {
+        (file_name.contains("train_qa") || file_name.contains("val_qa") || file_name.contains("test_qa"))
+            && file_name.ends_with(".json")
+    }
+
+    fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()> {
+        let mut seen = HashSet::new();
+        for path in files {
+            let split = options.split_of_file(self, path, split_rule)?;
+            for (index, item) in super::read_json_array(path)?.into_iter().enumerate() {
+                out.read(1);
+                let Some(split) = split else {
+                    out.skip(Skip::SplitNotUsed, 1);
+                    continue;
+                };
+                let at = At::Index(index as u64);
+                match self.parse(&item, split, options) {
+                    Err((reason, detail)) => out.reject(path, at, reason, detail)?,
+                    Ok(record) if !seen.insert(record.key.clone()) => {
+                        out.reject(path, at, Reason::DuplicateRow, format!("{} appeared before", record.key))?
+                    }
+                    Ok(record) => out.emit(record, 1)?,
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Avqa {
+    fn parse(&self, item: &Value, split: Split, options: &SourceOptions) -> std::result::Result<Record, (Reason, String)> {
+        let text = |k: &str| item.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+        let id = match item.get("id") {
+            Some(Value::Number(n)) => n.to_string(),
+            Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+            _ => return Err((Reason::MissingField, "no `id`".into())),
+        };
+        let video_name = text("video_name").ok_or((Reason::MissingField, format!("question {id}: no `video_name`")))?;
+        let question = text("question_text").ok_or((Reason::MissingField, format!("question {id}: no `question_text`")))?;
+        let youtube_id = super::youtube_id_of_clip(video_name)
+            .ok_or((Reason::BadClipId, format!("question {id}: `{video_name}` is not <ytid>_<NNNNNN>")))?;
+        let options_raw = item
+            .get("multi_choice")
+            .and_then(Value::as_array)
+            .ok_or((Reason::MissingField, format!("question {id}: no `multi_choice` list")))?;
+        let answer = item
+            .get("answer")
+            .and_then(Value::as_u64)
+            .ok_or((Reason::MissingField, format!("question {id}: `answer` is not a 0-based index")))?;
+        let answer = usize::try_from(answer).unwrap_or(usize::MAX);
+        let chosen = options_raw.get(answer).ok_or((
+            Reason::AnswerOutOfRange,
+            format!("question {id}: answer {answer} but {} options", options_raw.len()),
+        ))?;
+        if chosen.is_null() {
+            return Err((Reason::NullAnswer, format!("question {id}: answer {answer} points at a null option")));
+        }
+        let mut choices = Vec::with_capacity(options_raw.len());
+        let mut answer_index = None;
+        for (i, option) in options_raw.iter().enumerate() {
+            let option = match option {
+                Value::Null => continue,
+                Value::String(s) => s.trim().to_string(),
+                other => other.to_string(),
+            };
+            if i == answer {
+                answer_index = Some(choices.len());
+            }
+            choices.push(option);
+        }
+        let answer_index = answer_index.expect("the chosen option is not null");
+        let key = format!("{video_name}/{id}");
+        Ok(Record {
+            source: self.name(),
+            key,
+            split,
+            groups: vec![format!("yt:{youtube_id}")],
+            media: Media {
+                image: Some(options.media.image(video_name)),
+                audio: Some(options.media.audio(video_name)),
+                video: Some(options.media.video(video_name)),
+            },
+            target: Target::Avqa {
+                question: question.to_string(),
+                answer: choices[answer_index].clone(),
+                choices: Some(choices),
+                answer_index: Some(answer_index),
+                question_type: text("question_type").unwrap_or_default().to_string(),
+            },
+        })
+    }
+}

@@ -1,0 +1,374 @@
+//! Source adapters: one file per dataset, each reading that dataset's native files into
+//! [`Record`]s. This module holds the [`Source`] trait, the registry, input discovery and the
+//! [`Collector`] through which an adapter reports every unit it reads (used, rejected or skipped).
+//!
+//! Adding a dataset: write `sources/<name>.rs` with a unit struct implementing [`Source`], add it
+//! to [`registry`], ship a small native sample under `tests/data/<name>/` and pin its records in
+//! tests (README, "Adding a source").
+
+pub mod avqa;
+pub mod llp;
+pub mod music_avqa;
+pub mod valor;
+pub mod vggss;
+
+use crate::error::{Error, Result};
+use crate::media_layout::MediaLayout;
+use crate::reason::{Reason, Skip};
+use crate::record::{Record, Split, Task};
+use crate::split::{native_split_of, NativeSplit};
+use indicatif::ProgressBar;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One dataset's reader.
+pub trait Source: Sync {
+    /// The source name used on the command line, in shard names and in sample ids.
+    fn name(&self) -> &'static str;
+    /// The tasks its records feed.
+    fn tasks(&self) -> &'static [Task];
+    /// The native files it reads, for `avfit sources` and error messages.
+    fn files(&self) -> &'static str;
+    /// Whether a file of this name is one of its native files.
+    fn recognizes(&self, file_name: &str) -> bool;
+    /// Reads `files` (already recognized, in a stable order) and reports every unit to `out`.
+    ///
+    /// Errors: a file that cannot be opened or parsed at all, or a required file that is missing
+    /// ([`Error::Input`] with path and line). Malformed rows are rejected through `out`, never
+    /// errors.
+    fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()>;
+}
+
+/// Every adapter, in the order `avfit sources` lists them.
+pub fn registry() -> Vec<&'static dyn Source> {
+    vec![&vggss::Vggss, &llp::Llp, &avqa::Avqa, &music_avqa::MusicAvqa, &valor::Valor]
+}
+
+/// The adapter called `name`. Errors: [`Error::Config`] listing the known names.
+pub fn find(name: &str) -> Result<&'static dyn Source> {
+    registry().into_iter().find(|s| s.name() == name).ok_or_else(|| {
+        let known: Vec<_> = registry().iter().map(|s| s.name()).collect();
+        Error::Config(format!("unknown source `{name}`; known sources: {}", known.join(", ")))
+    })
+}
+
+/// What an adapter is told besides its files.
+#[derive(Clone, Debug)]
+pub struct SourceOptions {
+    /// `--split`: force this split on every record and read every native split.
+    pub split: Option<Split>,
+    /// Media path patterns.
+    pub media: MediaLayout,
+    /// Adapter-specific settings from the build manifest's `[source.params]`.
+    pub params: toml::Table,
+}
+
+impl SourceOptions {
+    /// Defaults for `source`: no forced split, the Meerkat media layout, no params.
+    pub fn new(source: &dyn Source) -> Self {
+        SourceOptions { split: None, media: MediaLayout::meerkat(source.name()), params: toml::Table::new() }
+    }
+
+    /// The output split for records of `file` under the source's `rule` (native split → output
+    /// split, `None` = skipped as `split_not_used`). With `--split`, that split for every file.
+    ///
+    /// Errors: the file name has no `train`/`val`/`test` word and no `--split` was given.
+    pub fn split_of_file(
+        &self,
+        source: &dyn Source,
+        file: &Path,
+        rule: fn(NativeSplit) -> Option<Split>,
+    ) -> Result<Option<Split>> {
+        if let Some(forced) = self.split {
+            return Ok(Some(forced));
+        }
+        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        match native_split_of(name) {
+            Some(native) => Ok(rule(native)),
+            None => Err(Error::input(
+                file,
+                None,
+                format!(
+                    "cannot tell the split from the file name: expected a `train`, `val` or `test` word as in {}, or --split",
+                    source.files()
+                ),
+            )),
+        }
+    }
+}
+
+/// Finds the native files of `source` in `inputs`: a directory is searched recursively (files in
+/// name order) and keeps the files the source recognizes; a file given by name must be one.
+///
+/// Errors: an input that does not exist, a named file the source does not read, or no
+/// recognized file at all.
+pub fn discover_files(source: &dyn Source, inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            for entry in walkdir::WalkDir::new(input).sort_by_file_name() {
+                let entry = entry.map_err(|e| Error::input(input, None, e.to_string()))?;
+                let name = entry.file_name().to_string_lossy();
+                if entry.file_type().is_file() && source.recognizes(&name) {
+                    files.push(entry.into_path());
+                }
+            }
+        } else if input.is_file() {
+            let name = input.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+            if !source.recognizes(&name) {
+                return Err(Error::input(
+                    input,
+                    None,
+                    format!("not a file that source `{}` reads; expected {}", source.name(), source.files()),
+                ));
+            }
+            files.push(input.clone());
+        } else {
+            return Err(Error::input(input, None, "no such file or directory"));
+        }
+    }
+    if files.is_empty() {
+        return Err(Error::Config(format!(
+            "source `{}`: no native file found in {}; expected {}",
+            source.name(),
+            inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+            source.files()
+        )));
+    }
+    Ok(files)
+}
+
+/// Where in a file a rejected unit was: a 1-based line of a text file or a 0-based index into a
+/// JSON array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum At {
+    /// 1-based line number (CSV, TSV).
+    Line(u64),
+    /// 0-based position in a JSON array.
+    Index(u64),
+}
+
+/// One line of `rejects.jsonl`: `{source, file, line|index, reason, detail}`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Reject {
+    /// Source name.
+    pub source: &'static str,
+    /// The input file, as given.
+    pub file: String,
+    /// 1-based line, for text files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// 0-based array index, for JSON files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<u64>,
+    /// Stable reason code.
+    pub reason: Reason,
+    /// Specifics: values, ids, paths.
+    pub detail: String,
+}
+
+/// What happens to records and rejects an adapter reports.
+pub trait Sink {
+    /// Takes a record that became (part of) the corpus.
+    fn record(&mut self, record: Record) -> Result<()>;
+    /// Takes a rejects line.
+    fn reject(&mut self, reject: Reject) -> Result<()>;
+}
+
+/// A [`Sink`] that keeps everything in memory: for tests and small tools.
+#[derive(Debug, Default)]
+pub struct VecSink {
+    /// Records in the order reported.
+    pub records: Vec<Record>,
+    /// Rejects in the order reported.
+    pub rejects: Vec<Reject>,
+}
+
+impl Sink for VecSink {
+    fn record(&mut self, record: Record) -> Result<()> {
+        self.records.push(record);
+        Ok(())
+    }
+    fn reject(&mut self, reject: Reject) -> Result<()> {
+        self.rejects.push(reject);
+        Ok(())
+    }
+}
+
+/// Per-source accounting, as written under `sources` in `manifest.json`.
+///
+/// Units are the source's native records (rows or array elements, as its adapter documents):
+/// `read = used + rejected + skipped` always holds. `dropped` counts parts (a box, a visual row)
+/// taken out of records that were still used; each also has a rejects line.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SourceStats {
+    /// Native units read.
+    pub read: u64,
+    /// Units that ended in a sample.
+    pub used: u64,
+    /// Units rejected, one rejects line each.
+    pub rejected: u64,
+    /// Units deliberately left out, per reason code.
+    pub skipped: BTreeMap<String, u64>,
+    /// Parts dropped from used units, per reason code.
+    pub dropped: BTreeMap<String, u64>,
+}
+
+impl SourceStats {
+    /// Total of `skipped`.
+    pub fn skipped_total(&self) -> u64 {
+        self.skipped.values().sum()
+    }
+    /// Whether `read = used + rejected + skipped`.
+    pub fn reconciles(&self) -> bool {
+        self.read == self.used + self.rejected + self.skipped_total()
+    }
+}
+
+/// The adapter's side of the pipeline: counts every unit and passes records and rejects on.
+pub struct Collector<'a> {
+    source: &'static str,
+    stats: SourceStats,
+    sink: &'a mut dyn Sink,
+    progress: ProgressBar,
+}
+
+impl<'a> Collector<'a> {
+    /// A collector for `source` feeding `sink`, ticking `progress` per unit read.
+    pub fn new(source: &'static str, sink: &'a mut dyn Sink, progress: ProgressBar) -> Self {
+        Collector { source, stats: SourceStats::default(), sink, progress }
+    }
+
+    /// Counts `units` native units read.
+    pub fn read(&mut self, units: u64) {
+        self.stats.read += units;
+        self.progress.inc(units);
+    }
+
+    /// Passes on a record built from `units` native units.
+    pub fn emit(&mut self, record: Record, units: u64) -> Result<()> {
+        self.stats.used += units;
+        self.sink.record(record)
+    }
+
+    /// Rejects one native unit of `file` at `at` with `reason` and `detail`.
+    pub fn reject(&mut self, file: &Path, at: At, reason: Reason, detail: impl Into<String>) -> Result<()> {
+        self.stats.rejected += 1;
+        self.write_reject(file, at, reason, detail.into())
+    }
+
+    /// Drops a part (a box, an auxiliary row) of a unit that is otherwise used or judged on its own.
+    pub fn drop_part(&mut self, file: &Path, at: At, reason: Reason, detail: impl Into<String>) -> Result<()> {
+        *self.stats.dropped.entry(reason.as_str().to_string()).or_default() += 1;
+        self.write_reject(file, at, reason, detail.into())
+    }
+
+    /// Counts `units` native units deliberately not used.
+    pub fn skip(&mut self, reason: Skip, units: u64) {
+        *self.stats.skipped.entry(reason.as_str().to_string()).or_default() += units;
+    }
+
+    /// The counts so far.
+    pub fn stats(&self) -> &SourceStats {
+        &self.stats
+    }
+
+    /// Ends collection and returns the counts.
+    pub fn finish(self) -> SourceStats {
+        self.progress.finish_and_clear();
+        self.stats
+    }
+
+    fn write_reject(&mut self, file: &Path, at: At, reason: Reason, detail: String) -> Result<()> {
+        let (line, index) = match at {
+            At::Line(l) => (Some(l), None),
+            At::Index(i) => (None, Some(i)),
+        };
+        self.sink.reject(Reject { source: self.source, file: file.display().to_string(), line, index, reason, detail })
+    }
+}
+
+/// Reads `source` from `inputs` into memory: discovery, reading, counts. For tests and tools;
+/// builds stream through [`crate::pipeline`] instead.
+pub fn read_all(source: &dyn Source, inputs: &[PathBuf], options: &SourceOptions) -> Result<(VecSink, SourceStats)> {
+    let files = discover_files(source, inputs)?;
+    let mut sink = VecSink::default();
+    let mut out = Collector::new(source.name(), &mut sink, ProgressBar::hidden());
+    source.read(&files, options, &mut out)?;
+    let stats = out.finish();
+    Ok((sink, stats))
+}
+
+/// Parses a whole JSON file that must hold an array of records (AVQA, MUSIC-AVQA, VALOR, VGG-SS).
+///
+/// Errors: unreadable file, invalid JSON (with line), or a top-level value that is not an array.
+pub fn read_json_array(path: &Path) -> Result<Vec<serde_json::Value>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let value: serde_json::Value = serde_json::from_reader(std::io::BufReader::new(file))
+        .map_err(|e| Error::input(path, Some(e.line() as u64), format!("invalid JSON: {e}")))?;
+    match value {
+        serde_json::Value::Array(items) => Ok(items),
+        other => Err(Error::input(
+            path,
+            None,
+            format!("expected a JSON array of records, found {}", json_kind(&other)),
+        )),
+    }
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// Reads labels as people read them: underscores become spaces (`Frying_(food)` → `Frying (food)`).
+pub fn display_label(native: &str) -> String {
+    native.trim().replace('_', " ")
+}
+
+/// Splits a composite clip id from the right: `<ytid>_<a>_<b>` → (`ytid`, `a`, `b`). YouTube ids
+/// may contain `_` and `-`, so the id is whatever stands before the last two underscores.
+/// `None` when there are fewer than two underscores or the YouTube id would be empty.
+pub fn split_clip_id(clip: &str) -> Option<(&str, &str, &str)> {
+    let mut parts = clip.rsplitn(3, '_');
+    let b = parts.next()?;
+    let a = parts.next()?;
+    let yt = parts.next()?;
+    (!yt.is_empty()).then_some((yt, a, b))
+}
+
+/// The YouTube id of a `<ytid>_<NNNNNN>` clip name (VGGSound, VGG-SS, AVQA): everything before
+/// the last underscore, which must be followed by digits. `None` otherwise.
+pub fn youtube_id_of_clip(clip: &str) -> Option<&str> {
+    let (yt, start) = clip.rsplit_once('_')?;
+    (!yt.is_empty() && !start.is_empty() && start.bytes().all(|b| b.is_ascii_digit())).then_some(yt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_ids_parse_from_the_right() {
+        assert_eq!(split_clip_id("KSRjje7GH44_60_70"), Some(("KSRjje7GH44", "60", "70")));
+        assert_eq!(split_clip_id("9_jO5lSk-og_30_40"), Some(("9_jO5lSk-og", "30", "40")));
+        assert_eq!(split_clip_id("_abc_def_gh_1.500_11.500"), Some(("_abc_def_gh", "1.500", "11.500")));
+        assert_eq!(split_clip_id("Blender"), None);
+        assert_eq!(youtube_id_of_clip("-HG3Omg_89c_000030"), Some("-HG3Omg_89c"));
+        assert_eq!(youtube_id_of_clip("zpWuikVorYg_000032"), Some("zpWuikVorYg"));
+        assert_eq!(youtube_id_of_clip("zpWuikVorYg"), None);
+    }
+
+    #[test]
+    fn labels_read_underscores_as_spaces() {
+        assert_eq!(display_label("Frying_(food)"), "Frying (food)");
+        assert_eq!(display_label("playing_acoustic_guitar"), "playing acoustic guitar");
+    }
+}

@@ -1,0 +1,253 @@
+//! MUSIC-AVQA (Li et al., "Learning to Answer Questions in Dynamic Audio-Visual Scenarios",
+//! CVPR 2022) → AVQA, open-ended.
+//!
+//! Native files: `avqa-train.json`, `avqa-val.json`, `avqa-test.json` (prefer the
+//! `json_update` copies), each a JSON array of
+//! `{video_id, question_id, type, question_content, templ_values, question_deleted, anser}`:
+//! * `type` and `templ_values` are JSON lists **stored as strings** (decoded twice);
+//! * the answer key is spelled `anser`;
+//! * `question_content` holds `<...>` placeholders (`<Object>`, `<LR>`, `<FL>`, ...) filled
+//!   positionally by `templ_values`; questions end in `?`, a full-width `？`, or a trailing space.
+//!
+//! The sample's question is the filled template ending in exactly one plain `?`; values and the
+//! answer have underscores read as spaces (`electric_bass` → `electric bass`); `choices` and
+//! `answer_index` are null. Rejected: placeholder/value count mismatch (`placeholder_mismatch`),
+//! undecodable `type`/`templ_values` (`malformed_field`), missing fields (`missing_field`). A
+//! (video_id, question_id) seen again with the same answer is a `duplicate_row` (the first kept);
+//! with a different answer every copy is a `conflicting_duplicate` (which one is true is unknown).
+//!
+//! Skipped: split `val` (`split_not_used`), synthetic videos with ids prefixed `va`, `sa`, `vv`,
+//! `eva`, `esa`, `evv` (`synthetic_video`), `question_deleted` ≠ 0 (`question_deleted`).
+//!
+//! Unit counted: one array element. Key: `<video_id>/<question_id>`. Groups: `music:<video_id>`.
+//! Media: `music_avqa/frames/<video_id>.jpg`, `.../audios/<video_id>.wav`, `.../videos/<video_id>.mp4`.
+//! Split: `train` → train, `test` → test, `val` skipped; `--split` overrides and reads every split.
+
+use super::{At, Collector, Source, SourceOptions};
+use crate::error::Result;
+use crate::reason::{Reason, Skip};
+use crate::record::{Media, Record, Split, Target, Task};
+use crate::split::NativeSplit;
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+/// Id prefixes of MUSIC-AVQA's synthetic videos.
+pub const SYNTHETIC_PREFIXES: [&str; 6] = ["eva", "esa", "evv", "va", "sa", "vv"];
+
+/// The MUSIC-AVQA adapter.
+pub struct MusicAvqa;
+
+fn split_rule(native: NativeSplit) -> Option<Split> {
+    match native {
+        NativeSplit::Train => Some(Split::Train),
+        NativeSplit::Test => Some(Split::Test),
+        NativeSplit::Val => None,
+    }
+}
+
+/// A parsed question waiting for the duplicate check.
+struct Candidate {
+    path: PathBuf,
+    index: u64,
+    record: Record,
+}
+
+impl Source for MusicAvqa {
+    fn name(&self) -> &'static str {
+        "music_avqa"
+    }
+    fn tasks(&self) -> &'static [Task] {
+        &[Task::Avqa]
+    }
+    fn files(&self) -> &'static str {
+        "avqa-train.json, avqa-val.json, avqa-test.json (JSON arrays of {video_id, question_id, type, question_content, templ_values, question_deleted, anser})"
+    }
+    fn recognizes(&self, file_name: &str) -> bool {
+        ["avqa-train", "avqa-val", "avqa-test"].iter().any(|p| file_name.contains(p)) && file_name.ends_with(".json")
+    }
+
+    fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()> {
+        let mut candidates = Vec::new();
+        for path in files {
+            let split = options.split_of_file(self, path, split_rule)?;
+            for (index, item) in super::read_json_array(path)?.into_iter().enumerate() {
+                out.read(1);
+                let Some(split) = split else {
+                    out.skip(Skip::SplitNotUsed, 1);
+                    continue;
+                };
+                let video_id = item.get("video_id").and_then(Value::as_str).unwrap_or_default();
+                if is_synthetic(video_id) {
+                    out.skip(Skip::SyntheticVideo, 1);
+                    continue;
+                }
+                if item.get("question_deleted").and_then(Value::as_i64).unwrap_or(0) != 0 {
+                    out.skip(Skip::QuestionDeleted, 1);
+                    continue;
+                }
+                match self.parse(&item, split, options) {
+                    Ok(record) => candidates.push(Candidate { path: path.clone(), index: index as u64, record }),
+                    Err((reason, detail)) => out.reject(path, At::Index(index as u64), reason, detail)?,
+                }
+            }
+        }
+
+        let answer_of = |r: &Record| match &r.target {
+            Target::Avqa { answer, .. } => answer.clone(),
+            _ => unreachable!("music_avqa builds AVQA targets"),
+        };
+        let mut answers: HashMap<&str, HashSet<String>> = HashMap::new();
+        for c in &candidates {
+            answers.entry(&c.record.key).or_default().insert(answer_of(&c.record));
+        }
+        let conflicting: HashSet<String> =
+            answers.into_iter().filter(|(_, a)| a.len() > 1).map(|(k, _)| k.to_string()).collect();
+        let mut emitted = HashSet::new();
+        for Candidate { path, index, record } in candidates {
+            let at = At::Index(index);
+            if conflicting.contains(&record.key) {
+                let detail = format!("{} has conflicting answers; this copy says `{}`", record.key, answer_of(&record));
+                out.reject(&path, at, Reason::ConflictingDuplicate, detail)?;
+            } else if !emitted.insert(record.key.clone()) {
+                out.reject(&path, at, Reason::DuplicateRow, format!("{} appeared before", record.key))?;
+            } else {
+                out.emit(record, 1)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl MusicAvqa {
+    fn parse(&self, item: &Value, split: Split, options: &SourceOptions) -> std::result::Result<Record, (Reason, String)> {
+        let video_id = item
+            .get("video_id")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or((Reason::MissingField, "no `video_id`".to_string()))?;
+        let question_id = match item.get("question_id") {
+            Some(Value::Number(n)) => n.to_string(),
+            Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+            _ => return Err((Reason::MissingField, format!("{video_id}: no `question_id`"))),
+        };
+        let key = format!("{video_id}/{question_id}");
+        let content = item
+            .get("question_content")
+            .and_then(Value::as_str)
+            .filter(|s| !s.trim().is_empty())
+            .ok_or((Reason::MissingField, format!("{key}: no `question_content`")))?;
+        let answer = item
+            .get("anser")
+            .or_else(|| item.get("answer"))
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or((Reason::MissingField, format!("{key}: no `anser`")))?;
+        let values = string_list(item.get("templ_values"))
+            .ok_or((Reason::MalformedField, format!("{key}: `templ_values` is not a JSON list of strings")))?;
+        let question_type = string_list(item.get("type"))
+            .ok_or((Reason::MalformedField, format!("{key}: `type` is not a JSON list of strings")))?
+            .join("/");
+        let question = fill_template(content, &values).map_err(|placeholders| {
+            (Reason::PlaceholderMismatch, format!("{key}: {placeholders} placeholders in `{content}` but {} values {values:?}", values.len()))
+        })?;
+        Ok(Record {
+            source: self.name(),
+            key,
+            split,
+            groups: vec![format!("music:{video_id}")],
+            media: Media {
+                image: Some(options.media.image(video_id)),
+                audio: Some(options.media.audio(video_id)),
+                video: Some(options.media.video(video_id)),
+            },
+            target: Target::Avqa {
+                question,
+                choices: None,
+                answer: super::display_label(answer),
+                answer_index: None,
+                question_type,
+            },
+        })
+    }
+}
+
+/// Whether `video_id` names a synthetic MUSIC-AVQA video (prefix `va`, `sa`, `vv`, `eva`, `esa`
+/// or `evv` followed by digits).
+pub fn is_synthetic(video_id: &str) -> bool {
+    SYNTHETIC_PREFIXES.iter().any(|p| {
+        video_id.strip_prefix(p).is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+/// A JSON list of strings, given either as a list or as a string holding one (MUSIC-AVQA's
+/// double encoding). `None` when absent or not such a list.
+fn string_list(value: Option<&Value>) -> Option<Vec<String>> {
+    let decoded;
+    let list = match value? {
+        Value::String(s) => {
+            decoded = serde_json::from_str::<Value>(s).ok()?;
+            &decoded
+        }
+        other => other,
+    };
+    list.as_array()?.iter().map(|v| v.as_str().map(str::to_string)).collect()
+}
+
+/// Fills each `<...>` placeholder of `content` with the next of `values` (underscores read as
+/// spaces) and ends the question with exactly one plain `?` (trailing spaces, `?` and `？` are
+/// removed first).
+///
+/// Errors: the number of placeholders when it differs from `values.len()`.
+pub fn fill_template(content: &str, values: &[String]) -> std::result::Result<String, usize> {
+    let mut filled = String::with_capacity(content.len() + 16);
+    let mut rest = content;
+    let mut used = 0;
+    let mut placeholders = 0;
+    while let Some(open) = rest.find('<') {
+        let Some(close) = rest[open..].find('>') else { break };
+        filled.push_str(&rest[..open]);
+        placeholders += 1;
+        if let Some(v) = values.get(used) {
+            filled.push_str(&super::display_label(v));
+            used += 1;
+        }
+        rest = &rest[open + close + 1..];
+    }
+    filled.push_str(rest);
+    if placeholders != values.len() {
+        return Err(placeholders);
+    }
+    let stem = filled.trim_end().trim_end_matches(['?', '？']).trim_end();
+    Ok(format!("{stem}?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_filling() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(fill_template("How many sounding <Object> in the video\u{ff1f}", &v(&["violin"])).unwrap(), "How many sounding violin in the video?");
+        assert_eq!(fill_template("Are there <Object> and <Object> sound? ", &v(&["cello", "accordion"])).unwrap(), "Are there cello and accordion sound?");
+        assert_eq!(
+            fill_template("Is the <Object> more rhythmic than the <Object>?", &v(&["erhu", "electric_bass"])).unwrap(),
+            "Is the erhu more rhythmic than the electric bass?"
+        );
+        assert_eq!(fill_template("Where is the performance", &[]).unwrap(), "Where is the performance?");
+        assert_eq!(fill_template("Is the <Object> louder than the <Object>?", &v(&["bassoon"])), Err(2));
+        assert_eq!(fill_template("Is there a voiceover?", &v(&["extra"])), Err(0));
+    }
+
+    #[test]
+    fn synthetic_ids() {
+        for id in ["va00003871", "sa00008442", "vv00000177", "eva00001195", "esa00000500", "evv00001305"] {
+            assert!(is_synthetic(id), "{id}");
+        }
+        assert!(!is_synthetic("00000100"));
+        assert!(!is_synthetic("va"));
+    }
+}

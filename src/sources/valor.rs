@@ -1,0 +1,101 @@
+//! VALOR-32K (Chen et al., "VALOR: Vision-Audio-Language Omni-Perception Pretraining Model and
+//! Dataset", 2023) → AVC.
+//!
+//! Native files: `desc_train.json`, `desc_val.json`, `desc_test.json`, each a JSON array of
+//! `{video_id, desc}`; `video_id` is `<ytid>_<start>_<end>` with seconds to three decimals
+//! (`Agi5ySKb1tY_23.700_33.700`, parsed from the right); clips can be shorter than 10 s.
+//!
+//! Defect of the real files: 8 records whose `desc` is only the millisecond digits of the start
+//! (`"700"`): rejected `digits_only_caption`. Also rejected: missing or empty fields
+//! (`missing_field`), a malformed id (`bad_clip_id`), a repeated `video_id` (`duplicate_row`, the
+//! first kept).
+//!
+//! Unit counted: one array element. Key: `video_id`. Groups: `yt:<ytid>`. Media:
+//! `valor/frames/<video_id>.jpg`, `valor/audios/<video_id>.wav`, `valor/videos/<video_id>.mp4`.
+//! Split: `desc_train` → train, `desc_val` → test (the paper evaluates on it), `desc_test`
+//! skipped (`split_not_used`); `--split` overrides and reads every file.
+
+use super::{At, Collector, Source, SourceOptions};
+use crate::error::Result;
+use crate::reason::{Reason, Skip};
+use crate::record::{Media, Record, Split, Target, Task};
+use crate::split::NativeSplit;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+/// The VALOR-32K adapter.
+pub struct Valor;
+
+fn split_rule(native: NativeSplit) -> Option<Split> {
+    match native {
+        NativeSplit::Train => Some(Split::Train),
+        NativeSplit::Val => Some(Split::Test),
+        NativeSplit::Test => None,
+    }
+}
+
+impl Source for Valor {
+    fn name(&self) -> &'static str {
+        "valor"
+    }
+    fn tasks(&self) -> &'static [Task] {
+        &[Task::Avc]
+    }
+    fn files(&self) -> &'static str {
+        "desc_train.json, desc_val.json, desc_test.json (JSON arrays of {video_id, desc})"
+    }
+    fn recognizes(&self, file_name: &str) -> bool {
+        file_name.starts_with("desc_") && file_name.ends_with(".json")
+    }
+
+    fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()> {
+        let mut seen = HashSet::new();
+        for path in files {
+            let split = options.split_of_file(self, path, split_rule)?;
+            for (index, item) in super::read_json_array(path)?.into_iter().enumerate() {
+                out.read(1);
+                let Some(split) = split else {
+                    out.skip(Skip::SplitNotUsed, 1);
+                    continue;
+                };
+                let at = At::Index(index as u64);
+                match self.parse(&item, split, options) {
+                    Err((reason, detail)) => out.reject(path, at, reason, detail)?,
+                    Ok(record) if !seen.insert(record.key.clone()) => {
+                        out.reject(path, at, Reason::DuplicateRow, format!("{} appeared before", record.key))?
+                    }
+                    Ok(record) => out.emit(record, 1)?,
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Valor {
+    fn parse(&self, item: &Value, split: Split, options: &SourceOptions) -> std::result::Result<Record, (Reason, String)> {
+        let text = |k: &str| item.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+        let video_id = text("video_id").ok_or((Reason::MissingField, "no `video_id`".to_string()))?;
+        let caption = text("desc").ok_or((Reason::MissingField, format!("{video_id}: no `desc`")))?;
+        let youtube_id = match super::split_clip_id(video_id) {
+            Some((yt, start, end)) if start.parse::<f64>().is_ok() && end.parse::<f64>().is_ok() => yt,
+            _ => return Err((Reason::BadClipId, format!("`{video_id}` is not <ytid>_<start>_<end>"))),
+        };
+        if caption.bytes().all(|b| b.is_ascii_digit()) {
+            return Err((Reason::DigitsOnlyCaption, format!("{video_id}: desc is `{caption}`")));
+        }
+        Ok(Record {
+            source: self.name(),
+            key: video_id.to_string(),
+            split,
+            groups: vec![format!("yt:{youtube_id}")],
+            media: Media {
+                image: Some(options.media.image(video_id)),
+                audio: Some(options.media.audio(video_id)),
+                video: Some(options.media.video(video_id)),
+            },
+            target: Target::Avc { caption: caption.to_string() },
+        })
+    }
+}

@@ -1,0 +1,101 @@
+//! VGG-SS (Chen et al., "Localizing Visual Sounds the Hard Way", CVPR 2021) → ARIG, test.
+//!
+//! Native file: `vggss.json`, one JSON array of `{"file", "class", "bbox"}`:
+//! * `file`: `<ytid>_<NNNNNN>`, a VGGSound clip (six-digit zero-padded start second);
+//! * `class`: the VGGSound label (may contain commas);
+//! * `bbox`: 1–7 boxes `[x1, y1, x2, y2]` already normalized to [0, 1] (numbers may be JSON ints),
+//!   drawn on frame 125 of the 25 fps clip.
+//!
+//! Defects of the real file: boxes holding `-2.8823037615171176e+16` (`box_out_of_range`) and
+//! boxes of zero width or height (`degenerate_box`). Each such box is dropped with a rejects line;
+//! a record with no valid box left is rejected (`no_valid_box`).
+//!
+//! Unit counted: one array element. Groups: `yt:<ytid>`. Media: `vggss/frames/<file>.jpg`,
+//! `vggss/audios/<file>.wav`. Split: test (eval-only); `--split` overrides.
+
+use super::{At, Collector, Source, SourceOptions};
+use crate::error::Result;
+use crate::geometry::BBox;
+use crate::reason::Reason;
+use crate::record::{Media, Record, Split, Target, Task};
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+/// The VGG-SS adapter.
+pub struct Vggss;
+
+impl Source for Vggss {
+    fn name(&self) -> &'static str {
+        "vggss"
+    }
+    fn tasks(&self) -> &'static [Task] {
+        &[Task::Arig]
+    }
+    fn files(&self) -> &'static str {
+        "vggss.json (a JSON array of {file, class, bbox}; any vggss*.json)"
+    }
+    fn recognizes(&self, file_name: &str) -> bool {
+        file_name.starts_with("vggss") && file_name.ends_with(".json")
+    }
+
+    fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()> {
+        let split = options.split.unwrap_or(Split::Test);
+        let mut seen = HashSet::new();
+        for path in files {
+            for (index, item) in super::read_json_array(path)?.into_iter().enumerate() {
+                out.read(1);
+                let at = At::Index(index as u64);
+                let Some(file) = item.get("file").and_then(|v| v.as_str()) else {
+                    out.reject(path, at, Reason::MissingField, "no string `file`")?;
+                    continue;
+                };
+                let Some(class) = item.get("class").and_then(|v| v.as_str()).filter(|c| !c.trim().is_empty()) else {
+                    out.reject(path, at, Reason::MissingField, format!("{file}: no string `class`"))?;
+                    continue;
+                };
+                let Some(youtube_id) = super::youtube_id_of_clip(file) else {
+                    out.reject(path, at, Reason::BadClipId, format!("`{file}` is not <ytid>_<NNNNNN>"))?;
+                    continue;
+                };
+                let Some(raw_boxes) = item.get("bbox").and_then(|v| v.as_array()) else {
+                    out.reject(path, at, Reason::MissingField, format!("{file}: no `bbox` list"))?;
+                    continue;
+                };
+                let mut boxes = Vec::with_capacity(raw_boxes.len());
+                for raw in raw_boxes {
+                    let coords: Option<Vec<f64>> =
+                        raw.as_array().filter(|a| a.len() == 4).map(|a| a.iter().filter_map(|v| v.as_f64()).collect());
+                    match coords.filter(|c| c.len() == 4) {
+                        None => out.drop_part(path, at, Reason::MalformedField, format!("{file}: box {raw} is not 4 numbers"))?,
+                        Some(c) => match BBox::normalized(c[0], c[1], c[2], c[3]) {
+                            Ok(b) => boxes.push(b),
+                            Err(e) => out.drop_part(path, at, e.reason, format!("{file}: box {}", e.detail))?,
+                        },
+                    }
+                }
+                if boxes.is_empty() {
+                    out.reject(path, at, Reason::NoValidBox, format!("{file}: none of {} boxes is valid", raw_boxes.len()))?;
+                    continue;
+                }
+                if !seen.insert(file.to_string()) {
+                    out.reject(path, at, Reason::DuplicateRow, format!("{file} appeared before"))?;
+                    continue;
+                }
+                let record = Record {
+                    source: self.name(),
+                    key: file.to_string(),
+                    split,
+                    groups: vec![format!("yt:{youtube_id}")],
+                    media: Media {
+                        image: Some(options.media.image(file)),
+                        audio: Some(options.media.audio(file)),
+                        video: None,
+                    },
+                    target: Target::Arig { label: super::display_label(class), boxes },
+                };
+                out.emit(record, 1)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,68 @@
+//! Split assignment and stable hashing.
+//!
+//! Every hash in avfit (template choice now, split and pairing for curated rows) is
+//! [`stable_hash`]: the first 8 bytes, big-endian, of SHA-256 over the UTF-8 parts joined by
+//! the unit separator U+001F. It never depends on the platform, the Rust version or the thread
+//! count (unlike `DefaultHasher`).
+
+use sha2::{Digest, Sha256};
+
+/// The split word found in a native file name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NativeSplit {
+    /// `train` in the name.
+    Train,
+    /// `val` in the name.
+    Val,
+    /// `test` in the name.
+    Test,
+}
+
+/// The native split of a file from the words of its name: the name is cut at every character
+/// that is not an ASCII letter or digit, and the first word equal to `train`, `val` or `test`
+/// decides (`avqa-val.json`, `json_update__avqa-val.json`, `train_qa.json`, `desc_test.json`).
+/// `None` when no such word is there.
+pub fn native_split_of(file_name: &str) -> Option<NativeSplit> {
+    file_name.split(|c: char| !c.is_ascii_alphanumeric()).find_map(|word| match word {
+        "train" => Some(NativeSplit::Train),
+        "val" => Some(NativeSplit::Val),
+        "test" => Some(NativeSplit::Test),
+        _ => None,
+    })
+}
+
+/// SHA-256 of the parts joined by U+001F; the first 8 bytes as a big-endian `u64`.
+pub fn stable_hash(parts: &[&str]) -> u64 {
+    let mut h = Sha256::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            h.update([0x1f]);
+        }
+        h.update(p.as_bytes());
+    }
+    let digest = h.finalize();
+    u64::from_be_bytes(digest[..8].try_into().expect("SHA-256 has 32 bytes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_words() {
+        assert_eq!(native_split_of("avqa-val.json"), Some(NativeSplit::Val));
+        assert_eq!(native_split_of("json_update__avqa-val.slice.json"), Some(NativeSplit::Val));
+        assert_eq!(native_split_of("train_qa.json"), Some(NativeSplit::Train));
+        assert_eq!(native_split_of("desc_test.json"), Some(NativeSplit::Test));
+        assert_eq!(native_split_of("avqa-train_fake.json"), Some(NativeSplit::Train));
+        assert_eq!(native_split_of("QUIRKS_records.json"), None);
+        assert_eq!(native_split_of("contest.json"), None);
+    }
+
+    #[test]
+    fn stable_hash_is_pinned() {
+        // SHA-256("abc") = ba7816bf 8f01cfea ...
+        assert_eq!(stable_hash(&["abc"]), 0xba7816bf8f01cfea);
+        assert_ne!(stable_hash(&["a", "bc"]), stable_hash(&["ab", "c"]));
+    }
+}

@@ -1,0 +1,87 @@
+//! Task builders: a [`Record`]'s target becomes a [`Sample`]'s input, answer and template
+//! variables. One file per task; this module dispatches and assembles the sample.
+
+pub mod arig;
+pub mod avc;
+pub mod avqa;
+pub mod igatl;
+
+use crate::dialect::Dialect;
+use crate::error::Result;
+use crate::geometry::{BBox, Segment};
+use crate::record::{Record, Sample, Target, Task};
+use crate::render::Templates;
+use tera::Context;
+
+/// What a task builder derives from a target before templating.
+pub struct TaskParts {
+    /// The answer, exactly as DESIGN.md fixes it for the task and dialect.
+    pub answer: String,
+    /// Template variables: always `input`, `box_format`, `segment_format`, plus the task's own.
+    pub context: Context,
+}
+
+/// The input text, answer and template variables of `target` in `dialect`.
+pub fn parts(target: &Target, dialect: Dialect) -> TaskParts {
+    let mut context = Context::new();
+    context.insert("box_format", dialect.box_format());
+    context.insert("segment_format", dialect.segment_format());
+    let (input, answer) = match target {
+        Target::Arig { label, boxes } => arig::parts(label, boxes, dialect),
+        Target::Igatl { label, segments, duration } => igatl::parts(label, segments, *duration, dialect, &mut context),
+        Target::Avqa { question, choices, answer, .. } => avqa::parts(question, choices.as_deref(), answer, &mut context),
+        Target::Avc { caption } => avc::parts(caption),
+    };
+    context.insert("input", &input);
+    TaskParts { answer, context }
+}
+
+/// A small valid target of `task`, on which every template is rendered once when loaded.
+pub fn probe_target(task: Task) -> Target {
+    match task {
+        Task::Arig | Task::Avfc => Target::Arig {
+            label: "dog".into(),
+            boxes: vec![BBox::normalized(0.1, 0.2, 0.5, 0.9).expect("valid probe box")],
+        },
+        Task::Igatl => Target::Igatl {
+            label: "dog".into(),
+            segments: vec![Segment::new(1.0, 3.5, Some(10.0)).expect("valid probe segment")],
+            duration: 10.0,
+        },
+        Task::Avqa => Target::Avqa {
+            question: "What is making the sound?".into(),
+            choices: Some(vec!["a dog".into(), "a cat".into()]),
+            answer: "a dog".into(),
+            answer_index: Some(0),
+            question_type: "Probe".into(),
+        },
+        Task::Avc => Target::Avc { caption: "A dog barks in a garden.".into() },
+    }
+}
+
+/// Turns `record` into its sample: id `<source>/<key>/<task>`, a template chosen by
+/// `stable_hash(seed, id)`, the instruction and input rendered, the answer fixed by the dialect.
+///
+/// Errors: the task has no templates, or a template fails to render (naming file and id).
+pub fn build_sample(record: Record, templates: &Templates, dialect: Dialect, seed: u64) -> Result<Sample> {
+    let task = record.target.task();
+    let id = format!("{}/{}/{}", record.source, record.key, task.as_str());
+    let parts = parts(&record.target, dialect);
+    let index = templates.choose(task, seed, &id)?;
+    let (instruction, input) = templates.render(task, index, &parts.context)?;
+    Ok(Sample {
+        id,
+        task,
+        source: record.source.to_string(),
+        split: record.split,
+        image: record.media.image,
+        audio: record.media.audio,
+        video: record.media.video,
+        groups: record.groups,
+        instruction,
+        input,
+        answer: parts.answer,
+        template: templates.label(task, index),
+        target: record.target,
+    })
+}
