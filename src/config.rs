@@ -100,7 +100,7 @@ impl BuildManifest {
             return Err(Error::input(path, None, "no [[source]] entry"));
         }
         let base = path.parent().unwrap_or(Path::new("."));
-        let resolve = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
+        let resolve = |p: PathBuf| if p.is_absolute() { p } else { lexically_normal(&base.join(p)) };
         let mut sources = Vec::new();
         for s in raw.source {
             crate::sources::find(&s.name)?;
@@ -131,5 +131,39 @@ impl BuildManifest {
             templates: raw.templates.map(resolve),
             sources,
         })
+    }
+}
+
+/// `path` with `.` removed and each `dir/..` folded, without touching the file system
+/// (`manifests/../tests/data` → `tests/data`), so paths in outputs read as a user would write them.
+pub fn lexically_normal(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lexical_normalization() {
+        assert_eq!(lexically_normal(Path::new("manifests/../tests/data/llp")), PathBuf::from("tests/data/llp"));
+        assert_eq!(lexically_normal(Path::new("./a/./b/../c")), PathBuf::from("a/c"));
+        assert_eq!(lexically_normal(Path::new("../shared/real")), PathBuf::from("../shared/real"));
+        assert_eq!(lexically_normal(Path::new("a/..")), PathBuf::from("."));
+        assert_eq!(lexically_normal(Path::new("/x/../y")), PathBuf::from("/y"));
     }
 }

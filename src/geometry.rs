@@ -35,7 +35,7 @@ impl BBox {
     /// (`x0 == x1` or `y0 == y1`), `reversed_box` (`x0 > x1` or `y0 > y1`).
     pub fn normalized(x0: f64, y0: f64, x1: f64, y1: f64) -> Result<BBox, Invalid> {
         let raw = [x0, y0, x1, y1];
-        let detail = || format!("[{x0}, {y0}, {x1}, {y1}]");
+        let detail = || format!("[{x0:?}, {y0:?}, {x1:?}, {y1:?}]");
         if raw.iter().any(|v| !v.is_finite()) {
             return Err(Invalid { reason: Reason::NonFiniteValue, detail: detail() });
         }
@@ -82,8 +82,8 @@ impl Segment {
     /// (`start > end`), `segment_out_of_range` (`start < 0` or `end > duration`).
     pub fn new(start: f64, end: f64, duration: Option<f64>) -> Result<Segment, Invalid> {
         let detail = || match duration {
-            Some(d) => format!("[{start}, {end}] in a clip of {d} s"),
-            None => format!("[{start}, {end}]"),
+            Some(d) => format!("[{start:?}, {end:?}] in a clip of {d:?} s"),
+            None => format!("[{start:?}, {end:?}]"),
         };
         if !start.is_finite() || !end.is_finite() {
             return Err(Invalid { reason: Reason::NonFiniteValue, detail: detail() });
@@ -145,7 +145,7 @@ mod tests {
         assert_eq!(b.0, [0.0, 0.0, 1.0, 1.0]);
         let e = BBox::normalized(0.534375, 0.3375, -2.8823037615171176e16, 0.909375).unwrap_err();
         assert_eq!(e.reason, Reason::BoxOutOfRange);
-        assert_eq!(e.detail, "[0.534375, 0.3375, -28823037615171176, 0.909375]");
+        assert_eq!(e.detail, "[0.534375, 0.3375, -2.8823037615171176e16, 0.909375]");
         assert_eq!(BBox::normalized(0.0, 0.0, 1.01, 1.0).unwrap_err().reason, Reason::BoxOutOfRange);
     }
 
@@ -162,7 +162,7 @@ mod tests {
         assert_eq!(Segment::new(9.0, 9.0, Some(10.0)).unwrap_err().reason, Reason::ZeroLengthSegment);
         assert_eq!(Segment::new(9.0, 0.0, Some(10.0)).unwrap_err().reason, Reason::ReversedSegment);
         let e = Segment::new(9.0, 11.0, Some(10.0)).unwrap_err();
-        assert_eq!((e.reason, e.detail.as_str()), (Reason::SegmentOutOfRange, "[9, 11] in a clip of 10 s"));
+        assert_eq!((e.reason, e.detail.as_str()), (Reason::SegmentOutOfRange, "[9.0, 11.0] in a clip of 10.0 s"));
         assert_eq!(Segment::new(-1.0, 1.0, None).unwrap_err().reason, Reason::SegmentOutOfRange);
     }
 
