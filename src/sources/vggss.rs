@@ -8,7 +8,8 @@
 //!
 //! Defects of the real file: boxes holding `-2.8823037615171176e+16` (`box_out_of_range`) and
 //! boxes of zero width or height (`degenerate_box`). Each such box is dropped with a rejects line;
-//! a record with no valid box left is rejected (`no_valid_box`).
+//! a record with no valid box left is rejected (`no_valid_box`). A `file` seen before (in this or
+//! another input file) is rejected as a whole (`duplicate_row`), the first copy kept.
 //!
 //! Unit counted: one array element. Groups: `yt:<ytid>`. Media: `vggss/frames/<file>.jpg`,
 //! `vggss/audios/<file>.wav`. Split: test (eval-only); `--split` overrides.
@@ -57,6 +58,10 @@ impl Source for Vggss {
                     out.reject(path, at, Reason::BadClipId, format!("`{file}` is not <ytid>_<NNNNNN>"))?;
                     continue;
                 };
+                if !seen.insert(file.to_string()) {
+                    out.reject(path, at, Reason::DuplicateRow, format!("{file} appeared before"))?;
+                    continue;
+                }
                 let Some(raw_boxes) = item.get("bbox").and_then(|v| v.as_array()) else {
                     out.reject(path, at, Reason::MissingField, format!("{file}: no `bbox` list"))?;
                     continue;
@@ -75,10 +80,6 @@ impl Source for Vggss {
                 }
                 if boxes.is_empty() {
                     out.reject(path, at, Reason::NoValidBox, format!("{file}: none of {} boxes is valid", raw_boxes.len()))?;
-                    continue;
-                }
-                if !seen.insert(file.to_string()) {
-                    out.reject(path, at, Reason::DuplicateRow, format!("{file} appeared before"))?;
                     continue;
                 }
                 let record = Record {
