@@ -35,8 +35,13 @@ pub enum Dialect {
 }
 
 /// Every dialect, in the order of DESIGN.md.
-pub const ALL_DIALECTS: [Dialect; 5] =
-    [Dialect::Meerkat, Dialect::Shikra, Dialect::MiniGptV2, Dialect::QwenVl, Dialect::VtimeLlm];
+pub const ALL_DIALECTS: [Dialect; 5] = [
+    Dialect::Meerkat,
+    Dialect::Shikra,
+    Dialect::MiniGptV2,
+    Dialect::QwenVl,
+    Dialect::VtimeLlm,
+];
 
 impl Dialect {
     /// The dialect's name on the command line and in `manifest.json` (`meerkat`, `qwen-vl`, ...).
@@ -130,7 +135,9 @@ impl Dialect {
             }
             Dialect::Shikra => "[xLeft,yTop,xRight,yBottom] with coordinates between 0 and 1",
             Dialect::MiniGptV2 => "<p>obj</p> {<xLeft><yTop><xRight><yBottom>} on a 0-100 grid",
-            Dialect::QwenVl => "<ref>obj</ref><box>(xLeft,yTop),(xRight,yBottom)</box> on a 0-999 grid",
+            Dialect::QwenVl => {
+                "<ref>obj</ref><box>(xLeft,yTop),(xRight,yBottom)</box> on a 0-999 grid"
+            }
         }
     }
 
@@ -162,28 +169,43 @@ mod tests {
     #[test]
     fn meerkat_three_decimals_ties_to_even() {
         let one = [b(0.403125, 0.253125, 0.6, 0.75)];
-        assert_eq!(Dialect::Meerkat.render_boxes("elk bugling", &one), "[<elk bugling>,0.403,0.253,0.600,0.750]");
+        assert_eq!(
+            Dialect::Meerkat.render_boxes("elk bugling", &one),
+            "[<elk bugling>,0.403,0.253,0.600,0.750]"
+        );
         let ties = [b(0.0625, 0.0, 0.9375, 1.0)];
-        assert_eq!(Dialect::Meerkat.render_boxes("dog", &ties), "[<dog>,0.062,0.000,0.938,1.000]");
+        assert_eq!(
+            Dialect::Meerkat.render_boxes("dog", &ties),
+            "[<dog>,0.062,0.000,0.938,1.000]"
+        );
         let two = [b(0.1, 0.2, 0.3, 0.4), b(0.5, 0.5, 1.0, 1.0)];
         assert_eq!(
             Dialect::Meerkat.render_boxes("dog", &two),
             "[<dog>,0.100,0.200,0.300,0.400]; [<dog>,0.500,0.500,1.000,1.000]"
         );
-        assert_eq!(Dialect::VtimeLlm.render_boxes("dog", &ties), "[<dog>,0.062,0.000,0.938,1.000]");
+        assert_eq!(
+            Dialect::VtimeLlm.render_boxes("dog", &ties),
+            "[<dog>,0.062,0.000,0.938,1.000]"
+        );
     }
 
     #[test]
     fn shikra_has_no_label() {
         let two = [b(0.0625, 0.2, 0.3, 0.4), b(0.5, 0.5, 1.0, 1.0)];
-        assert_eq!(Dialect::Shikra.render_boxes("dog", &two), "[0.062,0.200,0.300,0.400]; [0.500,0.500,1.000,1.000]");
+        assert_eq!(
+            Dialect::Shikra.render_boxes("dog", &two),
+            "[0.062,0.200,0.300,0.400]; [0.500,0.500,1.000,1.000]"
+        );
     }
 
     #[test]
     fn minigpt_v2_rounds_ties_to_even_on_100_grid() {
         // 0.125 * 100 = 12.5 exactly, a true tie, rounds to even 12; 0.375 * 100 = 37.5 → 38.
         let one = [b(0.125, 0.375, 0.5, 1.0)];
-        assert_eq!(Dialect::MiniGptV2.render_boxes("cat", &one), "<p>cat</p> {<12><38><50><100>}");
+        assert_eq!(
+            Dialect::MiniGptV2.render_boxes("cat", &one),
+            "<p>cat</p> {<12><38><50><100>}"
+        );
         let two = [b(0.125, 0.375, 0.5, 1.0), b(0.0, 0.0, 0.2, 0.2)];
         assert_eq!(
             Dialect::MiniGptV2.render_boxes("cat", &two),
@@ -194,7 +216,10 @@ mod tests {
     #[test]
     fn qwen_vl_caps_at_999() {
         let one = [b(0.403125, 0.253125, 0.6, 0.75)];
-        assert_eq!(Dialect::QwenVl.render_boxes("elk bugling", &one), "<ref>elk bugling</ref><box>(403,253),(600,750)</box>");
+        assert_eq!(
+            Dialect::QwenVl.render_boxes("elk bugling", &one),
+            "<ref>elk bugling</ref><box>(403,253),(600,750)</box>"
+        );
         let two = [b(0.0, 0.0005, 1.0, 0.9995), b(0.0625, 0.5, 0.9375, 0.75)];
         // 0.0005 * 1000 = 0.5 → 0 (tie to even); 0.9995 * 1000 = 999.4999999999999 → 999; 1000 → 999.
         assert_eq!(
@@ -206,11 +231,23 @@ mod tests {
     #[test]
     fn segments_one_decimal_and_vtimellm_percent() {
         let segs = [s(0.0, 3.0), s(4.25, 9.75)];
-        assert_eq!(Dialect::Meerkat.render_segments(&segs, 10.0), "[0.0,3.0]; [4.2,9.8]");
-        assert_eq!(Dialect::QwenVl.render_segments(&segs, 10.0), "[0.0,3.0]; [4.2,9.8]");
+        assert_eq!(
+            Dialect::Meerkat.render_segments(&segs, 10.0),
+            "[0.0,3.0]; [4.2,9.8]"
+        );
+        assert_eq!(
+            Dialect::QwenVl.render_segments(&segs, 10.0),
+            "[0.0,3.0]; [4.2,9.8]"
+        );
         // 100 * 0.7 / 10 = 7, 100 * 4.2 / 10 = 42; 0.25 s of 10 s is 2.5 → 2 (ties to even); 10 s → 100 → 99.
-        assert_eq!(Dialect::VtimeLlm.render_segments(&[s(0.7, 4.2)], 10.0), "from 07 to 42");
-        assert_eq!(Dialect::VtimeLlm.render_segments(&[s(0.25, 10.0), s(0.0, 0.5)], 10.0), "from 02 to 99; from 00 to 05");
+        assert_eq!(
+            Dialect::VtimeLlm.render_segments(&[s(0.7, 4.2)], 10.0),
+            "from 07 to 42"
+        );
+        assert_eq!(
+            Dialect::VtimeLlm.render_segments(&[s(0.25, 10.0), s(0.0, 0.5)], 10.0),
+            "from 02 to 99; from 00 to 05"
+        );
     }
 
     #[test]

@@ -49,11 +49,18 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl Error {
     /// An [`Error::Io`] for `path`.
     pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
-        Error::Io { path: path.as_ref().to_path_buf(), source }
+        Error::Io {
+            path: path.as_ref().to_path_buf(),
+            source,
+        }
     }
 
     /// An [`Error::Input`] for `path` at an optional 1-based `line`.
     pub fn input(path: impl AsRef<Path>, line: Option<u64>, message: impl Into<String>) -> Self {
-        Error::Input { path: path.as_ref().to_path_buf(), line, message: message.into() }
+        Error::Input {
+            path: path.as_ref().to_path_buf(),
+            line,
+            message: message.into(),
+        }
     }
 }

@@ -37,17 +37,32 @@ impl BBox {
         let raw = [x0, y0, x1, y1];
         let detail = || format!("[{x0:?}, {y0:?}, {x1:?}, {y1:?}]");
         if raw.iter().any(|v| !v.is_finite()) {
-            return Err(Invalid { reason: Reason::NonFiniteValue, detail: detail() });
+            return Err(Invalid {
+                reason: Reason::NonFiniteValue,
+                detail: detail(),
+            });
         }
-        if raw.iter().any(|v| *v < -CLAMP_TOLERANCE || *v > 1.0 + CLAMP_TOLERANCE) {
-            return Err(Invalid { reason: Reason::BoxOutOfRange, detail: detail() });
+        if raw
+            .iter()
+            .any(|v| *v < -CLAMP_TOLERANCE || *v > 1.0 + CLAMP_TOLERANCE)
+        {
+            return Err(Invalid {
+                reason: Reason::BoxOutOfRange,
+                detail: detail(),
+            });
         }
         let [x0, y0, x1, y1] = raw.map(|v| v.clamp(0.0, 1.0));
         if x0 == x1 || y0 == y1 {
-            return Err(Invalid { reason: Reason::DegenerateBox, detail: detail() });
+            return Err(Invalid {
+                reason: Reason::DegenerateBox,
+                detail: detail(),
+            });
         }
         if x0 > x1 || y0 > y1 {
-            return Err(Invalid { reason: Reason::ReversedBox, detail: detail() });
+            return Err(Invalid {
+                reason: Reason::ReversedBox,
+                detail: detail(),
+            });
         }
         Ok(BBox([x0, y0, x1, y1]))
     }
@@ -86,16 +101,28 @@ impl Segment {
             None => format!("[{start:?}, {end:?}]"),
         };
         if !start.is_finite() || !end.is_finite() {
-            return Err(Invalid { reason: Reason::NonFiniteValue, detail: detail() });
+            return Err(Invalid {
+                reason: Reason::NonFiniteValue,
+                detail: detail(),
+            });
         }
         if start == end {
-            return Err(Invalid { reason: Reason::ZeroLengthSegment, detail: detail() });
+            return Err(Invalid {
+                reason: Reason::ZeroLengthSegment,
+                detail: detail(),
+            });
         }
         if start > end {
-            return Err(Invalid { reason: Reason::ReversedSegment, detail: detail() });
+            return Err(Invalid {
+                reason: Reason::ReversedSegment,
+                detail: detail(),
+            });
         }
         if start < 0.0 || duration.is_some_and(|d| end > d) {
-            return Err(Invalid { reason: Reason::SegmentOutOfRange, detail: detail() });
+            return Err(Invalid {
+                reason: Reason::SegmentOutOfRange,
+                detail: detail(),
+            });
         }
         Ok(Segment([start, end]))
     }
@@ -118,7 +145,11 @@ impl Segment {
 ///
 /// Takes and returns seconds; `[0,3)` and `[3,5)` become `[0,5)`, `[0,3)` and `[4,5)` stay apart.
 pub fn merge_segments(mut segments: Vec<Segment>) -> Vec<Segment> {
-    segments.sort_by(|a, b| a.start().total_cmp(&b.start()).then(a.end().total_cmp(&b.end())));
+    segments.sort_by(|a, b| {
+        a.start()
+            .total_cmp(&b.start())
+            .then(a.end().total_cmp(&b.end()))
+    });
     let mut merged: Vec<Segment> = Vec::with_capacity(segments.len());
     for s in segments {
         match merged.last_mut() {
@@ -145,32 +176,72 @@ mod tests {
         assert_eq!(b.0, [0.0, 0.0, 1.0, 1.0]);
         let e = BBox::normalized(0.534375, 0.3375, -2.8823037615171176e16, 0.909375).unwrap_err();
         assert_eq!(e.reason, Reason::BoxOutOfRange);
-        assert_eq!(e.detail, "[0.534375, 0.3375, -2.8823037615171176e16, 0.909375]");
-        assert_eq!(BBox::normalized(0.0, 0.0, 1.01, 1.0).unwrap_err().reason, Reason::BoxOutOfRange);
+        assert_eq!(
+            e.detail,
+            "[0.534375, 0.3375, -2.8823037615171176e16, 0.909375]"
+        );
+        assert_eq!(
+            BBox::normalized(0.0, 0.0, 1.01, 1.0).unwrap_err().reason,
+            Reason::BoxOutOfRange
+        );
     }
 
     #[test]
     fn degenerate_reversed_and_non_finite_boxes() {
-        assert_eq!(BBox::normalized(0.0, 0.53125, 0.0, 0.9875).unwrap_err().reason, Reason::DegenerateBox);
-        assert_eq!(BBox::normalized(0.5, 0.1, 0.4, 0.9).unwrap_err().reason, Reason::ReversedBox);
-        assert_eq!(BBox::normalized(f64::NAN, 0.1, 0.4, 0.9).unwrap_err().reason, Reason::NonFiniteValue);
+        assert_eq!(
+            BBox::normalized(0.0, 0.53125, 0.0, 0.9875)
+                .unwrap_err()
+                .reason,
+            Reason::DegenerateBox
+        );
+        assert_eq!(
+            BBox::normalized(0.5, 0.1, 0.4, 0.9).unwrap_err().reason,
+            Reason::ReversedBox
+        );
+        assert_eq!(
+            BBox::normalized(f64::NAN, 0.1, 0.4, 0.9)
+                .unwrap_err()
+                .reason,
+            Reason::NonFiniteValue
+        );
     }
 
     #[test]
     fn segment_validation_codes() {
         assert_eq!(Segment::new(8.0, 10.0, Some(10.0)).unwrap().0, [8.0, 10.0]);
-        assert_eq!(Segment::new(9.0, 9.0, Some(10.0)).unwrap_err().reason, Reason::ZeroLengthSegment);
-        assert_eq!(Segment::new(9.0, 0.0, Some(10.0)).unwrap_err().reason, Reason::ReversedSegment);
+        assert_eq!(
+            Segment::new(9.0, 9.0, Some(10.0)).unwrap_err().reason,
+            Reason::ZeroLengthSegment
+        );
+        assert_eq!(
+            Segment::new(9.0, 0.0, Some(10.0)).unwrap_err().reason,
+            Reason::ReversedSegment
+        );
         let e = Segment::new(9.0, 11.0, Some(10.0)).unwrap_err();
-        assert_eq!((e.reason, e.detail.as_str()), (Reason::SegmentOutOfRange, "[9.0, 11.0] in a clip of 10.0 s"));
-        assert_eq!(Segment::new(-1.0, 1.0, None).unwrap_err().reason, Reason::SegmentOutOfRange);
+        assert_eq!(
+            (e.reason, e.detail.as_str()),
+            (Reason::SegmentOutOfRange, "[9.0, 11.0] in a clip of 10.0 s")
+        );
+        assert_eq!(
+            Segment::new(-1.0, 1.0, None).unwrap_err().reason,
+            Reason::SegmentOutOfRange
+        );
     }
 
     #[test]
     fn merge_joins_overlapping_and_touching_only() {
         let s = |a, b| Segment::new(a, b, None).unwrap();
-        let merged = merge_segments(vec![s(4.0, 9.0), s(0.0, 3.0), s(3.0, 3.5), s(8.0, 10.0), s(0.5, 1.0)]);
+        let merged = merge_segments(vec![
+            s(4.0, 9.0),
+            s(0.0, 3.0),
+            s(3.0, 3.5),
+            s(8.0, 10.0),
+            s(0.5, 1.0),
+        ]);
         assert_eq!(merged, vec![s(0.0, 3.5), s(4.0, 10.0)]);
-        assert_eq!(merge_segments(vec![s(0.0, 3.0), s(4.0, 9.0)]), vec![s(0.0, 3.0), s(4.0, 9.0)]);
+        assert_eq!(
+            merge_segments(vec![s(0.0, 3.0), s(4.0, 9.0)]),
+            vec![s(0.0, 3.0), s(4.0, 9.0)]
+        );
     }
 }

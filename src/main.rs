@@ -94,13 +94,20 @@ fn run(command: Command) -> Result<()> {
             }
             Ok(())
         }
-        Command::Build { manifest, out, common } => {
+        Command::Build {
+            manifest,
+            out,
+            common,
+        } => {
             let manifest_path = manifest.unwrap_or_else(default_manifest);
             let m = BuildManifest::load(&manifest_path)?;
             let templates = load_templates(common.templates.as_deref().or(m.templates.as_deref()))?;
             let seed = common.seed.or(m.seed).unwrap_or(0);
             let dialect = common.dialect.or(m.dialect).unwrap_or_default();
-            let records_per_shard = common.records_per_shard.or(m.records_per_shard).unwrap_or(DEFAULT_RECORDS_PER_SHARD);
+            let records_per_shard = common
+                .records_per_shard
+                .or(m.records_per_shard)
+                .unwrap_or(DEFAULT_RECORDS_PER_SHARD);
             let mut jobs = Vec::new();
             for entry in &m.sources {
                 let source = sources::find(&entry.name)?;
@@ -110,23 +117,51 @@ fn run(command: Command) -> Result<()> {
                 if let Some(media) = &entry.media {
                     options.media = media.clone();
                 }
-                jobs.push(Job { source, inputs: entry.inputs.clone(), options, expected: entry.expected.clone() });
+                jobs.push(Job {
+                    source,
+                    inputs: entry.inputs.clone(),
+                    options,
+                    expected: entry.expected.clone(),
+                });
             }
-            let config_hash = hash_config(&[&m.text, &seed.to_string(), dialect.name(), &records_per_shard.to_string(), templates.digest()]);
+            let config_hash = hash_config(&[
+                &m.text,
+                &seed.to_string(),
+                dialect.name(),
+                &records_per_shard.to_string(),
+                templates.digest(),
+            ]);
             let out = out.or(m.out).unwrap_or_else(|| PathBuf::from("out"));
-            let plan = Plan { jobs, out, seed, dialect, records_per_shard, templates, config_hash, quiet: common.quiet };
+            let plan = Plan {
+                jobs,
+                out,
+                seed,
+                dialect,
+                records_per_shard,
+                templates,
+                config_hash,
+                quiet: common.quiet,
+            };
             let written = pipeline::run(&plan)?;
             if !common.quiet {
                 print_summary(&plan.out, &written);
             }
             Ok(())
         }
-        Command::Convert { source, inputs, out, split, common } => {
+        Command::Convert {
+            source,
+            inputs,
+            out,
+            split,
+            common,
+        } => {
             let source = sources::find(&source)?;
             let templates = load_templates(common.templates.as_deref())?;
             let seed = common.seed.unwrap_or(0);
             let dialect = common.dialect.unwrap_or_default();
-            let records_per_shard = common.records_per_shard.unwrap_or(DEFAULT_RECORDS_PER_SHARD);
+            let records_per_shard = common
+                .records_per_shard
+                .unwrap_or(DEFAULT_RECORDS_PER_SHARD);
             let mut options = SourceOptions::new(source);
             options.split = split;
             let input_list: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
@@ -140,8 +175,22 @@ fn run(command: Command) -> Result<()> {
                 &records_per_shard.to_string(),
                 templates.digest(),
             ]);
-            let jobs = vec![Job { source, inputs, options, expected: Default::default() }];
-            let plan = Plan { jobs, out, seed, dialect, records_per_shard, templates, config_hash, quiet: common.quiet };
+            let jobs = vec![Job {
+                source,
+                inputs,
+                options,
+                expected: Default::default(),
+            }];
+            let plan = Plan {
+                jobs,
+                out,
+                seed,
+                dialect,
+                records_per_shard,
+                templates,
+                config_hash,
+                quiet: common.quiet,
+            };
             let written = pipeline::run(&plan)?;
             if !common.quiet {
                 print_summary(&plan.out, &written);
@@ -164,7 +213,10 @@ fn default_manifest() -> PathBuf {
 
 fn load_templates(dir: Option<&Path>) -> Result<Templates> {
     match dir {
-        Some(dir) if !dir.is_dir() => Err(Error::Config(format!("{}: template directory not found", dir.display()))),
+        Some(dir) if !dir.is_dir() => Err(Error::Config(format!(
+            "{}: template directory not found",
+            dir.display()
+        ))),
         Some(dir) => Templates::from_dir(dir),
         None => Templates::builtin(),
     }
@@ -186,5 +238,10 @@ fn print_summary(out: &Path, m: &OutputManifest) {
         );
     }
     let samples: u64 = m.counts.values().sum();
-    println!("{samples} samples in {} shards, {} rejects lines → {}", m.shards.len(), m.rejects_lines, out.display());
+    println!(
+        "{samples} samples in {} shards, {} rejects lines → {}",
+        m.shards.len(),
+        m.rejects_lines,
+        out.display()
+    );
 }

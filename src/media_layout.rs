@@ -51,7 +51,9 @@ impl MediaLayout {
     }
 
     fn fill(&self, pattern: &str, key: &str) -> String {
-        pattern.replace("{dataset}", &self.dataset).replace("{key}", key)
+        pattern
+            .replace("{dataset}", &self.dataset)
+            .replace("{key}", key)
     }
 
     /// Image path of `key`.
@@ -61,7 +63,8 @@ impl MediaLayout {
 
     /// Path of the frame of `key` at `t` seconds (printed with one decimal).
     pub fn frame_at(&self, key: &str, t: f64) -> String {
-        self.fill(&self.frame, key).replace("{t}", &format!("{t:.1}"))
+        self.fill(&self.frame, key)
+            .replace("{t}", &format!("{t:.1}"))
     }
 
     /// Audio path of `key`.
@@ -87,7 +90,10 @@ mod tests {
         assert_eq!(m.frame_at("a_0_10", 5.0), "llp/frames/a_0_10_5.0.jpg");
         assert_eq!(m.audio("a_0_10"), "llp/audios/a_0_10.wav");
         assert_eq!(m.video("a_0_10"), "llp/videos/a_0_10.mp4");
-        let custom = MediaLayout { audio: "sound/{key}.flac".into(), ..MediaLayout::meerkat("x") };
+        let custom = MediaLayout {
+            audio: "sound/{key}.flac".into(),
+            ..MediaLayout::meerkat("x")
+        };
         assert_eq!(custom.audio("k"), "sound/k.flac");
     }
 }

@@ -90,7 +90,12 @@ struct WriterSink<'a> {
 impl Sink for WriterSink<'_> {
     fn record(&mut self, record: Record) -> Result<()> {
         let sample = crate::tasks::build_sample(record, self.templates, self.dialect, self.seed)?;
-        let key = format!("{}/{}/{}", sample.split.as_str(), sample.task.as_str(), sample.source);
+        let key = format!(
+            "{}/{}/{}",
+            sample.split.as_str(),
+            sample.task.as_str(),
+            sample.source
+        );
         *self.counts.entry(key).or_default() += 1;
         self.writer.write_sample(&sample)
     }
@@ -122,7 +127,11 @@ pub fn run(plan: &Plan) -> Result<OutputManifest> {
                 seed: plan.seed,
                 counts: &mut counts,
             };
-            let mut collector = Collector::new(job.source.name(), &mut sink, progress_bar(job.source.name(), plan.quiet));
+            let mut collector = Collector::new(
+                job.source.name(),
+                &mut sink,
+                progress_bar(job.source.name(), plan.quiet),
+            );
             job.source.read(files, &job.options, &mut collector)?;
             let stats = collector.finish();
             if !stats.reconciles() {
@@ -148,7 +157,11 @@ pub fn run(plan: &Plan) -> Result<OutputManifest> {
     let expected = plan
         .jobs
         .iter()
-        .flat_map(|job| job.expected.iter().map(move |(k, v)| (format!("{k}/{}", job.source.name()), *v)))
+        .flat_map(|job| {
+            job.expected
+                .iter()
+                .map(move |(k, v)| (format!("{k}/{}", job.source.name()), *v))
+        })
         .collect();
     let manifest = OutputManifest {
         schema_version: SCHEMA_VERSION,
@@ -188,7 +201,8 @@ fn progress_bar(source: &str, quiet: bool) -> ProgressBar {
     }
     let bar = ProgressBar::new_spinner();
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {prefix:>12} {human_pos} records read ({per_sec})").expect("valid progress template"),
+        ProgressStyle::with_template("{spinner} {prefix:>12} {human_pos} records read ({per_sec})")
+            .expect("valid progress template"),
     );
     bar.set_prefix(source.to_string());
     bar.enable_steady_tick(std::time::Duration::from_millis(120));

@@ -55,7 +55,13 @@ impl Templates {
     ///
     /// Errors: as [`Templates::from_texts`].
     pub fn builtin() -> Result<Templates> {
-        Self::from_texts(BUILTIN.iter().map(|(t, text)| (*t, format!("templates/{}.toml (built in)", t.as_str()), text.to_string())))
+        Self::from_texts(BUILTIN.iter().map(|(t, text)| {
+            (
+                *t,
+                format!("templates/{}.toml (built in)", t.as_str()),
+                text.to_string(),
+            )
+        }))
     }
 
     /// Reads `<dir>/<task>.toml` for every task whose file exists there.
@@ -79,15 +85,22 @@ impl Templates {
     /// Errors: [`Error::Template`] naming the file and template id for invalid TOML, an empty
     /// file, a repeated id, a Tera syntax error, a template that does not render on the probe, or
     /// one that renders an empty instruction.
-    pub fn from_texts(texts: impl IntoIterator<Item = (Task, String, String)>) -> Result<Templates> {
+    pub fn from_texts(
+        texts: impl IntoIterator<Item = (Task, String, String)>,
+    ) -> Result<Templates> {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![]);
         let mut ids: BTreeMap<Task, Vec<String>> = BTreeMap::new();
         let mut files: BTreeMap<Task, String> = BTreeMap::new();
         let mut digest_input = String::new();
         for (task, file, text) in texts {
-            let err = |id: &str, message: String| Error::Template { file: file.clone(), id: id.to_string(), message };
-            let parsed: TemplateFile = toml::from_str(&text).map_err(|e| err("-", e.to_string()))?;
+            let err = |id: &str, message: String| Error::Template {
+                file: file.clone(),
+                id: id.to_string(),
+                message,
+            };
+            let parsed: TemplateFile =
+                toml::from_str(&text).map_err(|e| err("-", e.to_string()))?;
             if parsed.template.is_empty() {
                 return Err(err("-", "no [[template]] entry".into()));
             }
@@ -97,7 +110,10 @@ impl Templates {
                     return Err(err(&entry.id, "this id is used twice".into()));
                 }
                 let input = entry.input.as_deref().unwrap_or("{{ input }}");
-                for (part, body) in [("instruction", entry.instruction.as_str()), ("input", input)] {
+                for (part, body) in [
+                    ("instruction", entry.instruction.as_str()),
+                    ("input", input),
+                ] {
                     tera.add_raw_template(&name(task, &entry.id, part), body)
                         .map_err(|e| err(&entry.id, tera_message(&e)))?;
                 }
@@ -106,15 +122,28 @@ impl Templates {
             files.insert(task, file);
             digest_input.push_str(&text);
         }
-        let templates = Templates { tera, ids, digest: format!("{:016x}", stable_hash(&[&digest_input])) };
+        let templates = Templates {
+            tera,
+            ids,
+            digest: format!("{:016x}", stable_hash(&[&digest_input])),
+        };
         for (task, task_ids) in &templates.ids {
             for dialect in crate::dialect::ALL_DIALECTS {
                 let probe = crate::tasks::parts(&crate::tasks::probe_target(*task), dialect);
                 for (index, id) in task_ids.iter().enumerate() {
-                    let err = |message: String| Error::Template { file: files[task].clone(), id: id.clone(), message };
-                    let (instruction, _) = templates.render(*task, index, &probe.context).map_err(|e| err(e.to_string()))?;
+                    let err = |message: String| Error::Template {
+                        file: files[task].clone(),
+                        id: id.clone(),
+                        message,
+                    };
+                    let (instruction, _) = templates
+                        .render(*task, index, &probe.context)
+                        .map_err(|e| err(e.to_string()))?;
                     if instruction.trim().is_empty() {
-                        return Err(err(format!("renders an empty instruction in dialect {}", dialect.name())));
+                        return Err(err(format!(
+                            "renders an empty instruction in dialect {}",
+                            dialect.name()
+                        )));
                     }
                 }
             }
@@ -138,7 +167,11 @@ impl Templates {
     pub fn choose(&self, task: Task, seed: u64, sample_id: &str) -> Result<usize> {
         let n = self.ids(task).len();
         if n == 0 {
-            return Err(Error::Config(format!("no templates for task {}: add templates/{}.toml", task.as_str(), task.as_str())));
+            return Err(Error::Config(format!(
+                "no templates for task {}: add templates/{}.toml",
+                task.as_str(),
+                task.as_str()
+            )));
         }
         Ok((stable_hash(&[&seed.to_string(), sample_id]) % n as u64) as usize)
     }
@@ -149,11 +182,14 @@ impl Templates {
     pub fn render(&self, task: Task, index: usize, context: &Context) -> Result<(String, String)> {
         let id = &self.ids(task)[index];
         let render = |part: &str| {
-            self.tera.render(&name(task, id, part), context).map(|s| s.trim().to_string()).map_err(|e| Error::Template {
-                file: format!("templates/{}.toml", task.as_str()),
-                id: id.clone(),
-                message: tera_message(&e),
-            })
+            self.tera
+                .render(&name(task, id, part), context)
+                .map(|s| s.trim().to_string())
+                .map_err(|e| Error::Template {
+                    file: format!("templates/{}.toml", task.as_str()),
+                    id: id.clone(),
+                    message: tera_message(&e),
+                })
         };
         Ok((render("instruction")?, render("input")?))
     }
@@ -166,7 +202,9 @@ impl Templates {
     /// Renders every dialect's probe for `task` (used by tests of template files).
     pub fn probe_all(&self, task: Task) -> Result<Vec<(String, String)>> {
         let probe = crate::tasks::parts(&crate::tasks::probe_target(task), Dialect::Meerkat);
-        (0..self.ids(task).len()).map(|i| self.render(task, i, &probe.context)).collect()
+        (0..self.ids(task).len())
+            .map(|i| self.render(task, i, &probe.context))
+            .collect()
     }
 }
 

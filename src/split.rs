@@ -23,12 +23,14 @@ pub enum NativeSplit {
 /// decides (`avqa-val.json`, `json_update__avqa-val.json`, `train_qa.json`, `desc_test.json`).
 /// `None` when no such word is there.
 pub fn native_split_of(file_name: &str) -> Option<NativeSplit> {
-    file_name.split(|c: char| !c.is_ascii_alphanumeric()).find_map(|word| match word {
-        "train" => Some(NativeSplit::Train),
-        "val" => Some(NativeSplit::Val),
-        "test" => Some(NativeSplit::Test),
-        _ => None,
-    })
+    file_name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .find_map(|word| match word {
+            "train" => Some(NativeSplit::Train),
+            "val" => Some(NativeSplit::Val),
+            "test" => Some(NativeSplit::Test),
+            _ => None,
+        })
 }
 
 /// SHA-256 of the parts joined by U+001F; the first 8 bytes as a big-endian `u64`.
@@ -51,10 +53,16 @@ mod tests {
     #[test]
     fn split_words() {
         assert_eq!(native_split_of("avqa-val.json"), Some(NativeSplit::Val));
-        assert_eq!(native_split_of("json_update__avqa-val.slice.json"), Some(NativeSplit::Val));
+        assert_eq!(
+            native_split_of("json_update__avqa-val.slice.json"),
+            Some(NativeSplit::Val)
+        );
         assert_eq!(native_split_of("train_qa.json"), Some(NativeSplit::Train));
         assert_eq!(native_split_of("desc_test.json"), Some(NativeSplit::Test));
-        assert_eq!(native_split_of("avqa-train_fake.json"), Some(NativeSplit::Train));
+        assert_eq!(
+            native_split_of("avqa-train_fake.json"),
+            Some(NativeSplit::Train)
+        );
         assert_eq!(native_split_of("QUIRKS_records.json"), None);
         assert_eq!(native_split_of("contest.json"), None);
     }

@@ -44,20 +44,35 @@ struct HashingFile {
 impl HashingFile {
     fn create(path: PathBuf) -> Result<Self> {
         let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
-        Ok(HashingFile { path, out: BufWriter::with_capacity(1 << 16, file), hasher: Sha256::new(), records: 0 })
+        Ok(HashingFile {
+            path,
+            out: BufWriter::with_capacity(1 << 16, file),
+            hasher: Sha256::new(),
+            records: 0,
+        })
     }
 
     fn write_line(&mut self, line: &[u8]) -> Result<()> {
         self.hasher.update(line);
         self.hasher.update(b"\n");
         self.records += 1;
-        self.out.write_all(line).and_then(|_| self.out.write_all(b"\n")).map_err(|e| Error::io(&self.path, e))
+        self.out
+            .write_all(line)
+            .and_then(|_| self.out.write_all(b"\n"))
+            .map_err(|e| Error::io(&self.path, e))
     }
 
     /// Flushes and syncs; returns (path, records, sha256).
     fn close(self) -> Result<(PathBuf, u64, String)> {
-        let HashingFile { path, out, hasher, records } = self;
-        let file = out.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
+        let HashingFile {
+            path,
+            out,
+            hasher,
+            records,
+        } = self;
+        let file = out
+            .into_inner()
+            .map_err(|e| Error::io(&path, e.into_error()))?;
         file.sync_all().map_err(|e| Error::io(&path, e))?;
         Ok((path, records, format!("{:x}", hasher.finalize())))
     }
@@ -74,7 +89,8 @@ struct Group {
 
 impl Group {
     fn partial_path(&self, index: usize) -> PathBuf {
-        self.dir.join(format!("{}-{index:05}.jsonl{PARTIAL}", self.source))
+        self.dir
+            .join(format!("{}-{index:05}.jsonl{PARTIAL}", self.source))
     }
 }
 
@@ -99,7 +115,13 @@ impl CorpusWriter {
         }
         prepare_out_dir(out)?;
         let rejects = HashingFile::create(out.join(format!("rejects.jsonl{PARTIAL}")))?;
-        Ok(CorpusWriter { out: out.to_path_buf(), records_per_shard, groups: BTreeMap::new(), rejects, line: Vec::with_capacity(1024) })
+        Ok(CorpusWriter {
+            out: out.to_path_buf(),
+            records_per_shard,
+            groups: BTreeMap::new(),
+            rejects,
+            line: Vec::with_capacity(1024),
+        })
     }
 
     /// Appends `sample` to the open shard of its (split, task, source), starting a new shard when
@@ -110,10 +132,23 @@ impl CorpusWriter {
             let rel_dir = format!("{}/{}", sample.split.as_str(), sample.task.as_str());
             let dir = self.out.join(&rel_dir);
             std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-            self.groups.insert(key.clone(), Group { dir, rel_dir, source: sample.source.clone(), open: None, closed: Vec::new() });
+            self.groups.insert(
+                key.clone(),
+                Group {
+                    dir,
+                    rel_dir,
+                    source: sample.source.clone(),
+                    open: None,
+                    closed: Vec::new(),
+                },
+            );
         }
         let group = self.groups.get_mut(&key).expect("inserted above");
-        if group.open.as_ref().is_some_and(|f| f.records as usize >= self.records_per_shard) {
+        if group
+            .open
+            .as_ref()
+            .is_some_and(|f| f.records as usize >= self.records_per_shard)
+        {
             let full = group.open.take().expect("checked above");
             group.closed.push(full.close()?);
         }
@@ -122,7 +157,11 @@ impl CorpusWriter {
         }
         self.line.clear();
         serde_json::to_writer(&mut self.line, sample).expect("a Sample always serializes");
-        group.open.as_mut().expect("opened above").write_line(&self.line)
+        group
+            .open
+            .as_mut()
+            .expect("opened above")
+            .write_line(&self.line)
     }
 
     /// Appends one line to `rejects.jsonl`.
@@ -145,7 +184,11 @@ impl CorpusWriter {
                 let name = format!("{}-{index:05}-of-{total:05}.jsonl", group.source);
                 let final_path = group.dir.join(&name);
                 std::fs::rename(&partial, &final_path).map_err(|e| Error::io(&final_path, e))?;
-                shards.push(ShardInfo { path: format!("{}/{name}", group.rel_dir), records, sha256 });
+                shards.push(ShardInfo {
+                    path: format!("{}/{name}", group.rel_dir),
+                    records,
+                    sha256,
+                });
             }
         }
         shards.sort_by(|a, b| a.path.cmp(&b.path));
@@ -195,7 +238,11 @@ fn prepare_out_dir(out: &Path) -> Result<()> {
             own.push(entry.path());
         }
         for path in own {
-            let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+            let removed = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
             removed.map_err(|e| Error::io(&path, e))?;
         }
     }

@@ -10,24 +10,42 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 fn convert(source: &str, inputs: &[&Path], out: &Path, extra: &[&str]) -> Value {
-    let mut args = vec!["convert", "--source", source, "--out", out.to_str().unwrap(), "--quiet"];
+    let mut args = vec![
+        "convert",
+        "--source",
+        source,
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
     for input in inputs {
         args.extend(["--input", input.to_str().unwrap()]);
     }
     args.extend(extra);
     avfit_ok(&args);
     check_output(out);
-    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     let s = &manifest["sources"][source];
-    let skipped: u64 = s["skipped"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
-    assert_eq!(s["read"].as_u64().unwrap(), s["used"].as_u64().unwrap() + s["rejected"].as_u64().unwrap() + skipped);
+    let skipped: u64 = s["skipped"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        s["read"].as_u64().unwrap(),
+        s["used"].as_u64().unwrap() + s["rejected"].as_u64().unwrap() + skipped
+    );
     manifest
 }
 
 fn reasons(out: &Path) -> BTreeMap<String, u64> {
     let mut counts = BTreeMap::new();
     for r in rejects(out) {
-        *counts.entry(r["reason"].as_str().unwrap().to_string()).or_default() += 1;
+        *counts
+            .entry(r["reason"].as_str().unwrap().to_string())
+            .or_default() += 1;
     }
     counts
 }
@@ -38,35 +56,76 @@ fn map(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
 
 #[test]
 fn vggss_real_slice_and_its_anomalies() {
-    let Some(dir) = real_data("vggss") else { return };
+    let Some(dir) = real_data("vggss") else {
+        return;
+    };
     let out = out_dir("real-vggss");
     convert("vggss", &[&dir.join("vggss.slice.json")], &out, &[]);
     assert!(out.join("test/arig/vggss-00000-of-00001.jsonl").is_file());
     let elk = sample(&out, "vggss/zpWuikVorYg_000032/arig");
-    assert_eq!(elk["target"]["boxes"], json!([[0.403125, 0.253125, 0.6, 0.75]]));
+    assert_eq!(
+        elk["target"]["boxes"],
+        json!([[0.403125, 0.253125, 0.6, 0.75]])
+    );
     assert_eq!(elk["answer"], "[<elk bugling>,0.403,0.253,0.600,0.750]");
     assert_eq!(elk["groups"], json!(["yt:zpWuikVorYg"]));
     // 33 records: 4 sentinel boxes, 3 degenerate boxes, one record left with none (checked by a
     // separate count in Python over the same file).
-    assert_eq!(reasons(&out), map(&[("box_out_of_range", 4), ("degenerate_box", 3), ("no_valid_box", 1)]));
+    assert_eq!(
+        reasons(&out),
+        map(&[
+            ("box_out_of_range", 4),
+            ("degenerate_box", 3),
+            ("no_valid_box", 1)
+        ])
+    );
     assert_eq!(samples(&out).len(), 32);
 
     let qwen = out_dir("real-vggss-qwen");
-    convert("vggss", &[&dir.join("vggss.slice.json")], &qwen, &["--dialect", "qwen-vl"]);
+    convert(
+        "vggss",
+        &[&dir.join("vggss.slice.json")],
+        &qwen,
+        &["--dialect", "qwen-vl"],
+    );
     let elk = sample(&qwen, "vggss/zpWuikVorYg_000032/arig");
-    assert_eq!(elk["answer"], "<ref>elk bugling</ref><box>(403,253),(600,750)</box>");
-    assert_eq!(elk["target"]["boxes"], json!([[0.403125, 0.253125, 0.6, 0.75]]));
+    assert_eq!(
+        elk["answer"],
+        "<ref>elk bugling</ref><box>(403,253),(600,750)</box>"
+    );
+    assert_eq!(
+        elk["target"]["boxes"],
+        json!([[0.403125, 0.253125, 0.6, 0.75]])
+    );
 
     // The 18 records of the full file with a bad box: 12 sentinel boxes, 6 of zero width or height
     // (FORMATS.md), and two records with no valid box left.
     let anomalies = out_dir("real-vggss-anomalies");
-    convert("vggss", &[&dir.join("vggss.anomalies.json")], &anomalies, &[]);
-    assert_eq!(reasons(&anomalies), map(&[("box_out_of_range", 12), ("degenerate_box", 6), ("no_valid_box", 2)]));
+    convert(
+        "vggss",
+        &[&dir.join("vggss.anomalies.json")],
+        &anomalies,
+        &[],
+    );
+    assert_eq!(
+        reasons(&anomalies),
+        map(&[
+            ("box_out_of_range", 12),
+            ("degenerate_box", 6),
+            ("no_valid_box", 2)
+        ])
+    );
     let timbales = sample(&anomalies, "vggss/Db6Hjt0x28k_000056/arig");
-    assert_eq!(timbales["target"]["boxes"], json!([[0.05, 0.35625, 0.753125, 0.98125]]));
+    assert_eq!(
+        timbales["target"]["boxes"],
+        json!([[0.05, 0.35625, 0.753125, 0.98125]])
+    );
     let first = &rejects(&anomalies)[0];
     assert_eq!(first["index"], 0);
-    assert_eq!(first["detail"], "UyCw7pCgYg8_000055: box [0.00625, 0.015625, 0.00625, 0.015625]");
+    assert_eq!(
+        first["detail"],
+        "UyCw7pCgYg8_000055: box [0.00625, 0.015625, 0.00625, 0.015625]"
+    );
 }
 
 #[test]
@@ -77,7 +136,10 @@ fn llp_real_slice_and_its_defects() {
     let visual = dir.join("AVVP_eval_visual.csv");
     convert("llp", &[&audio, &visual], &out, &[]);
     let blender = sample(&out, "llp/KSRjje7GH44_60_70/Blender/igatl");
-    assert_eq!(blender["target"], json!({"label": "Blender", "segments": [[8.0, 10.0]], "duration": 10.0}));
+    assert_eq!(
+        blender["target"],
+        json!({"label": "Blender", "segments": [[8.0, 10.0]], "duration": 10.0})
+    );
     assert_eq!(blender["answer"], "[8.0,10.0]");
     assert_eq!(blender["image"], "llp/frames/KSRjje7GH44_60_70_5.0.jpg");
     assert_eq!(blender["split"], "test");
@@ -86,22 +148,52 @@ fn llp_real_slice_and_its_defects() {
     assert_eq!(moto["target"]["segments"], json!([[0.0, 2.0]]));
     assert_eq!(moto["image"], "llp/frames/McVcuryKUp4_160_170_1.0.jpg");
     // HK1i4YyF5WU_30_40 Motorcycle [4,6) with visual [0,10).
-    assert_eq!(sample(&out, "llp/HK1i4YyF5WU_30_40/Motorcycle/igatl")["target"]["segments"], json!([[4.0, 6.0]]));
+    assert_eq!(
+        sample(&out, "llp/HK1i4YyF5WU_30_40/Motorcycle/igatl")["target"]["segments"],
+        json!([[4.0, 6.0]])
+    );
     assert_eq!(reasons(&out), map(&[("not_visible", 16)]));
 
     // Zero-length rows (`9 9`), a reversed row (`9 0`) and exact duplicates (read beside the
     // main file so that the output has samples for check-output).
     let quirks = out_dir("real-llp-quirks");
-    convert("llp", &[&audio, &dir.join("QUIRKS_eval_audio_rows.tsv"), &visual], &quirks, &[]);
+    convert(
+        "llp",
+        &[&audio, &dir.join("QUIRKS_eval_audio_rows.tsv"), &visual],
+        &quirks,
+        &[],
+    );
     let r = reasons(&quirks);
-    assert_eq!((r["zero_length_segment"], r["reversed_segment"], r["duplicate_row"]), (5, 1, 4));
-    let reversed = rejects(&quirks).into_iter().find(|r| r["reason"] == "reversed_segment").unwrap();
+    assert_eq!(
+        (
+            r["zero_length_segment"],
+            r["reversed_segment"],
+            r["duplicate_row"]
+        ),
+        (5, 1, 4)
+    );
+    let reversed = rejects(&quirks)
+        .into_iter()
+        .find(|r| r["reason"] == "reversed_segment")
+        .unwrap();
     assert_eq!(reversed["line"], 14);
-    assert_eq!(reversed["detail"], "8DF2PxdT5tE_390_400 Cheering: [9.0, 0.0] in a clip of 10.0 s");
+    assert_eq!(
+        reversed["detail"],
+        "8DF2PxdT5tE_390_400 Cheering: [9.0, 0.0] in a clip of 10.0 s"
+    );
 
     // Older copies: a label in the filename column, a stray backtick.
     let old = out_dir("real-llp-before-fix");
-    convert("llp", &[&audio, &dir.join("QUIRKS_eval_audio_rows_BEFORE_2024_fix.tsv"), &visual], &old, &[]);
+    convert(
+        "llp",
+        &[
+            &audio,
+            &dir.join("QUIRKS_eval_audio_rows_BEFORE_2024_fix.tsv"),
+            &visual,
+        ],
+        &old,
+        &[],
+    );
     assert_eq!(reasons(&old)["bad_clip_id"], 3);
 }
 
@@ -128,11 +220,21 @@ fn avqa_real_record() {
 
 #[test]
 fn music_avqa_real_slices_and_their_defects() {
-    let Some(dir) = real_data("music_avqa") else { return };
+    let Some(dir) = real_data("music_avqa") else {
+        return;
+    };
     let out = out_dir("real-music-avqa-test");
-    convert("music_avqa", &[&dir.join("avqa-test.slice.json")], &out, &[]);
+    convert(
+        "music_avqa",
+        &[&dir.join("avqa-test.slice.json")],
+        &out,
+        &[],
+    );
     let q = sample(&out, "music_avqa/00000100/35/avqa");
-    assert_eq!(q["target"]["question"], "How many sounding violin in the video?");
+    assert_eq!(
+        q["target"]["question"],
+        "How many sounding violin in the video?"
+    );
     assert_eq!(q["answer"], "three");
     assert_eq!(q["target"]["question_type"], "Audio-Visual/Counting");
     assert_eq!(q["target"]["choices"], Value::Null);
@@ -141,21 +243,49 @@ fn music_avqa_real_slices_and_their_defects() {
     assert_eq!(samples(&out).len(), 30);
 
     let quirks = out_dir("real-music-avqa-quirks");
-    let manifest = convert("music_avqa", &[&dir.join("QUIRKS_records_from_avqa-test.json")], &quirks, &[]);
+    let manifest = convert(
+        "music_avqa",
+        &[&dir.join("QUIRKS_records_from_avqa-test.json")],
+        &quirks,
+        &[],
+    );
     // Three pairs with conflicting answers (all six copies rejected), one exact repeat.
-    assert_eq!(reasons(&quirks), map(&[("conflicting_duplicate", 6), ("duplicate_row", 1)]));
-    assert_eq!(manifest["sources"]["music_avqa"]["skipped"], json!({"synthetic_video": 6}));
+    assert_eq!(
+        reasons(&quirks),
+        map(&[("conflicting_duplicate", 6), ("duplicate_row", 1)])
+    );
+    assert_eq!(
+        manifest["sources"]["music_avqa"]["skipped"],
+        json!({"synthetic_video": 6})
+    );
     let trailing = sample(&quirks, "music_avqa/00005077/4164/avqa");
-    assert_eq!(trailing["target"]["question"], "Are there cello and accordion sound?");
+    assert_eq!(
+        trailing["target"]["question"],
+        "Are there cello and accordion sound?"
+    );
     let lrer = sample(&quirks, "music_avqa/00004774/4829/avqa");
-    assert_eq!(lrer["target"]["question"], "What kind of instrument is the rightest instrument?");
+    assert_eq!(
+        lrer["target"]["question"],
+        "What kind of instrument is the rightest instrument?"
+    );
     let before = sample(&quirks, "music_avqa/00007634/4317/avqa");
-    assert_eq!(before["target"]["question"], "Which instrument makes sounds before the violin?");
+    assert_eq!(
+        before["target"]["question"],
+        "Which instrument makes sounds before the violin?"
+    );
     assert_eq!(before["answer"], "cello");
 
     // val is skipped by default; --split reads it; the fake train file is all synthetic.
     let val = out_dir("real-music-avqa-val");
-    let manifest = convert("music_avqa", &[&dir.join("json_update__avqa-val.slice.json"), &dir.join("avqa-val.slice.json")], &val, &["--split", "test"]);
+    let manifest = convert(
+        "music_avqa",
+        &[
+            &dir.join("json_update__avqa-val.slice.json"),
+            &dir.join("avqa-val.slice.json"),
+        ],
+        &val,
+        &["--split", "test"],
+    );
     assert_eq!(manifest["sources"]["music_avqa"]["read"], 60);
     let fake = out_dir("real-music-avqa-all");
     let manifest = convert("music_avqa", &[&dir], &fake, &[]);
@@ -166,15 +296,35 @@ fn music_avqa_real_slices_and_their_defects() {
 
 #[test]
 fn valor_real_slices_and_digit_captions() {
-    let Some(dir) = real_data("valor") else { return };
+    let Some(dir) = real_data("valor") else {
+        return;
+    };
     let out = out_dir("real-valor");
-    let manifest = convert("valor", &[&dir.join("desc_train.slice.json"), &dir.join("desc_val.slice.json"), &dir.join("desc_test.slice.json")], &out, &[]);
-    assert_eq!(manifest["counts"], json!({"test/avc/valor": 30, "train/avc/valor": 30}));
-    assert_eq!(manifest["sources"]["valor"]["skipped"], json!({"split_not_used": 30}));
+    let manifest = convert(
+        "valor",
+        &[
+            &dir.join("desc_train.slice.json"),
+            &dir.join("desc_val.slice.json"),
+            &dir.join("desc_test.slice.json"),
+        ],
+        &out,
+        &[],
+    );
+    assert_eq!(
+        manifest["counts"],
+        json!({"test/avc/valor": 30, "train/avc/valor": 30})
+    );
+    assert_eq!(
+        manifest["sources"]["valor"]["skipped"],
+        json!({"split_not_used": 30})
+    );
     let first_val = sample(&out, "valor/7G0CFAGswrw_240.000_250.000/avc");
     assert_eq!(first_val["split"], "test");
     assert_eq!(first_val["groups"], json!(["yt:7G0CFAGswrw"]));
-    assert!(first_val["answer"].as_str().unwrap().starts_with("In the room, a woman held a can of stuff in her hand"));
+    assert!(first_val["answer"]
+        .as_str()
+        .unwrap()
+        .starts_with("In the room, a woman held a can of stuff in her hand"));
 
     // QUIRKS_records.json has no split in its name: given under a native name, split forced.
     let tmp = tempfile::tempdir().unwrap();

@@ -59,12 +59,23 @@ impl Source for Llp {
     }
 
     fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()> {
-        let name_of = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let (audio_files, visual_files): (Vec<&PathBuf>, Vec<&PathBuf>) =
-            files.iter().partition(|p| name_of(p).contains("eval_audio"));
+        let name_of = |p: &Path| {
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        let (audio_files, visual_files): (Vec<&PathBuf>, Vec<&PathBuf>) = files
+            .iter()
+            .partition(|p| name_of(p).contains("eval_audio"));
         if audio_files.is_empty() || visual_files.is_empty() {
-            let missing = if audio_files.is_empty() { "AVVP_eval_audio.csv" } else { "AVVP_eval_visual.csv" };
-            return Err(Error::Config(format!("source `llp` needs {missing} beside the other file; inputs were {files:?}")));
+            let missing = if audio_files.is_empty() {
+                "AVVP_eval_audio.csv"
+            } else {
+                "AVVP_eval_visual.csv"
+            };
+            return Err(Error::Config(format!(
+                "source `llp` needs {missing} beside the other file; inputs were {files:?}"
+            )));
         }
         let split = options.split.unwrap_or(Split::Test);
 
@@ -73,7 +84,10 @@ impl Source for Llp {
         for path in &visual_files {
             read_events(path, |row| match row {
                 Ok(ev) => {
-                    visual.entry((ev.clip, ev.label)).or_default().push(ev.segment);
+                    visual
+                        .entry((ev.clip, ev.label))
+                        .or_default()
+                        .push(ev.segment);
                     Ok(())
                 }
                 Err((line, reason, detail)) => out.drop_part(path, At::Line(line), reason, detail),
@@ -90,10 +104,26 @@ impl Source for Llp {
                 match row {
                     Err((line, reason, detail)) => out.reject(path, At::Line(line), reason, detail),
                     Ok(ev) => {
-                        let row_key = (ev.clip.clone(), ev.label.clone(), ev.segment.start().to_bits(), ev.segment.end().to_bits());
+                        let row_key = (
+                            ev.clip.clone(),
+                            ev.label.clone(),
+                            ev.segment.start().to_bits(),
+                            ev.segment.end().to_bits(),
+                        );
                         if !seen_rows.insert(row_key) {
-                            let detail = format!("{} {} {} {} repeated", ev.clip, ev.segment.start(), ev.segment.end(), ev.label);
-                            return out.reject(path, At::Line(ev.line), Reason::DuplicateRow, detail);
+                            let detail = format!(
+                                "{} {} {} {} repeated",
+                                ev.clip,
+                                ev.segment.start(),
+                                ev.segment.end(),
+                                ev.label
+                            );
+                            return out.reject(
+                                path,
+                                At::Line(ev.line),
+                                Reason::DuplicateRow,
+                                detail,
+                            );
                         }
                         let key = (ev.clip.clone(), ev.label.clone());
                         let index = *group_of.entry(key).or_insert_with(|| {
@@ -110,7 +140,10 @@ impl Source for Llp {
         for (path, events) in groups {
             let first = &events[0];
             let key = (first.clip.clone(), first.label.clone());
-            let Some(first_visual) = visual.get(&key).and_then(|v| merge_segments(v.clone()).first().copied()) else {
+            let Some(first_visual) = visual
+                .get(&key)
+                .and_then(|v| merge_segments(v.clone()).first().copied())
+            else {
                 for ev in &events {
                     let detail = format!("{}: {} is heard but never visible", ev.clip, ev.label);
                     out.reject(&path, At::Line(ev.line), Reason::NotVisible, detail)?;
@@ -146,22 +179,35 @@ type RowError = (u64, Reason, String);
 /// the row's line with the reason it is invalid. Columns are found by header name.
 ///
 /// Errors: unreadable file, a header without `filename`, `onset`, `offset`, `event_labels`.
-fn read_events(path: &Path, mut on_row: impl FnMut(std::result::Result<Event, RowError>) -> Result<()>) -> Result<()> {
+fn read_events(
+    path: &Path,
+    mut on_row: impl FnMut(std::result::Result<Event, RowError>) -> Result<()>,
+) -> Result<()> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(b'\t')
         .flexible(true)
         .from_path(path)
         .map_err(|e| Error::input(path, None, e.to_string()))?;
-    let headers = reader.headers().map_err(|e| Error::input(path, Some(1), e.to_string()))?.clone();
+    let headers = reader
+        .headers()
+        .map_err(|e| Error::input(path, Some(1), e.to_string()))?
+        .clone();
     let column = |name: &str| {
         headers.iter().position(|h| h.trim() == name).ok_or_else(|| {
             Error::input(path, Some(1), format!("expected a TAB-separated header `filename onset offset event_labels`, found `{}`", headers.iter().collect::<Vec<_>>().join("\\t")))
         })
     };
-    let (c_file, c_on, c_off, c_label) = (column("filename")?, column("onset")?, column("offset")?, column("event_labels")?);
+    let (c_file, c_on, c_off, c_label) = (
+        column("filename")?,
+        column("onset")?,
+        column("offset")?,
+        column("event_labels")?,
+    );
     let mut record = csv::StringRecord::new();
     loop {
-        let more = reader.read_record(&mut record).map_err(|e| Error::input(path, e.position().map(|p| p.line()), e.to_string()))?;
+        let more = reader
+            .read_record(&mut record)
+            .map_err(|e| Error::input(path, e.position().map(|p| p.line()), e.to_string()))?;
         if !more {
             return Ok(());
         }
@@ -170,18 +216,48 @@ fn read_events(path: &Path, mut on_row: impl FnMut(std::result::Result<Event, Ro
     }
 }
 
-fn parse_event(record: &csv::StringRecord, line: u64, [c_file, c_on, c_off, c_label]: [usize; 4]) -> std::result::Result<Event, RowError> {
+fn parse_event(
+    record: &csv::StringRecord,
+    line: u64,
+    [c_file, c_on, c_off, c_label]: [usize; 4],
+) -> std::result::Result<Event, RowError> {
     let field = |i: usize| record.get(i).map(str::trim).filter(|s| !s.is_empty());
-    let (Some(clip), Some(on), Some(off), Some(label)) = (field(c_file), field(c_on), field(c_off), field(c_label)) else {
-        return Err((line, Reason::MissingField, format!("row has {} fields, expected filename, onset, offset, event_labels", record.len())));
+    let (Some(clip), Some(on), Some(off), Some(label)) =
+        (field(c_file), field(c_on), field(c_off), field(c_label))
+    else {
+        return Err((
+            line,
+            Reason::MissingField,
+            format!(
+                "row has {} fields, expected filename, onset, offset, event_labels",
+                record.len()
+            ),
+        ));
     };
     let youtube_id = match super::split_clip_id(clip) {
         Some((yt, a, b)) if a.parse::<f64>().is_ok() && b.parse::<f64>().is_ok() => yt,
-        _ => return Err((line, Reason::BadClipId, format!("`{clip}` is not <ytid>_<start>_<end>"))),
+        _ => {
+            return Err((
+                line,
+                Reason::BadClipId,
+                format!("`{clip}` is not <ytid>_<start>_<end>"),
+            ))
+        }
     };
     let (Ok(onset), Ok(offset)) = (on.parse::<f64>(), off.parse::<f64>()) else {
-        return Err((line, Reason::MalformedField, format!("{clip}: onset `{on}` / offset `{off}` are not numbers")));
+        return Err((
+            line,
+            Reason::MalformedField,
+            format!("{clip}: onset `{on}` / offset `{off}` are not numbers"),
+        ));
     };
-    let segment = Segment::new(onset, offset, Some(LLP_CLIP_SECONDS)).map_err(|e| (line, e.reason, format!("{clip} {label}: {}", e.detail)))?;
-    Ok(Event { clip: clip.to_string(), youtube_id: youtube_id.to_string(), label: label.to_string(), segment, line })
+    let segment = Segment::new(onset, offset, Some(LLP_CLIP_SECONDS))
+        .map_err(|e| (line, e.reason, format!("{clip} {label}: {}", e.detail)))?;
+    Ok(Event {
+        clip: clip.to_string(),
+        youtube_id: youtube_id.to_string(),
+        label: label.to_string(),
+        segment,
+        line,
+    })
 }

@@ -42,15 +42,27 @@ pub trait Source: Sync {
 
 /// Every adapter, in the order `avfit sources` lists them.
 pub fn registry() -> Vec<&'static dyn Source> {
-    vec![&vggss::Vggss, &llp::Llp, &avqa::Avqa, &music_avqa::MusicAvqa, &valor::Valor]
+    vec![
+        &vggss::Vggss,
+        &llp::Llp,
+        &avqa::Avqa,
+        &music_avqa::MusicAvqa,
+        &valor::Valor,
+    ]
 }
 
 /// The adapter called `name`. Errors: [`Error::Config`] listing the known names.
 pub fn find(name: &str) -> Result<&'static dyn Source> {
-    registry().into_iter().find(|s| s.name() == name).ok_or_else(|| {
-        let known: Vec<_> = registry().iter().map(|s| s.name()).collect();
-        Error::Config(format!("unknown source `{name}`; known sources: {}", known.join(", ")))
-    })
+    registry()
+        .into_iter()
+        .find(|s| s.name() == name)
+        .ok_or_else(|| {
+            let known: Vec<_> = registry().iter().map(|s| s.name()).collect();
+            Error::Config(format!(
+                "unknown source `{name}`; known sources: {}",
+                known.join(", ")
+            ))
+        })
 }
 
 /// What an adapter is told besides its files.
@@ -67,7 +79,11 @@ pub struct SourceOptions {
 impl SourceOptions {
     /// Defaults for `source`: no forced split, the Meerkat media layout, no params.
     pub fn new(source: &dyn Source) -> Self {
-        SourceOptions { split: None, media: MediaLayout::meerkat(source.name()), params: toml::Table::new() }
+        SourceOptions {
+            split: None,
+            media: MediaLayout::meerkat(source.name()),
+            params: toml::Table::new(),
+        }
     }
 
     /// The output split for records of `file` under the source's `rule` (native split → output
@@ -83,7 +99,10 @@ impl SourceOptions {
         if let Some(forced) = self.split {
             return Ok(Some(forced));
         }
-        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         match native_split_of(name) {
             Some(native) => Ok(rule(native)),
             None => Err(Error::input(
@@ -115,12 +134,19 @@ pub fn discover_files(source: &dyn Source, inputs: &[PathBuf]) -> Result<Vec<Pat
                 }
             }
         } else if input.is_file() {
-            let name = input.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+            let name = input
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
             if !source.recognizes(&name) {
                 return Err(Error::input(
                     input,
                     None,
-                    format!("not a file that source `{}` reads; expected {}", source.name(), source.files()),
+                    format!(
+                        "not a file that source `{}` reads; expected {}",
+                        source.name(),
+                        source.files()
+                    ),
                 ));
             }
             files.push(input.clone());
@@ -132,7 +158,11 @@ pub fn discover_files(source: &dyn Source, inputs: &[PathBuf]) -> Result<Vec<Pat
         return Err(Error::Config(format!(
             "source `{}`: no native file found in {}; expected {}",
             source.name(),
-            inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+            inputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
             source.files()
         )));
     }
@@ -237,7 +267,12 @@ pub struct Collector<'a> {
 impl<'a> Collector<'a> {
     /// A collector for `source` feeding `sink`, ticking `progress` per unit read.
     pub fn new(source: &'static str, sink: &'a mut dyn Sink, progress: ProgressBar) -> Self {
-        Collector { source, stats: SourceStats::default(), sink, progress }
+        Collector {
+            source,
+            stats: SourceStats::default(),
+            sink,
+            progress,
+        }
     }
 
     /// Counts `units` native units read.
@@ -253,20 +288,40 @@ impl<'a> Collector<'a> {
     }
 
     /// Rejects one native unit of `file` at `at` with `reason` and `detail`.
-    pub fn reject(&mut self, file: &Path, at: At, reason: Reason, detail: impl Into<String>) -> Result<()> {
+    pub fn reject(
+        &mut self,
+        file: &Path,
+        at: At,
+        reason: Reason,
+        detail: impl Into<String>,
+    ) -> Result<()> {
         self.stats.rejected += 1;
         self.write_reject(file, at, reason, detail.into())
     }
 
     /// Drops a part (a box, an auxiliary row) of a unit that is otherwise used or judged on its own.
-    pub fn drop_part(&mut self, file: &Path, at: At, reason: Reason, detail: impl Into<String>) -> Result<()> {
-        *self.stats.dropped.entry(reason.as_str().to_string()).or_default() += 1;
+    pub fn drop_part(
+        &mut self,
+        file: &Path,
+        at: At,
+        reason: Reason,
+        detail: impl Into<String>,
+    ) -> Result<()> {
+        *self
+            .stats
+            .dropped
+            .entry(reason.as_str().to_string())
+            .or_default() += 1;
         self.write_reject(file, at, reason, detail.into())
     }
 
     /// Counts `units` native units deliberately not used.
     pub fn skip(&mut self, reason: Skip, units: u64) {
-        *self.stats.skipped.entry(reason.as_str().to_string()).or_default() += units;
+        *self
+            .stats
+            .skipped
+            .entry(reason.as_str().to_string())
+            .or_default() += units;
     }
 
     /// The counts so far.
@@ -285,13 +340,24 @@ impl<'a> Collector<'a> {
             At::Line(l) => (Some(l), None),
             At::Index(i) => (None, Some(i)),
         };
-        self.sink.reject(Reject { source: self.source, file: file.display().to_string(), line, index, reason, detail })
+        self.sink.reject(Reject {
+            source: self.source,
+            file: file.display().to_string(),
+            line,
+            index,
+            reason,
+            detail,
+        })
     }
 }
 
 /// Reads `source` from `inputs` into memory: discovery, reading, counts. For tests and tools;
 /// builds stream through [`crate::pipeline`] instead.
-pub fn read_all(source: &dyn Source, inputs: &[PathBuf], options: &SourceOptions) -> Result<(VecSink, SourceStats)> {
+pub fn read_all(
+    source: &dyn Source,
+    inputs: &[PathBuf],
+    options: &SourceOptions,
+) -> Result<(VecSink, SourceStats)> {
     let files = discover_files(source, inputs)?;
     let mut sink = VecSink::default();
     let mut out = Collector::new(source.name(), &mut sink, ProgressBar::hidden());
@@ -312,7 +378,10 @@ pub fn read_json_array(path: &Path) -> Result<Vec<serde_json::Value>> {
         other => Err(Error::input(
             path,
             None,
-            format!("expected a JSON array of records, found {}", json_kind(&other)),
+            format!(
+                "expected a JSON array of records, found {}",
+                json_kind(&other)
+            ),
         )),
     }
 }
@@ -357,18 +426,36 @@ mod tests {
 
     #[test]
     fn clip_ids_parse_from_the_right() {
-        assert_eq!(split_clip_id("KSRjje7GH44_60_70"), Some(("KSRjje7GH44", "60", "70")));
-        assert_eq!(split_clip_id("9_jO5lSk-og_30_40"), Some(("9_jO5lSk-og", "30", "40")));
-        assert_eq!(split_clip_id("_abc_def_gh_1.500_11.500"), Some(("_abc_def_gh", "1.500", "11.500")));
+        assert_eq!(
+            split_clip_id("KSRjje7GH44_60_70"),
+            Some(("KSRjje7GH44", "60", "70"))
+        );
+        assert_eq!(
+            split_clip_id("9_jO5lSk-og_30_40"),
+            Some(("9_jO5lSk-og", "30", "40"))
+        );
+        assert_eq!(
+            split_clip_id("_abc_def_gh_1.500_11.500"),
+            Some(("_abc_def_gh", "1.500", "11.500"))
+        );
         assert_eq!(split_clip_id("Blender"), None);
-        assert_eq!(youtube_id_of_clip("-HG3Omg_89c_000030"), Some("-HG3Omg_89c"));
-        assert_eq!(youtube_id_of_clip("zpWuikVorYg_000032"), Some("zpWuikVorYg"));
+        assert_eq!(
+            youtube_id_of_clip("-HG3Omg_89c_000030"),
+            Some("-HG3Omg_89c")
+        );
+        assert_eq!(
+            youtube_id_of_clip("zpWuikVorYg_000032"),
+            Some("zpWuikVorYg")
+        );
         assert_eq!(youtube_id_of_clip("zpWuikVorYg"), None);
     }
 
     #[test]
     fn labels_read_underscores_as_spaces() {
         assert_eq!(display_label("Frying_(food)"), "Frying (food)");
-        assert_eq!(display_label("playing_acoustic_guitar"), "playing acoustic guitar");
+        assert_eq!(
+            display_label("playing_acoustic_guitar"),
+            "playing acoustic guitar"
+        );
     }
 }

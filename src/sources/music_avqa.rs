@@ -64,7 +64,10 @@ impl Source for MusicAvqa {
         "avqa-train.json, avqa-val.json, avqa-test.json (JSON arrays of {video_id, question_id, type, question_content, templ_values, question_deleted, anser})"
     }
     fn recognizes(&self, file_name: &str) -> bool {
-        ["avqa-train", "avqa-val", "avqa-test"].iter().any(|p| file_name.contains(p)) && file_name.ends_with(".json")
+        ["avqa-train", "avqa-val", "avqa-test"]
+            .iter()
+            .any(|p| file_name.contains(p))
+            && file_name.ends_with(".json")
     }
 
     fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()> {
@@ -77,18 +80,32 @@ impl Source for MusicAvqa {
                     out.skip(Skip::SplitNotUsed, 1);
                     continue;
                 };
-                let video_id = item.get("video_id").and_then(Value::as_str).unwrap_or_default();
+                let video_id = item
+                    .get("video_id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 if is_synthetic(video_id) {
                     out.skip(Skip::SyntheticVideo, 1);
                     continue;
                 }
-                if item.get("question_deleted").and_then(Value::as_i64).unwrap_or(0) != 0 {
+                if item
+                    .get("question_deleted")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0)
+                    != 0
+                {
                     out.skip(Skip::QuestionDeleted, 1);
                     continue;
                 }
                 match self.parse(&item, split, options) {
-                    Ok(record) => candidates.push(Candidate { path: path.clone(), index: index as u64, record }),
-                    Err((reason, detail)) => out.reject(path, At::Index(index as u64), reason, detail)?,
+                    Ok(record) => candidates.push(Candidate {
+                        path: path.clone(),
+                        index: index as u64,
+                        record,
+                    }),
+                    Err((reason, detail)) => {
+                        out.reject(path, At::Index(index as u64), reason, detail)?
+                    }
                 }
             }
         }
@@ -99,18 +116,38 @@ impl Source for MusicAvqa {
         };
         let mut answers: HashMap<&str, HashSet<String>> = HashMap::new();
         for c in &candidates {
-            answers.entry(&c.record.key).or_default().insert(answer_of(&c.record));
+            answers
+                .entry(&c.record.key)
+                .or_default()
+                .insert(answer_of(&c.record));
         }
-        let conflicting: HashSet<String> =
-            answers.into_iter().filter(|(_, a)| a.len() > 1).map(|(k, _)| k.to_string()).collect();
+        let conflicting: HashSet<String> = answers
+            .into_iter()
+            .filter(|(_, a)| a.len() > 1)
+            .map(|(k, _)| k.to_string())
+            .collect();
         let mut emitted = HashSet::new();
-        for Candidate { path, index, record } in candidates {
+        for Candidate {
+            path,
+            index,
+            record,
+        } in candidates
+        {
             let at = At::Index(index);
             if conflicting.contains(&record.key) {
-                let detail = format!("{} has conflicting answers; this copy says `{}`", record.key, answer_of(&record));
+                let detail = format!(
+                    "{} has conflicting answers; this copy says `{}`",
+                    record.key,
+                    answer_of(&record)
+                );
                 out.reject(&path, at, Reason::ConflictingDuplicate, detail)?;
             } else if !emitted.insert(record.key.clone()) {
-                out.reject(&path, at, Reason::DuplicateRow, format!("{} appeared before", record.key))?;
+                out.reject(
+                    &path,
+                    at,
+                    Reason::DuplicateRow,
+                    format!("{} appeared before", record.key),
+                )?;
             } else {
                 out.emit(record, 1)?;
             }
@@ -120,7 +157,12 @@ impl Source for MusicAvqa {
 }
 
 impl MusicAvqa {
-    fn parse(&self, item: &Value, split: Split, options: &SourceOptions) -> std::result::Result<Record, (Reason, String)> {
+    fn parse(
+        &self,
+        item: &Value,
+        split: Split,
+        options: &SourceOptions,
+    ) -> std::result::Result<Record, (Reason, String)> {
         let video_id = item
             .get("video_id")
             .and_then(Value::as_str)
@@ -130,14 +172,22 @@ impl MusicAvqa {
         let question_id = match item.get("question_id") {
             Some(Value::Number(n)) => n.to_string(),
             Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
-            _ => return Err((Reason::MissingField, format!("{video_id}: no `question_id`"))),
+            _ => {
+                return Err((
+                    Reason::MissingField,
+                    format!("{video_id}: no `question_id`"),
+                ))
+            }
         };
         let key = format!("{video_id}/{question_id}");
         let content = item
             .get("question_content")
             .and_then(Value::as_str)
             .filter(|s| !s.trim().is_empty())
-            .ok_or((Reason::MissingField, format!("{key}: no `question_content`")))?;
+            .ok_or((
+                Reason::MissingField,
+                format!("{key}: no `question_content`"),
+            ))?;
         let answer = item
             .get("anser")
             .or_else(|| item.get("answer"))
@@ -145,13 +195,24 @@ impl MusicAvqa {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .ok_or((Reason::MissingField, format!("{key}: no `anser`")))?;
-        let values = string_list(item.get("templ_values"))
-            .ok_or((Reason::MalformedField, format!("{key}: `templ_values` is not a JSON list of strings")))?;
+        let values = string_list(item.get("templ_values")).ok_or((
+            Reason::MalformedField,
+            format!("{key}: `templ_values` is not a JSON list of strings"),
+        ))?;
         let question_type = string_list(item.get("type"))
-            .ok_or((Reason::MalformedField, format!("{key}: `type` is not a JSON list of strings")))?
+            .ok_or((
+                Reason::MalformedField,
+                format!("{key}: `type` is not a JSON list of strings"),
+            ))?
             .join("/");
         let question = fill_template(content, &values).map_err(|placeholders| {
-            (Reason::PlaceholderMismatch, format!("{key}: {placeholders} placeholders in `{content}` but {} values {values:?}", values.len()))
+            (
+                Reason::PlaceholderMismatch,
+                format!(
+                    "{key}: {placeholders} placeholders in `{content}` but {} values {values:?}",
+                    values.len()
+                ),
+            )
         })?;
         Ok(Record {
             source: self.name(),
@@ -178,7 +239,9 @@ impl MusicAvqa {
 /// or `evv` followed by digits).
 pub fn is_synthetic(video_id: &str) -> bool {
     SYNTHETIC_PREFIXES.iter().any(|p| {
-        video_id.strip_prefix(p).is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
+        video_id
+            .strip_prefix(p)
+            .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
     })
 }
 
@@ -193,7 +256,10 @@ fn string_list(value: Option<&Value>) -> Option<Vec<String>> {
         }
         other => other,
     };
-    list.as_array()?.iter().map(|v| v.as_str().map(str::to_string)).collect()
+    list.as_array()?
+        .iter()
+        .map(|v| v.as_str().map(str::to_string))
+        .collect()
 }
 
 /// Fills each `<...>` placeholder of `content` with the next of `values` (underscores read as
@@ -207,7 +273,9 @@ pub fn fill_template(content: &str, values: &[String]) -> std::result::Result<St
     let mut used = 0;
     let mut placeholders = 0;
     while let Some(open) = rest.find('<') {
-        let Some(close) = rest[open..].find('>') else { break };
+        let Some(close) = rest[open..].find('>') else {
+            break;
+        };
         filled.push_str(&rest[..open]);
         placeholders += 1;
         if let Some(v) = values.get(used) {
@@ -231,20 +299,57 @@ mod tests {
     #[test]
     fn template_filling() {
         let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert_eq!(fill_template("How many sounding <Object> in the video\u{ff1f}", &v(&["violin"])).unwrap(), "How many sounding violin in the video?");
-        assert_eq!(fill_template("Are there <Object> and <Object> sound? ", &v(&["cello", "accordion"])).unwrap(), "Are there cello and accordion sound?");
         assert_eq!(
-            fill_template("Is the <Object> more rhythmic than the <Object>?", &v(&["erhu", "electric_bass"])).unwrap(),
+            fill_template(
+                "How many sounding <Object> in the video\u{ff1f}",
+                &v(&["violin"])
+            )
+            .unwrap(),
+            "How many sounding violin in the video?"
+        );
+        assert_eq!(
+            fill_template(
+                "Are there <Object> and <Object> sound? ",
+                &v(&["cello", "accordion"])
+            )
+            .unwrap(),
+            "Are there cello and accordion sound?"
+        );
+        assert_eq!(
+            fill_template(
+                "Is the <Object> more rhythmic than the <Object>?",
+                &v(&["erhu", "electric_bass"])
+            )
+            .unwrap(),
             "Is the erhu more rhythmic than the electric bass?"
         );
-        assert_eq!(fill_template("Where is the performance", &[]).unwrap(), "Where is the performance?");
-        assert_eq!(fill_template("Is the <Object> louder than the <Object>?", &v(&["bassoon"])), Err(2));
-        assert_eq!(fill_template("Is there a voiceover?", &v(&["extra"])), Err(0));
+        assert_eq!(
+            fill_template("Where is the performance", &[]).unwrap(),
+            "Where is the performance?"
+        );
+        assert_eq!(
+            fill_template(
+                "Is the <Object> louder than the <Object>?",
+                &v(&["bassoon"])
+            ),
+            Err(2)
+        );
+        assert_eq!(
+            fill_template("Is there a voiceover?", &v(&["extra"])),
+            Err(0)
+        );
     }
 
     #[test]
     fn synthetic_ids() {
-        for id in ["va00003871", "sa00008442", "vv00000177", "eva00001195", "esa00000500", "evv00001305"] {
+        for id in [
+            "va00003871",
+            "sa00008442",
+            "vv00000177",
+            "eva00001195",
+            "esa00000500",
+            "evv00001305",
+        ] {
             assert!(is_synthetic(id), "{id}");
         }
         assert!(!is_synthetic("00000100"));

@@ -62,9 +62,12 @@ impl Source for Valor {
                 let at = At::Index(index as u64);
                 match self.parse(&item, split, options) {
                     Err((reason, detail)) => out.reject(path, at, reason, detail)?,
-                    Ok(record) if !seen.insert(record.key.clone()) => {
-                        out.reject(path, at, Reason::DuplicateRow, format!("{} appeared before", record.key))?
-                    }
+                    Ok(record) if !seen.insert(record.key.clone()) => out.reject(
+                        path,
+                        at,
+                        Reason::DuplicateRow,
+                        format!("{} appeared before", record.key),
+                    )?,
                     Ok(record) => out.emit(record, 1)?,
                 }
             }
@@ -74,16 +77,40 @@ impl Source for Valor {
 }
 
 impl Valor {
-    fn parse(&self, item: &Value, split: Split, options: &SourceOptions) -> std::result::Result<Record, (Reason, String)> {
-        let text = |k: &str| item.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
-        let video_id = text("video_id").ok_or((Reason::MissingField, "no `video_id`".to_string()))?;
-        let caption = text("desc").ok_or((Reason::MissingField, format!("{video_id}: no `desc`")))?;
+    fn parse(
+        &self,
+        item: &Value,
+        split: Split,
+        options: &SourceOptions,
+    ) -> std::result::Result<Record, (Reason, String)> {
+        let text = |k: &str| {
+            item.get(k)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
+        let video_id =
+            text("video_id").ok_or((Reason::MissingField, "no `video_id`".to_string()))?;
+        let caption =
+            text("desc").ok_or((Reason::MissingField, format!("{video_id}: no `desc`")))?;
         let youtube_id = match super::split_clip_id(video_id) {
-            Some((yt, start, end)) if start.parse::<f64>().is_ok() && end.parse::<f64>().is_ok() => yt,
-            _ => return Err((Reason::BadClipId, format!("`{video_id}` is not <ytid>_<start>_<end>"))),
+            Some((yt, start, end))
+                if start.parse::<f64>().is_ok() && end.parse::<f64>().is_ok() =>
+            {
+                yt
+            }
+            _ => {
+                return Err((
+                    Reason::BadClipId,
+                    format!("`{video_id}` is not <ytid>_<start>_<end>"),
+                ))
+            }
         };
         if caption.bytes().all(|b| b.is_ascii_digit()) {
-            return Err((Reason::DigitsOnlyCaption, format!("{video_id}: desc is `{caption}`")));
+            return Err((
+                Reason::DigitsOnlyCaption,
+                format!("{video_id}: desc is `{caption}`"),
+            ));
         }
         Ok(Record {
             source: self.name(),
@@ -95,7 +122,9 @@ impl Valor {
                 audio: Some(options.media.audio(video_id)),
                 video: Some(options.media.video(video_id)),
             },
-            target: Target::Avc { caption: caption.to_string() },
+            target: Target::Avc {
+                caption: caption.to_string(),
+            },
         })
     }
 }

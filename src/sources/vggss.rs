@@ -50,36 +50,77 @@ impl Source for Vggss {
                     out.reject(path, at, Reason::MissingField, "no string `file`")?;
                     continue;
                 };
-                let Some(class) = item.get("class").and_then(|v| v.as_str()).filter(|c| !c.trim().is_empty()) else {
-                    out.reject(path, at, Reason::MissingField, format!("{file}: no string `class`"))?;
+                let Some(class) = item
+                    .get("class")
+                    .and_then(|v| v.as_str())
+                    .filter(|c| !c.trim().is_empty())
+                else {
+                    out.reject(
+                        path,
+                        at,
+                        Reason::MissingField,
+                        format!("{file}: no string `class`"),
+                    )?;
                     continue;
                 };
                 let Some(youtube_id) = super::youtube_id_of_clip(file) else {
-                    out.reject(path, at, Reason::BadClipId, format!("`{file}` is not <ytid>_<NNNNNN>"))?;
+                    out.reject(
+                        path,
+                        at,
+                        Reason::BadClipId,
+                        format!("`{file}` is not <ytid>_<NNNNNN>"),
+                    )?;
                     continue;
                 };
                 if !seen.insert(file.to_string()) {
-                    out.reject(path, at, Reason::DuplicateRow, format!("{file} appeared before"))?;
+                    out.reject(
+                        path,
+                        at,
+                        Reason::DuplicateRow,
+                        format!("{file} appeared before"),
+                    )?;
                     continue;
                 }
                 let Some(raw_boxes) = item.get("bbox").and_then(|v| v.as_array()) else {
-                    out.reject(path, at, Reason::MissingField, format!("{file}: no `bbox` list"))?;
+                    out.reject(
+                        path,
+                        at,
+                        Reason::MissingField,
+                        format!("{file}: no `bbox` list"),
+                    )?;
                     continue;
                 };
                 let mut boxes = Vec::with_capacity(raw_boxes.len());
                 for raw in raw_boxes {
-                    let coords: Option<Vec<f64>> =
-                        raw.as_array().filter(|a| a.len() == 4).map(|a| a.iter().filter_map(|v| v.as_f64()).collect());
+                    let coords: Option<Vec<f64>> = raw
+                        .as_array()
+                        .filter(|a| a.len() == 4)
+                        .map(|a| a.iter().filter_map(|v| v.as_f64()).collect());
                     match coords.filter(|c| c.len() == 4) {
-                        None => out.drop_part(path, at, Reason::MalformedField, format!("{file}: box {raw} is not 4 numbers"))?,
+                        None => out.drop_part(
+                            path,
+                            at,
+                            Reason::MalformedField,
+                            format!("{file}: box {raw} is not 4 numbers"),
+                        )?,
                         Some(c) => match BBox::normalized(c[0], c[1], c[2], c[3]) {
                             Ok(b) => boxes.push(b),
-                            Err(e) => out.drop_part(path, at, e.reason, format!("{file}: box {}", e.detail))?,
+                            Err(e) => out.drop_part(
+                                path,
+                                at,
+                                e.reason,
+                                format!("{file}: box {}", e.detail),
+                            )?,
                         },
                     }
                 }
                 if boxes.is_empty() {
-                    out.reject(path, at, Reason::NoValidBox, format!("{file}: none of {} boxes is valid", raw_boxes.len()))?;
+                    out.reject(
+                        path,
+                        at,
+                        Reason::NoValidBox,
+                        format!("{file}: none of {} boxes is valid", raw_boxes.len()),
+                    )?;
                     continue;
                 }
                 let record = Record {
@@ -92,7 +133,10 @@ impl Source for Vggss {
                         audio: Some(options.media.audio(file)),
                         video: None,
                     },
-                    target: Target::Arig { label: super::display_label(class), boxes },
+                    target: Target::Arig {
+                        label: super::display_label(class),
+                        boxes,
+                    },
                 };
                 out.emit(record, 1)?;
             }

@@ -9,7 +9,13 @@ use crate::geometry::Segment;
 use tera::Context;
 
 /// (input, answer) of an IGATL sample; inserts `duration` into `context`.
-pub fn parts(_label: &str, segments: &[Segment], duration: f64, dialect: Dialect, context: &mut Context) -> (String, String) {
+pub fn parts(
+    _label: &str,
+    segments: &[Segment],
+    duration: f64,
+    dialect: Dialect,
+    context: &mut Context,
+) -> (String, String) {
     context.insert("duration", &duration.to_string());
     (String::new(), dialect.render_segments(segments, duration))
 }

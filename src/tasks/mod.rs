@@ -28,8 +28,17 @@ pub fn parts(target: &Target, dialect: Dialect) -> TaskParts {
     context.insert("segment_format", dialect.segment_format());
     let (input, answer) = match target {
         Target::Arig { label, boxes } => arig::parts(label, boxes, dialect),
-        Target::Igatl { label, segments, duration } => igatl::parts(label, segments, *duration, dialect, &mut context),
-        Target::Avqa { question, choices, answer, .. } => avqa::parts(question, choices.as_deref(), answer, &mut context),
+        Target::Igatl {
+            label,
+            segments,
+            duration,
+        } => igatl::parts(label, segments, *duration, dialect, &mut context),
+        Target::Avqa {
+            question,
+            choices,
+            answer,
+            ..
+        } => avqa::parts(question, choices.as_deref(), answer, &mut context),
         Target::Avc { caption } => avc::parts(caption),
     };
     context.insert("input", &input);
@@ -55,7 +64,9 @@ pub fn probe_target(task: Task) -> Target {
             answer_index: Some(0),
             question_type: "Probe".into(),
         },
-        Task::Avc => Target::Avc { caption: "A dog barks in a garden.".into() },
+        Task::Avc => Target::Avc {
+            caption: "A dog barks in a garden.".into(),
+        },
     }
 }
 
@@ -63,7 +74,12 @@ pub fn probe_target(task: Task) -> Target {
 /// `stable_hash(seed, id)`, the instruction and input rendered, the answer fixed by the dialect.
 ///
 /// Errors: the task has no templates, or a template fails to render (naming file and id).
-pub fn build_sample(record: Record, templates: &Templates, dialect: Dialect, seed: u64) -> Result<Sample> {
+pub fn build_sample(
+    record: Record,
+    templates: &Templates,
+    dialect: Dialect,
+    seed: u64,
+) -> Result<Sample> {
     let task = record.target.task();
     let id = format!("{}/{}/{}", record.source, record.key, task.as_str());
     let parts = parts(&record.target, dialect);

@@ -21,29 +21,51 @@ pub fn real_data(dataset: &str) -> Option<PathBuf> {
     match std::env::var_os("AVFIT_REAL_DATA") {
         Some(root) => {
             let dir = PathBuf::from(root).join(dataset);
-            assert!(dir.is_dir(), "AVFIT_REAL_DATA is set but {} is missing", dir.display());
+            assert!(
+                dir.is_dir(),
+                "AVFIT_REAL_DATA is set but {} is missing",
+                dir.display()
+            );
             Some(dir)
         }
         None => {
-            eprintln!("skipped: AVFIT_REAL_DATA is not set, so the real {dataset} slice is not read");
+            eprintln!(
+                "skipped: AVFIT_REAL_DATA is not set, so the real {dataset} slice is not read"
+            );
             None
         }
     }
 }
 
 /// Reads `source` from `inputs` with default options (or a forced split).
-pub fn read(source: &str, inputs: &[PathBuf], split: Option<avfit::record::Split>) -> (VecSink, SourceStats) {
+pub fn read(
+    source: &str,
+    inputs: &[PathBuf],
+    split: Option<avfit::record::Split>,
+) -> (VecSink, SourceStats) {
     let source = sources::find(source).unwrap();
     let mut options = SourceOptions::new(source);
     options.split = split;
     let (sink, stats) = sources::read_all(source, inputs, &options).unwrap();
-    assert!(stats.reconciles(), "read = used + rejected + skipped must hold: {stats:?}");
+    assert!(
+        stats.reconciles(),
+        "read = used + rejected + skipped must hold: {stats:?}"
+    );
     (sink, stats)
 }
 
 /// (reason, line or index, detail) of each reject, for compact exact assertions.
 pub fn reject_summary(rejects: &[Reject]) -> Vec<(String, u64, String)> {
-    rejects.iter().map(|r| (r.reason.as_str().to_string(), r.line.or(r.index).unwrap(), r.detail.clone())).collect()
+    rejects
+        .iter()
+        .map(|r| {
+            (
+                r.reason.as_str().to_string(),
+                r.line.or(r.index).unwrap(),
+                r.detail.clone(),
+            )
+        })
+        .collect()
 }
 
 /// A fresh output directory `target/test-outputs/<name>`; `.ci/run` runs `check-output` on
@@ -57,13 +79,21 @@ pub fn out_dir(name: &str) -> PathBuf {
 
 /// Runs the avfit binary with `args` from the repository root.
 pub fn avfit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_avfit")).args(args).current_dir(repo()).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_avfit"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .unwrap()
 }
 
 /// Runs the avfit binary and asserts success.
 pub fn avfit_ok(args: &[&str]) -> Output {
     let out = avfit(args);
-    assert!(out.status.success(), "avfit {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "avfit {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
@@ -74,23 +104,44 @@ pub fn check_output(dir: &Path) {
         eprintln!("skipped: {} not found", tool.display());
         return;
     }
-    let out = Command::new("python3").arg(&tool).arg(dir).output().unwrap();
-    assert!(out.status.success(), "check-output {}:\n{}", dir.display(), String::from_utf8_lossy(&out.stdout));
+    let out = Command::new("python3")
+        .arg(&tool)
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "check-output {}:\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 /// Every line of every shard under `dir` as JSON, in path order.
 pub fn samples(dir: &Path) -> Vec<serde_json::Value> {
-    let mut paths: Vec<PathBuf> = walk(dir).into_iter().filter(|p| p.extension().is_some_and(|e| e == "jsonl") && !p.ends_with("rejects.jsonl")).collect();
+    let mut paths: Vec<PathBuf> = walk(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl") && !p.ends_with("rejects.jsonl"))
+        .collect();
     paths.sort();
     paths
         .iter()
-        .flat_map(|p| std::fs::read_to_string(p).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect::<Vec<_>>())
+        .flat_map(|p| {
+            std::fs::read_to_string(p)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
 /// The sample with `id` in `dir`.
 pub fn sample(dir: &Path, id: &str) -> serde_json::Value {
-    samples(dir).into_iter().find(|s| s["id"] == id).unwrap_or_else(|| panic!("no sample {id} in {}", dir.display()))
+    samples(dir)
+        .into_iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no sample {id} in {}", dir.display()))
 }
 
 /// Every file below `dir`.
@@ -109,5 +160,9 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
 
 /// The rejects lines of `dir` as JSON.
 pub fn rejects(dir: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(dir.join("rejects.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    std::fs::read_to_string(dir.join("rejects.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }

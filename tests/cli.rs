@@ -1,0 +1,328 @@
+//! The command line end to end: the sample build, determinism, dialects, and clear failures
+//! that leave no half-written output.
+
+mod common;
+
+use common::{avfit, avfit_ok, check_output, out_dir, sample, samples, walk};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn build(out: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["build", "--out", out.to_str().unwrap(), "--quiet"];
+    args.extend(extra);
+    avfit_ok(&args);
+    check_output(out);
+    serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap()
+}
+
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walk(dir)
+        .into_iter()
+        .map(|p| {
+            (
+                p.strip_prefix(dir).unwrap().display().to_string(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn sample_build_meets_its_expected_counts_and_reconciles() {
+    let out = out_dir("sample-build");
+    let m = build(&out, &[]);
+    assert_eq!(m["counts"], m["expected"]);
+    assert_eq!(m["counts"]["train/avqa/music_avqa"], 3);
+    assert_eq!(m["dialect"], "meerkat");
+    assert_eq!(m["seed"], 0);
+    for (name, s) in m["sources"].as_object().unwrap() {
+        let skipped: u64 = s["skipped"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .sum();
+        assert_eq!(
+            s["read"].as_u64().unwrap(),
+            s["used"].as_u64().unwrap() + s["rejected"].as_u64().unwrap() + skipped,
+            "{name}"
+        );
+    }
+    // records_per_shard = 2 in manifests/sample.toml: 3 VGG-SS samples make two shards.
+    assert!(out.join("test/arig/vggss-00000-of-00002.jsonl").is_file());
+    assert!(out.join("test/arig/vggss-00001-of-00002.jsonl").is_file());
+    assert_eq!(m["rejects_lines"], 15);
+    let total: u64 = m["shards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["records"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 17);
+    assert_eq!(samples(&out).len(), 17);
+}
+
+#[test]
+fn same_seed_is_byte_identical_and_another_seed_changes_only_templates() {
+    let a = out_dir("seed-a");
+    let b = out_dir("seed-b");
+    let c = out_dir("seed-c");
+    build(&a, &[]);
+    build(&b, &[]);
+    assert_eq!(files(&a), files(&b));
+    build(&c, &["--seed", "7"]);
+    let (sa, sc) = (samples(&a), samples(&c));
+    assert_eq!(sa.len(), sc.len());
+    let mut changed = 0;
+    for (x, y) in sa.iter().zip(&sc) {
+        assert_eq!(
+            (&x["id"], &x["target"], &x["answer"]),
+            (&y["id"], &y["target"], &y["answer"])
+        );
+        if x["template"] != y["template"] {
+            changed += 1;
+        }
+    }
+    assert!(
+        changed > 0,
+        "seed 7 chose the same template for every sample"
+    );
+}
+
+#[test]
+fn every_dialect_renders_the_sample_answers_exactly() {
+    let expect = [
+        (
+            "meerkat",
+            "[<dog barking>,0.250,0.125,0.750,0.875]",
+            "[0.0,5.0]; [7.0,9.0]",
+        ),
+        (
+            "shikra",
+            "[0.250,0.125,0.750,0.875]",
+            "[0.0,5.0]; [7.0,9.0]",
+        ),
+        // 0.125 * 100 = 12.5 → 12 and 0.875 * 100 = 87.5 → 88 (ties to even).
+        (
+            "minigpt-v2",
+            "<p>dog barking</p> {<25><12><75><88>}",
+            "[0.0,5.0]; [7.0,9.0]",
+        ),
+        (
+            "qwen-vl",
+            "<ref>dog barking</ref><box>(250,125),(750,875)</box>",
+            "[0.0,5.0]; [7.0,9.0]",
+        ),
+        (
+            "vtimellm",
+            "[<dog barking>,0.250,0.125,0.750,0.875]",
+            "from 00 to 50; from 70 to 90",
+        ),
+    ];
+    for (dialect, arig, igatl) in expect {
+        let out = out_dir(&format!("dialect-{dialect}"));
+        let m = build(&out, &["--dialect", dialect]);
+        assert_eq!(m["dialect"], dialect);
+        assert_eq!(
+            sample(&out, "vggss/aaaaaaaaaaa_000010/arig")["answer"],
+            arig,
+            "{dialect}"
+        );
+        assert_eq!(
+            sample(&out, "llp/aaaaaaaaaaa_0_10/Dog/igatl")["answer"],
+            igatl,
+            "{dialect}"
+        );
+        assert_eq!(
+            sample(&out, "llp/aaaaaaaaaaa_0_10/Dog/igatl")["target"]["segments"],
+            json!([[0.0, 5.0], [7.0, 9.0]])
+        );
+    }
+}
+
+#[test]
+fn convert_forces_a_split_and_writes_the_contract_layout() {
+    let out = out_dir("convert-valor-train");
+    avfit_ok(&[
+        "convert",
+        "--source",
+        "valor",
+        "--input",
+        "tests/data/valor",
+        "--out",
+        out.to_str().unwrap(),
+        "--split",
+        "train",
+        "--quiet",
+    ]);
+    check_output(&out);
+    let shard = out.join("train/avc/valor-00000-of-00001.jsonl");
+    assert_eq!(std::fs::read_to_string(shard).unwrap().lines().count(), 4);
+    assert!(!out.join("test").exists());
+}
+
+#[test]
+fn sources_lists_every_adapter() {
+    let out = avfit_ok(&["sources"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let names: Vec<&str> = text
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(names, ["vggss", "llp", "avqa", "music_avqa", "valor"]);
+    assert!(text.contains("AVVP_eval_audio.csv"));
+}
+
+#[test]
+fn progress_is_silent_off_a_terminal() {
+    let out = out_dir("no-terminal");
+    let run = avfit_ok(&["build", "--out", out.to_str().unwrap()]);
+    assert_eq!(String::from_utf8_lossy(&run.stderr), "");
+    assert!(
+        String::from_utf8_lossy(&run.stdout).contains("17 samples in 11 shards, 15 rejects lines")
+    );
+}
+
+#[test]
+fn a_missing_input_stops_with_its_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let run = avfit(&[
+        "convert",
+        "--source",
+        "vggss",
+        "--input",
+        "tests/data/nope.json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        "avfit: tests/data/nope.json: no such file or directory\n"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_file_the_source_does_not_read_is_named() {
+    let run = avfit(&[
+        "convert",
+        "--source",
+        "llp",
+        "--input",
+        "tests/data/vggss/vggss.json",
+        "--out",
+        "target/never",
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.starts_with("avfit: tests/data/vggss/vggss.json: not a file that source `llp` reads; expected AVVP_eval_audio.csv"), "{err}");
+}
+
+#[test]
+fn unknown_source_lists_the_known_ones() {
+    let run = avfit(&[
+        "convert",
+        "--source",
+        "vgss",
+        "--input",
+        "x",
+        "--out",
+        "target/never",
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        "avfit: unknown source `vgss`; known sources: vggss, llp, avqa, music_avqa, valor\n"
+    );
+}
+
+#[test]
+fn invalid_json_mid_build_leaves_no_shard_under_a_final_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let broken = tmp.path().join("broken");
+    std::fs::create_dir(&broken).unwrap();
+    std::fs::write(
+        broken.join("desc_train.json"),
+        "[{\"video_id\": \"aaaaaaaaaaa_0.000_10.000\",\n \"desc\": \"ok\"},\n {oops}]",
+    )
+    .unwrap();
+    let manifest = tmp.path().join("m.toml");
+    let data = common::data("");
+    std::fs::write(
+        &manifest,
+        format!(
+            "[[source]]\nname = \"vggss\"\ninputs = [\"{}\"]\n\n[[source]]\nname = \"valor\"\ninputs = [\"broken\"]\n",
+            data.join("vggss").display()
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let run = avfit(&[
+        "build",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&run.stderr);
+    let expected_prefix = format!(
+        "avfit: {}:3: invalid JSON: key must be a string",
+        broken.join("desc_train.json").display()
+    );
+    assert!(err.starts_with(&expected_prefix), "{err}");
+    // VGG-SS samples were written before VALOR failed: none may remain, under any name.
+    let left: Vec<_> = walk(&out)
+        .into_iter()
+        .map(|p| p.strip_prefix(&out).unwrap().display().to_string())
+        .collect();
+    assert!(
+        left.iter()
+            .all(|p| !p.ends_with(".jsonl") && !p.ends_with(".partial") && p != "manifest.json"),
+        "{left:?}"
+    );
+}
+
+#[test]
+fn a_directory_with_foreign_files_is_not_overwritten() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("thesis.tex"), "keep me").unwrap();
+    let run = avfit(&["build", "--out", tmp.path().to_str().unwrap(), "--quiet"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr)
+        .contains("not an avfit output directory (it holds `thesis.tex`)"));
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("thesis.tex")).unwrap(),
+        "keep me"
+    );
+}
+
+#[test]
+fn a_broken_template_stops_the_run_naming_file_and_id() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("avc.toml"),
+        "[[template]]\nid = \"fine\"\ninstruction = \"Describe the clip.\"\n\n[[template]]\nid = \"typo\"\ninstruction = \"Describe {{ captoin }}.\"\n",
+    )
+    .unwrap();
+    let run = avfit(&[
+        "build",
+        "--templates",
+        tmp.path().to_str().unwrap(),
+        "--out",
+        "target/never",
+        "--quiet",
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&run.stderr);
+    let expected = format!(
+        "avfit: {}: template typo:",
+        tmp.path().join("avc.toml").display()
+    );
+    assert!(err.starts_with(&expected), "{err}");
+    assert!(err.contains("captoin"), "{err}");
+}
