@@ -95,8 +95,8 @@ impl BuildManifest {
     /// `[[source]]`, an unknown source name, an `expected` key that is not `<split>/<task>`.
     pub fn load(path: &Path) -> Result<BuildManifest> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let raw: RawManifest = toml::from_str(&text)
-            .map_err(|e| Error::input(path, None, e.to_string().replace('\n', " ")))?;
+        let raw: RawManifest =
+            toml::from_str(&text).map_err(|e| Error::input(path, None, e.to_string().replace('\n', " ")))?;
         if raw.source.is_empty() {
             return Err(Error::input(path, None, "no [[source]] entry"));
         }
@@ -113,17 +113,13 @@ impl BuildManifest {
             crate::sources::find(&s.name)?;
             for key in s.expected.keys() {
                 let ok = key.split_once('/').is_some_and(|(split, task)| {
-                    ["train", "test"].contains(&split)
-                        && ["arig", "igatl", "avfc", "avqa", "avc"].contains(&task)
+                    ["train", "test"].contains(&split) && ["arig", "igatl", "avfc", "avqa", "avc"].contains(&task)
                 });
                 if !ok {
                     return Err(Error::input(
                         path,
                         None,
-                        format!(
-                            "source {}: expected key `{key}` is not <train|test>/<task>",
-                            s.name
-                        ),
+                        format!("source {}: expected key `{key}` is not <train|test>/<task>", s.name),
                     ));
                 }
             }
@@ -157,9 +153,7 @@ pub fn lexically_normal(path: &Path) -> PathBuf {
     for component in path.components() {
         match component {
             Component::CurDir => {}
-            Component::ParentDir
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
-            {
+            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
                 out.pop();
             }
             other => out.push(other),
@@ -181,10 +175,7 @@ mod tests {
             lexically_normal(Path::new("manifests/../tests/data/llp")),
             PathBuf::from("tests/data/llp")
         );
-        assert_eq!(
-            lexically_normal(Path::new("./a/./b/../c")),
-            PathBuf::from("a/c")
-        );
+        assert_eq!(lexically_normal(Path::new("./a/./b/../c")), PathBuf::from("a/c"));
         assert_eq!(
             lexically_normal(Path::new("../shared/real")),
             PathBuf::from("../shared/real")

@@ -135,9 +135,7 @@ impl Dialect {
             }
             Dialect::Shikra => "[xLeft,yTop,xRight,yBottom] with coordinates between 0 and 1",
             Dialect::MiniGptV2 => "<p>obj</p> {<xLeft><yTop><xRight><yBottom>} on a 0-100 grid",
-            Dialect::QwenVl => {
-                "<ref>obj</ref><box>(xLeft,yTop),(xRight,yBottom)</box> on a 0-999 grid"
-            }
+            Dialect::QwenVl => "<ref>obj</ref><box>(xLeft,yTop),(xRight,yBottom)</box> on a 0-999 grid",
         }
     }
 
@@ -231,19 +229,10 @@ mod tests {
     #[test]
     fn segments_one_decimal_and_vtimellm_percent() {
         let segs = [s(0.0, 3.0), s(4.25, 9.75)];
-        assert_eq!(
-            Dialect::Meerkat.render_segments(&segs, 10.0),
-            "[0.0,3.0]; [4.2,9.8]"
-        );
-        assert_eq!(
-            Dialect::QwenVl.render_segments(&segs, 10.0),
-            "[0.0,3.0]; [4.2,9.8]"
-        );
+        assert_eq!(Dialect::Meerkat.render_segments(&segs, 10.0), "[0.0,3.0]; [4.2,9.8]");
+        assert_eq!(Dialect::QwenVl.render_segments(&segs, 10.0), "[0.0,3.0]; [4.2,9.8]");
         // 100 * 0.7 / 10 = 7, 100 * 4.2 / 10 = 42; 0.25 s of 10 s is 2.5 → 2 (ties to even); 10 s → 100 → 99.
-        assert_eq!(
-            Dialect::VtimeLlm.render_segments(&[s(0.7, 4.2)], 10.0),
-            "from 07 to 42"
-        );
+        assert_eq!(Dialect::VtimeLlm.render_segments(&[s(0.7, 4.2)], 10.0), "from 07 to 42");
         assert_eq!(
             Dialect::VtimeLlm.render_segments(&[s(0.25, 10.0), s(0.0, 0.5)], 10.0),
             "from 02 to 99; from 00 to 05"

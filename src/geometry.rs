@@ -42,10 +42,7 @@ impl BBox {
                 detail: detail(),
             });
         }
-        if raw
-            .iter()
-            .any(|v| *v < -CLAMP_TOLERANCE || *v > 1.0 + CLAMP_TOLERANCE)
-        {
+        if raw.iter().any(|v| *v < -CLAMP_TOLERANCE || *v > 1.0 + CLAMP_TOLERANCE) {
             return Err(Invalid {
                 reason: Reason::BoxOutOfRange,
                 detail: detail(),
@@ -145,11 +142,7 @@ impl Segment {
 ///
 /// Takes and returns seconds; `[0,3)` and `[3,5)` become `[0,5)`, `[0,3)` and `[4,5)` stay apart.
 pub fn merge_segments(mut segments: Vec<Segment>) -> Vec<Segment> {
-    segments.sort_by(|a, b| {
-        a.start()
-            .total_cmp(&b.start())
-            .then(a.end().total_cmp(&b.end()))
-    });
+    segments.sort_by(|a, b| a.start().total_cmp(&b.start()).then(a.end().total_cmp(&b.end())));
     let mut merged: Vec<Segment> = Vec::with_capacity(segments.len());
     for s in segments {
         match merged.last_mut() {
@@ -176,10 +169,7 @@ mod tests {
         assert_eq!(b.0, [0.0, 0.0, 1.0, 1.0]);
         let e = BBox::normalized(0.534375, 0.3375, -2.8823037615171176e16, 0.909375).unwrap_err();
         assert_eq!(e.reason, Reason::BoxOutOfRange);
-        assert_eq!(
-            e.detail,
-            "[0.534375, 0.3375, -2.8823037615171176e16, 0.909375]"
-        );
+        assert_eq!(e.detail, "[0.534375, 0.3375, -2.8823037615171176e16, 0.909375]");
         assert_eq!(
             BBox::normalized(0.0, 0.0, 1.01, 1.0).unwrap_err().reason,
             Reason::BoxOutOfRange
@@ -189,9 +179,7 @@ mod tests {
     #[test]
     fn degenerate_reversed_and_non_finite_boxes() {
         assert_eq!(
-            BBox::normalized(0.0, 0.53125, 0.0, 0.9875)
-                .unwrap_err()
-                .reason,
+            BBox::normalized(0.0, 0.53125, 0.0, 0.9875).unwrap_err().reason,
             Reason::DegenerateBox
         );
         assert_eq!(
@@ -199,9 +187,7 @@ mod tests {
             Reason::ReversedBox
         );
         assert_eq!(
-            BBox::normalized(f64::NAN, 0.1, 0.4, 0.9)
-                .unwrap_err()
-                .reason,
+            BBox::normalized(f64::NAN, 0.1, 0.4, 0.9).unwrap_err().reason,
             Reason::NonFiniteValue
         );
     }
@@ -231,13 +217,7 @@ mod tests {
     #[test]
     fn merge_joins_overlapping_and_touching_only() {
         let s = |a, b| Segment::new(a, b, None).unwrap();
-        let merged = merge_segments(vec![
-            s(4.0, 9.0),
-            s(0.0, 3.0),
-            s(3.0, 3.5),
-            s(8.0, 10.0),
-            s(0.5, 1.0),
-        ]);
+        let merged = merge_segments(vec![s(4.0, 9.0), s(0.0, 3.0), s(3.0, 3.5), s(8.0, 10.0), s(0.5, 1.0)]);
         assert_eq!(merged, vec![s(0.0, 3.5), s(4.0, 10.0)]);
         assert_eq!(
             merge_segments(vec![s(0.0, 3.0), s(4.0, 9.0)]),

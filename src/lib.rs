@@ -10,6 +10,7 @@ pub mod config;
 pub mod dialect;
 pub mod error;
 pub mod geometry;
+pub mod media;
 pub mod media_layout;
 pub mod pipeline;
 pub mod reason;

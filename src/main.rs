@@ -3,6 +3,7 @@
 use avfit::config::BuildManifest;
 use avfit::dialect::Dialect;
 use avfit::error::{Error, Result};
+use avfit::media::MediaRoot;
 use avfit::pipeline::{self, Job, OutputManifest, Plan};
 use avfit::record::Split;
 use avfit::render::Templates;
@@ -69,9 +70,22 @@ struct Common {
     /// Directory of `<task>.toml` template files replacing the built-in ones.
     #[arg(long)]
     templates: Option<PathBuf>,
+    /// Directory that media paths in samples are relative to; IGATL durations are read from the
+    /// WAVs found there.
+    #[arg(long)]
+    media_root: Option<PathBuf>,
+    /// Reject samples whose image or audio under --media-root is missing or unreadable.
+    #[arg(long, requires = "media_root")]
+    check_media: bool,
     /// No progress bars and no summary.
     #[arg(long)]
     quiet: bool,
+}
+
+impl Common {
+    fn media_root(&self) -> Option<MediaRoot> {
+        self.media_root.as_ref().map(|root| MediaRoot { root: root.clone(), check: self.check_media })
+    }
 }
 
 fn main() -> ExitCode {
@@ -94,11 +108,7 @@ fn run(command: Command) -> Result<()> {
             }
             Ok(())
         }
-        Command::Build {
-            manifest,
-            out,
-            common,
-        } => {
+        Command::Build { manifest, out, common } => {
             let manifest_path = manifest.unwrap_or_else(default_manifest);
             let m = BuildManifest::load(&manifest_path)?;
             let templates = load_templates(common.templates.as_deref().or(m.templates.as_deref()))?;
@@ -114,6 +124,7 @@ fn run(command: Command) -> Result<()> {
                 let mut options = SourceOptions::new(source);
                 options.split = entry.split;
                 options.params = entry.params.clone();
+                options.media_root = common.media_root();
                 if let Some(media) = &entry.media {
                     options.media = media.clone();
                 }
@@ -159,11 +170,10 @@ fn run(command: Command) -> Result<()> {
             let templates = load_templates(common.templates.as_deref())?;
             let seed = common.seed.unwrap_or(0);
             let dialect = common.dialect.unwrap_or_default();
-            let records_per_shard = common
-                .records_per_shard
-                .unwrap_or(DEFAULT_RECORDS_PER_SHARD);
+            let records_per_shard = common.records_per_shard.unwrap_or(DEFAULT_RECORDS_PER_SHARD);
             let mut options = SourceOptions::new(source);
             options.split = split;
+            options.media_root = common.media_root();
             let input_list: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
             let split_word = split.map(|s| s.as_str()).unwrap_or("-");
             let config_hash = hash_config(&[

@@ -51,9 +51,7 @@ impl MediaLayout {
     }
 
     fn fill(&self, pattern: &str, key: &str) -> String {
-        pattern
-            .replace("{dataset}", &self.dataset)
-            .replace("{key}", key)
+        pattern.replace("{dataset}", &self.dataset).replace("{key}", key)
     }
 
     /// Image path of `key`.
@@ -63,8 +61,7 @@ impl MediaLayout {
 
     /// Path of the frame of `key` at `t` seconds (printed with one decimal).
     pub fn frame_at(&self, key: &str, t: f64) -> String {
-        self.fill(&self.frame, key)
-            .replace("{t}", &format!("{t:.1}"))
+        self.fill(&self.frame, key).replace("{t}", &format!("{t:.1}"))
     }
 
     /// Audio path of `key`.

@@ -90,12 +90,7 @@ struct WriterSink<'a> {
 impl Sink for WriterSink<'_> {
     fn record(&mut self, record: Record) -> Result<()> {
         let sample = crate::tasks::build_sample(record, self.templates, self.dialect, self.seed)?;
-        let key = format!(
-            "{}/{}/{}",
-            sample.split.as_str(),
-            sample.task.as_str(),
-            sample.source
-        );
+        let key = format!("{}/{}/{}", sample.split.as_str(), sample.task.as_str(), sample.source);
         *self.counts.entry(key).or_default() += 1;
         self.writer.write_sample(&sample)
     }
@@ -131,6 +126,7 @@ pub fn run(plan: &Plan) -> Result<OutputManifest> {
                 job.source.name(),
                 &mut sink,
                 progress_bar(job.source.name(), plan.quiet),
+                job.options.media_root.clone(),
             );
             job.source.read(files, &job.options, &mut collector)?;
             let stats = collector.finish();
@@ -191,6 +187,9 @@ fn merge_stats(into: &mut SourceStats, more: SourceStats) {
     }
     for (k, v) in more.dropped {
         *into.dropped.entry(k).or_default() += v;
+    }
+    for (k, v) in more.notes {
+        *into.notes.entry(k).or_default() += v;
     }
 }
 

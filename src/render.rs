@@ -85,9 +85,7 @@ impl Templates {
     /// Errors: [`Error::Template`] naming the file and template id for invalid TOML, an empty
     /// file, a repeated id, a Tera syntax error, a template that does not render on the probe, or
     /// one that renders an empty instruction.
-    pub fn from_texts(
-        texts: impl IntoIterator<Item = (Task, String, String)>,
-    ) -> Result<Templates> {
+    pub fn from_texts(texts: impl IntoIterator<Item = (Task, String, String)>) -> Result<Templates> {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![]);
         let mut ids: BTreeMap<Task, Vec<String>> = BTreeMap::new();
@@ -99,8 +97,7 @@ impl Templates {
                 id: id.to_string(),
                 message,
             };
-            let parsed: TemplateFile =
-                toml::from_str(&text).map_err(|e| err("-", e.to_string()))?;
+            let parsed: TemplateFile = toml::from_str(&text).map_err(|e| err("-", e.to_string()))?;
             if parsed.template.is_empty() {
                 return Err(err("-", "no [[template]] entry".into()));
             }
@@ -110,10 +107,7 @@ impl Templates {
                     return Err(err(&entry.id, "this id is used twice".into()));
                 }
                 let input = entry.input.as_deref().unwrap_or("{{ input }}");
-                for (part, body) in [
-                    ("instruction", entry.instruction.as_str()),
-                    ("input", input),
-                ] {
+                for (part, body) in [("instruction", entry.instruction.as_str()), ("input", input)] {
                     tera.add_raw_template(&name(task, &entry.id, part), body)
                         .map_err(|e| err(&entry.id, tera_message(&e)))?;
                 }

@@ -59,10 +59,7 @@ mod tests {
         );
         assert_eq!(native_split_of("train_qa.json"), Some(NativeSplit::Train));
         assert_eq!(native_split_of("desc_test.json"), Some(NativeSplit::Test));
-        assert_eq!(
-            native_split_of("avqa-train_fake.json"),
-            Some(NativeSplit::Train)
-        );
+        assert_eq!(native_split_of("avqa-train_fake.json"), Some(NativeSplit::Train));
         assert_eq!(native_split_of("QUIRKS_records.json"), None);
         assert_eq!(native_split_of("contest.json"), None);
     }

@@ -70,9 +70,7 @@ impl HashingFile {
             hasher,
             records,
         } = self;
-        let file = out
-            .into_inner()
-            .map_err(|e| Error::io(&path, e.into_error()))?;
+        let file = out.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
         file.sync_all().map_err(|e| Error::io(&path, e))?;
         Ok((path, records, format!("{:x}", hasher.finalize())))
     }
@@ -89,8 +87,7 @@ struct Group {
 
 impl Group {
     fn partial_path(&self, index: usize) -> PathBuf {
-        self.dir
-            .join(format!("{}-{index:05}.jsonl{PARTIAL}", self.source))
+        self.dir.join(format!("{}-{index:05}.jsonl{PARTIAL}", self.source))
     }
 }
 
@@ -157,11 +154,7 @@ impl CorpusWriter {
         }
         self.line.clear();
         serde_json::to_writer(&mut self.line, sample).expect("a Sample always serializes");
-        group
-            .open
-            .as_mut()
-            .expect("opened above")
-            .write_line(&self.line)
+        group.open.as_mut().expect("opened above").write_line(&self.line)
     }
 
     /// Appends one line to `rejects.jsonl`.

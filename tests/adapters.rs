@@ -86,18 +86,11 @@ fn vggss_keeps_valid_boxes_and_rejects_sentinels_and_degenerates() {
                 3,
                 s("ddddddddddd_000030: box [0.2, 0.2, 0.2, 0.4]")
             ),
-            (
-                s("no_valid_box"),
-                3,
-                s("ddddddddddd_000030: none of 1 boxes is valid")
-            ),
+            (s("no_valid_box"), 3, s("ddddddddddd_000030: none of 1 boxes is valid")),
         ]
     );
     assert_eq!((stats.read, stats.used, stats.rejected), (4, 3, 1));
-    assert_eq!(
-        stats.dropped,
-        counts(&[("box_out_of_range", 1), ("degenerate_box", 2)])
-    );
+    assert_eq!(stats.dropped, counts(&[("box_out_of_range", 1), ("degenerate_box", 2)]));
 }
 
 #[test]
@@ -131,13 +124,7 @@ fn llp_merges_audio_rows_and_takes_the_first_visual_midpoint() {
                 "0.5",
                 vec![seg(0.0, 5.0), seg(7.0, 9.0)]
             ),
-            rec(
-                "aaaaaaaaaaa_0_10",
-                "aaaaaaaaaaa",
-                "Speech",
-                "5.0",
-                vec![seg(0.0, 10.0)]
-            ),
+            rec("aaaaaaaaaaa_0_10", "aaaaaaaaaaa", "Speech", "5.0", vec![seg(0.0, 10.0)]),
             rec(
                 "b_bbbbbbbbb_30_40",
                 "b_bbbbbbbbb",
@@ -150,11 +137,7 @@ fn llp_merges_audio_rows_and_takes_the_first_visual_midpoint() {
     assert_eq!(
         reject_summary(&sink.rejects),
         vec![
-            (
-                s("duplicate_row"),
-                7,
-                s("b_bbbbbbbbb_30_40 2 6 Frying_(food) repeated")
-            ),
+            (s("duplicate_row"), 7, s("b_bbbbbbbbb_30_40 2 6 Frying_(food) repeated")),
             (
                 s("zero_length_segment"),
                 8,
@@ -174,12 +157,7 @@ fn llp_merges_audio_rows_and_takes_the_first_visual_midpoint() {
     );
     // 9 audio rows: 5 in samples (3 Dog, 1 Speech, 1 Frying), 4 rejected.
     assert_eq!(
-        (
-            stats.read,
-            stats.used,
-            stats.rejected,
-            stats.skipped_total()
-        ),
+        (stats.read, stats.used, stats.rejected, stats.skipped_total()),
         (9, 5, 4, 0)
     );
 }
@@ -188,42 +166,32 @@ fn llp_merges_audio_rows_and_takes_the_first_visual_midpoint() {
 fn llp_without_its_visual_file_is_an_error_naming_it() {
     let source = avfit::sources::find("llp").unwrap();
     let options = avfit::sources::SourceOptions::new(source);
-    let err =
-        avfit::sources::read_all(source, &[data("llp/AVVP_eval_audio.csv")], &options).unwrap_err();
-    assert!(
-        err.to_string().contains("needs AVVP_eval_visual.csv"),
-        "{err}"
-    );
+    let err = avfit::sources::read_all(source, &[data("llp/AVVP_eval_audio.csv")], &options).unwrap_err();
+    assert!(err.to_string().contains("needs AVVP_eval_visual.csv"), "{err}");
 }
 
 #[test]
 fn avqa_answer_is_the_option_text_with_null_options_left_out() {
     let (sink, stats) = read("avqa", &[data("avqa")], None);
-    let rec = |video: &str,
-               yt: &str,
-               id: u32,
-               split,
-               question: &str,
-               choices: &[&str],
-               index: usize,
-               qtype: &str| Record {
-        source: "avqa",
-        key: format!("{video}/{id}"),
-        split,
-        groups: vec![format!("yt:{yt}")],
-        media: Media {
-            image: Some(format!("avqa/frames/{video}.jpg")),
-            audio: Some(format!("avqa/audios/{video}.wav")),
-            video: Some(format!("avqa/videos/{video}.mp4")),
-        },
-        target: Target::Avqa {
-            question: s(question),
-            choices: Some(choices.iter().map(|c| s(c)).collect()),
-            answer: s(choices[index]),
-            answer_index: Some(index),
-            question_type: s(qtype),
-        },
-    };
+    let rec =
+        |video: &str, yt: &str, id: u32, split, question: &str, choices: &[&str], index: usize, qtype: &str| Record {
+            source: "avqa",
+            key: format!("{video}/{id}"),
+            split,
+            groups: vec![format!("yt:{yt}")],
+            media: Media {
+                image: Some(format!("avqa/frames/{video}.jpg")),
+                audio: Some(format!("avqa/audios/{video}.wav")),
+                video: Some(format!("avqa/videos/{video}.mp4")),
+            },
+            target: Target::Avqa {
+                question: s(question),
+                choices: Some(choices.iter().map(|c| s(c)).collect()),
+                answer: s(choices[index]),
+                answer_index: Some(index),
+                question_type: s(qtype),
+            },
+        };
     assert_eq!(
         sink.records,
         vec![
@@ -264,16 +232,8 @@ fn avqa_answer_is_the_option_text_with_null_options_left_out() {
     assert_eq!(
         reject_summary(&sink.rejects),
         vec![
-            (
-                s("null_answer"),
-                2,
-                s("question 3: answer 2 points at a null option")
-            ),
-            (
-                s("answer_out_of_range"),
-                3,
-                s("question 4: answer 4 but 2 options")
-            ),
+            (s("null_answer"), 2, s("question 3: answer 2 points at a null option")),
+            (s("answer_out_of_range"), 3, s("question 4: answer 4 but 2 options")),
         ]
     );
     assert_eq!((stats.read, stats.used, stats.rejected), (5, 3, 2));
@@ -362,11 +322,7 @@ fn music_avqa_fills_templates_and_applies_subset_and_duplicate_rules() {
     assert_eq!((stats.read, stats.used, stats.rejected), (12, 5, 4));
     assert_eq!(
         stats.skipped,
-        counts(&[
-            ("question_deleted", 1),
-            ("split_not_used", 1),
-            ("synthetic_video", 1)
-        ])
+        counts(&[("question_deleted", 1), ("split_not_used", 1), ("synthetic_video", 1)])
     );
 }
 
@@ -383,9 +339,7 @@ fn valor_maps_val_to_test_skips_test_and_rejects_digit_captions() {
             audio: Some(format!("valor/audios/{video}.wav")),
             video: Some(format!("valor/videos/{video}.mp4")),
         },
-        target: Target::Avc {
-            caption: s(caption),
-        },
+        target: Target::Avc { caption: s(caption) },
     };
     assert_eq!(
         sink.records,

@@ -84,10 +84,7 @@ fn same_seed_is_byte_identical_and_another_seed_changes_only_templates() {
             changed += 1;
         }
     }
-    assert!(
-        changed > 0,
-        "seed 7 chose the same template for every sample"
-    );
+    assert!(changed > 0, "seed 7 chose the same template for every sample");
 }
 
 #[test]
@@ -98,11 +95,7 @@ fn every_dialect_renders_the_sample_answers_exactly() {
             "[<dog barking>,0.250,0.125,0.750,0.875]",
             "[0.0,5.0]; [7.0,9.0]",
         ),
-        (
-            "shikra",
-            "[0.250,0.125,0.750,0.875]",
-            "[0.0,5.0]; [7.0,9.0]",
-        ),
+        ("shikra", "[0.250,0.125,0.750,0.875]", "[0.0,5.0]; [7.0,9.0]"),
         // 0.125 * 100 = 12.5 → 12 and 0.875 * 100 = 87.5 → 88 (ties to even).
         (
             "minigpt-v2",
@@ -166,10 +159,7 @@ fn convert_forces_a_split_and_writes_the_contract_layout() {
 fn sources_lists_every_adapter() {
     let out = avfit_ok(&["sources"]);
     let text = String::from_utf8(out.stdout).unwrap();
-    let names: Vec<&str> = text
-        .lines()
-        .map(|l| l.split_whitespace().next().unwrap())
-        .collect();
+    let names: Vec<&str> = text.lines().map(|l| l.split_whitespace().next().unwrap()).collect();
     assert_eq!(names, ["vggss", "llp", "avqa", "music_avqa", "valor"]);
     assert!(text.contains("AVVP_eval_audio.csv"));
 }
@@ -179,9 +169,7 @@ fn progress_is_silent_off_a_terminal() {
     let out = out_dir("no-terminal");
     let run = avfit_ok(&["build", "--out", out.to_str().unwrap()]);
     assert_eq!(String::from_utf8_lossy(&run.stderr), "");
-    assert!(
-        String::from_utf8_lossy(&run.stdout).contains("17 samples in 11 shards, 15 rejects lines")
-    );
+    assert!(String::from_utf8_lossy(&run.stdout).contains("17 samples in 11 shards, 15 rejects lines"));
 }
 
 #[test]
@@ -218,20 +206,17 @@ fn a_file_the_source_does_not_read_is_named() {
     ]);
     assert_eq!(run.status.code(), Some(1));
     let err = String::from_utf8_lossy(&run.stderr);
-    assert!(err.starts_with("avfit: tests/data/vggss/vggss.json: not a file that source `llp` reads; expected AVVP_eval_audio.csv"), "{err}");
+    assert!(
+        err.starts_with(
+            "avfit: tests/data/vggss/vggss.json: not a file that source `llp` reads; expected AVVP_eval_audio.csv"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
 fn unknown_source_lists_the_known_ones() {
-    let run = avfit(&[
-        "convert",
-        "--source",
-        "vgss",
-        "--input",
-        "x",
-        "--out",
-        "target/never",
-    ]);
+    let run = avfit(&["convert", "--source", "vgss", "--input", "x", "--out", "target/never"]);
     assert_eq!(run.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&run.stderr),
@@ -293,8 +278,7 @@ fn a_directory_with_foreign_files_is_not_overwritten() {
     std::fs::write(tmp.path().join("thesis.tex"), "keep me").unwrap();
     let run = avfit(&["build", "--out", tmp.path().to_str().unwrap(), "--quiet"]);
     assert_eq!(run.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&run.stderr)
-        .contains("not an avfit output directory (it holds `thesis.tex`)"));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("not an avfit output directory (it holds `thesis.tex`)"));
     assert_eq!(
         std::fs::read_to_string(tmp.path().join("thesis.tex")).unwrap(),
         "keep me"
@@ -319,10 +303,7 @@ fn a_broken_template_stops_the_run_naming_file_and_id() {
     ]);
     assert_eq!(run.status.code(), Some(1));
     let err = String::from_utf8_lossy(&run.stderr);
-    let expected = format!(
-        "avfit: {}: template typo:",
-        tmp.path().join("avc.toml").display()
-    );
+    let expected = format!("avfit: {}: template typo:", tmp.path().join("avc.toml").display());
     assert!(err.starts_with(&expected), "{err}");
     assert!(err.contains("captoin"), "{err}");
 }

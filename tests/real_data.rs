@@ -10,22 +10,14 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 fn convert(source: &str, inputs: &[&Path], out: &Path, extra: &[&str]) -> Value {
-    let mut args = vec![
-        "convert",
-        "--source",
-        source,
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ];
+    let mut args = vec!["convert", "--source", source, "--out", out.to_str().unwrap(), "--quiet"];
     for input in inputs {
         args.extend(["--input", input.to_str().unwrap()]);
     }
     args.extend(extra);
     avfit_ok(&args);
     check_output(out);
-    let manifest: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     let s = &manifest["sources"][source];
     let skipped: u64 = s["skipped"]
         .as_object()
@@ -43,9 +35,7 @@ fn convert(source: &str, inputs: &[&Path], out: &Path, extra: &[&str]) -> Value 
 fn reasons(out: &Path) -> BTreeMap<String, u64> {
     let mut counts = BTreeMap::new();
     for r in rejects(out) {
-        *counts
-            .entry(r["reason"].as_str().unwrap().to_string())
-            .or_default() += 1;
+        *counts.entry(r["reason"].as_str().unwrap().to_string()).or_default() += 1;
     }
     counts
 }
@@ -63,21 +53,14 @@ fn vggss_real_slice_and_its_anomalies() {
     convert("vggss", &[&dir.join("vggss.slice.json")], &out, &[]);
     assert!(out.join("test/arig/vggss-00000-of-00001.jsonl").is_file());
     let elk = sample(&out, "vggss/zpWuikVorYg_000032/arig");
-    assert_eq!(
-        elk["target"]["boxes"],
-        json!([[0.403125, 0.253125, 0.6, 0.75]])
-    );
+    assert_eq!(elk["target"]["boxes"], json!([[0.403125, 0.253125, 0.6, 0.75]]));
     assert_eq!(elk["answer"], "[<elk bugling>,0.403,0.253,0.600,0.750]");
     assert_eq!(elk["groups"], json!(["yt:zpWuikVorYg"]));
     // 33 records: 4 sentinel boxes, 3 degenerate boxes, one record left with none (checked by a
     // separate count in Python over the same file).
     assert_eq!(
         reasons(&out),
-        map(&[
-            ("box_out_of_range", 4),
-            ("degenerate_box", 3),
-            ("no_valid_box", 1)
-        ])
+        map(&[("box_out_of_range", 4), ("degenerate_box", 3), ("no_valid_box", 1)])
     );
     assert_eq!(samples(&out).len(), 32);
 
@@ -89,37 +72,19 @@ fn vggss_real_slice_and_its_anomalies() {
         &["--dialect", "qwen-vl"],
     );
     let elk = sample(&qwen, "vggss/zpWuikVorYg_000032/arig");
-    assert_eq!(
-        elk["answer"],
-        "<ref>elk bugling</ref><box>(403,253),(600,750)</box>"
-    );
-    assert_eq!(
-        elk["target"]["boxes"],
-        json!([[0.403125, 0.253125, 0.6, 0.75]])
-    );
+    assert_eq!(elk["answer"], "<ref>elk bugling</ref><box>(403,253),(600,750)</box>");
+    assert_eq!(elk["target"]["boxes"], json!([[0.403125, 0.253125, 0.6, 0.75]]));
 
     // The 18 records of the full file with a bad box: 12 sentinel boxes, 6 of zero width or height
     // (FORMATS.md), and two records with no valid box left.
     let anomalies = out_dir("real-vggss-anomalies");
-    convert(
-        "vggss",
-        &[&dir.join("vggss.anomalies.json")],
-        &anomalies,
-        &[],
-    );
+    convert("vggss", &[&dir.join("vggss.anomalies.json")], &anomalies, &[]);
     assert_eq!(
         reasons(&anomalies),
-        map(&[
-            ("box_out_of_range", 12),
-            ("degenerate_box", 6),
-            ("no_valid_box", 2)
-        ])
+        map(&[("box_out_of_range", 12), ("degenerate_box", 6), ("no_valid_box", 2)])
     );
     let timbales = sample(&anomalies, "vggss/Db6Hjt0x28k_000056/arig");
-    assert_eq!(
-        timbales["target"]["boxes"],
-        json!([[0.05, 0.35625, 0.753125, 0.98125]])
-    );
+    assert_eq!(timbales["target"]["boxes"], json!([[0.05, 0.35625, 0.753125, 0.98125]]));
     let first = &rejects(&anomalies)[0];
     assert_eq!(first["index"], 0);
     assert_eq!(
@@ -165,11 +130,7 @@ fn llp_real_slice_and_its_defects() {
     );
     let r = reasons(&quirks);
     assert_eq!(
-        (
-            r["zero_length_segment"],
-            r["reversed_segment"],
-            r["duplicate_row"]
-        ),
+        (r["zero_length_segment"], r["reversed_segment"], r["duplicate_row"]),
         (5, 1, 4)
     );
     let reversed = rejects(&quirks)
@@ -186,11 +147,7 @@ fn llp_real_slice_and_its_defects() {
     let old = out_dir("real-llp-before-fix");
     convert(
         "llp",
-        &[
-            &audio,
-            &dir.join("QUIRKS_eval_audio_rows_BEFORE_2024_fix.tsv"),
-            &visual,
-        ],
+        &[&audio, &dir.join("QUIRKS_eval_audio_rows_BEFORE_2024_fix.tsv"), &visual],
         &old,
         &[],
     );
@@ -224,17 +181,9 @@ fn music_avqa_real_slices_and_their_defects() {
         return;
     };
     let out = out_dir("real-music-avqa-test");
-    convert(
-        "music_avqa",
-        &[&dir.join("avqa-test.slice.json")],
-        &out,
-        &[],
-    );
+    convert("music_avqa", &[&dir.join("avqa-test.slice.json")], &out, &[]);
     let q = sample(&out, "music_avqa/00000100/35/avqa");
-    assert_eq!(
-        q["target"]["question"],
-        "How many sounding violin in the video?"
-    );
+    assert_eq!(q["target"]["question"], "How many sounding violin in the video?");
     assert_eq!(q["answer"], "three");
     assert_eq!(q["target"]["question_type"], "Audio-Visual/Counting");
     assert_eq!(q["target"]["choices"], Value::Null);
@@ -259,10 +208,7 @@ fn music_avqa_real_slices_and_their_defects() {
         json!({"synthetic_video": 6})
     );
     let trailing = sample(&quirks, "music_avqa/00005077/4164/avqa");
-    assert_eq!(
-        trailing["target"]["question"],
-        "Are there cello and accordion sound?"
-    );
+    assert_eq!(trailing["target"]["question"], "Are there cello and accordion sound?");
     let lrer = sample(&quirks, "music_avqa/00004774/4829/avqa");
     assert_eq!(
         lrer["target"]["question"],
@@ -310,14 +256,8 @@ fn valor_real_slices_and_digit_captions() {
         &out,
         &[],
     );
-    assert_eq!(
-        manifest["counts"],
-        json!({"test/avc/valor": 30, "train/avc/valor": 30})
-    );
-    assert_eq!(
-        manifest["sources"]["valor"]["skipped"],
-        json!({"split_not_used": 30})
-    );
+    assert_eq!(manifest["counts"], json!({"test/avc/valor": 30, "train/avc/valor": 30}));
+    assert_eq!(manifest["sources"]["valor"]["skipped"], json!({"split_not_used": 30}));
     let first_val = sample(&out, "valor/7G0CFAGswrw_240.000_250.000/avc");
     assert_eq!(first_val["split"], "test");
     assert_eq!(first_val["groups"], json!(["yt:7G0CFAGswrw"]));

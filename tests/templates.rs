@@ -9,10 +9,7 @@ fn each_task_has_at_least_ten_distinct_phrasings_that_render() {
     let templates = Templates::builtin().unwrap();
     for task in [Task::Arig, Task::Igatl, Task::Avqa, Task::Avc] {
         let rendered = templates.probe_all(task).unwrap();
-        let distinct: BTreeSet<&String> = rendered
-            .iter()
-            .map(|(instruction, _)| instruction)
-            .collect();
+        let distinct: BTreeSet<&String> = rendered.iter().map(|(instruction, _)| instruction).collect();
         assert!(
             distinct.len() >= 10,
             "{}: {} distinct instructions",
@@ -25,9 +22,7 @@ fn each_task_has_at_least_ten_distinct_phrasings_that_render() {
 
 #[test]
 fn the_repository_files_are_the_built_in_ones() {
-    let from_dir =
-        Templates::from_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"))
-            .unwrap();
+    let from_dir = Templates::from_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates")).unwrap();
     let builtin = Templates::builtin().unwrap();
     assert_eq!(from_dir.digest(), builtin.digest());
 }
@@ -44,31 +39,18 @@ fn choice_is_a_stable_hash_of_seed_and_sample_id() {
         t.choose(Task::Arig, 0, id).unwrap(),
         t.choose(Task::Arig, 0, id).unwrap()
     );
-    let over_seeds: BTreeSet<usize> = (0..50)
-        .map(|seed| t.choose(Task::Arig, seed, id).unwrap())
-        .collect();
-    assert!(
-        over_seeds.len() > 5,
-        "seeds should spread the choice: {over_seeds:?}"
-    );
+    let over_seeds: BTreeSet<usize> = (0..50).map(|seed| t.choose(Task::Arig, seed, id).unwrap()).collect();
+    assert!(over_seeds.len() > 5, "seeds should spread the choice: {over_seeds:?}");
 }
 
 #[test]
 fn avqa_templates_may_wrap_the_input() {
     let t = Templates::builtin().unwrap();
-    let index = t
-        .ids(Task::Avqa)
-        .iter()
-        .position(|id| id == "given-clip")
-        .unwrap();
+    let index = t.ids(Task::Avqa).iter().position(|id| id == "given-clip").unwrap();
     let (instruction, input) = t.probe_all(Task::Avqa).unwrap().remove(index);
     assert_eq!(instruction, "Given the video clip and its sound, answer:");
     assert_eq!(input, "What is making the sound? (a dog / a cat)");
-    let other = t
-        .ids(Task::Avqa)
-        .iter()
-        .position(|id| id == "reason")
-        .unwrap();
+    let other = t.ids(Task::Avqa).iter().position(|id| id == "reason").unwrap();
     assert_eq!(
         t.probe_all(Task::Avqa).unwrap()[other].1,
         "What is making the sound?\nOptions: a dog; a cat"
@@ -81,18 +63,12 @@ fn a_duplicate_id_or_empty_file_is_refused() {
     let err = Templates::from_texts([(Task::Avc, "avc.toml".to_string(), dup.to_string())])
         .err()
         .unwrap();
-    assert_eq!(
-        err.to_string(),
-        "avc.toml: template a: this id is used twice"
-    );
+    assert_eq!(err.to_string(), "avc.toml: template a: this id is used twice");
     let empty = "template = []\n";
     let err = Templates::from_texts([(Task::Avc, "avc.toml".to_string(), empty.to_string())])
         .err()
         .unwrap();
-    assert_eq!(
-        err.to_string(),
-        "avc.toml: template -: no [[template]] entry"
-    );
+    assert_eq!(err.to_string(), "avc.toml: template -: no [[template]] entry");
     let blank = "[[template]]\nid = \"blank\"\ninstruction = \"{% if false %}x{% endif %}\"\n";
     let err = Templates::from_texts([(Task::Avc, "avc.toml".to_string(), blank.to_string())])
         .err()

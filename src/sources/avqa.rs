@@ -46,9 +46,7 @@ impl Source for Avqa {
         "train_qa.json and val_qa.json (JSON arrays of {id, video_name, question_text, multi_choice, answer, question_type})"
     }
     fn recognizes(&self, file_name: &str) -> bool {
-        (file_name.contains("train_qa")
-            || file_name.contains("val_qa")
-            || file_name.contains("test_qa"))
+        (file_name.contains("train_qa") || file_name.contains("val_qa") || file_name.contains("test_qa"))
             && file_name.ends_with(".json")
     }
 
@@ -71,7 +69,7 @@ impl Source for Avqa {
                         Reason::DuplicateRow,
                         format!("{} appeared before", record.key),
                     )?,
-                    Ok(record) => out.emit(record, 1)?,
+                    Ok(record) => out.emit(record, path, at, 1)?,
                 }
             }
         }
@@ -97,22 +95,17 @@ impl Avqa {
             Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
             _ => return Err((Reason::MissingField, "no `id`".into())),
         };
-        let video_name = text("video_name").ok_or((
-            Reason::MissingField,
-            format!("question {id}: no `video_name`"),
-        ))?;
-        let question = text("question_text").ok_or((
-            Reason::MissingField,
-            format!("question {id}: no `question_text`"),
-        ))?;
+        let video_name = text("video_name").ok_or((Reason::MissingField, format!("question {id}: no `video_name`")))?;
+        let question =
+            text("question_text").ok_or((Reason::MissingField, format!("question {id}: no `question_text`")))?;
         let youtube_id = super::youtube_id_of_clip(video_name).ok_or((
             Reason::BadClipId,
             format!("question {id}: `{video_name}` is not <ytid>_<NNNNNN>"),
         ))?;
-        let options_raw = item.get("multi_choice").and_then(Value::as_array).ok_or((
-            Reason::MissingField,
-            format!("question {id}: no `multi_choice` list"),
-        ))?;
+        let options_raw = item
+            .get("multi_choice")
+            .and_then(Value::as_array)
+            .ok_or((Reason::MissingField, format!("question {id}: no `multi_choice` list")))?;
         let answer = item.get("answer").and_then(Value::as_u64).ok_or((
             Reason::MissingField,
             format!("question {id}: `answer` is not a 0-based index"),
@@ -120,10 +113,7 @@ impl Avqa {
         let answer = usize::try_from(answer).unwrap_or(usize::MAX);
         let chosen = options_raw.get(answer).ok_or((
             Reason::AnswerOutOfRange,
-            format!(
-                "question {id}: answer {answer} but {} options",
-                options_raw.len()
-            ),
+            format!("question {id}: answer {answer} but {} options", options_raw.len()),
         ))?;
         if chosen.is_null() {
             return Err((

@@ -64,9 +64,8 @@ impl Source for Llp {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default()
         };
-        let (audio_files, visual_files): (Vec<&PathBuf>, Vec<&PathBuf>) = files
-            .iter()
-            .partition(|p| name_of(p).contains("eval_audio"));
+        let (audio_files, visual_files): (Vec<&PathBuf>, Vec<&PathBuf>) =
+            files.iter().partition(|p| name_of(p).contains("eval_audio"));
         if audio_files.is_empty() || visual_files.is_empty() {
             let missing = if audio_files.is_empty() {
                 "AVVP_eval_audio.csv"
@@ -84,10 +83,7 @@ impl Source for Llp {
         for path in &visual_files {
             read_events(path, |row| match row {
                 Ok(ev) => {
-                    visual
-                        .entry((ev.clip, ev.label))
-                        .or_default()
-                        .push(ev.segment);
+                    visual.entry((ev.clip, ev.label)).or_default().push(ev.segment);
                     Ok(())
                 }
                 Err((line, reason, detail)) => out.drop_part(path, At::Line(line), reason, detail),
@@ -118,12 +114,7 @@ impl Source for Llp {
                                 ev.segment.end(),
                                 ev.label
                             );
-                            return out.reject(
-                                path,
-                                At::Line(ev.line),
-                                Reason::DuplicateRow,
-                                detail,
-                            );
+                            return out.reject(path, At::Line(ev.line), Reason::DuplicateRow, detail);
                         }
                         let key = (ev.clip.clone(), ev.label.clone());
                         let index = *group_of.entry(key).or_insert_with(|| {
@@ -150,6 +141,7 @@ impl Source for Llp {
                 }
                 continue;
             };
+            let first_line = first.line;
             let segments = merge_segments(events.iter().map(|e| e.segment).collect());
             let record = Record {
                 source: self.name(),
@@ -167,7 +159,7 @@ impl Source for Llp {
                     duration: LLP_CLIP_SECONDS,
                 },
             };
-            out.emit(record, events.len() as u64)?;
+            out.emit(record, &path, At::Line(first_line), events.len() as u64)?;
         }
         Ok(())
     }
@@ -179,10 +171,7 @@ type RowError = (u64, Reason, String);
 /// the row's line with the reason it is invalid. Columns are found by header name.
 ///
 /// Errors: unreadable file, a header without `filename`, `onset`, `offset`, `event_labels`.
-fn read_events(
-    path: &Path,
-    mut on_row: impl FnMut(std::result::Result<Event, RowError>) -> Result<()>,
-) -> Result<()> {
+fn read_events(path: &Path, mut on_row: impl FnMut(std::result::Result<Event, RowError>) -> Result<()>) -> Result<()> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(b'\t')
         .flexible(true)
@@ -194,7 +183,14 @@ fn read_events(
         .clone();
     let column = |name: &str| {
         headers.iter().position(|h| h.trim() == name).ok_or_else(|| {
-            Error::input(path, Some(1), format!("expected a TAB-separated header `filename onset offset event_labels`, found `{}`", headers.iter().collect::<Vec<_>>().join("\\t")))
+            Error::input(
+                path,
+                Some(1),
+                format!(
+                    "expected a TAB-separated header `filename onset offset event_labels`, found `{}`",
+                    headers.iter().collect::<Vec<_>>().join("\\t")
+                ),
+            )
         })
     };
     let (c_file, c_on, c_off, c_label) = (
@@ -222,8 +218,7 @@ fn parse_event(
     [c_file, c_on, c_off, c_label]: [usize; 4],
 ) -> std::result::Result<Event, RowError> {
     let field = |i: usize| record.get(i).map(str::trim).filter(|s| !s.is_empty());
-    let (Some(clip), Some(on), Some(off), Some(label)) =
-        (field(c_file), field(c_on), field(c_off), field(c_label))
+    let (Some(clip), Some(on), Some(off), Some(label)) = (field(c_file), field(c_on), field(c_off), field(c_label))
     else {
         return Err((
             line,
@@ -236,13 +231,7 @@ fn parse_event(
     };
     let youtube_id = match super::split_clip_id(clip) {
         Some((yt, a, b)) if a.parse::<f64>().is_ok() && b.parse::<f64>().is_ok() => yt,
-        _ => {
-            return Err((
-                line,
-                Reason::BadClipId,
-                format!("`{clip}` is not <ytid>_<start>_<end>"),
-            ))
-        }
+        _ => return Err((line, Reason::BadClipId, format!("`{clip}` is not <ytid>_<start>_<end>"))),
     };
     let (Ok(onset), Ok(offset)) = (on.parse::<f64>(), off.parse::<f64>()) else {
         return Err((

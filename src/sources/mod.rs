@@ -13,6 +13,7 @@ pub mod valor;
 pub mod vggss;
 
 use crate::error::{Error, Result};
+use crate::media::MediaRoot;
 use crate::media_layout::MediaLayout;
 use crate::reason::{Reason, Skip};
 use crate::record::{Record, Split, Task};
@@ -53,16 +54,10 @@ pub fn registry() -> Vec<&'static dyn Source> {
 
 /// The adapter called `name`. Errors: [`Error::Config`] listing the known names.
 pub fn find(name: &str) -> Result<&'static dyn Source> {
-    registry()
-        .into_iter()
-        .find(|s| s.name() == name)
-        .ok_or_else(|| {
-            let known: Vec<_> = registry().iter().map(|s| s.name()).collect();
-            Error::Config(format!(
-                "unknown source `{name}`; known sources: {}",
-                known.join(", ")
-            ))
-        })
+    registry().into_iter().find(|s| s.name() == name).ok_or_else(|| {
+        let known: Vec<_> = registry().iter().map(|s| s.name()).collect();
+        Error::Config(format!("unknown source `{name}`; known sources: {}", known.join(", ")))
+    })
 }
 
 /// What an adapter is told besides its files.
@@ -74,6 +69,9 @@ pub struct SourceOptions {
     pub media: MediaLayout,
     /// Adapter-specific settings from the build manifest's `[source.params]`.
     pub params: toml::Table,
+    /// `--media-root` (and `--check-media`): where media paths point, for adapters that must read
+    /// an image's size and for the media checks of [`Collector::emit`].
+    pub media_root: Option<MediaRoot>,
 }
 
 impl SourceOptions {
@@ -83,6 +81,21 @@ impl SourceOptions {
             split: None,
             media: MediaLayout::meerkat(source.name()),
             params: toml::Table::new(),
+            media_root: None,
+        }
+    }
+
+    /// The string parameter `key` of `[source.params]`, or `default`.
+    ///
+    /// Errors: the parameter is present but not a string.
+    pub fn param_str<'a>(&'a self, source: &dyn Source, key: &str, default: &'a str) -> Result<&'a str> {
+        match self.params.get(key) {
+            None => Ok(default),
+            Some(toml::Value::String(s)) => Ok(s),
+            Some(other) => Err(Error::Config(format!(
+                "source {}: param `{key}` must be a string, found {other}",
+                source.name()
+            ))),
         }
     }
 
@@ -99,10 +112,7 @@ impl SourceOptions {
         if let Some(forced) = self.split {
             return Ok(Some(forced));
         }
-        let name = file
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
+        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         match native_split_of(name) {
             Some(native) => Ok(rule(native)),
             None => Err(Error::input(
@@ -134,10 +144,7 @@ pub fn discover_files(source: &dyn Source, inputs: &[PathBuf]) -> Result<Vec<Pat
                 }
             }
         } else if input.is_file() {
-            let name = input
-                .file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default();
+            let name = input.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
             if !source.recognizes(&name) {
                 return Err(Error::input(
                     input,
@@ -243,6 +250,10 @@ pub struct SourceStats {
     pub skipped: BTreeMap<String, u64>,
     /// Parts dropped from used units, per reason code.
     pub dropped: BTreeMap<String, u64>,
+    /// How things were read where a format allows several ways (e.g. Flickr-SoundNet boxes
+    /// `bbox_by_tag_name` / `bbox_by_position`), per way.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub notes: BTreeMap<String, u64>,
 }
 
 impl SourceStats {
@@ -262,16 +273,24 @@ pub struct Collector<'a> {
     stats: SourceStats,
     sink: &'a mut dyn Sink,
     progress: ProgressBar,
+    media_root: Option<MediaRoot>,
 }
 
 impl<'a> Collector<'a> {
-    /// A collector for `source` feeding `sink`, ticking `progress` per unit read.
-    pub fn new(source: &'static str, sink: &'a mut dyn Sink, progress: ProgressBar) -> Self {
+    /// A collector for `source` feeding `sink`, ticking `progress` per unit read, applying the
+    /// media rules of `media_root` (see [`MediaRoot::apply`]) to every record emitted.
+    pub fn new(
+        source: &'static str,
+        sink: &'a mut dyn Sink,
+        progress: ProgressBar,
+        media_root: Option<MediaRoot>,
+    ) -> Self {
         Collector {
             source,
             stats: SourceStats::default(),
             sink,
             progress,
+            media_root,
         }
     }
 
@@ -281,47 +300,51 @@ impl<'a> Collector<'a> {
         self.progress.inc(units);
     }
 
-    /// Passes on a record built from `units` native units.
-    pub fn emit(&mut self, record: Record, units: u64) -> Result<()> {
+    /// Passes on a record built from `units` native units, the first of them at `at` in `file`.
+    ///
+    /// With a media root the record's media are probed first ([`MediaRoot::apply`]): a record
+    /// whose media fail is rejected there (`missing_media`, `segment_out_of_range`) and its units
+    /// count as rejected, each with a rejects line at `at`.
+    pub fn emit(&mut self, mut record: Record, file: &Path, at: At, units: u64) -> Result<()> {
+        if let Some(media_root) = &self.media_root {
+            if let Err((reason, detail)) = media_root.apply(&mut record) {
+                let detail = format!("{}: {detail}", record.key);
+                for _ in 0..units.max(1) {
+                    self.stats.rejected += 1;
+                    self.write_reject(file, at, reason, detail.clone())?;
+                }
+                // A record of zero units (a further frame of an already counted unit) is a part.
+                if units == 0 {
+                    self.stats.rejected -= 1;
+                    *self.stats.dropped.entry(reason.as_str().to_string()).or_default() += 1;
+                }
+                return Ok(());
+            }
+        }
         self.stats.used += units;
         self.sink.record(record)
     }
 
+    /// Counts one more thing read the way `how` (a snake_case note, see [`SourceStats::notes`]).
+    pub fn note(&mut self, how: &str) {
+        *self.stats.notes.entry(how.to_string()).or_default() += 1;
+    }
+
     /// Rejects one native unit of `file` at `at` with `reason` and `detail`.
-    pub fn reject(
-        &mut self,
-        file: &Path,
-        at: At,
-        reason: Reason,
-        detail: impl Into<String>,
-    ) -> Result<()> {
+    pub fn reject(&mut self, file: &Path, at: At, reason: Reason, detail: impl Into<String>) -> Result<()> {
         self.stats.rejected += 1;
         self.write_reject(file, at, reason, detail.into())
     }
 
     /// Drops a part (a box, an auxiliary row) of a unit that is otherwise used or judged on its own.
-    pub fn drop_part(
-        &mut self,
-        file: &Path,
-        at: At,
-        reason: Reason,
-        detail: impl Into<String>,
-    ) -> Result<()> {
-        *self
-            .stats
-            .dropped
-            .entry(reason.as_str().to_string())
-            .or_default() += 1;
+    pub fn drop_part(&mut self, file: &Path, at: At, reason: Reason, detail: impl Into<String>) -> Result<()> {
+        *self.stats.dropped.entry(reason.as_str().to_string()).or_default() += 1;
         self.write_reject(file, at, reason, detail.into())
     }
 
     /// Counts `units` native units deliberately not used.
     pub fn skip(&mut self, reason: Skip, units: u64) {
-        *self
-            .stats
-            .skipped
-            .entry(reason.as_str().to_string())
-            .or_default() += units;
+        *self.stats.skipped.entry(reason.as_str().to_string()).or_default() += units;
     }
 
     /// The counts so far.
@@ -353,14 +376,15 @@ impl<'a> Collector<'a> {
 
 /// Reads `source` from `inputs` into memory: discovery, reading, counts. For tests and tools;
 /// builds stream through [`crate::pipeline`] instead.
-pub fn read_all(
-    source: &dyn Source,
-    inputs: &[PathBuf],
-    options: &SourceOptions,
-) -> Result<(VecSink, SourceStats)> {
+pub fn read_all(source: &dyn Source, inputs: &[PathBuf], options: &SourceOptions) -> Result<(VecSink, SourceStats)> {
     let files = discover_files(source, inputs)?;
     let mut sink = VecSink::default();
-    let mut out = Collector::new(source.name(), &mut sink, ProgressBar::hidden());
+    let mut out = Collector::new(
+        source.name(),
+        &mut sink,
+        ProgressBar::hidden(),
+        options.media_root.clone(),
+    );
     source.read(&files, options, &mut out)?;
     let stats = out.finish();
     Ok((sink, stats))
@@ -378,10 +402,7 @@ pub fn read_json_array(path: &Path) -> Result<Vec<serde_json::Value>> {
         other => Err(Error::input(
             path,
             None,
-            format!(
-                "expected a JSON array of records, found {}",
-                json_kind(&other)
-            ),
+            format!("expected a JSON array of records, found {}", json_kind(&other)),
         )),
     }
 }
@@ -426,36 +447,21 @@ mod tests {
 
     #[test]
     fn clip_ids_parse_from_the_right() {
-        assert_eq!(
-            split_clip_id("KSRjje7GH44_60_70"),
-            Some(("KSRjje7GH44", "60", "70"))
-        );
-        assert_eq!(
-            split_clip_id("9_jO5lSk-og_30_40"),
-            Some(("9_jO5lSk-og", "30", "40"))
-        );
+        assert_eq!(split_clip_id("KSRjje7GH44_60_70"), Some(("KSRjje7GH44", "60", "70")));
+        assert_eq!(split_clip_id("9_jO5lSk-og_30_40"), Some(("9_jO5lSk-og", "30", "40")));
         assert_eq!(
             split_clip_id("_abc_def_gh_1.500_11.500"),
             Some(("_abc_def_gh", "1.500", "11.500"))
         );
         assert_eq!(split_clip_id("Blender"), None);
-        assert_eq!(
-            youtube_id_of_clip("-HG3Omg_89c_000030"),
-            Some("-HG3Omg_89c")
-        );
-        assert_eq!(
-            youtube_id_of_clip("zpWuikVorYg_000032"),
-            Some("zpWuikVorYg")
-        );
+        assert_eq!(youtube_id_of_clip("-HG3Omg_89c_000030"), Some("-HG3Omg_89c"));
+        assert_eq!(youtube_id_of_clip("zpWuikVorYg_000032"), Some("zpWuikVorYg"));
         assert_eq!(youtube_id_of_clip("zpWuikVorYg"), None);
     }
 
     #[test]
     fn labels_read_underscores_as_spaces() {
         assert_eq!(display_label("Frying_(food)"), "Frying (food)");
-        assert_eq!(
-            display_label("playing_acoustic_guitar"),
-            "playing acoustic guitar"
-        );
+        assert_eq!(display_label("playing_acoustic_guitar"), "playing acoustic guitar");
     }
 }

@@ -80,20 +80,12 @@ impl Source for MusicAvqa {
                     out.skip(Skip::SplitNotUsed, 1);
                     continue;
                 };
-                let video_id = item
-                    .get("video_id")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
+                let video_id = item.get("video_id").and_then(Value::as_str).unwrap_or_default();
                 if is_synthetic(video_id) {
                     out.skip(Skip::SyntheticVideo, 1);
                     continue;
                 }
-                if item
-                    .get("question_deleted")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(0)
-                    != 0
-                {
+                if item.get("question_deleted").and_then(Value::as_i64).unwrap_or(0) != 0 {
                     out.skip(Skip::QuestionDeleted, 1);
                     continue;
                 }
@@ -103,9 +95,7 @@ impl Source for MusicAvqa {
                         index: index as u64,
                         record,
                     }),
-                    Err((reason, detail)) => {
-                        out.reject(path, At::Index(index as u64), reason, detail)?
-                    }
+                    Err((reason, detail)) => out.reject(path, At::Index(index as u64), reason, detail)?,
                 }
             }
         }
@@ -116,10 +106,7 @@ impl Source for MusicAvqa {
         };
         let mut answers: HashMap<&str, HashSet<String>> = HashMap::new();
         for c in &candidates {
-            answers
-                .entry(&c.record.key)
-                .or_default()
-                .insert(answer_of(&c.record));
+            answers.entry(&c.record.key).or_default().insert(answer_of(&c.record));
         }
         let conflicting: HashSet<String> = answers
             .into_iter()
@@ -127,12 +114,7 @@ impl Source for MusicAvqa {
             .map(|(k, _)| k.to_string())
             .collect();
         let mut emitted = HashSet::new();
-        for Candidate {
-            path,
-            index,
-            record,
-        } in candidates
-        {
+        for Candidate { path, index, record } in candidates {
             let at = At::Index(index);
             if conflicting.contains(&record.key) {
                 let detail = format!(
@@ -149,7 +131,7 @@ impl Source for MusicAvqa {
                     format!("{} appeared before", record.key),
                 )?;
             } else {
-                out.emit(record, 1)?;
+                out.emit(record, &path, at, 1)?;
             }
         }
         Ok(())
@@ -172,22 +154,14 @@ impl MusicAvqa {
         let question_id = match item.get("question_id") {
             Some(Value::Number(n)) => n.to_string(),
             Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
-            _ => {
-                return Err((
-                    Reason::MissingField,
-                    format!("{video_id}: no `question_id`"),
-                ))
-            }
+            _ => return Err((Reason::MissingField, format!("{video_id}: no `question_id`"))),
         };
         let key = format!("{video_id}/{question_id}");
         let content = item
             .get("question_content")
             .and_then(Value::as_str)
             .filter(|s| !s.trim().is_empty())
-            .ok_or((
-                Reason::MissingField,
-                format!("{key}: no `question_content`"),
-            ))?;
+            .ok_or((Reason::MissingField, format!("{key}: no `question_content`")))?;
         let answer = item
             .get("anser")
             .or_else(|| item.get("answer"))
@@ -300,19 +274,11 @@ mod tests {
     fn template_filling() {
         let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         assert_eq!(
-            fill_template(
-                "How many sounding <Object> in the video\u{ff1f}",
-                &v(&["violin"])
-            )
-            .unwrap(),
+            fill_template("How many sounding <Object> in the video\u{ff1f}", &v(&["violin"])).unwrap(),
             "How many sounding violin in the video?"
         );
         assert_eq!(
-            fill_template(
-                "Are there <Object> and <Object> sound? ",
-                &v(&["cello", "accordion"])
-            )
-            .unwrap(),
+            fill_template("Are there <Object> and <Object> sound? ", &v(&["cello", "accordion"])).unwrap(),
             "Are there cello and accordion sound?"
         );
         assert_eq!(
@@ -328,16 +294,10 @@ mod tests {
             "Where is the performance?"
         );
         assert_eq!(
-            fill_template(
-                "Is the <Object> louder than the <Object>?",
-                &v(&["bassoon"])
-            ),
+            fill_template("Is the <Object> louder than the <Object>?", &v(&["bassoon"])),
             Err(2)
         );
-        assert_eq!(
-            fill_template("Is there a voiceover?", &v(&["extra"])),
-            Err(0)
-        );
+        assert_eq!(fill_template("Is there a voiceover?", &v(&["extra"])), Err(0));
     }
 
     #[test]

@@ -68,7 +68,7 @@ impl Source for Valor {
                         Reason::DuplicateRow,
                         format!("{} appeared before", record.key),
                     )?,
-                    Ok(record) => out.emit(record, 1)?,
+                    Ok(record) => out.emit(record, path, at, 1)?,
                 }
             }
         }
@@ -89,28 +89,14 @@ impl Valor {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
         };
-        let video_id =
-            text("video_id").ok_or((Reason::MissingField, "no `video_id`".to_string()))?;
-        let caption =
-            text("desc").ok_or((Reason::MissingField, format!("{video_id}: no `desc`")))?;
+        let video_id = text("video_id").ok_or((Reason::MissingField, "no `video_id`".to_string()))?;
+        let caption = text("desc").ok_or((Reason::MissingField, format!("{video_id}: no `desc`")))?;
         let youtube_id = match super::split_clip_id(video_id) {
-            Some((yt, start, end))
-                if start.parse::<f64>().is_ok() && end.parse::<f64>().is_ok() =>
-            {
-                yt
-            }
-            _ => {
-                return Err((
-                    Reason::BadClipId,
-                    format!("`{video_id}` is not <ytid>_<start>_<end>"),
-                ))
-            }
+            Some((yt, start, end)) if start.parse::<f64>().is_ok() && end.parse::<f64>().is_ok() => yt,
+            _ => return Err((Reason::BadClipId, format!("`{video_id}` is not <ytid>_<start>_<end>"))),
         };
         if caption.bytes().all(|b| b.is_ascii_digit()) {
-            return Err((
-                Reason::DigitsOnlyCaption,
-                format!("{video_id}: desc is `{caption}`"),
-            ));
+            return Err((Reason::DigitsOnlyCaption, format!("{video_id}: desc is `{caption}`")));
         }
         Ok(Record {
             source: self.name(),

@@ -55,39 +55,19 @@ impl Source for Vggss {
                     .and_then(|v| v.as_str())
                     .filter(|c| !c.trim().is_empty())
                 else {
-                    out.reject(
-                        path,
-                        at,
-                        Reason::MissingField,
-                        format!("{file}: no string `class`"),
-                    )?;
+                    out.reject(path, at, Reason::MissingField, format!("{file}: no string `class`"))?;
                     continue;
                 };
                 let Some(youtube_id) = super::youtube_id_of_clip(file) else {
-                    out.reject(
-                        path,
-                        at,
-                        Reason::BadClipId,
-                        format!("`{file}` is not <ytid>_<NNNNNN>"),
-                    )?;
+                    out.reject(path, at, Reason::BadClipId, format!("`{file}` is not <ytid>_<NNNNNN>"))?;
                     continue;
                 };
                 if !seen.insert(file.to_string()) {
-                    out.reject(
-                        path,
-                        at,
-                        Reason::DuplicateRow,
-                        format!("{file} appeared before"),
-                    )?;
+                    out.reject(path, at, Reason::DuplicateRow, format!("{file} appeared before"))?;
                     continue;
                 }
                 let Some(raw_boxes) = item.get("bbox").and_then(|v| v.as_array()) else {
-                    out.reject(
-                        path,
-                        at,
-                        Reason::MissingField,
-                        format!("{file}: no `bbox` list"),
-                    )?;
+                    out.reject(path, at, Reason::MissingField, format!("{file}: no `bbox` list"))?;
                     continue;
                 };
                 let mut boxes = Vec::with_capacity(raw_boxes.len());
@@ -105,12 +85,7 @@ impl Source for Vggss {
                         )?,
                         Some(c) => match BBox::normalized(c[0], c[1], c[2], c[3]) {
                             Ok(b) => boxes.push(b),
-                            Err(e) => out.drop_part(
-                                path,
-                                at,
-                                e.reason,
-                                format!("{file}: box {}", e.detail),
-                            )?,
+                            Err(e) => out.drop_part(path, at, e.reason, format!("{file}: box {}", e.detail))?,
                         },
                     }
                 }
@@ -138,7 +113,7 @@ impl Source for Vggss {
                         boxes,
                     },
                 };
-                out.emit(record, 1)?;
+                out.emit(record, path, at, 1)?;
             }
         }
         Ok(())

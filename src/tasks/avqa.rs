@@ -7,12 +7,7 @@
 use tera::Context;
 
 /// (input, answer) of an AVQA sample; inserts `question` and `choices` into `context`.
-pub fn parts(
-    question: &str,
-    choices: Option<&[String]>,
-    answer: &str,
-    context: &mut Context,
-) -> (String, String) {
+pub fn parts(question: &str, choices: Option<&[String]>, answer: &str, context: &mut Context) -> (String, String) {
     context.insert("question", question);
     context.insert("choices", &choices);
     let input = match choices {

@@ -74,12 +74,7 @@ pub fn probe_target(task: Task) -> Target {
 /// `stable_hash(seed, id)`, the instruction and input rendered, the answer fixed by the dialect.
 ///
 /// Errors: the task has no templates, or a template fails to render (naming file and id).
-pub fn build_sample(
-    record: Record,
-    templates: &Templates,
-    dialect: Dialect,
-    seed: u64,
-) -> Result<Sample> {
+pub fn build_sample(record: Record, templates: &Templates, dialect: Dialect, seed: u64) -> Result<Sample> {
     let task = record.target.task();
     let id = format!("{}/{}/{}", record.source, record.key, task.as_str());
     let parts = parts(&record.target, dialect);

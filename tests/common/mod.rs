@@ -21,28 +21,18 @@ pub fn real_data(dataset: &str) -> Option<PathBuf> {
     match std::env::var_os("AVFIT_REAL_DATA") {
         Some(root) => {
             let dir = PathBuf::from(root).join(dataset);
-            assert!(
-                dir.is_dir(),
-                "AVFIT_REAL_DATA is set but {} is missing",
-                dir.display()
-            );
+            assert!(dir.is_dir(), "AVFIT_REAL_DATA is set but {} is missing", dir.display());
             Some(dir)
         }
         None => {
-            eprintln!(
-                "skipped: AVFIT_REAL_DATA is not set, so the real {dataset} slice is not read"
-            );
+            eprintln!("skipped: AVFIT_REAL_DATA is not set, so the real {dataset} slice is not read");
             None
         }
     }
 }
 
 /// Reads `source` from `inputs` with default options (or a forced split).
-pub fn read(
-    source: &str,
-    inputs: &[PathBuf],
-    split: Option<avfit::record::Split>,
-) -> (VecSink, SourceStats) {
+pub fn read(source: &str, inputs: &[PathBuf], split: Option<avfit::record::Split>) -> (VecSink, SourceStats) {
     let source = sources::find(source).unwrap();
     let mut options = SourceOptions::new(source);
     options.split = split;
@@ -104,11 +94,7 @@ pub fn check_output(dir: &Path) {
         eprintln!("skipped: {} not found", tool.display());
         return;
     }
-    let out = Command::new("python3")
-        .arg(&tool)
-        .arg(dir)
-        .output()
-        .unwrap();
+    let out = Command::new("python3").arg(&tool).arg(dir).output().unwrap();
     assert!(
         out.status.success(),
         "check-output {}:\n{}",
