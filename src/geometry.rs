@@ -64,6 +64,40 @@ impl BBox {
         Ok(BBox([x0, y0, x1, y1]))
     }
 
+    /// A box from pixel edges on an image of `width` × `height` pixels: `x0 = left / width`,
+    /// `x1 = right / width`, likewise y (Flickr-SoundNet's `v / 256`). Same errors as
+    /// [`BBox::normalized`]; a zero width or height is `non_finite_value`.
+    pub fn from_pixel_edges(
+        left: f64,
+        top: f64,
+        right: f64,
+        bottom: f64,
+        width: f64,
+        height: f64,
+    ) -> Result<BBox, Invalid> {
+        BBox::normalized(left / width, top / height, right / width, bottom / height)
+    }
+
+    /// A box from the inclusive 0-based pixel extent `min_x..=max_x`, `min_y..=max_y` on an image
+    /// of `width` × `height` pixels: `x0 = min_x / width`, `x1 = (max_x + 1) / width`, likewise y.
+    /// Masks (AVSBench) give such extents directly; PASCAL VOC's 1-based inclusive `xmin..xmax`
+    /// is the extent `xmin - 1 ..= xmax - 1`. Same errors as [`BBox::from_pixel_edges`].
+    pub fn from_inclusive_pixels(
+        min_x: f64,
+        min_y: f64,
+        max_x: f64,
+        max_y: f64,
+        width: f64,
+        height: f64,
+    ) -> Result<BBox, Invalid> {
+        BBox::from_pixel_edges(min_x, min_y, max_x + 1.0, max_y + 1.0, width, height)
+    }
+
+    /// Area as a fraction of the image (0..=1).
+    pub fn area(&self) -> f64 {
+        (self.x1() - self.x0()) * (self.y1() - self.y0())
+    }
+
     /// Left edge, normalized.
     pub fn x0(&self) -> f64 {
         self.0[0]
@@ -172,6 +206,33 @@ mod tests {
         assert_eq!(e.detail, "[0.534375, 0.3375, -2.8823037615171176e16, 0.909375]");
         assert_eq!(
             BBox::normalized(0.0, 0.0, 1.01, 1.0).unwrap_err().reason,
+            Reason::BoxOutOfRange
+        );
+    }
+
+    #[test]
+    fn pixel_boxes() {
+        // An S4 mask whose foreground spans columns 21..=120 and rows 45..=178 of 224x224.
+        let b = BBox::from_inclusive_pixels(21.0, 45.0, 120.0, 178.0, 224.0, 224.0).unwrap();
+        assert_eq!(
+            b.0,
+            [0.09375, 0.20089285714285715, 0.5401785714285714, 0.7991071428571429]
+        );
+        // VOC 1-based inclusive xmin 1, ymin 1, xmax 500, ymax 375 on 500x375: the whole image.
+        let voc = BBox::from_inclusive_pixels(0.0, 0.0, 499.0, 374.0, 500.0, 375.0).unwrap();
+        assert_eq!(voc.0, [0.0, 0.0, 1.0, 1.0]);
+        let flickr = BBox::from_pixel_edges(12.0, 40.0, 200.0, 256.0, 256.0, 256.0).unwrap();
+        assert_eq!(flickr.0, [0.046875, 0.15625, 0.78125, 1.0]);
+        assert_eq!(
+            BBox::from_pixel_edges(0.0, 0.0, 10.0, 10.0, 0.0, 10.0)
+                .unwrap_err()
+                .reason,
+            Reason::NonFiniteValue
+        );
+        assert_eq!(
+            BBox::from_pixel_edges(0.0, 0.0, 300.0, 10.0, 256.0, 256.0)
+                .unwrap_err()
+                .reason,
             Reason::BoxOutOfRange
         );
     }

@@ -84,7 +84,10 @@ struct Common {
 
 impl Common {
     fn media_root(&self) -> Option<MediaRoot> {
-        self.media_root.as_ref().map(|root| MediaRoot { root: root.clone(), check: self.check_media })
+        self.media_root.as_ref().map(|root| MediaRoot {
+            root: root.clone(),
+            check: self.check_media,
+        })
     }
 }
 

@@ -68,6 +68,12 @@ codes! {
         PlaceholderMismatch = "placeholder_mismatch",
         /// A caption that is only digits (VALOR-32K's millisecond defect).
         DigitsOnlyCaption = "digits_only_caption",
+        /// A pairing row names an image with no annotation file (PASCAL Sound).
+        MissingAnnotation = "missing_annotation",
+        /// The image's annotation has no object of the row's label (PASCAL Sound).
+        NoMatchingObject = "no_matching_object",
+        /// A pixel image size is neither in the annotation nor readable from the image.
+        MissingSize = "missing_size",
     }
 }
 
@@ -80,5 +86,7 @@ codes! {
         SyntheticVideo = "synthetic_video",
         /// A question marked `question_deleted` in MUSIC-AVQA.
         QuestionDeleted = "question_deleted",
+        /// An annotation whose id is not in the given test list (Flickr-SoundNet `test_list.txt`).
+        NotInTestList = "not_in_test_list",
     }
 }

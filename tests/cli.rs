@@ -160,7 +160,19 @@ fn sources_lists_every_adapter() {
     let out = avfit_ok(&["sources"]);
     let text = String::from_utf8(out.stdout).unwrap();
     let names: Vec<&str> = text.lines().map(|l| l.split_whitespace().next().unwrap()).collect();
-    assert_eq!(names, ["vggss", "llp", "avqa", "music_avqa", "valor"]);
+    assert_eq!(
+        names,
+        [
+            "vggss",
+            "avsbench",
+            "pascal_sound",
+            "flickr_soundnet",
+            "llp",
+            "avqa",
+            "music_avqa",
+            "valor"
+        ]
+    );
     assert!(text.contains("AVVP_eval_audio.csv"));
 }
 
@@ -220,7 +232,7 @@ fn unknown_source_lists_the_known_ones() {
     assert_eq!(run.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&run.stderr),
-        "avfit: unknown source `vgss`; known sources: vggss, llp, avqa, music_avqa, valor\n"
+        "avfit: unknown source `vgss`; known sources: vggss, avsbench, pascal_sound, flickr_soundnet, llp, avqa, music_avqa, valor\n"
     );
 }
 

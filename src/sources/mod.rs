@@ -7,10 +7,14 @@
 //! tests (README, "Adding a source").
 
 pub mod avqa;
+pub mod avsbench;
+pub mod flickr_soundnet;
 pub mod llp;
 pub mod music_avqa;
+pub mod pascal_sound;
 pub mod valor;
 pub mod vggss;
+pub mod xml;
 
 use crate::error::{Error, Result};
 use crate::media::MediaRoot;
@@ -45,6 +49,9 @@ pub trait Source: Sync {
 pub fn registry() -> Vec<&'static dyn Source> {
     vec![
         &vggss::Vggss,
+        &avsbench::Avsbench,
+        &pascal_sound::PascalSound,
+        &flickr_soundnet::FlickrSoundnet,
         &llp::Llp,
         &avqa::Avqa,
         &music_avqa::MusicAvqa,
@@ -176,14 +183,16 @@ pub fn discover_files(source: &dyn Source, inputs: &[PathBuf]) -> Result<Vec<Pat
     Ok(files)
 }
 
-/// Where in a file a rejected unit was: a 1-based line of a text file or a 0-based index into a
-/// JSON array.
+/// Where in a file a rejected unit was: a 1-based line of a text file, a 0-based index into a
+/// JSON array, or the whole file (one annotation file per image).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum At {
     /// 1-based line number (CSV, TSV).
     Line(u64),
     /// 0-based position in a JSON array.
     Index(u64),
+    /// The whole file (PASCAL VOC and Flickr-SoundNet XML, AVSBench masks).
+    File,
 }
 
 /// One line of `rejects.jsonl`: `{source, file, line|index, reason, detail}`.
@@ -362,6 +371,7 @@ impl<'a> Collector<'a> {
         let (line, index) = match at {
             At::Line(l) => (Some(l), None),
             At::Index(i) => (None, Some(i)),
+            At::File => (None, None),
         };
         self.sink.reject(Reject {
             source: self.source,
@@ -434,11 +444,13 @@ pub fn split_clip_id(clip: &str) -> Option<(&str, &str, &str)> {
     (!yt.is_empty()).then_some((yt, a, b))
 }
 
-/// The YouTube id of a `<ytid>_<NNNNNN>` clip name (VGGSound, VGG-SS, AVQA): everything before
-/// the last underscore, which must be followed by digits. `None` otherwise.
+/// The YouTube id of a `<ytid>_<N>` clip name (VGGSound, VGG-SS, AVQA `<ytid>_<NNNNNN>`, AVSBench
+/// MS3 `<ytid>_<n>`): the 11 characters before the last underscore, which must be followed by
+/// digits. `None` otherwise (`train_horn_01` is not a YouTube clip).
 pub fn youtube_id_of_clip(clip: &str) -> Option<&str> {
     let (yt, start) = clip.rsplit_once('_')?;
-    (!yt.is_empty() && !start.is_empty() && start.bytes().all(|b| b.is_ascii_digit())).then_some(yt)
+    let is_id = yt.len() == 11 && yt.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    (is_id && !start.is_empty() && start.bytes().all(|b| b.is_ascii_digit())).then_some(yt)
 }
 
 #[cfg(test)]
@@ -457,6 +469,8 @@ mod tests {
         assert_eq!(youtube_id_of_clip("-HG3Omg_89c_000030"), Some("-HG3Omg_89c"));
         assert_eq!(youtube_id_of_clip("zpWuikVorYg_000032"), Some("zpWuikVorYg"));
         assert_eq!(youtube_id_of_clip("zpWuikVorYg"), None);
+        assert_eq!(youtube_id_of_clip("rq5RDUm2Hnk_1"), Some("rq5RDUm2Hnk"));
+        assert_eq!(youtube_id_of_clip("train_horn_01"), None);
     }
 
     #[test]

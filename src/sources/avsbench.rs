@@ -1,0 +1,398 @@
+//! AVSBench-object (Zhou et al., "Audio-Visual Segmentation", ECCV 2022): S4 (single source) and
+//! MS3 (multiple sources) segmentation masks → boxes → ARIG.
+//!
+//! Native files, as distributed (`Single-source/`, `Multi-sources/`):
+//! * `s4_meta_data.csv`: comma, header, columns by position: video name, start second, category
+//!   (underscored, `playing_acoustic_guitar`), split `train|val|test`. Only the first (video) and
+//!   the last two (category, split) are used, so copies with extra columns read the same.
+//! * `ms3_meta_data.csv`: video name, ..., split (last). MS3 has no category.
+//! * Masks, 224×224 PNG, found in `gt_masks/` beside the metadata file (or in `s4_data/gt_masks/`,
+//!   `ms3_data/gt_masks/`): `gt_masks/<split>/<category>/<video>/<video>_<k>.png` (S4) and
+//!   `gt_masks/<split>/<video>/<video>_<k>.png` (MS3), k = 1..5 (S4 train has k = 1 only).
+//!
+//! Foreground is any non-zero pixel (0/255 and 0/1 storage alike). Box from a pixel extent,
+//! inclusive: `x0 = min_x / W`, `x1 = (max_x + 1) / W`, likewise y with H.
+//! * S4: one box around all the foreground; label = the category, underscores read as spaces.
+//! * MS3: one box per 8-connected component of at least 0.5% of the mask area (smaller specks
+//!   ignored), labelled with `imageproc`; label `sounding object` (`[source.params] ms3_label`).
+//!
+//! By default one sample per video, from its first frame with a box (`[source.params] frames =
+//! "all"` gives one per such frame; its empty frames are dropped `empty_mask`). A video whose masks
+//! are all empty is rejected (`empty_mask`); a video with no mask file (`missing_media`, the
+//! directory in detail). A mask that is not a readable PNG stops the run.
+//!
+//! Unit counted: one metadata row (video). Key: `<video>` (`<video>/<k>` with `frames = "all"`).
+//! Groups: `yt:<ytid>` (S4 names are YouTube ids; MS3 names are `<ytid>_<n>`). Media:
+//! `avsbench/frames/<video>_<k>.jpg`, `avsbench/audios/<video>.wav`. Split: `train` → train,
+//! `test` → test, `val` skipped (`split_not_used`); `--split` overrides and reads every split.
+
+use super::{At, Collector, Source, SourceOptions};
+use crate::error::{Error, Result};
+use crate::geometry::BBox;
+use crate::reason::{Reason, Skip};
+use crate::record::{Media, Record, Split, Target, Task};
+use image::GrayImage;
+use std::path::{Path, PathBuf};
+
+/// The smallest MS3 component kept, as a fraction of the mask's area.
+pub const MIN_COMPONENT_FRACTION: f64 = 0.005;
+
+/// The AVSBench adapter.
+pub struct Avsbench;
+
+/// The two AVSBench-object subsets.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Subset {
+    /// Single sound source, with a category per video.
+    S4,
+    /// Multiple sound sources, no category.
+    Ms3,
+}
+
+impl Subset {
+    fn of_file(name: &str) -> Option<Subset> {
+        if name.contains("s4_meta_data") {
+            Some(Subset::S4)
+        } else if name.contains("ms3_meta_data") {
+            Some(Subset::Ms3)
+        } else {
+            None
+        }
+    }
+    fn data_dir(self) -> &'static str {
+        match self {
+            Subset::S4 => "s4_data",
+            Subset::Ms3 => "ms3_data",
+        }
+    }
+}
+
+impl Source for Avsbench {
+    fn name(&self) -> &'static str {
+        "avsbench"
+    }
+    fn tasks(&self) -> &'static [Task] {
+        &[Task::Arig]
+    }
+    fn files(&self) -> &'static str {
+        "s4_meta_data.csv / ms3_meta_data.csv with gt_masks/<split>/[<category>/]<video>/<video>_<k>.png beside them"
+    }
+    fn recognizes(&self, file_name: &str) -> bool {
+        file_name.ends_with(".csv") && Subset::of_file(file_name).is_some()
+    }
+
+    fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()> {
+        let all_frames = match options.param_str(self, "frames", "first")? {
+            "first" => false,
+            "all" => true,
+            other => {
+                return Err(Error::Config(format!(
+                    "source avsbench: frames = \"{other}\"; expected \"first\" or \"all\""
+                )))
+            }
+        };
+        let ms3_label = options.param_str(self, "ms3_label", "sounding object")?.to_string();
+        for meta in files {
+            let name = meta
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let subset = Subset::of_file(&name).expect("recognized files name their subset");
+            let masks = mask_root(meta, subset)?;
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .trim(csv::Trim::All)
+                .from_path(meta)
+                .map_err(|e| Error::input(meta, None, e.to_string()))?;
+            for (row_index, row) in reader.records().enumerate() {
+                let row = row.map_err(|e| Error::input(meta, e.position().map(|p| p.line()), e.to_string()))?;
+                let line = row.position().map(|p| p.line()).unwrap_or(0);
+                let native_split = row.iter().last().unwrap_or_default().to_string();
+                if row_index == 0 && !["train", "val", "test"].contains(&native_split.as_str()) {
+                    continue; // the header
+                }
+                out.read(1);
+                let at = At::Line(line);
+                let video = row.get(0).unwrap_or_default();
+                let min_columns = if subset == Subset::S4 { 3 } else { 2 };
+                if video.is_empty() || row.len() < min_columns {
+                    out.reject(
+                        meta,
+                        at,
+                        Reason::MissingField,
+                        format!("expected at least {min_columns} columns, found {}", row.len()),
+                    )?;
+                    continue;
+                }
+                let split = match (options.split, native_split.as_str()) {
+                    (Some(forced), "train" | "val" | "test") => forced,
+                    (None, "train") => Split::Train,
+                    (None, "test") => Split::Test,
+                    (None, "val") => {
+                        out.skip(Skip::SplitNotUsed, 1);
+                        continue;
+                    }
+                    _ => {
+                        out.reject(
+                            meta,
+                            at,
+                            Reason::MalformedField,
+                            format!("{video}: split `{native_split}` is not train, val or test"),
+                        )?;
+                        continue;
+                    }
+                };
+                let (dir, label) = match subset {
+                    Subset::S4 => {
+                        let category = &row[row.len() - 2];
+                        (
+                            masks.join(&native_split).join(category).join(video),
+                            super::display_label(category),
+                        )
+                    }
+                    Subset::Ms3 => (masks.join(&native_split).join(video), ms3_label.clone()),
+                };
+                let frames = mask_frames(&dir, video);
+                if frames.is_empty() {
+                    out.reject(
+                        meta,
+                        at,
+                        Reason::MissingMedia,
+                        format!("{video}: no {video}_<k>.png in {}", dir.display()),
+                    )?;
+                    continue;
+                }
+                let youtube_id = match subset {
+                    Subset::S4 => video,
+                    Subset::Ms3 => super::youtube_id_of_clip(video).unwrap_or(video),
+                };
+                let mut emitted = 0;
+                for (k, path) in &frames {
+                    let boxes = boxes_of_mask(&read_mask(path)?, subset);
+                    if boxes.is_empty() {
+                        if all_frames {
+                            out.drop_part(
+                                meta,
+                                at,
+                                Reason::EmptyMask,
+                                format!("{video} frame {k}: {}", path.display()),
+                            )?;
+                        }
+                        continue;
+                    }
+                    let frame_key = format!("{video}_{k}");
+                    let record = Record {
+                        source: self.name(),
+                        key: if all_frames {
+                            format!("{video}/{k}")
+                        } else {
+                            video.to_string()
+                        },
+                        split,
+                        groups: vec![format!("yt:{youtube_id}")],
+                        media: Media {
+                            image: Some(options.media.image(&frame_key)),
+                            audio: Some(options.media.audio(video)),
+                            video: None,
+                        },
+                        target: Target::Arig {
+                            label: label.clone(),
+                            boxes,
+                        },
+                    };
+                    out.emit(record, meta, at, if emitted == 0 { 1 } else { 0 })?;
+                    emitted += 1;
+                    if !all_frames {
+                        break;
+                    }
+                }
+                if emitted == 0 {
+                    let detail = format!("{video}: all {} masks are empty in {}", frames.len(), dir.display());
+                    out.reject(meta, at, Reason::EmptyMask, detail)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The `gt_masks/` directory of a metadata file: beside it, or in `<s4|ms3>_data/` beside it.
+///
+/// Errors: neither exists, naming both.
+fn mask_root(meta: &Path, subset: Subset) -> Result<PathBuf> {
+    let dir = meta.parent().unwrap_or(Path::new("."));
+    let candidates = [dir.join("gt_masks"), dir.join(subset.data_dir()).join("gt_masks")];
+    candidates.iter().find(|c| c.is_dir()).cloned().ok_or_else(|| {
+        Error::input(
+            meta,
+            None,
+            format!(
+                "no mask directory: expected {} or {}",
+                candidates[0].display(),
+                candidates[1].display()
+            ),
+        )
+    })
+}
+
+/// The `(k, path)` of every `<video>_<k>.png` in `dir`, by k; empty when `dir` is missing.
+fn mask_frames(dir: &Path, video: &str) -> Vec<(u32, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut frames: Vec<(u32, PathBuf)> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let k = name
+                .strip_suffix(".png")?
+                .strip_prefix(video)?
+                .strip_prefix('_')?
+                .parse()
+                .ok()?;
+            Some((k, e.path()))
+        })
+        .collect();
+    frames.sort();
+    frames
+}
+
+/// Decodes a mask PNG into a binary image: 255 where any colour channel is non-zero, else 0.
+///
+/// Errors: the file is not a readable image.
+pub fn read_mask(path: &Path) -> Result<GrayImage> {
+    let decoded = image::open(path).map_err(|e| Error::input(path, None, format!("not a readable mask PNG: {e}")))?;
+    let rgba = decoded.to_rgba16();
+    Ok(GrayImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+        let p = rgba.get_pixel(x, y).0;
+        image::Luma([if p[0] | p[1] | p[2] != 0 { 255 } else { 0 }])
+    }))
+}
+
+/// The normalized boxes of a binary mask: S4, one box around all foreground; MS3, one per
+/// 8-connected component covering at least [`MIN_COMPONENT_FRACTION`] of the mask, in the order
+/// of their first pixel in raster order. Empty when there is no (large enough) foreground.
+pub fn boxes_of_mask(mask: &GrayImage, subset: Subset) -> Vec<BBox> {
+    let (w, h) = (mask.width() as f64, mask.height() as f64);
+    let to_box = |e: &Extent| {
+        BBox::from_inclusive_pixels(e.min_x as f64, e.min_y as f64, e.max_x as f64, e.max_y as f64, w, h)
+            .expect("a pixel extent inside the mask is a valid box")
+    };
+    match subset {
+        Subset::S4 => {
+            let mut extent: Option<Extent> = None;
+            for (x, y, p) in mask.enumerate_pixels() {
+                if p.0[0] != 0 {
+                    extent.get_or_insert_with(|| Extent::at(x, y)).add(x, y);
+                }
+            }
+            extent.iter().map(to_box).collect()
+        }
+        Subset::Ms3 => {
+            use imageproc::region_labelling::{connected_components, Connectivity};
+            let labels = connected_components(mask, Connectivity::Eight, image::Luma([0u8]));
+            let mut extents: Vec<Option<Extent>> = Vec::new();
+            for (x, y, l) in labels.enumerate_pixels() {
+                let label = l.0[0] as usize;
+                if label == 0 {
+                    continue;
+                }
+                if extents.len() < label {
+                    extents.resize(label, None);
+                }
+                extents[label - 1].get_or_insert_with(|| Extent::at(x, y)).add(x, y);
+            }
+            let min_pixels = MIN_COMPONENT_FRACTION * w * h;
+            let mut kept: Vec<&Extent> = extents
+                .iter()
+                .flatten()
+                .filter(|e| e.pixels as f64 >= min_pixels)
+                .collect();
+            kept.sort_by_key(|e| (e.first.1, e.first.0));
+            kept.into_iter().map(to_box).collect()
+        }
+    }
+}
+
+/// The inclusive pixel extent and pixel count of a foreground region.
+#[derive(Clone, Debug)]
+struct Extent {
+    first: (u32, u32),
+    min_x: u32,
+    min_y: u32,
+    max_x: u32,
+    max_y: u32,
+    pixels: u64,
+}
+
+impl Extent {
+    fn at(x: u32, y: u32) -> Self {
+        Extent {
+            first: (x, y),
+            min_x: x,
+            min_y: y,
+            max_x: x,
+            max_y: y,
+            pixels: 0,
+        }
+    }
+    fn add(&mut self, x: u32, y: u32) {
+        self.min_x = self.min_x.min(x);
+        self.min_y = self.min_y.min(y);
+        self.max_x = self.max_x.max(x);
+        self.max_y = self.max_y.max(y);
+        self.pixels += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mask(w: u32, h: u32, on: impl Fn(u32, u32) -> bool) -> GrayImage {
+        GrayImage::from_fn(w, h, |x, y| image::Luma([if on(x, y) { 255 } else { 0 }]))
+    }
+
+    #[test]
+    fn s4_box_is_the_inclusive_extent() {
+        let m = mask(224, 224, |x, y| (21..=120).contains(&x) && (45..=178).contains(&y));
+        let boxes = boxes_of_mask(&m, Subset::S4);
+        assert_eq!(
+            boxes,
+            vec![BBox([
+                0.09375,
+                0.20089285714285715,
+                0.5401785714285714,
+                0.7991071428571429
+            ])]
+        );
+        // Two blobs in S4 still give one box around both.
+        let two = mask(224, 224, |x, y| (x < 10 && y < 10) || (x >= 200 && y >= 100 && y < 112));
+        assert_eq!(boxes_of_mask(&two, Subset::S4), vec![BBox([0.0, 0.0, 1.0, 0.5])]);
+        assert_eq!(boxes_of_mask(&mask(224, 224, |_, _| false), Subset::S4), vec![]);
+    }
+
+    #[test]
+    fn ms3_one_box_per_large_component() {
+        // Blob A: columns 0..=55, rows 0..=27 (1568 px); blob B: columns 112..=167, rows 112..=223
+        // (6272 px); a speck of 4 px (< 0.5% of 50176 = 250.88 px) is ignored; a diagonal touch
+        // joins two squares into one component (8-connectivity).
+        let m = mask(224, 224, |x, y| {
+            (x <= 55 && y <= 27)
+                || ((112..=167).contains(&x) && y >= 112)
+                || ((200..=201).contains(&x) && (10..=11).contains(&y))
+                || ((60..=79).contains(&x) && (60..=79).contains(&y))
+                || ((80..=99).contains(&x) && (80..=99).contains(&y))
+        });
+        let boxes = boxes_of_mask(&m, Subset::Ms3);
+        assert_eq!(
+            boxes,
+            vec![
+                BBox([0.0, 0.0, 0.25, 0.125]),
+                BBox([60.0 / 224.0, 60.0 / 224.0, 100.0 / 224.0, 100.0 / 224.0]),
+                BBox([0.5, 0.5, 0.75, 1.0])
+            ]
+        );
+    }
+}

@@ -1,0 +1,221 @@
+//! PASCAL Sound (the zero-shot ARIG row of Meerkat): PASCAL VOC images paired with sounds → ARIG, test.
+//!
+//! Native files:
+//! * `Annotations/<image_id>.xml`, PASCAL VOC: `<annotation>` with `<size>{width,height}` and per
+//!   `<object>`: `name`, `pose`, `truncated`, `difficult`, `bndbox{xmin,ymin,xmax,ymax}`. Pixels,
+//!   **1-based and inclusive** (VOC2012 has float coordinates): `x0 = (xmin - 1) / width`,
+//!   `x1 = xmax / width`, likewise y. Only the direct `<bndbox>` of an `<object>` counts, never a
+//!   `<part>`'s (head, hand, foot); tags are read by name in any order.
+//! * `pascal_sound.csv`, the pairing list, a layout of avfit's own (the public release has none):
+//!   header `image_id,audio,label`; `image_id` is the XML file's stem (`000002`), `audio` names
+//!   the sound (a file name or clip id: its stem is the media key, a `<ytid>_<NNNNNN>` stem adds
+//!   the group `yt:<ytid>`), `label` a VOC class name (`train`, `dog`, ...).
+//!
+//! One sample per pairing row: the boxes of every object whose `<name>` equals the label. With no
+//! `<size>`, the size is read from the image under `--media-root`, else the row is rejected
+//! (`missing_size`). Rejected: no XML for the id (`missing_annotation`), no object of the label
+//! (`no_matching_object`), invalid boxes (each dropped; none left: `no_valid_box`), missing
+//! fields (`missing_field`).
+//!
+//! Unit counted: one pairing row. Key: `<image_id>/<label>`. Groups: `voc:<image_id>` (and
+//! `yt:<ytid>` for a YouTube audio clip). Media: `pascal_sound/frames/<image_id>.jpg`,
+//! `pascal_sound/audios/<audio stem>.wav`. Split: test (zero-shot); `--split` overrides.
+
+use super::{xml, At, Collector, Source, SourceOptions};
+use crate::error::{Error, Result};
+use crate::geometry::BBox;
+use crate::reason::Reason;
+use crate::record::{Media, Record, Split, Target, Task};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// The PASCAL Sound adapter.
+pub struct PascalSound;
+
+/// The pairing list's file name.
+pub const PAIRING_FILE: &str = "pascal_sound.csv";
+
+impl Source for PascalSound {
+    fn name(&self) -> &'static str {
+        "pascal_sound"
+    }
+    fn tasks(&self) -> &'static [Task] {
+        &[Task::Arig]
+    }
+    fn files(&self) -> &'static str {
+        "pascal_sound.csv (image_id,audio,label) and PASCAL VOC Annotations/<image_id>.xml"
+    }
+    fn recognizes(&self, file_name: &str) -> bool {
+        file_name == PAIRING_FILE || file_name.ends_with(".xml")
+    }
+
+    fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()> {
+        let (pairings, xmls): (Vec<&PathBuf>, Vec<&PathBuf>) = files
+            .iter()
+            .partition(|p| p.file_name().is_some_and(|n| n == PAIRING_FILE));
+        if pairings.is_empty() {
+            return Err(Error::Config(format!(
+                "source `pascal_sound` needs {PAIRING_FILE} (header image_id,audio,label) beside Annotations/"
+            )));
+        }
+        let annotations: HashMap<String, &PathBuf> = xmls
+            .iter()
+            .filter_map(|p| Some((p.file_stem()?.to_string_lossy().into_owned(), *p)))
+            .collect();
+        let split = options.split.unwrap_or(Split::Test);
+        let mut seen = HashSet::new();
+        for pairing in pairings {
+            let mut reader = csv::ReaderBuilder::new()
+                .flexible(true)
+                .trim(csv::Trim::All)
+                .from_path(pairing)
+                .map_err(|e| Error::input(pairing, None, e.to_string()))?;
+            let headers = reader
+                .headers()
+                .map_err(|e| Error::input(pairing, Some(1), e.to_string()))?
+                .clone();
+            let column = |name: &str| {
+                headers.iter().position(|h| h == name).ok_or_else(|| {
+                    Error::input(
+                        pairing,
+                        Some(1),
+                        format!(
+                            "expected the header image_id,audio,label, found `{}`",
+                            headers.iter().collect::<Vec<_>>().join(",")
+                        ),
+                    )
+                })
+            };
+            let (c_image, c_audio, c_label) = (column("image_id")?, column("audio")?, column("label")?);
+            for row in reader.records() {
+                let row = row.map_err(|e| Error::input(pairing, e.position().map(|p| p.line()), e.to_string()))?;
+                out.read(1);
+                let at = At::Line(row.position().map(|p| p.line()).unwrap_or(0));
+                let field = |i: usize| row.get(i).filter(|v| !v.is_empty());
+                let (Some(image_id), Some(audio), Some(label)) = (field(c_image), field(c_audio), field(c_label))
+                else {
+                    out.reject(
+                        pairing,
+                        at,
+                        Reason::MissingField,
+                        "a row needs image_id, audio and label",
+                    )?;
+                    continue;
+                };
+                let key = format!("{image_id}/{label}");
+                if !seen.insert(key.clone()) {
+                    out.reject(pairing, at, Reason::DuplicateRow, format!("{key} paired before"))?;
+                    continue;
+                }
+                let Some(xml_path) = annotations.get(image_id) else {
+                    out.reject(
+                        pairing,
+                        at,
+                        Reason::MissingAnnotation,
+                        format!("no Annotations/{image_id}.xml among the inputs"),
+                    )?;
+                    continue;
+                };
+                let image = options.media.image(image_id);
+                let (size, raw_boxes) = xml::with_document(xml_path, |doc| read_voc(doc.root_element(), label))?;
+                let size = match size {
+                    Some(size) => size,
+                    None => match image_size_from_media(options, &image) {
+                        Ok(size) => size,
+                        Err(detail) => {
+                            out.reject(
+                                pairing,
+                                at,
+                                Reason::MissingSize,
+                                format!("{image_id}: no <size> in the XML and {detail}"),
+                            )?;
+                            continue;
+                        }
+                    },
+                };
+                if raw_boxes.is_empty() {
+                    out.reject(
+                        pairing,
+                        at,
+                        Reason::NoMatchingObject,
+                        format!("{image_id}: no <object> named `{label}`"),
+                    )?;
+                    continue;
+                }
+                let mut boxes = Vec::new();
+                for [xmin, ymin, xmax, ymax] in &raw_boxes {
+                    match voc_box([*xmin, *ymin, *xmax, *ymax], size) {
+                        Ok(b) => boxes.push(b),
+                        Err(e) => {
+                            out.drop_part(pairing, at, e.reason, format!("{image_id} {label}: box {}", e.detail))?
+                        }
+                    }
+                }
+                if boxes.is_empty() {
+                    out.reject(
+                        pairing,
+                        at,
+                        Reason::NoValidBox,
+                        format!("{image_id}: none of {} `{label}` boxes is valid", raw_boxes.len()),
+                    )?;
+                    continue;
+                }
+                let audio_key = Path::new(audio)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let mut groups = vec![format!("voc:{image_id}")];
+                if let Some(yt) = super::youtube_id_of_clip(&audio_key) {
+                    groups.push(format!("yt:{yt}"));
+                }
+                let record = Record {
+                    source: self.name(),
+                    key,
+                    split,
+                    groups,
+                    media: Media {
+                        image: Some(image),
+                        audio: Some(options.media.audio(&audio_key)),
+                        video: None,
+                    },
+                    target: Target::Arig {
+                        label: super::display_label(label),
+                        boxes,
+                    },
+                };
+                out.emit(record, pairing, at, 1)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The `<size>` of a VOC annotation and the raw `[xmin, ymin, xmax, ymax]` (1-based pixels) of
+/// each `<object>` named `label`; a `<bndbox>` with a missing or non-numeric corner is kept as
+/// NaN so that it is dropped with a reason.
+fn read_voc(root: roxmltree::Node, label: &str) -> (Option<(f64, f64)>, Vec<[f64; 4]>) {
+    let boxes = root
+        .children()
+        .filter(|o| o.is_element() && o.tag_name().name() == "object")
+        .filter(|o| xml::child_text(*o, "name") == Some(label))
+        .filter_map(|o| xml::child(o, "bndbox"))
+        .map(|b| ["xmin", "ymin", "xmax", "ymax"].map(|k| xml::child_number(b, k).unwrap_or(f64::NAN)))
+        .collect();
+    (xml::size(root), boxes)
+}
+
+/// A VOC box, 1-based inclusive pixels on a `(width, height)` image, normalized.
+pub fn voc_box(
+    [xmin, ymin, xmax, ymax]: [f64; 4],
+    (width, height): (f64, f64),
+) -> std::result::Result<BBox, crate::geometry::Invalid> {
+    BBox::from_inclusive_pixels(xmin - 1.0, ymin - 1.0, xmax - 1.0, ymax - 1.0, width, height)
+}
+
+fn image_size_from_media(options: &SourceOptions, image: &str) -> std::result::Result<(f64, f64), String> {
+    let Some(root) = &options.media_root else {
+        return Err("no --media-root to read the image from".into());
+    };
+    let (w, h) = crate::media::image_size(&root.path(image))?;
+    Ok((w as f64, h as f64))
+}
