@@ -383,3 +383,278 @@ fn forced_split_reads_every_native_split() {
     assert!(sink.records.iter().all(|r| r.split == Split::Train));
     assert_eq!(stats.skipped_total(), 0);
 }
+
+#[test]
+fn avsbench_boxes_from_s4_and_ms3_masks() {
+    let (sink, stats) = read("avsbench", &[data("avsbench")], None);
+    let rec = |key: &str, yt: &str, frame: &str, split, label: &str, boxes: Vec<BBox>| Record {
+        source: "avsbench",
+        key: s(key),
+        split,
+        groups: vec![format!("yt:{yt}")],
+        media: Media {
+            image: Some(format!("avsbench/frames/{frame}.jpg")),
+            audio: Some(format!("avsbench/audios/{key}.wav")),
+            video: None,
+        },
+        target: Target::Arig { label: s(label), boxes },
+    };
+    // Files in name order: Multi-sources/ms3_meta_data.csv, then Single-source/s4_meta_data.csv.
+    assert_eq!(
+        sink.records,
+        vec![
+            // Two blobs, columns 0..=55 rows 0..=27 and columns 112..=167 rows 112..=223; the
+            // 4-pixel speck is under 0.5% of 224*224 and ignored.
+            rec(
+                "bbbbbbbbbbb_1",
+                "bbbbbbbbbbb",
+                "bbbbbbbbbbb_1_1",
+                Split::Test,
+                "sounding object",
+                vec![bx([0.0, 0.0, 0.25, 0.125]), bx([0.5, 0.5, 0.75, 1.0])]
+            ),
+            rec(
+                "ggggggggggg_2",
+                "ggggggggggg",
+                "ggggggggggg_2_1",
+                Split::Train,
+                "sounding object",
+                vec![bx([0.25, 0.25, 0.75, 0.75])]
+            ),
+            // Columns 21..=120, rows 45..=178: x0 = 21/224, y0 = 45/224, x1 = 121/224, y1 = 179/224.
+            rec(
+                "aaaaaaaaaaa",
+                "aaaaaaaaaaa",
+                "aaaaaaaaaaa_1",
+                Split::Train,
+                "playing acoustic guitar",
+                vec![bx([
+                    0.09375,
+                    0.20089285714285715,
+                    0.5401785714285714,
+                    0.7991071428571429
+                ])],
+            ),
+            // Frame 1 is empty: the first non-empty frame is 2, stored as 0/1, columns 0..=111 rows 112..=223.
+            rec(
+                "ccccccccccc",
+                "ccccccccccc",
+                "ccccccccccc_2",
+                Split::Test,
+                "dog",
+                vec![bx([0.0, 0.5, 0.5, 1.0])]
+            ),
+        ]
+    );
+    let summary = reject_summary(&sink.rejects);
+    assert_eq!(
+        summary
+            .iter()
+            .map(|(r, line, _)| (r.as_str(), *line))
+            .collect::<Vec<_>>(),
+        vec![("empty_mask", 4), ("missing_media", 6)]
+    );
+    assert!(
+        summary[0].2.starts_with("ddddddddddd: all 2 masks are empty in "),
+        "{}",
+        summary[0].2
+    );
+    assert_eq!((stats.read, stats.used, stats.rejected), (7, 4, 2));
+    assert_eq!(stats.skipped, counts(&[("split_not_used", 1)]));
+}
+
+#[test]
+fn avsbench_all_frames_gives_one_sample_per_non_empty_frame() {
+    let source = avfit::sources::find("avsbench").unwrap();
+    let mut options = avfit::sources::SourceOptions::new(source);
+    options
+        .params
+        .insert("frames".into(), toml::Value::String("all".into()));
+    let (sink, stats) = avfit::sources::read_all(source, &[data("avsbench/Single-source")], &options).unwrap();
+    let keys: Vec<(&str, Option<&str>)> = sink
+        .records
+        .iter()
+        .map(|r| (r.key.as_str(), r.media.image.as_deref()))
+        .collect();
+    assert_eq!(
+        keys,
+        vec![
+            ("aaaaaaaaaaa/1", Some("avsbench/frames/aaaaaaaaaaa_1.jpg")),
+            ("ccccccccccc/2", Some("avsbench/frames/ccccccccccc_2.jpg")),
+            ("ccccccccccc/4", Some("avsbench/frames/ccccccccccc_4.jpg")),
+        ]
+    );
+    assert_eq!(
+        sink.records[2].target,
+        Target::Arig {
+            label: s("dog"),
+            boxes: vec![bx([0.5, 0.0, 1.0, 0.5])]
+        }
+    );
+    // Empty frames 1 and 3 of ccccccccccc are dropped parts; ddddddddddd's two are dropped too and the video rejected.
+    assert_eq!(stats.dropped, counts(&[("empty_mask", 4)]));
+    assert_eq!((stats.read, stats.used, stats.rejected), (5, 2, 2));
+}
+
+#[test]
+fn avsbench_without_its_mask_directory_is_an_error_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("s4_meta_data.csv"),
+        "video_id,start_second,category,split\nx,0,dog,test\n",
+    )
+    .unwrap();
+    let source = avfit::sources::find("avsbench").unwrap();
+    let err = avfit::sources::read_all(
+        source,
+        &[tmp.path().to_path_buf()],
+        &avfit::sources::SourceOptions::new(source),
+    )
+    .unwrap_err();
+    let expected = format!(
+        "{}: no mask directory: expected {} or {}",
+        tmp.path().join("s4_meta_data.csv").display(),
+        tmp.path().join("gt_masks").display(),
+        tmp.path().join("s4_data/gt_masks").display()
+    );
+    assert_eq!(err.to_string(), expected);
+}
+
+#[test]
+fn pascal_sound_takes_direct_object_boxes_of_the_label() {
+    let (sink, stats) = read("pascal_sound", &[data("pascal_sound")], None);
+    assert_eq!(
+        sink.records,
+        vec![
+            Record {
+                source: "pascal_sound",
+                key: s("000010/dog"),
+                split: Split::Test,
+                groups: vec![s("voc:000010")],
+                media: Media {
+                    image: Some(s("pascal_sound/frames/000010.jpg")),
+                    audio: Some(s("pascal_sound/audios/dog_bark_01.wav")),
+                    video: None
+                },
+                // xmin 1, ymin 1, xmax 500, ymax 375 on 500x375; the dog's <part> box is ignored.
+                target: Target::Arig {
+                    label: s("dog"),
+                    boxes: vec![bx([0.0, 0.0, 1.0, 1.0])]
+                },
+            },
+            Record {
+                source: "pascal_sound",
+                key: s("000020/cat"),
+                split: Split::Test,
+                groups: vec![s("voc:000020"), s("yt:aaaaaaaaaaa")],
+                media: Media {
+                    image: Some(s("pascal_sound/frames/000020.jpg")),
+                    audio: Some(s("pascal_sound/audios/aaaaaaaaaaa_000030.wav")),
+                    video: None
+                },
+                // Tags in any order, float corners: (40.5 - 1) / 400, (30.5 - 1) / 300, 200 / 400, 150 / 300;
+                // then 201..400 x 1..300 → [0.5, 0, 1, 1].
+                target: Target::Arig {
+                    label: s("cat"),
+                    boxes: vec![bx([0.09875, 0.09833333333333333, 0.5, 0.5]), bx([0.5, 0.0, 1.0, 1.0])]
+                },
+            },
+        ]
+    );
+    assert_eq!(
+        reject_summary(&sink.rejects),
+        vec![
+            (
+                s("missing_size"),
+                4,
+                s("000030: no <size> in the XML and no --media-root to read the image from")
+            ),
+            (
+                s("missing_annotation"),
+                5,
+                s("no Annotations/000040.xml among the inputs")
+            ),
+            (s("no_matching_object"), 6, s("000010: no <object> named `horse`")),
+        ]
+    );
+    assert_eq!((stats.read, stats.used, stats.rejected), (5, 2, 3));
+}
+
+#[test]
+fn pascal_sound_reads_a_missing_size_from_the_image_under_the_media_root() {
+    let media = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(media.path().join("pascal_sound/frames")).unwrap();
+    image::RgbImage::new(100, 200)
+        .save(media.path().join("pascal_sound/frames/000030.jpg"))
+        .unwrap();
+    let source = avfit::sources::find("pascal_sound").unwrap();
+    let mut options = avfit::sources::SourceOptions::new(source);
+    options.media_root = Some(avfit::media::MediaRoot {
+        root: media.path().to_path_buf(),
+        check: false,
+    });
+    let (sink, _) = avfit::sources::read_all(source, &[data("pascal_sound")], &options).unwrap();
+    let car = sink.records.iter().find(|r| r.key == "000030/car").unwrap();
+    // xmin 11, ymin 21, xmax 60, ymax 80 on the 100x200 image: 10/100, 20/200, 60/100, 80/200.
+    assert_eq!(
+        car.target,
+        Target::Arig {
+            label: s("car"),
+            boxes: vec![bx([0.1, 0.1, 0.6, 0.4])]
+        }
+    );
+}
+
+#[test]
+fn flickr_soundnet_keeps_every_annotator_box() {
+    let (sink, stats) = read("flickr_soundnet", &[data("flickr_soundnet")], None);
+    let rec = |id: &str, boxes: Vec<BBox>| Record {
+        source: "flickr_soundnet",
+        key: s(id),
+        split: Split::Test,
+        groups: vec![format!("flickr:{id}")],
+        media: Media {
+            image: Some(format!("flickr_soundnet/frames/{id}.jpg")),
+            audio: Some(format!("flickr_soundnet/audios/{id}.wav")),
+            video: None,
+        },
+        target: Target::Arig {
+            label: s("sounding object"),
+            boxes,
+        },
+    };
+    assert_eq!(
+        sink.records,
+        vec![
+            // Three annotators, by tag name (the third in another order), each v / 256.
+            rec(
+                "1000000001",
+                vec![
+                    bx([0.046875, 0.15625, 0.78125, 1.0]),
+                    bx([0.0625, 0.125, 0.75, 0.9375]),
+                    bx([0.0, 0.0, 0.25, 0.5])
+                ]
+            ),
+            // Unknown tag names: the first child skipped, the next four by position.
+            rec("1000000002", vec![bx([0.25, 0.25, 0.75, 0.5])]),
+            // xmax 300 > 256 is dropped; the second annotator's box stays.
+            rec("1000000003", vec![bx([0.390625, 0.1953125, 0.9765625, 0.5859375])]),
+        ]
+    );
+    let summary: Vec<_> = sink
+        .rejects
+        .iter()
+        .map(|r| (r.reason.as_str(), r.file.rsplit('/').next().unwrap(), r.line, r.index))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("box_out_of_range", "1000000003.xml", None, None),
+            ("degenerate_box", "1000000004.xml", None, None),
+            ("no_valid_box", "1000000004.xml", None, None),
+        ]
+    );
+    assert_eq!((stats.read, stats.used, stats.rejected), (5, 3, 1));
+    assert_eq!(stats.skipped, counts(&[("not_in_test_list", 1)]));
+    assert_eq!(stats.notes, counts(&[("bbox_by_position", 1), ("bbox_by_tag_name", 6)]));
+}

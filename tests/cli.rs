@@ -52,15 +52,15 @@ fn sample_build_meets_its_expected_counts_and_reconciles() {
     // records_per_shard = 2 in manifests/sample.toml: 3 VGG-SS samples make two shards.
     assert!(out.join("test/arig/vggss-00000-of-00002.jsonl").is_file());
     assert!(out.join("test/arig/vggss-00001-of-00002.jsonl").is_file());
-    assert_eq!(m["rejects_lines"], 15);
+    assert_eq!(m["rejects_lines"], 23);
     let total: u64 = m["shards"]
         .as_array()
         .unwrap()
         .iter()
         .map(|s| s["records"].as_u64().unwrap())
         .sum();
-    assert_eq!(total, 17);
-    assert_eq!(samples(&out).len(), 17);
+    assert_eq!(total, 26);
+    assert_eq!(samples(&out).len(), 26);
 }
 
 #[test]
@@ -181,7 +181,7 @@ fn progress_is_silent_off_a_terminal() {
     let out = out_dir("no-terminal");
     let run = avfit_ok(&["build", "--out", out.to_str().unwrap()]);
     assert_eq!(String::from_utf8_lossy(&run.stderr), "");
-    assert!(String::from_utf8_lossy(&run.stdout).contains("17 samples in 11 shards, 15 rejects lines"));
+    assert!(String::from_utf8_lossy(&run.stdout).contains("26 samples in 16 shards, 23 rejects lines"));
 }
 
 #[test]
