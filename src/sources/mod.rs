@@ -312,22 +312,18 @@ impl<'a> Collector<'a> {
     /// Passes on a record built from `units` native units, the first of them at `at` in `file`.
     ///
     /// With a media root the record's media are probed first ([`MediaRoot::apply`]): a record
-    /// whose media fail is rejected there (`missing_media`, `segment_out_of_range`) and its units
-    /// count as rejected, each with a rejects line at `at`.
+    /// whose media fail is rejected there (`missing_media`, `segment_out_of_range`) with one
+    /// rejects line at `at`, and all its units count as rejected (a record of zero units, such as
+    /// a further frame of a video already counted, counts as a dropped part).
     pub fn emit(&mut self, mut record: Record, file: &Path, at: At, units: u64) -> Result<()> {
         if let Some(media_root) = &self.media_root {
             if let Err((reason, detail)) = media_root.apply(&mut record) {
                 let detail = format!("{}: {detail}", record.key);
-                for _ in 0..units.max(1) {
-                    self.stats.rejected += 1;
-                    self.write_reject(file, at, reason, detail.clone())?;
-                }
-                // A record of zero units (a further frame of an already counted unit) is a part.
                 if units == 0 {
-                    self.stats.rejected -= 1;
-                    *self.stats.dropped.entry(reason.as_str().to_string()).or_default() += 1;
+                    return self.drop_part(file, at, reason, detail);
                 }
-                return Ok(());
+                self.stats.rejected += units;
+                return self.write_reject(file, at, reason, detail);
             }
         }
         self.stats.used += units;
