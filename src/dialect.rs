@@ -118,7 +118,7 @@ impl Dialect {
             }
             match self {
                 Dialect::VtimeLlm => {
-                    let rel = |t: f64| grid(t / duration, 100.0, 99);
+                    let rel = |t: f64| grid(100.0 * t / duration, 1.0, 99);
                     write!(out, "from {:02} to {:02}", rel(s.start()), rel(s.end())).unwrap();
                 }
                 _ => write!(out, "[{:.1},{:.1}]", s.start(), s.end()).unwrap(),
@@ -148,7 +148,8 @@ impl Dialect {
     }
 }
 
-/// `min(cap, round_ties_even(v * scale))` as an integer grid coordinate.
+/// `min(cap, round_ties_even(v * scale))` as an integer grid coordinate (vtimellm passes
+/// `100 * t / duration` with scale 1, in that order of operations, as DESIGN.md writes it).
 fn grid(v: f64, scale: f64, cap: i64) -> i64 {
     ((v * scale).round_ties_even() as i64).min(cap)
 }

@@ -658,3 +658,40 @@ fn flickr_soundnet_keeps_every_annotator_box() {
     assert_eq!(stats.skipped, counts(&[("not_in_test_list", 1)]));
     assert_eq!(stats.notes, counts(&[("bbox_by_position", 1), ("bbox_by_tag_name", 6)]));
 }
+
+#[test]
+fn llp_rows_with_quotes_or_bad_bytes_are_judged_one_by_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut audio = b"filename\tonset\toffset\tevent_labels\n".to_vec();
+    audio.extend_from_slice(b"aaaaaaaaaaa_0_10\t0\t2\t\"Dog\n");
+    audio.extend_from_slice(b"aaaaaaaaaaa_0_10\t4\t5\tDog\n");
+    audio.extend_from_slice(b"aaaaaaaaaaa_0_10\t6\t7\tD\xff\xfeg\n");
+    audio.extend_from_slice(b"nan_nan_nan\t0\t1\tDog\n");
+    audio.extend_from_slice(b"aaaaaaaaaaa_0_10\t8\t9\tDog\n");
+    std::fs::write(tmp.path().join("AVVP_eval_audio.csv"), audio).unwrap();
+    std::fs::write(
+        tmp.path().join("AVVP_eval_visual.csv"),
+        "filename\tonset\toffset\tevent_labels\naaaaaaaaaaa_0_10\t0\t10\tDog\n",
+    )
+    .unwrap();
+    let (sink, stats) = read("llp", &[tmp.path().to_path_buf()], None);
+    // The quote is a character: `"Dog` is its own label, never visible; the other Dog rows merge.
+    assert_eq!(sink.records.len(), 1);
+    assert_eq!(
+        sink.records[0].target,
+        Target::Igatl {
+            label: s("Dog"),
+            segments: vec![seg(4.0, 5.0), seg(8.0, 9.0)],
+            duration: 10.0
+        }
+    );
+    let summary: Vec<(String, u64)> = reject_summary(&sink.rejects)
+        .into_iter()
+        .map(|(r, l, _)| (r, l))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![(s("malformed_field"), 4), (s("bad_clip_id"), 5), (s("not_visible"), 2)]
+    );
+    assert_eq!((stats.read, stats.used, stats.rejected), (5, 2, 3));
+}

@@ -99,21 +99,21 @@ impl Source for Avsbench {
                 .unwrap_or_default();
             let subset = Subset::of_file(&name).expect("recognized files name their subset");
             let masks = mask_root(meta, subset)?;
-            let mut reader = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .trim(csv::Trim::All)
-                .from_path(meta)
-                .map_err(|e| Error::input(meta, None, e.to_string()))?;
-            for (row_index, row) in reader.records().enumerate() {
-                let row = row.map_err(|e| Error::input(meta, e.position().map(|p| p.line()), e.to_string()))?;
-                let line = row.position().map(|p| p.line()).unwrap_or(0);
-                let native_split = row.iter().last().unwrap_or_default().to_string();
-                if row_index == 0 && !["train", "val", "test"].contains(&native_split.as_str()) {
-                    continue; // the header
+            let mut reader = super::delimited_reader(meta, b',', true, false)?;
+            super::for_each_row(meta, &mut reader, |line, row| {
+                let native_split = row
+                    .as_ref()
+                    .map(|r| r.iter().last().unwrap_or_default().to_string())
+                    .unwrap_or_default();
+                if line == 1 && !["train", "val", "test"].contains(&native_split.as_str()) {
+                    return Ok(()); // the header
                 }
                 out.read(1);
                 let at = At::Line(line);
+                let row = match row {
+                    Ok(row) => row,
+                    Err(why) => return out.reject(meta, at, Reason::MalformedField, why),
+                };
                 let video = row.get(0).unwrap_or_default();
                 let min_columns = if subset == Subset::S4 { 3 } else { 2 };
                 if video.is_empty() || row.len() < min_columns {
@@ -123,7 +123,7 @@ impl Source for Avsbench {
                         Reason::MissingField,
                         format!("expected at least {min_columns} columns, found {}", row.len()),
                     )?;
-                    continue;
+                    return Ok(());
                 }
                 let split = match (options.split, native_split.as_str()) {
                     (Some(forced), "train" | "val" | "test") => forced,
@@ -131,7 +131,7 @@ impl Source for Avsbench {
                     (None, "test") => Split::Test,
                     (None, "val") => {
                         out.skip(Skip::SplitNotUsed, 1);
-                        continue;
+                        return Ok(());
                     }
                     _ => {
                         out.reject(
@@ -140,7 +140,7 @@ impl Source for Avsbench {
                             Reason::MalformedField,
                             format!("{video}: split `{native_split}` is not train, val or test"),
                         )?;
-                        continue;
+                        return Ok(());
                     }
                 };
                 let (dir, label) = match subset {
@@ -161,7 +161,7 @@ impl Source for Avsbench {
                         Reason::MissingMedia,
                         format!("{video}: no {video}_<k>.png in {}", dir.display()),
                     )?;
-                    continue;
+                    return Ok(());
                 }
                 let youtube_id = match subset {
                     Subset::S4 => video,
@@ -211,7 +211,8 @@ impl Source for Avsbench {
                     let detail = format!("{video}: all {} masks are empty in {}", frames.len(), dir.display());
                     out.reject(meta, at, Reason::EmptyMask, detail)?;
                 }
-            }
+                Ok(())
+            })?;
         }
         Ok(())
     }

@@ -55,7 +55,8 @@ impl Source for Llp {
         "AVVP_eval_audio.csv and AVVP_eval_visual.csv (TAB-separated: filename, onset, offset, event_labels)"
     }
     fn recognizes(&self, file_name: &str) -> bool {
-        file_name.contains("eval_audio") || file_name.contains("eval_visual")
+        (file_name.contains("eval_audio") || file_name.contains("eval_visual"))
+            && (file_name.ends_with(".csv") || file_name.ends_with(".tsv"))
     }
 
     fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()> {
@@ -90,59 +91,51 @@ impl Source for Llp {
             })?;
         }
 
-        // Audio events, grouped per (clip, label) in first-seen order.
-        let mut groups: Vec<(PathBuf, Vec<Event>)> = Vec::new();
+        // Audio events, grouped per (clip, label) in first-seen order, each remembering its file.
+        let mut groups: Vec<Vec<(&Path, Event)>> = Vec::new();
         let mut group_of: HashMap<(String, String), usize> = HashMap::new();
         let mut seen_rows: HashSet<(String, String, u64, u64)> = HashSet::new();
         for path in &audio_files {
             read_events(path, |row| {
                 out.read(1);
-                match row {
-                    Err((line, reason, detail)) => out.reject(path, At::Line(line), reason, detail),
-                    Ok(ev) => {
-                        let row_key = (
-                            ev.clip.clone(),
-                            ev.label.clone(),
-                            ev.segment.start().to_bits(),
-                            ev.segment.end().to_bits(),
-                        );
-                        if !seen_rows.insert(row_key) {
-                            let detail = format!(
-                                "{} {} {} {} repeated",
-                                ev.clip,
-                                ev.segment.start(),
-                                ev.segment.end(),
-                                ev.label
-                            );
-                            return out.reject(path, At::Line(ev.line), Reason::DuplicateRow, detail);
-                        }
-                        let key = (ev.clip.clone(), ev.label.clone());
-                        let index = *group_of.entry(key).or_insert_with(|| {
-                            groups.push(((*path).clone(), Vec::new()));
-                            groups.len() - 1
-                        });
-                        groups[index].1.push(ev);
-                        Ok(())
-                    }
+                let ev = match row {
+                    Err((line, reason, detail)) => return out.reject(path, At::Line(line), reason, detail),
+                    Ok(ev) => ev,
+                };
+                let row_key = (
+                    ev.clip.clone(),
+                    ev.label.clone(),
+                    ev.segment.start().to_bits(),
+                    ev.segment.end().to_bits(),
+                );
+                if !seen_rows.insert(row_key) {
+                    let [on, off] = ev.segment.0;
+                    let detail = format!("{} {on} {off} {} repeated", ev.clip, ev.label);
+                    return out.reject(path, At::Line(ev.line), Reason::DuplicateRow, detail);
                 }
+                let index = *group_of.entry((ev.clip.clone(), ev.label.clone())).or_insert_with(|| {
+                    groups.push(Vec::new());
+                    groups.len() - 1
+                });
+                groups[index].push((path.as_path(), ev));
+                Ok(())
             })?;
         }
 
-        for (path, events) in groups {
-            let first = &events[0];
+        for events in groups {
+            let (first_path, first) = &events[0];
             let key = (first.clip.clone(), first.label.clone());
             let Some(first_visual) = visual
                 .get(&key)
                 .and_then(|v| merge_segments(v.clone()).first().copied())
             else {
-                for ev in &events {
+                for (path, ev) in &events {
                     let detail = format!("{}: {} is heard but never visible", ev.clip, ev.label);
-                    out.reject(&path, At::Line(ev.line), Reason::NotVisible, detail)?;
+                    out.reject(path, At::Line(ev.line), Reason::NotVisible, detail)?;
                 }
                 continue;
             };
-            let first_line = first.line;
-            let segments = merge_segments(events.iter().map(|e| e.segment).collect());
+            let segments = merge_segments(events.iter().map(|(_, e)| e.segment).collect());
             let record = Record {
                 source: self.name(),
                 key: format!("{}/{}", first.clip, first.label),
@@ -159,7 +152,7 @@ impl Source for Llp {
                     duration: LLP_CLIP_SECONDS,
                 },
             };
-            out.emit(record, &path, At::Line(first_line), events.len() as u64)?;
+            out.emit(record, first_path, At::Line(first.line), events.len() as u64)?;
         }
         Ok(())
     }
@@ -168,48 +161,33 @@ impl Source for Llp {
 type RowError = (u64, Reason, String);
 
 /// Streams the dense event rows of one AVVP file, validating each: `on_row` gets an [`Event`] or
-/// the row's line with the reason it is invalid. Columns are found by header name.
+/// the row's line with the reason it is invalid. Columns are found by header name; quoting is
+/// off (the files never quote, so a `"` is a character of its field).
 ///
 /// Errors: unreadable file, a header without `filename`, `onset`, `offset`, `event_labels`.
 fn read_events(path: &Path, mut on_row: impl FnMut(std::result::Result<Event, RowError>) -> Result<()>) -> Result<()> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(b'\t')
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| Error::input(path, None, e.to_string()))?;
-    let headers = reader
-        .headers()
-        .map_err(|e| Error::input(path, Some(1), e.to_string()))?
-        .clone();
+    let mut reader = super::delimited_reader(path, b'\t', false, true)?;
+    let headers = super::header_row(path, &mut reader)?;
     let column = |name: &str| {
-        headers.iter().position(|h| h.trim() == name).ok_or_else(|| {
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            let found = headers.iter().collect::<Vec<_>>().join("\\t");
             Error::input(
                 path,
                 Some(1),
-                format!(
-                    "expected a TAB-separated header `filename onset offset event_labels`, found `{}`",
-                    headers.iter().collect::<Vec<_>>().join("\\t")
-                ),
+                format!("expected a TAB-separated header `filename onset offset event_labels`, found `{found}`"),
             )
         })
     };
-    let (c_file, c_on, c_off, c_label) = (
+    let columns = [
         column("filename")?,
         column("onset")?,
         column("offset")?,
         column("event_labels")?,
-    );
-    let mut record = csv::StringRecord::new();
-    loop {
-        let more = reader
-            .read_record(&mut record)
-            .map_err(|e| Error::input(path, e.position().map(|p| p.line()), e.to_string()))?;
-        if !more {
-            return Ok(());
-        }
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        on_row(parse_event(&record, line, [c_file, c_on, c_off, c_label]))?;
-    }
+    ];
+    super::for_each_row(path, &mut reader, |line, row| match row {
+        Ok(row) => on_row(parse_event(row, line, columns)),
+        Err(why) => on_row(Err((line, Reason::MalformedField, why))),
+    })
 }
 
 fn parse_event(
@@ -217,7 +195,7 @@ fn parse_event(
     line: u64,
     [c_file, c_on, c_off, c_label]: [usize; 4],
 ) -> std::result::Result<Event, RowError> {
-    let field = |i: usize| record.get(i).map(str::trim).filter(|s| !s.is_empty());
+    let field = |i: usize| record.get(i).filter(|s| !s.is_empty());
     let (Some(clip), Some(on), Some(off), Some(label)) = (field(c_file), field(c_on), field(c_off), field(c_label))
     else {
         return Err((
@@ -229,9 +207,8 @@ fn parse_event(
             ),
         ));
     };
-    let youtube_id = match super::split_clip_id(clip) {
-        Some((yt, a, b)) if a.parse::<f64>().is_ok() && b.parse::<f64>().is_ok() => yt,
-        _ => return Err((line, Reason::BadClipId, format!("`{clip}` is not <ytid>_<start>_<end>"))),
+    let Some((youtube_id, _, _)) = super::youtube_clip_window(clip) else {
+        return Err((line, Reason::BadClipId, format!("`{clip}` is not <ytid>_<start>_<end>")));
     };
     let (Ok(onset), Ok(offset)) = (on.parse::<f64>(), off.parse::<f64>()) else {
         return Err((

@@ -429,15 +429,78 @@ pub fn display_label(native: &str) -> String {
     native.trim().replace('_', " ")
 }
 
-/// Splits a composite clip id from the right: `<ytid>_<a>_<b>` → (`ytid`, `a`, `b`). YouTube ids
-/// may contain `_` and `-`, so the id is whatever stands before the last two underscores.
-/// `None` when there are fewer than two underscores or the YouTube id would be empty.
-pub fn split_clip_id(clip: &str) -> Option<(&str, &str, &str)> {
+/// Whether `id` looks like a YouTube video id: 11 characters of `A-Z a-z 0-9 - _`.
+pub fn is_youtube_id(id: &str) -> bool {
+    id.len() == 11 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Parses `<ytid>_<start>_<end>` from the right (LLP `KSRjje7GH44_60_70`, VALOR
+/// `Agi5ySKb1tY_23.700_33.700`): the YouTube id and the window in seconds. YouTube ids may
+/// contain `_` and `-`, so the id is whatever stands before the last two underscores.
+/// `None` unless the id is a YouTube id and `0 <= start < end` are finite numbers.
+pub fn youtube_clip_window(clip: &str) -> Option<(&str, f64, f64)> {
     let mut parts = clip.rsplitn(3, '_');
-    let b = parts.next()?;
-    let a = parts.next()?;
+    let end: f64 = parts.next()?.parse().ok()?;
+    let start: f64 = parts.next()?.parse().ok()?;
     let yt = parts.next()?;
-    (!yt.is_empty()).then_some((yt, a, b))
+    (is_youtube_id(yt) && start.is_finite() && end.is_finite() && 0.0 <= start && start < end)
+        .then_some((yt, start, end))
+}
+
+/// Opens a delimited text file: `delimiter` `b','` or `b'\t'`; `quoting` off for files that never
+/// quote (AVVP's TSVs, where a stray `"` must stay a character); rows may differ in length.
+///
+/// Errors: the file cannot be opened.
+pub fn delimited_reader(
+    path: &Path,
+    delimiter: u8,
+    quoting: bool,
+    has_headers: bool,
+) -> Result<csv::Reader<std::fs::File>> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .quoting(quoting)
+        .has_headers(has_headers)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| Error::input(path, None, e.to_string()))
+}
+
+/// The header row of `reader` (opened with headers), as text.
+///
+/// Errors: the header cannot be read or is not UTF-8, with the path and line 1.
+pub fn header_row(path: &Path, reader: &mut csv::Reader<std::fs::File>) -> Result<csv::StringRecord> {
+    reader
+        .headers()
+        .cloned()
+        .map_err(|e| Error::input(path, Some(1), e.to_string()))
+}
+
+/// Streams the data rows of `reader`, calling `on_row(line, row)` with each row's 1-based line
+/// and its fields, or with the reason the row is not text (invalid UTF-8: a `malformed_field`
+/// reject for the caller, never a stop).
+///
+/// Errors: what `on_row` returns, and I/O errors, with the path and line.
+pub fn for_each_row(
+    path: &Path,
+    reader: &mut csv::Reader<std::fs::File>,
+    mut on_row: impl FnMut(u64, std::result::Result<&csv::StringRecord, String>) -> Result<()>,
+) -> Result<()> {
+    let mut bytes = csv::ByteRecord::new();
+    loop {
+        let more = reader
+            .read_byte_record(&mut bytes)
+            .map_err(|e| Error::input(path, e.position().map(|p| p.line()), e.to_string()))?;
+        if !more {
+            return Ok(());
+        }
+        let line = bytes.position().map(|p| p.line()).unwrap_or(0);
+        match csv::StringRecord::from_byte_record(bytes.clone()) {
+            Ok(row) => on_row(line, Ok(&row))?,
+            Err(e) => on_row(line, Err(format!("not UTF-8 text: {e}")))?,
+        }
+    }
 }
 
 /// The YouTube id of a `<ytid>_<N>` clip name (VGGSound, VGG-SS, AVQA `<ytid>_<NNNNNN>`, AVSBench
@@ -445,8 +508,7 @@ pub fn split_clip_id(clip: &str) -> Option<(&str, &str, &str)> {
 /// digits. `None` otherwise (`train_horn_01` is not a YouTube clip).
 pub fn youtube_id_of_clip(clip: &str) -> Option<&str> {
     let (yt, start) = clip.rsplit_once('_')?;
-    let is_id = yt.len() == 11 && yt.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    (is_id && !start.is_empty() && start.bytes().all(|b| b.is_ascii_digit())).then_some(yt)
+    (is_youtube_id(yt) && !start.is_empty() && start.bytes().all(|b| b.is_ascii_digit())).then_some(yt)
 }
 
 #[cfg(test)]
@@ -455,13 +517,23 @@ mod tests {
 
     #[test]
     fn clip_ids_parse_from_the_right() {
-        assert_eq!(split_clip_id("KSRjje7GH44_60_70"), Some(("KSRjje7GH44", "60", "70")));
-        assert_eq!(split_clip_id("9_jO5lSk-og_30_40"), Some(("9_jO5lSk-og", "30", "40")));
         assert_eq!(
-            split_clip_id("_abc_def_gh_1.500_11.500"),
-            Some(("_abc_def_gh", "1.500", "11.500"))
+            youtube_clip_window("KSRjje7GH44_60_70"),
+            Some(("KSRjje7GH44", 60.0, 70.0))
         );
-        assert_eq!(split_clip_id("Blender"), None);
+        assert_eq!(
+            youtube_clip_window("9_jO5lSk-og_30_40"),
+            Some(("9_jO5lSk-og", 30.0, 40.0))
+        );
+        assert_eq!(
+            youtube_clip_window("_abc_def_gh_1.500_11.500"),
+            Some(("_abc_def_gh", 1.5, 11.5))
+        );
+        assert_eq!(youtube_clip_window("Blender"), None);
+        assert_eq!(youtube_clip_window("nan_nan_nan"), None);
+        assert_eq!(youtube_clip_window("xxxxxxxxxxx_5.000_1.000"), None);
+        assert_eq!(youtube_clip_window("yy_0_10"), None);
+        assert_eq!(youtube_clip_window("KvIjsmANkxI_10_20`"), None);
         assert_eq!(youtube_id_of_clip("-HG3Omg_89c_000030"), Some("-HG3Omg_89c"));
         assert_eq!(youtube_id_of_clip("zpWuikVorYg_000032"), Some("zpWuikVorYg"));
         assert_eq!(youtube_id_of_clip("zpWuikVorYg"), None);

@@ -65,15 +65,8 @@ impl Source for PascalSound {
         let split = options.split.unwrap_or(Split::Test);
         let mut seen = HashSet::new();
         for pairing in pairings {
-            let mut reader = csv::ReaderBuilder::new()
-                .flexible(true)
-                .trim(csv::Trim::All)
-                .from_path(pairing)
-                .map_err(|e| Error::input(pairing, None, e.to_string()))?;
-            let headers = reader
-                .headers()
-                .map_err(|e| Error::input(pairing, Some(1), e.to_string()))?
-                .clone();
+            let mut reader = super::delimited_reader(pairing, b',', true, true)?;
+            let headers = super::header_row(pairing, &mut reader)?;
             let column = |name: &str| {
                 headers.iter().position(|h| h == name).ok_or_else(|| {
                     Error::input(
@@ -87,10 +80,13 @@ impl Source for PascalSound {
                 })
             };
             let (c_image, c_audio, c_label) = (column("image_id")?, column("audio")?, column("label")?);
-            for row in reader.records() {
-                let row = row.map_err(|e| Error::input(pairing, e.position().map(|p| p.line()), e.to_string()))?;
+            super::for_each_row(pairing, &mut reader, |line, row| {
                 out.read(1);
-                let at = At::Line(row.position().map(|p| p.line()).unwrap_or(0));
+                let at = At::Line(line);
+                let row = match row {
+                    Ok(row) => row,
+                    Err(why) => return out.reject(pairing, at, Reason::MalformedField, why),
+                };
                 let field = |i: usize| row.get(i).filter(|v| !v.is_empty());
                 let (Some(image_id), Some(audio), Some(label)) = (field(c_image), field(c_audio), field(c_label))
                 else {
@@ -100,12 +96,12 @@ impl Source for PascalSound {
                         Reason::MissingField,
                         "a row needs image_id, audio and label",
                     )?;
-                    continue;
+                    return Ok(());
                 };
                 let key = format!("{image_id}/{label}");
                 if !seen.insert(key.clone()) {
                     out.reject(pairing, at, Reason::DuplicateRow, format!("{key} paired before"))?;
-                    continue;
+                    return Ok(());
                 }
                 let Some(xml_path) = annotations.get(image_id) else {
                     out.reject(
@@ -114,7 +110,7 @@ impl Source for PascalSound {
                         Reason::MissingAnnotation,
                         format!("no Annotations/{image_id}.xml among the inputs"),
                     )?;
-                    continue;
+                    return Ok(());
                 };
                 let image = options.media.image(image_id);
                 let (size, raw_boxes) = xml::with_document(xml_path, |doc| read_voc(doc.root_element(), label))?;
@@ -129,7 +125,7 @@ impl Source for PascalSound {
                                 Reason::MissingSize,
                                 format!("{image_id}: no <size> in the XML and {detail}"),
                             )?;
-                            continue;
+                            return Ok(());
                         }
                     },
                 };
@@ -140,7 +136,7 @@ impl Source for PascalSound {
                         Reason::NoMatchingObject,
                         format!("{image_id}: no <object> named `{label}`"),
                     )?;
-                    continue;
+                    return Ok(());
                 }
                 let mut boxes = Vec::new();
                 for [xmin, ymin, xmax, ymax] in &raw_boxes {
@@ -158,7 +154,7 @@ impl Source for PascalSound {
                         Reason::NoValidBox,
                         format!("{image_id}: none of {} `{label}` boxes is valid", raw_boxes.len()),
                     )?;
-                    continue;
+                    return Ok(());
                 }
                 let audio_key = Path::new(audio)
                     .file_stem()
@@ -183,8 +179,8 @@ impl Source for PascalSound {
                         boxes,
                     },
                 };
-                out.emit(record, pairing, at, 1)?;
-            }
+                out.emit(record, pairing, at, 1)
+            })?;
         }
         Ok(())
     }

@@ -91,9 +91,8 @@ impl Valor {
         };
         let video_id = text("video_id").ok_or((Reason::MissingField, "no `video_id`".to_string()))?;
         let caption = text("desc").ok_or((Reason::MissingField, format!("{video_id}: no `desc`")))?;
-        let youtube_id = match super::split_clip_id(video_id) {
-            Some((yt, start, end)) if start.parse::<f64>().is_ok() && end.parse::<f64>().is_ok() => yt,
-            _ => return Err((Reason::BadClipId, format!("`{video_id}` is not <ytid>_<start>_<end>"))),
+        let Some((youtube_id, _, _)) = super::youtube_clip_window(video_id) else {
+            return Err((Reason::BadClipId, format!("`{video_id}` is not <ytid>_<start>_<end>")));
         };
         if caption.bytes().all(|b| b.is_ascii_digit()) {
             return Err((Reason::DigitsOnlyCaption, format!("{video_id}: desc is `{caption}`")));
