@@ -92,7 +92,8 @@ impl BuildManifest {
     /// Reads and checks the manifest at `path`.
     ///
     /// Errors: unreadable file, invalid TOML or unknown keys (with TOML's line and column), no
-    /// `[[source]]`, an unknown source name, an `expected` key that is not `<split>/<task>`.
+    /// `[[source]]`, an unknown source name, a source listed twice, an `expected` key that is not
+    /// `<split>/<task>`.
     pub fn load(path: &Path) -> Result<BuildManifest> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let raw: RawManifest =
@@ -111,6 +112,16 @@ impl BuildManifest {
         let mut sources = Vec::new();
         for s in raw.source {
             crate::sources::find(&s.name)?;
+            if sources.iter().any(|e: &SourceEntry| e.name == s.name) {
+                return Err(Error::input(
+                    path,
+                    None,
+                    format!(
+                        "source {} is listed twice; give all its inputs in one [[source]]",
+                        s.name
+                    ),
+                ));
+            }
             for key in s.expected.keys() {
                 let ok = key.split_once('/').is_some_and(|(split, task)| {
                     ["train", "test"].contains(&split) && ["arig", "igatl", "avfc", "avqa", "avc"].contains(&task)

@@ -250,6 +250,15 @@ fn print_summary(out: &Path, m: &OutputManifest) {
             s.dropped.values().sum::<u64>()
         );
     }
+    for (key, expected) in &m.expected {
+        let got = m.counts.get(key).copied().unwrap_or(0);
+        if got != *expected {
+            println!(
+                "{key}: {got} samples, expected {expected} ({:+})",
+                got as i64 - *expected as i64
+            );
+        }
+    }
     let samples: u64 = m.counts.values().sum();
     println!(
         "{samples} samples in {} shards, {} rejects lines → {}",

@@ -99,8 +99,8 @@ impl Sink for WriterSink<'_> {
     }
 }
 
-/// Runs `plan`: finds every source's files first (so a missing input fails before anything is
-/// written), then reads the sources in order and writes shards, `rejects.jsonl` and, last,
+/// Runs `plan`: checks templates and finds every source's files first (so a missing input or
+/// template file fails before anything is written), then reads the sources in order and writes shards, `rejects.jsonl` and, last,
 /// `manifest.json`. Returns the manifest written.
 ///
 /// Errors: any input error of an adapter, an I/O error, a template error; on error the `.partial`
@@ -108,6 +108,9 @@ impl Sink for WriterSink<'_> {
 pub fn run(plan: &Plan) -> Result<OutputManifest> {
     let mut files = Vec::with_capacity(plan.jobs.len());
     for job in &plan.jobs {
+        for task in job.source.tasks() {
+            plan.templates.require(*task)?;
+        }
         files.push(discover_files(job.source, &job.inputs)?);
     }
     let mut writer = CorpusWriter::create(&plan.out, plan.records_per_shard)?;
@@ -140,8 +143,7 @@ pub fn run(plan: &Plan) -> Result<OutputManifest> {
                     stats.skipped_total()
                 )));
             }
-            let entry = sources.entry(job.source.name().to_string()).or_default();
-            merge_stats(entry, stats);
+            sources.insert(job.source.name().to_string(), stats);
         }
         Ok(())
     })();
@@ -175,22 +177,6 @@ pub fn run(plan: &Plan) -> Result<OutputManifest> {
     };
     write_json_atomically(&plan.out.join("manifest.json"), &manifest)?;
     Ok(manifest)
-}
-
-/// Adds `more` into `into` (a source listed twice in a manifest is counted once, in sum).
-fn merge_stats(into: &mut SourceStats, more: SourceStats) {
-    into.read += more.read;
-    into.used += more.used;
-    into.rejected += more.rejected;
-    for (k, v) in more.skipped {
-        *into.skipped.entry(k).or_default() += v;
-    }
-    for (k, v) in more.dropped {
-        *into.dropped.entry(k).or_default() += v;
-    }
-    for (k, v) in more.notes {
-        *into.notes.entry(k).or_default() += v;
-    }
 }
 
 /// A spinner with the count of units read, on a terminal and unless `quiet`; hidden otherwise.

@@ -47,6 +47,8 @@ struct TemplateEntry {
 pub struct Templates {
     tera: Tera,
     ids: BTreeMap<Task, Vec<String>>,
+    files: BTreeMap<Task, String>,
+    origin: String,
     digest: String,
 }
 
@@ -55,13 +57,16 @@ impl Templates {
     ///
     /// Errors: as [`Templates::from_texts`].
     pub fn builtin() -> Result<Templates> {
-        Self::from_texts(BUILTIN.iter().map(|(t, text)| {
-            (
-                *t,
-                format!("templates/{}.toml (built in)", t.as_str()),
-                text.to_string(),
-            )
-        }))
+        Self::from_texts(
+            "built-in templates",
+            BUILTIN.iter().map(|(t, text)| {
+                (
+                    *t,
+                    format!("templates/{}.toml (built in)", t.as_str()),
+                    text.to_string(),
+                )
+            }),
+        )
     }
 
     /// Reads `<dir>/<task>.toml` for every task whose file exists there.
@@ -76,16 +81,16 @@ impl Templates {
                 texts.push((task, path.display().to_string(), text));
             }
         }
-        Self::from_texts(texts)
+        Self::from_texts(&dir.display().to_string(), texts)
     }
 
-    /// Compiles `(task, file label, TOML text)` triples and renders every template once on a
-    /// probe sample of its task in every dialect.
+    /// Compiles `(task, file label, TOML text)` triples from `origin` (a directory, or the built-in
+    /// set) and renders every template on the probe samples of its task in every dialect.
     ///
     /// Errors: [`Error::Template`] naming the file and template id for invalid TOML, an empty
     /// file, a repeated id, a Tera syntax error, a template that does not render on the probe, or
     /// one that renders an empty instruction.
-    pub fn from_texts(texts: impl IntoIterator<Item = (Task, String, String)>) -> Result<Templates> {
+    pub fn from_texts(origin: &str, texts: impl IntoIterator<Item = (Task, String, String)>) -> Result<Templates> {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![]);
         let mut ids: BTreeMap<Task, Vec<String>> = BTreeMap::new();
@@ -119,25 +124,23 @@ impl Templates {
         let templates = Templates {
             tera,
             ids,
+            files,
+            origin: origin.to_string(),
             digest: format!("{:016x}", stable_hash(&[&digest_input])),
         };
         for (task, task_ids) in &templates.ids {
             for dialect in crate::dialect::ALL_DIALECTS {
-                let probe = crate::tasks::parts(&crate::tasks::probe_target(*task), dialect);
-                for (index, id) in task_ids.iter().enumerate() {
-                    let err = |message: String| Error::Template {
-                        file: files[task].clone(),
-                        id: id.clone(),
-                        message,
-                    };
-                    let (instruction, _) = templates
-                        .render(*task, index, &probe.context)
-                        .map_err(|e| err(e.to_string()))?;
-                    if instruction.trim().is_empty() {
-                        return Err(err(format!(
-                            "renders an empty instruction in dialect {}",
-                            dialect.name()
-                        )));
+                for target in crate::tasks::probe_targets(*task) {
+                    let probe = crate::tasks::parts(&target, dialect);
+                    for (index, id) in task_ids.iter().enumerate() {
+                        let (instruction, _) = templates.render(*task, index, &probe.context)?;
+                        if instruction.is_empty() {
+                            return Err(Error::Template {
+                                file: templates.files[task].clone(),
+                                id: id.clone(),
+                                message: format!("renders an empty instruction in dialect {}", dialect.name()),
+                            });
+                        }
                     }
                 }
             }
@@ -155,19 +158,28 @@ impl Templates {
         &self.digest
     }
 
-    /// The index of the template that sample `sample_id` uses: `stable_hash(seed, id) mod n`.
+    /// Checks that `task` has templates, before a run writes anything.
     ///
-    /// Errors: [`Error::Config`] when `task` has no template file.
-    pub fn choose(&self, task: Task, seed: u64, sample_id: &str) -> Result<usize> {
-        let n = self.ids(task).len();
-        if n == 0 {
+    /// Errors: [`Error::Config`] naming the template directory (or the built-in set) and the
+    /// missing `<task>.toml`.
+    pub fn require(&self, task: Task) -> Result<()> {
+        if self.ids(task).is_empty() {
             return Err(Error::Config(format!(
-                "no templates for task {}: add templates/{}.toml",
+                "{}: no {}.toml, needed for task {}",
+                self.origin,
                 task.as_str(),
                 task.as_str()
             )));
         }
-        Ok((stable_hash(&[&seed.to_string(), sample_id]) % n as u64) as usize)
+        Ok(())
+    }
+
+    /// The index of the template that sample `sample_id` uses: `stable_hash(seed, id) mod n`.
+    ///
+    /// Errors: as [`Templates::require`].
+    pub fn choose(&self, task: Task, seed: u64, sample_id: &str) -> Result<usize> {
+        self.require(task)?;
+        Ok((stable_hash(&[&seed.to_string(), sample_id]) % self.ids(task).len() as u64) as usize)
     }
 
     /// Renders template `index` of `task` with `context`: (instruction, input), both trimmed.
@@ -180,7 +192,7 @@ impl Templates {
                 .render(&name(task, id, part), context)
                 .map(|s| s.trim().to_string())
                 .map_err(|e| Error::Template {
-                    file: format!("templates/{}.toml", task.as_str()),
+                    file: self.files[&task].clone(),
                     id: id.clone(),
                     message: tera_message(&e),
                 })
@@ -195,7 +207,7 @@ impl Templates {
 
     /// Renders every dialect's probe for `task` (used by tests of template files).
     pub fn probe_all(&self, task: Task) -> Result<Vec<(String, String)>> {
-        let probe = crate::tasks::parts(&crate::tasks::probe_target(task), Dialect::Meerkat);
+        let probe = crate::tasks::parts(&crate::tasks::probe_targets(task)[0], Dialect::Meerkat);
         (0..self.ids(task).len())
             .map(|i| self.render(task, i, &probe.context))
             .collect()

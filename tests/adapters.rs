@@ -695,3 +695,131 @@ fn llp_rows_with_quotes_or_bad_bytes_are_judged_one_by_one() {
     );
     assert_eq!((stats.read, stats.used, stats.rejected), (5, 2, 3));
 }
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn avqa_rejects_odd_answers_and_options() {
+    let tmp = tempfile::tempdir().unwrap();
+    let q = |id: u32, choices: &str, answer: &str| {
+        format!(
+            r#"{{"id": {id}, "video_name": "aaaaaaaaaaa_000010", "question_text": "Q?", "multi_choice": {choices}, "answer": {answer}, "question_type": "T"}}"#
+        )
+    };
+    let records = [
+        q(1, r#"["", "  ", "b"]"#, "0"),
+        q(2, r#"["a", 2, {"k": 1}, "d"]"#, "0"),
+        q(3, r#"["a", "b"]"#, "1.0"),
+        q(4, r#"["a", "b"]"#, r#""1""#),
+        q(5, r#"["a", "b"]"#, "-1"),
+        q(6, r#"["a", 7, "c"]"#, "1"),
+    ];
+    write(tmp.path(), "train_qa.json", &format!("[{}]", records.join(",")));
+    let (sink, _) = read("avqa", &[tmp.path().to_path_buf()], None);
+    let summary: Vec<(String, u64)> = reject_summary(&sink.rejects)
+        .into_iter()
+        .map(|(r, i, _)| (r, i))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (s("missing_field"), 0),
+            (s("malformed_field"), 1),
+            (s("malformed_field"), 2),
+            (s("malformed_field"), 3),
+            (s("answer_out_of_range"), 4),
+        ]
+    );
+    // A numeric option is kept as written.
+    assert_eq!(sink.records.len(), 1);
+    match &sink.records[0].target {
+        Target::Avqa {
+            choices,
+            answer,
+            answer_index,
+            ..
+        } => {
+            assert_eq!(
+                (choices.as_deref(), answer.as_str(), *answer_index),
+                (Some(&[s("a"), s("7"), s("c")][..]), "7", Some(1))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn music_avqa_deleted_flags_empty_questions_and_json_update_copies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let q = |qid: &str, content: &str, deleted: &str, answer: &str| {
+        format!(
+            r#"{{"video_id": "00000001", "question_id": {qid}, "type": "[\"Audio\", \"Counting\"]", "question_content": "{content}", "templ_values": "[]", "question_deleted": {deleted}, "anser": "{answer}"}}"#
+        )
+    };
+    let old = [
+        q("1", "How many?", "0", "one"),
+        q("2", "Is it loud?", "\"1\"", "no"),
+        q("3", "???", "0", "yes"),
+        q("4", "Why?", "true", "x"),
+        q("13.5", "What?", "0", "y"),
+    ];
+    write(tmp.path(), "json/avqa-test.json", &format!("[{}]", old.join(",")));
+    let (sink, stats) = read("music_avqa", &[tmp.path().join("json")], None);
+    assert_eq!(sink.records.len(), 1);
+    assert_eq!(stats.skipped, counts(&[("question_deleted", 2)]));
+    let summary: Vec<(String, u64)> = reject_summary(&sink.rejects)
+        .into_iter()
+        .map(|(r, i, _)| (r, i))
+        .collect();
+    assert_eq!(summary, vec![(s("missing_field"), 2), (s("malformed_field"), 4)]);
+
+    // Beside a json_update copy of the same split, the plain copy is not read.
+    write(
+        tmp.path(),
+        "json_update/avqa-test.json",
+        &format!("[{}]", q("1", "How many?", "0", "two")),
+    );
+    let (sink, stats) = read("music_avqa", &[tmp.path().to_path_buf()], None);
+    assert_eq!(stats.read, 1);
+    assert_eq!(stats.notes, counts(&[("superseded_by_json_update", 1)]));
+    match &sink.records[0].target {
+        Target::Avqa { answer, .. } => assert_eq!(answer, "two"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn vggss_keeps_a_valid_copy_after_an_invalid_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        "vggss.json",
+        r#"[{"file": "aaaaaaaaaaa_000010", "class": "dog", "bbox": [[0.5, 0.5, 0.5, 0.6]]}, {"file": "aaaaaaaaaaa_000010", "class": "dog", "bbox": [[0.1, 0.1, 0.6, 0.6]]}, {"file": "aaaaaaaaaaa_000010", "class": "dog", "bbox": [[0.2, 0.2, 0.6, 0.6]]}]"#,
+    );
+    let (sink, _) = read("vggss", &[tmp.path().to_path_buf()], None);
+    assert_eq!(sink.records.len(), 1);
+    assert_eq!(
+        sink.records[0].target,
+        Target::Arig {
+            label: s("dog"),
+            boxes: vec![bx([0.1, 0.1, 0.6, 0.6])]
+        }
+    );
+    let summary: Vec<(String, u64)> = reject_summary(&sink.rejects)
+        .into_iter()
+        .map(|(r, i, _)| (r, i))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (s("degenerate_box"), 0),
+            (s("no_valid_box"), 0),
+            (s("duplicate_row"), 2)
+        ]
+    );
+}

@@ -319,3 +319,57 @@ fn a_broken_template_stops_the_run_naming_file_and_id() {
     assert!(err.starts_with(&expected), "{err}");
     assert!(err.contains("captoin"), "{err}");
 }
+
+#[test]
+fn a_template_directory_without_a_needed_task_fails_before_writing() {
+    let templates = tempfile::tempdir().unwrap();
+    std::fs::write(
+        templates.path().join("avc.toml"),
+        "[[template]]\nid = \"a\"\ninstruction = \"Describe the clip.\"\n",
+    )
+    .unwrap();
+    let out = out_dir("template-dir-missing-task");
+    let kept = avfit_ok(&[
+        "convert",
+        "--source",
+        "valor",
+        "--input",
+        "tests/data/valor",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(kept.status.success());
+    let dir = templates.path().to_str().unwrap();
+    let run = avfit(&["build", "--templates", dir, "--out", out.to_str().unwrap(), "--quiet"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        format!("avfit: {dir}: no arig.toml, needed for task arig\n")
+    );
+    // The previous output is untouched.
+    assert!(out.join("manifest.json").is_file());
+    check_output(&out);
+}
+
+#[test]
+fn a_source_listed_twice_in_a_manifest_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = tmp.path().join("m.toml");
+    let vggss = common::data("vggss");
+    let entry = format!("[[source]]\nname = \"vggss\"\ninputs = [\"{}\"]\n", vggss.display());
+    std::fs::write(&manifest, format!("{entry}\n{entry}")).unwrap();
+    let run = avfit(&[
+        "build",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--out",
+        tmp.path().join("o").to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    let expected = format!(
+        "avfit: {}: source vggss is listed twice; give all its inputs in one [[source]]\n",
+        manifest.display()
+    );
+    assert_eq!(String::from_utf8_lossy(&run.stderr), expected);
+}

@@ -221,22 +221,35 @@ fn music_avqa_real_slices_and_their_defects() {
     );
     assert_eq!(before["answer"], "cello");
 
-    // val is skipped by default; --split reads it; the fake train file is all synthetic.
+    // val is skipped by default; --split reads it, and of the two val copies only json_update's,
+    // the one that has question 00003328/337.
     let val = out_dir("real-music-avqa-val");
-    let manifest = convert(
-        "music_avqa",
-        &[
-            &dir.join("json_update__avqa-val.slice.json"),
-            &dir.join("avqa-val.slice.json"),
-        ],
-        &val,
-        &["--split", "test"],
+    let both = [
+        &dir.join("json_update__avqa-val.slice.json"),
+        &dir.join("avqa-val.slice.json"),
+    ];
+    let manifest = convert("music_avqa", &[both[0], both[1]], &val, &["--split", "test"]);
+    assert_eq!(manifest["sources"]["music_avqa"]["read"], 30);
+    assert_eq!(
+        manifest["sources"]["music_avqa"]["notes"],
+        json!({"superseded_by_json_update": 1})
     );
-    assert_eq!(manifest["sources"]["music_avqa"]["read"], 60);
+    assert_eq!(reasons(&val), map(&[]));
+    let added = sample(&val, "music_avqa/00003328/337/avqa");
+    assert_eq!(
+        (&added["target"]["question"], &added["answer"]),
+        (&json!("How many instruments are sounding in the video?"), &json!("two"))
+    );
+    let plain = out_dir("real-music-avqa-val-plain");
+    convert("music_avqa", &[both[1]], &plain, &["--split", "test"]);
+    assert!(samples(&plain)
+        .iter()
+        .all(|s| s["id"] != "music_avqa/00003328/337/avqa"));
+    // The whole folder: the fake train file is all synthetic.
     let fake = out_dir("real-music-avqa-all");
     let manifest = convert("music_avqa", &[&dir], &fake, &[]);
     let skipped = &manifest["sources"]["music_avqa"]["skipped"];
-    assert_eq!(skipped["split_not_used"], 60);
+    assert_eq!(skipped["split_not_used"], 30);
     assert_eq!(skipped["synthetic_video"], 26);
 }
 
@@ -278,4 +291,56 @@ fn valor_real_slices_and_digit_captions() {
     assert_eq!(samples(&quirks).len(), 5);
     let short = sample(&quirks, "valor/f9rfsCGlpes_0.000_7.000/avc");
     assert_eq!(short["groups"], json!(["yt:f9rfsCGlpes"]));
+}
+
+#[test]
+fn pascal_voc_real_annotation() {
+    let Some(dir) = real_data("pascal_voc") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("Annotations")).unwrap();
+    std::fs::copy(
+        dir.join("mmdetection_tests_VOC2012_Annotations_000001.xml"),
+        tmp.path().join("Annotations/000001.xml"),
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("pascal_sound.csv"),
+        "image_id,audio,label\n000001,train_horn.wav,train\n",
+    )
+    .unwrap();
+    let out = out_dir("real-pascal-voc");
+    convert("pascal_sound", &[tmp.path()], &out, &[]);
+    // xmin 139, ymin 200, xmax 207, ymax 301 on 335x500: 138/335, 199/500, 207/335, 301/500.
+    let train = sample(&out, "pascal_sound/000001/train/arig");
+    assert_eq!(
+        train["target"]["boxes"],
+        json!([[0.41194029850746267, 0.398, 0.6179104477611941, 0.602]])
+    );
+    assert_eq!(train["answer"], "[<train>,0.412,0.398,0.618,0.602]");
+    assert_eq!(train["groups"], json!(["voc:000001"]));
+}
+
+#[test]
+fn flickr_soundnet_real_test_lists_restrict_the_ids() {
+    let Some(dir) = real_data("flickr_soundnet") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let xml = "<annotation><object><bbox><annotator>1</annotator><xmin>0</xmin><ymin>0</ymin><xmax>128</xmax><ymax>64</ymax></bbox></object></annotation>";
+    std::fs::create_dir(tmp.path().join("Annotations")).unwrap();
+    // 2432219254 is the first id of both real lists (`2432219254.png`, `/hdd/.../2432219254.mp4`).
+    std::fs::write(tmp.path().join("Annotations/2432219254.xml"), xml).unwrap();
+    std::fs::write(tmp.path().join("Annotations/1111111111.xml"), xml).unwrap();
+    for list in ["test_list.head40.txt", "supervised_test_list.head5.txt"] {
+        let out = out_dir(&format!("real-flickr-{list}"));
+        let manifest = convert("flickr_soundnet", &[tmp.path(), &dir.join(list)], &out, &[]);
+        assert_eq!(
+            manifest["sources"]["flickr_soundnet"]["skipped"],
+            json!({"not_in_test_list": 1}),
+            "{list}"
+        );
+        let s = sample(&out, "flickr_soundnet/2432219254/arig");
+        assert_eq!(s["target"]["boxes"], json!([[0.0, 0.0, 0.5, 0.25]]));
+        assert_eq!(s["image"], "flickr_soundnet/frames/2432219254.jpg");
+    }
 }

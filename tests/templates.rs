@@ -60,21 +60,30 @@ fn avqa_templates_may_wrap_the_input() {
 #[test]
 fn a_duplicate_id_or_empty_file_is_refused() {
     let dup = "[[template]]\nid = \"a\"\ninstruction = \"x\"\n[[template]]\nid = \"a\"\ninstruction = \"y\"\n";
-    let err = Templates::from_texts([(Task::Avc, "avc.toml".to_string(), dup.to_string())])
+    let err = Templates::from_texts("test", [(Task::Avc, "avc.toml".to_string(), dup.to_string())])
         .err()
         .unwrap();
     assert_eq!(err.to_string(), "avc.toml: template a: this id is used twice");
     let empty = "template = []\n";
-    let err = Templates::from_texts([(Task::Avc, "avc.toml".to_string(), empty.to_string())])
+    let err = Templates::from_texts("test", [(Task::Avc, "avc.toml".to_string(), empty.to_string())])
         .err()
         .unwrap();
     assert_eq!(err.to_string(), "avc.toml: template -: no [[template]] entry");
     let blank = "[[template]]\nid = \"blank\"\ninstruction = \"{% if false %}x{% endif %}\"\n";
-    let err = Templates::from_texts([(Task::Avc, "avc.toml".to_string(), blank.to_string())])
+    let err = Templates::from_texts("test", [(Task::Avc, "avc.toml".to_string(), blank.to_string())])
         .err()
         .unwrap();
     assert_eq!(
         err.to_string(),
         "avc.toml: template blank: renders an empty instruction in dialect meerkat"
     );
+}
+
+#[test]
+fn an_avqa_template_must_render_open_ended_questions_too() {
+    let text = "[[template]]\nid = \"joined\"\ninstruction = \"Answer.\"\ninput = \"{{ question }} {{ choices | join(sep=', ') }}\"\n";
+    let err = Templates::from_texts("test", [(Task::Avqa, "avqa.toml".to_string(), text.to_string())])
+        .err()
+        .unwrap();
+    assert!(err.to_string().starts_with("avqa.toml: template joined: "), "{err}");
 }

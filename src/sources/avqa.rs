@@ -8,8 +8,10 @@
 //! * `answer`: a **0-based index** into `multi_choice`.
 //!
 //! The sample's answer is the text of `multi_choice[answer]`; `choices` keeps the non-null
-//! options in order and `answer_index` is re-counted among them. Rejected: an index out of range
-//! (`answer_out_of_range`), pointing at `null` (`null_answer`), missing fields (`missing_field`),
+//! options in order (numbers as written) and `answer_index` is re-counted among them. Rejected:
+//! an index out of range or negative (`answer_out_of_range`), pointing at `null` (`null_answer`),
+//! an index that is not an integer or an option that is neither text, number nor null
+//! (`malformed_field`), missing fields or an empty answer option (`missing_field`),
 //! a bad clip name (`bad_clip_id`), a repeated (`video_name`, `id`) (`duplicate_row`).
 //!
 //! Unit counted: one array element. Key: `<video_name>/<id>`. Groups: `yt:<ytid>`. Media:
@@ -106,11 +108,24 @@ impl Avqa {
             .get("multi_choice")
             .and_then(Value::as_array)
             .ok_or((Reason::MissingField, format!("question {id}: no `multi_choice` list")))?;
-        let answer = item.get("answer").and_then(Value::as_u64).ok_or((
-            Reason::MissingField,
-            format!("question {id}: `answer` is not a 0-based index"),
-        ))?;
-        let answer = usize::try_from(answer).unwrap_or(usize::MAX);
+        let answer = match item.get("answer") {
+            None | Some(Value::Null) => return Err((Reason::MissingField, format!("question {id}: no `answer`"))),
+            Some(Value::Number(n)) if n.as_i64().is_some_and(|i| i < 0) => {
+                return Err((
+                    Reason::AnswerOutOfRange,
+                    format!("question {id}: answer {n} is negative"),
+                ))
+            }
+            Some(Value::Number(n)) if n.as_u64().is_some() => {
+                n.as_u64().and_then(|a| usize::try_from(a).ok()).unwrap_or(usize::MAX)
+            }
+            Some(other) => {
+                return Err((
+                    Reason::MalformedField,
+                    format!("question {id}: `answer` {other} is not a 0-based integer index"),
+                ))
+            }
+        };
         let chosen = options_raw.get(answer).ok_or((
             Reason::AnswerOutOfRange,
             format!("question {id}: answer {answer} but {} options", options_raw.len()),
@@ -127,9 +142,21 @@ impl Avqa {
             let option = match option {
                 Value::Null => continue,
                 Value::String(s) => s.trim().to_string(),
-                other => other.to_string(),
+                Value::Number(n) => n.to_string(),
+                other => {
+                    return Err((
+                        Reason::MalformedField,
+                        format!("question {id}: option {i} is {other}, not text"),
+                    ))
+                }
             };
             if i == answer {
+                if option.is_empty() {
+                    return Err((
+                        Reason::MissingField,
+                        format!("question {id}: the answer option {answer} is empty"),
+                    ));
+                }
                 answer_index = Some(choices.len());
             }
             choices.push(option);

@@ -103,7 +103,7 @@ impl Source for Avsbench {
             super::for_each_row(meta, &mut reader, |line, row| {
                 let native_split = row
                     .as_ref()
-                    .map(|r| r.iter().last().unwrap_or_default().to_string())
+                    .map(|r| r.iter().next_back().unwrap_or_default().to_string())
                     .unwrap_or_default();
                 if line == 1 && !["train", "val", "test"].contains(&native_split.as_str()) {
                     return Ok(()); // the header
@@ -369,7 +369,9 @@ mod tests {
             ])]
         );
         // Two blobs in S4 still give one box around both.
-        let two = mask(224, 224, |x, y| (x < 10 && y < 10) || (x >= 200 && y >= 100 && y < 112));
+        let two = mask(224, 224, |x, y| {
+            (x < 10 && y < 10) || (x >= 200 && (100..112).contains(&y))
+        });
         assert_eq!(boxes_of_mask(&two, Subset::S4), vec![BBox([0.0, 0.0, 1.0, 0.5])]);
         assert_eq!(boxes_of_mask(&mask(224, 224, |_, _| false), Subset::S4), vec![]);
     }

@@ -429,9 +429,11 @@ pub fn display_label(native: &str) -> String {
     native.trim().replace('_', " ")
 }
 
-/// Whether `id` looks like a YouTube video id: 11 characters of `A-Z a-z 0-9 - _`.
+/// Whether `id` can be a YouTube video id: 1 to 11 characters of `A-Z a-z 0-9 - _`. Ids are
+/// 11 characters, but real annotation files hold shorter ones (LLP's `CSWQ_HzQ_10_20`), so only
+/// the alphabet and the upper bound are enforced; a path, a space or a quote is never an id.
 pub fn is_youtube_id(id: &str) -> bool {
-    id.len() == 11 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (1..=11).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Parses `<ytid>_<start>_<end>` from the right (LLP `KSRjje7GH44_60_70`, VALOR
@@ -504,8 +506,8 @@ pub fn for_each_row(
 }
 
 /// The YouTube id of a `<ytid>_<N>` clip name (VGGSound, VGG-SS, AVQA `<ytid>_<NNNNNN>`, AVSBench
-/// MS3 `<ytid>_<n>`): the 11 characters before the last underscore, which must be followed by
-/// digits. `None` otherwise (`train_horn_01` is not a YouTube clip).
+/// MS3 `<ytid>_<n>`): what stands before the last underscore, if [`is_youtube_id`] and followed by
+/// digits. `None` otherwise.
 pub fn youtube_id_of_clip(clip: &str) -> Option<&str> {
     let (yt, start) = clip.rsplit_once('_')?;
     (is_youtube_id(yt) && !start.is_empty() && start.bytes().all(|b| b.is_ascii_digit())).then_some(yt)
@@ -532,13 +534,14 @@ mod tests {
         assert_eq!(youtube_clip_window("Blender"), None);
         assert_eq!(youtube_clip_window("nan_nan_nan"), None);
         assert_eq!(youtube_clip_window("xxxxxxxxxxx_5.000_1.000"), None);
-        assert_eq!(youtube_clip_window("yy_0_10"), None);
+        assert_eq!(youtube_clip_window("CSWQ_HzQ_10_20"), Some(("CSWQ_HzQ", 10.0, 20.0)));
+        assert_eq!(youtube_clip_window("yy/../../etc_0_10"), None);
         assert_eq!(youtube_clip_window("KvIjsmANkxI_10_20`"), None);
         assert_eq!(youtube_id_of_clip("-HG3Omg_89c_000030"), Some("-HG3Omg_89c"));
         assert_eq!(youtube_id_of_clip("zpWuikVorYg_000032"), Some("zpWuikVorYg"));
         assert_eq!(youtube_id_of_clip("zpWuikVorYg"), None);
         assert_eq!(youtube_id_of_clip("rq5RDUm2Hnk_1"), Some("rq5RDUm2Hnk"));
-        assert_eq!(youtube_id_of_clip("train_horn_01"), None);
+        assert_eq!(youtube_id_of_clip("yy/../../etc_000009"), None);
     }
 
     #[test]

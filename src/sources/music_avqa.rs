@@ -1,8 +1,7 @@
 //! MUSIC-AVQA (Li et al., "Learning to Answer Questions in Dynamic Audio-Visual Scenarios",
 //! CVPR 2022) → AVQA, open-ended.
 //!
-//! Native files: `avqa-train.json`, `avqa-val.json`, `avqa-test.json` (prefer the
-//! `json_update` copies), each a JSON array of
+//! Native files: `avqa-train.json`, `avqa-val.json`, `avqa-test.json`, each a JSON array of
 //! `{video_id, question_id, type, question_content, templ_values, question_deleted, anser}`:
 //! * `type` and `templ_values` are JSON lists **stored as strings** (decoded twice);
 //! * the answer key is spelled `anser`;
@@ -17,7 +16,12 @@
 //! with a different answer every copy is a `conflicting_duplicate` (which one is true is unknown).
 //!
 //! Skipped: split `val` (`split_not_used`), synthetic videos with ids prefixed `va`, `sa`, `vv`,
-//! `eva`, `esa`, `evv` (`synthetic_video`), `question_deleted` ≠ 0 (`question_deleted`).
+//! `eva`, `esa`, `evv` (`synthetic_video`), `question_deleted` ≠ 0 (or `true`, `"1"`:
+//! `question_deleted`). A question with no words left (`???`) is `missing_field`.
+//!
+//! The official repository ships `data/json/` and corrected copies in `data/json_update/`: when
+//! both copies of a split are given, only the `json_update` one is read (the other is counted in
+//! the manifest's notes as `superseded_by_json_update`).
 //!
 //! Unit counted: one array element. Key: `<video_id>/<question_id>`. Groups: `music:<video_id>`.
 //! Media: `music_avqa/frames/<video_id>.jpg`, `.../audios/<video_id>.wav`, `.../videos/<video_id>.mp4`.
@@ -30,7 +34,7 @@ use crate::record::{Media, Record, Split, Target, Task};
 use crate::split::NativeSplit;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Id prefixes of MUSIC-AVQA's synthetic videos.
 pub const SYNTHETIC_PREFIXES: [&str; 6] = ["eva", "esa", "evv", "va", "sa", "vv"];
@@ -72,7 +76,7 @@ impl Source for MusicAvqa {
 
     fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()> {
         let mut candidates = Vec::new();
-        for path in files {
+        for path in prefer_json_update(files, out) {
             let split = options.split_of_file(self, path, split_rule)?;
             for (index, item) in super::read_json_array(path)?.into_iter().enumerate() {
                 out.read(1);
@@ -85,7 +89,7 @@ impl Source for MusicAvqa {
                     out.skip(Skip::SyntheticVideo, 1);
                     continue;
                 }
-                if item.get("question_deleted").and_then(Value::as_i64).unwrap_or(0) != 0 {
+                if is_deleted(item.get("question_deleted")) {
                     out.skip(Skip::QuestionDeleted, 1);
                     continue;
                 }
@@ -152,9 +156,15 @@ impl MusicAvqa {
             .filter(|s| !s.is_empty())
             .ok_or((Reason::MissingField, "no `video_id`".to_string()))?;
         let question_id = match item.get("question_id") {
-            Some(Value::Number(n)) => n.to_string(),
+            Some(Value::Number(n)) if n.is_u64() => n.to_string(),
             Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
-            _ => return Err((Reason::MissingField, format!("{video_id}: no `question_id`"))),
+            None | Some(Value::Null) => return Err((Reason::MissingField, format!("{video_id}: no `question_id`"))),
+            Some(other) => {
+                return Err((
+                    Reason::MalformedField,
+                    format!("{video_id}: `question_id` {other} is not an id"),
+                ))
+            }
         };
         let key = format!("{video_id}/{question_id}");
         let content = item
@@ -188,6 +198,12 @@ impl MusicAvqa {
                 ),
             )
         })?;
+        if question == "?" {
+            return Err((
+                Reason::MissingField,
+                format!("{key}: `question_content` `{content}` has no words"),
+            ));
+        }
         Ok(Record {
             source: self.name(),
             key,
@@ -206,6 +222,45 @@ impl MusicAvqa {
                 question_type,
             },
         })
+    }
+}
+
+/// The files to read: for each native split, only the `json_update` copies when there are any
+/// (a path with a `json_update` component or name prefix, as in the official repository's
+/// `data/json_update/avqa-val.json`); the superseded copies are counted in the notes as
+/// `superseded_by_json_update` and not read.
+fn prefer_json_update<'a>(files: &'a [PathBuf], out: &mut Collector) -> Vec<&'a PathBuf> {
+    let is_update = |p: &Path| p.to_string_lossy().contains("json_update");
+    let split_of = |p: &Path| {
+        p.file_name()
+            .and_then(|n| crate::split::native_split_of(&n.to_string_lossy()))
+    };
+    let updated: Vec<_> = files
+        .iter()
+        .filter(|p| is_update(p))
+        .filter_map(|p| split_of(p))
+        .collect();
+    files
+        .iter()
+        .filter(|p| {
+            let superseded = !is_update(p) && split_of(p).is_some_and(|s| updated.contains(&s));
+            if superseded {
+                out.note("superseded_by_json_update");
+            }
+            !superseded
+        })
+        .collect()
+}
+
+/// Whether `question_deleted` marks the question deleted: a non-zero number, `true`, or a string
+/// other than `""`, `"0"` and `"false"`; absent or null is not deleted.
+fn is_deleted(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_f64() != Some(0.0),
+        Some(Value::String(s)) => !matches!(s.trim(), "" | "0" | "false"),
+        Some(_) => true,
     }
 }
 
@@ -313,6 +368,14 @@ mod tests {
             assert!(is_synthetic(id), "{id}");
         }
         assert!(!is_synthetic("00000100"));
+        assert!(
+            is_deleted(Some(&serde_json::json!(1)))
+                && is_deleted(Some(&serde_json::json!("1")))
+                && is_deleted(Some(&serde_json::json!(true)))
+        );
+        assert!(
+            !is_deleted(Some(&serde_json::json!(0))) && !is_deleted(Some(&serde_json::json!("0"))) && !is_deleted(None)
+        );
         assert!(!is_synthetic("va"));
     }
 }

@@ -9,7 +9,7 @@
 //! * `pascal_sound.csv`, the pairing list, a layout of avfit's own (the public release has none):
 //!   header `image_id,audio,label`; `image_id` is the XML file's stem (`000002`), `audio` names
 //!   the sound (a file name or clip id: its stem is the media key, a `<ytid>_<NNNNNN>` stem adds
-//!   the group `yt:<ytid>`), `label` a VOC class name (`train`, `dog`, ...).
+//!   the group `yt:<ytid>`; `train_horn_01.wav` adds none), `label` a VOC class name (`train`, `dog`, ...).
 //!
 //! One sample per pairing row: the boxes of every object whose `<name>` equals the label. With no
 //! `<size>`, the size is read from the image under `--media-root`, else the row is rejected
@@ -161,7 +161,7 @@ impl Source for PascalSound {
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default();
                 let mut groups = vec![format!("voc:{image_id}")];
-                if let Some(yt) = super::youtube_id_of_clip(&audio_key) {
+                if let Some(yt) = vggsound_clip(&audio_key) {
                     groups.push(format!("yt:{yt}"));
                 }
                 let record = Record {
@@ -184,6 +184,13 @@ impl Source for PascalSound {
         }
         Ok(())
     }
+}
+
+/// The YouTube id of a VGGSound clip name `<11-character ytid>_<6 digits>`, else `None`
+/// (`train_horn_01` is a file name, not a clip).
+fn vggsound_clip(name: &str) -> Option<&str> {
+    let (yt, start) = name.rsplit_once('_')?;
+    (yt.len() == 11 && start.len() == 6 && super::youtube_id_of_clip(name).is_some()).then_some(yt)
 }
 
 /// The `<size>` of a VOC annotation and the raw `[xmin, ymin, xmax, ymax]` (1-based pixels) of

@@ -9,7 +9,7 @@
 //! Defects of the real file: boxes holding `-2.8823037615171176e+16` (`box_out_of_range`) and
 //! boxes of zero width or height (`degenerate_box`). Each such box is dropped with a rejects line;
 //! a record with no valid box left is rejected (`no_valid_box`). A `file` seen before (in this or
-//! another input file) is rejected as a whole (`duplicate_row`), the first copy kept.
+//! another input file) after a copy that became a sample is rejected as a whole (`duplicate_row`).
 //!
 //! Unit counted: one array element. Groups: `yt:<ytid>`. Media: `vggss/frames/<file>.jpg`,
 //! `vggss/audios/<file>.wav`. Split: test (eval-only); `--split` overrides.
@@ -62,7 +62,7 @@ impl Source for Vggss {
                     out.reject(path, at, Reason::BadClipId, format!("`{file}` is not <ytid>_<NNNNNN>"))?;
                     continue;
                 };
-                if !seen.insert(file.to_string()) {
+                if seen.contains(file) {
                     out.reject(path, at, Reason::DuplicateRow, format!("{file} appeared before"))?;
                     continue;
                 }
@@ -113,6 +113,7 @@ impl Source for Vggss {
                         boxes,
                     },
                 };
+                seen.insert(file.to_string());
                 out.emit(record, path, at, 1)?;
             }
         }

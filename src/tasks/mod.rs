@@ -45,28 +45,30 @@ pub fn parts(target: &Target, dialect: Dialect) -> TaskParts {
     TaskParts { answer, context }
 }
 
-/// A small valid target of `task`, on which every template is rendered once when loaded.
-pub fn probe_target(task: Task) -> Target {
+/// Small valid targets of `task` on which every template is rendered when loaded: one per
+/// shape the task's variables can take (AVQA: multiple choice and open-ended).
+pub fn probe_targets(task: Task) -> Vec<Target> {
+    let qa = |choices: Option<Vec<String>>| Target::Avqa {
+        question: "What is making the sound?".into(),
+        answer_index: choices.as_ref().map(|_| 0),
+        choices,
+        answer: "a dog".into(),
+        question_type: "Probe".into(),
+    };
     match task {
-        Task::Arig | Task::Avfc => Target::Arig {
+        Task::Arig | Task::Avfc => vec![Target::Arig {
             label: "dog".into(),
             boxes: vec![BBox::normalized(0.1, 0.2, 0.5, 0.9).expect("valid probe box")],
-        },
-        Task::Igatl => Target::Igatl {
+        }],
+        Task::Igatl => vec![Target::Igatl {
             label: "dog".into(),
             segments: vec![Segment::new(1.0, 3.5, Some(10.0)).expect("valid probe segment")],
             duration: 10.0,
-        },
-        Task::Avqa => Target::Avqa {
-            question: "What is making the sound?".into(),
-            choices: Some(vec!["a dog".into(), "a cat".into()]),
-            answer: "a dog".into(),
-            answer_index: Some(0),
-            question_type: "Probe".into(),
-        },
-        Task::Avc => Target::Avc {
+        }],
+        Task::Avqa => vec![qa(Some(vec!["a dog".into(), "a cat".into()])), qa(None)],
+        Task::Avc => vec![Target::Avc {
             caption: "A dog barks in a garden.".into(),
-        },
+        }],
     }
 }
 

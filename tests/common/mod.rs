@@ -24,6 +24,9 @@ pub fn real_data(dataset: &str) -> Option<PathBuf> {
             assert!(dir.is_dir(), "AVFIT_REAL_DATA is set but {} is missing", dir.display());
             Some(dir)
         }
+        None if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but AVFIT_REAL_DATA is not: the real slices must be tested")
+        }
         None => {
             eprintln!("skipped: AVFIT_REAL_DATA is not set, so the real {dataset} slice is not read");
             None
