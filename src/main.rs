@@ -112,15 +112,7 @@ fn run(command: Command) -> Result<()> {
             Ok(())
         }
         Command::Build { manifest, out, common } => {
-            let manifest_path = manifest.unwrap_or_else(default_manifest);
-            let m = BuildManifest::load(&manifest_path)?;
-            let templates = load_templates(common.templates.as_deref().or(m.templates.as_deref()))?;
-            let seed = common.seed.or(m.seed).unwrap_or(0);
-            let dialect = common.dialect.or(m.dialect).unwrap_or_default();
-            let records_per_shard = common
-                .records_per_shard
-                .or(m.records_per_shard)
-                .unwrap_or(DEFAULT_RECORDS_PER_SHARD);
+            let m = BuildManifest::load(&manifest.unwrap_or_else(default_manifest))?;
             let mut jobs = Vec::new();
             for entry in &m.sources {
                 let source = sources::find(&entry.name)?;
@@ -138,29 +130,14 @@ fn run(command: Command) -> Result<()> {
                     expected: entry.expected.clone(),
                 });
             }
-            let config_hash = hash_config(&[
-                &m.text,
-                &seed.to_string(),
-                dialect.name(),
-                &records_per_shard.to_string(),
-                templates.digest(),
-            ]);
-            let out = out.or(m.out).unwrap_or_else(|| PathBuf::from("out"));
-            let plan = Plan {
-                jobs,
-                out,
-                seed,
-                dialect,
-                records_per_shard,
-                templates,
-                config_hash,
-                quiet: common.quiet,
+            let defaults = Defaults {
+                seed: m.seed,
+                dialect: m.dialect,
+                records_per_shard: m.records_per_shard,
+                templates: m.templates.as_deref(),
             };
-            let written = pipeline::run(&plan)?;
-            if !common.quiet {
-                print_summary(&plan.out, &written);
-            }
-            Ok(())
+            let out = out.or(m.out).unwrap_or_else(|| PathBuf::from("out"));
+            execute(jobs, out, &common, defaults, &m.text)
         }
         Command::Convert {
             source,
@@ -170,47 +147,71 @@ fn run(command: Command) -> Result<()> {
             common,
         } => {
             let source = sources::find(&source)?;
-            let templates = load_templates(common.templates.as_deref())?;
-            let seed = common.seed.unwrap_or(0);
-            let dialect = common.dialect.unwrap_or_default();
-            let records_per_shard = common.records_per_shard.unwrap_or(DEFAULT_RECORDS_PER_SHARD);
             let mut options = SourceOptions::new(source);
             options.split = split;
             options.media_root = common.media_root();
-            let input_list: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
-            let split_word = split.map(|s| s.as_str()).unwrap_or("-");
-            let config_hash = hash_config(&[
+            let inputs_text: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+            let config = format!(
+                "{}\n{}\n{}",
                 source.name(),
-                &input_list.join("\n"),
-                split_word,
-                &seed.to_string(),
-                dialect.name(),
-                &records_per_shard.to_string(),
-                templates.digest(),
-            ]);
+                inputs_text.join("\n"),
+                split.map_or("-", |s| s.as_str())
+            );
             let jobs = vec![Job {
                 source,
                 inputs,
                 options,
                 expected: Default::default(),
             }];
-            let plan = Plan {
-                jobs,
-                out,
-                seed,
-                dialect,
-                records_per_shard,
-                templates,
-                config_hash,
-                quiet: common.quiet,
-            };
-            let written = pipeline::run(&plan)?;
-            if !common.quiet {
-                print_summary(&plan.out, &written);
-            }
-            Ok(())
+            execute(jobs, out, &common, Defaults::default(), &config)
         }
     }
+}
+
+/// What a build manifest sets when the command line does not.
+#[derive(Default)]
+struct Defaults<'a> {
+    seed: Option<u64>,
+    dialect: Option<Dialect>,
+    records_per_shard: Option<usize>,
+    templates: Option<&'a Path>,
+}
+
+/// Runs `jobs` into `out` with the command line's settings over `defaults`; `config` (the build
+/// manifest's text, or convert's source, inputs and split) enters the config hash.
+fn execute(jobs: Vec<Job>, out: PathBuf, common: &Common, defaults: Defaults, config: &str) -> Result<()> {
+    let templates = load_templates(common.templates.as_deref().or(defaults.templates))?;
+    let seed = common.seed.or(defaults.seed).unwrap_or(0);
+    let dialect = common.dialect.or(defaults.dialect).unwrap_or_default();
+    let records_per_shard = common
+        .records_per_shard
+        .or(defaults.records_per_shard)
+        .unwrap_or(DEFAULT_RECORDS_PER_SHARD);
+    let config_hash = format!(
+        "{:016x}",
+        stable_hash(&[
+            config,
+            &seed.to_string(),
+            dialect.name(),
+            &records_per_shard.to_string(),
+            templates.digest()
+        ])
+    );
+    let plan = Plan {
+        jobs,
+        out,
+        seed,
+        dialect,
+        records_per_shard,
+        templates,
+        config_hash,
+        quiet: common.quiet,
+    };
+    let written = pipeline::run(&plan)?;
+    if !common.quiet {
+        print_summary(&plan.out, &written);
+    }
+    Ok(())
 }
 
 /// `manifests/sample.toml` in the working directory, else beside this crate's sources (so the
@@ -233,10 +234,6 @@ fn load_templates(dir: Option<&Path>) -> Result<Templates> {
         Some(dir) => Templates::from_dir(dir),
         None => Templates::builtin(),
     }
-}
-
-fn hash_config(parts: &[&str]) -> String {
-    format!("{:016x}", stable_hash(parts))
 }
 
 fn print_summary(out: &Path, m: &OutputManifest) {

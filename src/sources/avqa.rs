@@ -18,9 +18,9 @@
 //! `avqa/frames/<video_name>.jpg`, `avqa/audios/<video_name>.wav`, `avqa/videos/<video_name>.mp4`.
 //! Split: `train_qa` → train, `val_qa` → test (the paper evaluates on val); `--split` overrides.
 
-use super::{At, Collector, Source, SourceOptions};
+use super::{Collector, Source, SourceOptions};
 use crate::error::Result;
-use crate::reason::{Reason, Skip};
+use crate::reason::Reason;
 use crate::record::{Media, Record, Split, Target, Task};
 use crate::split::NativeSplit;
 use serde_json::Value;
@@ -53,29 +53,18 @@ impl Source for Avqa {
     }
 
     fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()> {
-        let mut seen = HashSet::new();
-        for path in files {
-            let split = options.split_of_file(self, path, split_rule)?;
-            for (index, item) in super::read_json_array(path)?.into_iter().enumerate() {
-                out.read(1);
-                let Some(split) = split else {
-                    out.skip(Skip::SplitNotUsed, 1);
-                    continue;
-                };
-                let at = At::Index(index as u64);
-                match self.parse(&item, split, options) {
-                    Err((reason, detail)) => out.reject(path, at, reason, detail)?,
-                    Ok(record) if !seen.insert(record.key.clone()) => out.reject(
-                        path,
-                        at,
-                        Reason::DuplicateRow,
-                        format!("{} appeared before", record.key),
-                    )?,
-                    Ok(record) => out.emit(record, path, at, 1)?,
-                }
-            }
-        }
-        Ok(())
+        let mut emitted = HashSet::new();
+        super::for_each_json_element(
+            self,
+            files,
+            options,
+            out,
+            split_rule,
+            |path, at, item, split, out| match self.parse(item, split, options) {
+                Err((reason, detail)) => out.reject(path, at, reason, detail),
+                Ok(record) => out.emit_unique(&mut emitted, record, path, at),
+            },
+        )
     }
 }
 

@@ -24,7 +24,7 @@ use crate::record::{Record, Split, Task};
 use crate::split::{native_split_of, NativeSplit};
 use indicatif::ProgressBar;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// One dataset's reader.
@@ -330,6 +330,21 @@ impl<'a> Collector<'a> {
         self.sink.record(record)
     }
 
+    /// Emits `record` unless a record with its key was emitted before (by this call, which keeps
+    /// the keys in `emitted`): then the unit is rejected `duplicate_row`.
+    pub fn emit_unique(&mut self, emitted: &mut HashSet<String>, record: Record, file: &Path, at: At) -> Result<()> {
+        if emitted.contains(&record.key) {
+            return self.reject(
+                file,
+                at,
+                Reason::DuplicateRow,
+                format!("{} appeared before", record.key),
+            );
+        }
+        emitted.insert(record.key.clone());
+        self.emit(record, file, at, 1)
+    }
+
     /// Counts one more thing read the way `how` (a snake_case note, see [`SourceStats::notes`]).
     pub fn note(&mut self, how: &str) {
         *self.stats.notes.entry(how.to_string()).or_default() += 1;
@@ -394,6 +409,33 @@ pub fn read_all(source: &dyn Source, inputs: &[PathBuf], options: &SourceOptions
     source.read(&files, options, &mut out)?;
     let stats = out.finish();
     Ok((sink, stats))
+}
+
+/// Reads JSON-array files whose split comes from their names (AVQA, MUSIC-AVQA, VALOR-32K), one
+/// unit per element: counts each element read, skips every element of a file whose split `rule`
+/// leaves out (`split_not_used`), and calls `each(file, at, element, split, out)` for the rest.
+///
+/// Errors: a file whose name has no split word (without `--split`), unreadable or invalid JSON,
+/// and what `each` returns.
+pub fn for_each_json_element<'f>(
+    source: &dyn Source,
+    files: impl IntoIterator<Item = &'f PathBuf>,
+    options: &SourceOptions,
+    out: &mut Collector,
+    rule: fn(NativeSplit) -> Option<Split>,
+    mut each: impl FnMut(&Path, At, &serde_json::Value, Split, &mut Collector) -> Result<()>,
+) -> Result<()> {
+    for path in files {
+        let split = options.split_of_file(source, path, rule)?;
+        for (index, item) in read_json_array(path)?.into_iter().enumerate() {
+            out.read(1);
+            match split {
+                Some(split) => each(path, At::Index(index as u64), &item, split, out)?,
+                None => out.skip(Skip::SplitNotUsed, 1),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Parses a whole JSON file that must hold an array of records (AVQA, MUSIC-AVQA, VALOR, VGG-SS).

@@ -53,7 +53,7 @@ fn split_rule(native: NativeSplit) -> Option<Split> {
 /// A parsed question waiting for the duplicate check.
 struct Candidate {
     path: PathBuf,
-    index: u64,
+    at: At,
     record: Record,
 }
 
@@ -76,33 +76,25 @@ impl Source for MusicAvqa {
 
     fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()> {
         let mut candidates = Vec::new();
-        for path in prefer_json_update(files, out) {
-            let split = options.split_of_file(self, path, split_rule)?;
-            for (index, item) in super::read_json_array(path)?.into_iter().enumerate() {
-                out.read(1);
-                let Some(split) = split else {
-                    out.skip(Skip::SplitNotUsed, 1);
-                    continue;
-                };
-                let video_id = item.get("video_id").and_then(Value::as_str).unwrap_or_default();
-                if is_synthetic(video_id) {
-                    out.skip(Skip::SyntheticVideo, 1);
-                    continue;
-                }
-                if is_deleted(item.get("question_deleted")) {
-                    out.skip(Skip::QuestionDeleted, 1);
-                    continue;
-                }
-                match self.parse(&item, split, options) {
+        let files = prefer_json_update(files, out);
+        super::for_each_json_element(self, files, options, out, split_rule, |path, at, item, split, out| {
+            let video_id = item.get("video_id").and_then(Value::as_str).unwrap_or_default();
+            if is_synthetic(video_id) {
+                out.skip(Skip::SyntheticVideo, 1);
+            } else if is_deleted(item.get("question_deleted")) {
+                out.skip(Skip::QuestionDeleted, 1);
+            } else {
+                match self.parse(item, split, options) {
                     Ok(record) => candidates.push(Candidate {
-                        path: path.clone(),
-                        index: index as u64,
+                        path: path.to_path_buf(),
+                        at,
                         record,
                     }),
-                    Err((reason, detail)) => out.reject(path, At::Index(index as u64), reason, detail)?,
+                    Err((reason, detail)) => out.reject(path, at, reason, detail)?,
                 }
             }
-        }
+            Ok(())
+        })?;
 
         let answer_of = |r: &Record| match &r.target {
             Target::Avqa { answer, .. } => answer.clone(),
@@ -118,8 +110,7 @@ impl Source for MusicAvqa {
             .map(|(k, _)| k.to_string())
             .collect();
         let mut emitted = HashSet::new();
-        for Candidate { path, index, record } in candidates {
-            let at = At::Index(index);
+        for Candidate { path, at, record } in candidates {
             if conflicting.contains(&record.key) {
                 let detail = format!(
                     "{} has conflicting answers; this copy says `{}`",
@@ -127,15 +118,8 @@ impl Source for MusicAvqa {
                     answer_of(&record)
                 );
                 out.reject(&path, at, Reason::ConflictingDuplicate, detail)?;
-            } else if !emitted.insert(record.key.clone()) {
-                out.reject(
-                    &path,
-                    at,
-                    Reason::DuplicateRow,
-                    format!("{} appeared before", record.key),
-                )?;
             } else {
-                out.emit(record, &path, at, 1)?;
+                out.emit_unique(&mut emitted, record, &path, at)?;
             }
         }
         Ok(())

@@ -63,7 +63,7 @@ impl Source for PascalSound {
             .filter_map(|p| Some((p.file_stem()?.to_string_lossy().into_owned(), *p)))
             .collect();
         let split = options.split.unwrap_or(Split::Test);
-        let mut seen = HashSet::new();
+        let mut emitted = HashSet::new();
         for pairing in pairings {
             let mut reader = super::delimited_reader(pairing, b',', true, true)?;
             let headers = super::header_row(pairing, &mut reader)?;
@@ -99,8 +99,8 @@ impl Source for PascalSound {
                     return Ok(());
                 };
                 let key = format!("{image_id}/{label}");
-                if !seen.insert(key.clone()) {
-                    out.reject(pairing, at, Reason::DuplicateRow, format!("{key} paired before"))?;
+                if emitted.contains(&key) {
+                    out.reject(pairing, at, Reason::DuplicateRow, format!("{key} appeared before"))?;
                     return Ok(());
                 }
                 let Some(xml_path) = annotations.get(image_id) else {
@@ -179,7 +179,7 @@ impl Source for PascalSound {
                         boxes,
                     },
                 };
-                out.emit(record, pairing, at, 1)
+                out.emit_unique(&mut emitted, record, pairing, at)
             })?;
         }
         Ok(())

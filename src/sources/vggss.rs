@@ -41,7 +41,7 @@ impl Source for Vggss {
 
     fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()> {
         let split = options.split.unwrap_or(Split::Test);
-        let mut seen = HashSet::new();
+        let mut emitted = HashSet::new();
         for path in files {
             for (index, item) in super::read_json_array(path)?.into_iter().enumerate() {
                 out.read(1);
@@ -62,7 +62,8 @@ impl Source for Vggss {
                     out.reject(path, at, Reason::BadClipId, format!("`{file}` is not <ytid>_<NNNNNN>"))?;
                     continue;
                 };
-                if seen.contains(file) {
+                // Judged before its boxes, so a repeated clip does not also report dropped boxes.
+                if emitted.contains(file) {
                     out.reject(path, at, Reason::DuplicateRow, format!("{file} appeared before"))?;
                     continue;
                 }
@@ -113,8 +114,7 @@ impl Source for Vggss {
                         boxes,
                     },
                 };
-                seen.insert(file.to_string());
-                out.emit(record, path, at, 1)?;
+                out.emit_unique(&mut emitted, record, path, at)?;
             }
         }
         Ok(())
