@@ -24,7 +24,6 @@ use crate::reason::Reason;
 use crate::record::{Media, Record, Split, Target, Task};
 use crate::split::NativeSplit;
 use serde_json::Value;
-use std::collections::HashSet;
 use std::path::PathBuf;
 
 /// The AVQA adapter.
@@ -53,18 +52,9 @@ impl Source for Avqa {
     }
 
     fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()> {
-        let mut emitted = HashSet::new();
-        super::for_each_json_element(
-            self,
-            files,
-            options,
-            out,
-            split_rule,
-            |path, at, item, split, out| match self.parse(item, split, options) {
-                Err((reason, detail)) => out.reject(path, at, reason, detail),
-                Ok(record) => out.emit_unique(&mut emitted, record, path, at),
-            },
-        )
+        super::read_json_records(self, files, options, out, split_rule, |item, split| {
+            self.parse(item, split, options)
+        })
     }
 }
 
@@ -75,12 +65,7 @@ impl Avqa {
         split: Split,
         options: &SourceOptions,
     ) -> std::result::Result<Record, (Reason, String)> {
-        let text = |k: &str| {
-            item.get(k)
-                .and_then(Value::as_str)
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-        };
+        let text = |k: &str| super::json_text(item, k);
         let id = match item.get("id") {
             Some(Value::Number(n)) => n.to_string(),
             Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),

@@ -438,6 +438,41 @@ pub fn for_each_json_element<'f>(
     Ok(())
 }
 
+/// [`for_each_json_element`] for sources whose elements each parse into one record or a reject
+/// (AVQA, VALOR-32K): `parse(element, split)` gives the record or (reason, detail); the first
+/// record of each key is emitted, later ones rejected `duplicate_row`.
+///
+/// Errors: as [`for_each_json_element`].
+pub fn read_json_records(
+    source: &dyn Source,
+    files: &[PathBuf],
+    options: &SourceOptions,
+    out: &mut Collector,
+    rule: fn(NativeSplit) -> Option<Split>,
+    parse: impl Fn(&serde_json::Value, Split) -> std::result::Result<Record, (Reason, String)>,
+) -> Result<()> {
+    let mut emitted = HashSet::new();
+    for_each_json_element(
+        source,
+        files,
+        options,
+        out,
+        rule,
+        |path, at, item, split, out| match parse(item, split) {
+            Err((reason, detail)) => out.reject(path, at, reason, detail),
+            Ok(record) => out.emit_unique(&mut emitted, record, path, at),
+        },
+    )
+}
+
+/// The trimmed string at `key` of a JSON object, when present and not empty.
+pub fn json_text<'v>(item: &'v serde_json::Value, key: &str) -> Option<&'v str> {
+    item.get(key)
+        .and_then(serde_json::Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
 /// Parses a whole JSON file that must hold an array of records (AVQA, MUSIC-AVQA, VALOR, VGG-SS).
 ///
 /// Errors: unreadable file, invalid JSON (with line), or a top-level value that is not an array.

@@ -133,12 +133,7 @@ impl MusicAvqa {
         split: Split,
         options: &SourceOptions,
     ) -> std::result::Result<Record, (Reason, String)> {
-        let video_id = item
-            .get("video_id")
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .ok_or((Reason::MissingField, "no `video_id`".to_string()))?;
+        let video_id = super::json_text(item, "video_id").ok_or((Reason::MissingField, "no `video_id`".to_string()))?;
         let question_id = match item.get("question_id") {
             Some(Value::Number(n)) if n.is_u64() => n.to_string(),
             Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
@@ -151,17 +146,10 @@ impl MusicAvqa {
             }
         };
         let key = format!("{video_id}/{question_id}");
-        let content = item
-            .get("question_content")
-            .and_then(Value::as_str)
-            .filter(|s| !s.trim().is_empty())
+        let content = super::json_text(item, "question_content")
             .ok_or((Reason::MissingField, format!("{key}: no `question_content`")))?;
-        let answer = item
-            .get("anser")
-            .or_else(|| item.get("answer"))
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+        let answer = super::json_text(item, "anser")
+            .or_else(|| super::json_text(item, "answer"))
             .ok_or((Reason::MissingField, format!("{key}: no `anser`")))?;
         let values = string_list(item.get("templ_values")).ok_or((
             Reason::MalformedField,

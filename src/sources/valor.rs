@@ -21,7 +21,6 @@ use crate::reason::Reason;
 use crate::record::{Media, Record, Split, Target, Task};
 use crate::split::NativeSplit;
 use serde_json::Value;
-use std::collections::HashSet;
 use std::path::PathBuf;
 
 /// The VALOR-32K adapter.
@@ -50,18 +49,9 @@ impl Source for Valor {
     }
 
     fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()> {
-        let mut emitted = HashSet::new();
-        super::for_each_json_element(
-            self,
-            files,
-            options,
-            out,
-            split_rule,
-            |path, at, item, split, out| match self.parse(item, split, options) {
-                Err((reason, detail)) => out.reject(path, at, reason, detail),
-                Ok(record) => out.emit_unique(&mut emitted, record, path, at),
-            },
-        )
+        super::read_json_records(self, files, options, out, split_rule, |item, split| {
+            self.parse(item, split, options)
+        })
     }
 }
 
@@ -72,12 +62,7 @@ impl Valor {
         split: Split,
         options: &SourceOptions,
     ) -> std::result::Result<Record, (Reason, String)> {
-        let text = |k: &str| {
-            item.get(k)
-                .and_then(Value::as_str)
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-        };
+        let text = |k: &str| super::json_text(item, k);
         let video_id = text("video_id").ok_or((Reason::MissingField, "no `video_id`".to_string()))?;
         let caption = text("desc").ok_or((Reason::MissingField, format!("{video_id}: no `desc`")))?;
         let Some((youtube_id, _, _)) = super::youtube_clip_window(video_id) else {
