@@ -1,0 +1,228 @@
+//! Readers and id parsers shared by the adapters: JSON arrays, delimited text (CSV, TSV),
+//! YouTube clip names and display labels. Format facts stay in each adapter; only the
+//! mechanics that several formats share live here.
+
+use super::{At, Collector, Source, SourceOptions};
+use crate::error::{Error, Result};
+use crate::reason::{Reason, Skip};
+use crate::record::{Record, Split};
+use crate::split::NativeSplit;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// Reads JSON-array files whose split comes from their names (AVQA, MUSIC-AVQA, VALOR-32K), one
+/// unit per element: counts each element read, skips every element of a file whose split `rule`
+/// leaves out (`split_not_used`), and calls `each(file, at, element, split, out)` for the rest.
+///
+/// Errors: a file whose name has no split word (without `--split`), unreadable or invalid JSON,
+/// and what `each` returns.
+pub fn for_each_json_element<'f>(
+    source: &dyn Source,
+    files: impl IntoIterator<Item = &'f PathBuf>,
+    options: &SourceOptions,
+    out: &mut Collector,
+    rule: fn(NativeSplit) -> Option<Split>,
+    mut each: impl FnMut(&Path, At, &serde_json::Value, Split, &mut Collector) -> Result<()>,
+) -> Result<()> {
+    for path in files {
+        let split = options.split_of_file(source, path, rule)?;
+        for (index, item) in read_json_array(path)?.into_iter().enumerate() {
+            out.read(1);
+            match split {
+                Some(split) => each(path, At::Index(index as u64), &item, split, out)?,
+                None => out.skip(Skip::SplitNotUsed, 1),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// [`for_each_json_element`] for sources whose elements each parse into one record or a reject
+/// (AVQA, VALOR-32K): `parse(element, split)` gives the record or (reason, detail); the first
+/// record of each key is emitted, later ones rejected `duplicate_row`.
+///
+/// Errors: as [`for_each_json_element`].
+pub fn read_json_records(
+    source: &dyn Source,
+    files: &[PathBuf],
+    options: &SourceOptions,
+    out: &mut Collector,
+    rule: fn(NativeSplit) -> Option<Split>,
+    parse: impl Fn(&serde_json::Value, Split) -> std::result::Result<Record, (Reason, String)>,
+) -> Result<()> {
+    let mut emitted = HashSet::new();
+    for_each_json_element(
+        source,
+        files,
+        options,
+        out,
+        rule,
+        |path, at, item, split, out| match parse(item, split) {
+            Err((reason, detail)) => out.reject(path, at, reason, detail),
+            Ok(record) => out.emit_unique(&mut emitted, record, path, at),
+        },
+    )
+}
+
+/// The trimmed string at `key` of a JSON object, when present and not empty.
+pub fn json_text<'v>(item: &'v serde_json::Value, key: &str) -> Option<&'v str> {
+    item.get(key)
+        .and_then(serde_json::Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// Parses a whole JSON file that must hold an array of records (AVQA, MUSIC-AVQA, VALOR, VGG-SS).
+///
+/// Errors: unreadable file, invalid JSON (with line), or a top-level value that is not an array.
+pub fn read_json_array(path: &Path) -> Result<Vec<serde_json::Value>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let value: serde_json::Value = serde_json::from_reader(std::io::BufReader::new(file))
+        .map_err(|e| Error::input(path, Some(e.line() as u64), format!("invalid JSON: {e}")))?;
+    match value {
+        serde_json::Value::Array(items) => Ok(items),
+        other => Err(Error::input(
+            path,
+            None,
+            format!("expected a JSON array of records, found {}", json_kind(&other)),
+        )),
+    }
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// Reads labels as people read them: underscores become spaces (`Frying_(food)` → `Frying (food)`).
+pub fn display_label(native: &str) -> String {
+    native.trim().replace('_', " ")
+}
+
+/// Whether `id` can be a YouTube video id: 1 to 11 characters of `A-Z a-z 0-9 - _`. Ids are
+/// 11 characters, but real annotation files hold shorter ones (LLP's `CSWQ_HzQ_10_20`), so only
+/// the alphabet and the upper bound are enforced; a path, a space or a quote is never an id.
+pub fn is_youtube_id(id: &str) -> bool {
+    (1..=11).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Parses `<ytid>_<start>_<end>` from the right (LLP `KSRjje7GH44_60_70`, VALOR
+/// `Agi5ySKb1tY_23.700_33.700`): the YouTube id and the window in seconds. YouTube ids may
+/// contain `_` and `-`, so the id is whatever stands before the last two underscores.
+/// `None` unless the id is a YouTube id and `0 <= start < end` are finite numbers.
+pub fn youtube_clip_window(clip: &str) -> Option<(&str, f64, f64)> {
+    let mut parts = clip.rsplitn(3, '_');
+    let end: f64 = parts.next()?.parse().ok()?;
+    let start: f64 = parts.next()?.parse().ok()?;
+    let yt = parts.next()?;
+    (is_youtube_id(yt) && start.is_finite() && end.is_finite() && 0.0 <= start && start < end)
+        .then_some((yt, start, end))
+}
+
+/// Opens a delimited text file: `delimiter` `b','` or `b'\t'`; `quoting` off for files that never
+/// quote (AVVP's TSVs, where a stray `"` must stay a character); rows may differ in length.
+///
+/// Errors: the file cannot be opened.
+pub fn delimited_reader(
+    path: &Path,
+    delimiter: u8,
+    quoting: bool,
+    has_headers: bool,
+) -> Result<csv::Reader<std::fs::File>> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .quoting(quoting)
+        .has_headers(has_headers)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| Error::input(path, None, e.to_string()))
+}
+
+/// The header row of `reader` (opened with headers), as text.
+///
+/// Errors: the header cannot be read or is not UTF-8, with the path and line 1.
+pub fn header_row(path: &Path, reader: &mut csv::Reader<std::fs::File>) -> Result<csv::StringRecord> {
+    reader
+        .headers()
+        .cloned()
+        .map_err(|e| Error::input(path, Some(1), e.to_string()))
+}
+
+/// Streams the data rows of `reader`, calling `on_row(line, row)` with each row's 1-based line
+/// and its fields, or with the reason the row is not text (invalid UTF-8: a `malformed_field`
+/// reject for the caller, never a stop).
+///
+/// Errors: what `on_row` returns, and I/O errors, with the path and line.
+pub fn for_each_row(
+    path: &Path,
+    reader: &mut csv::Reader<std::fs::File>,
+    mut on_row: impl FnMut(u64, std::result::Result<&csv::StringRecord, String>) -> Result<()>,
+) -> Result<()> {
+    let mut bytes = csv::ByteRecord::new();
+    loop {
+        let more = reader
+            .read_byte_record(&mut bytes)
+            .map_err(|e| Error::input(path, e.position().map(|p| p.line()), e.to_string()))?;
+        if !more {
+            return Ok(());
+        }
+        let line = bytes.position().map(|p| p.line()).unwrap_or(0);
+        match csv::StringRecord::from_byte_record(bytes.clone()) {
+            Ok(row) => on_row(line, Ok(&row))?,
+            Err(e) => on_row(line, Err(format!("not UTF-8 text: {e}")))?,
+        }
+    }
+}
+
+/// The YouTube id of a `<ytid>_<N>` clip name (VGGSound, VGG-SS, AVQA `<ytid>_<NNNNNN>`, AVSBench
+/// MS3 `<ytid>_<n>`): what stands before the last underscore, if [`is_youtube_id`] and followed by
+/// digits. `None` otherwise.
+pub fn youtube_id_of_clip(clip: &str) -> Option<&str> {
+    let (yt, start) = clip.rsplit_once('_')?;
+    (is_youtube_id(yt) && !start.is_empty() && start.bytes().all(|b| b.is_ascii_digit())).then_some(yt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_ids_parse_from_the_right() {
+        assert_eq!(
+            youtube_clip_window("KSRjje7GH44_60_70"),
+            Some(("KSRjje7GH44", 60.0, 70.0))
+        );
+        assert_eq!(
+            youtube_clip_window("9_jO5lSk-og_30_40"),
+            Some(("9_jO5lSk-og", 30.0, 40.0))
+        );
+        assert_eq!(
+            youtube_clip_window("_abc_def_gh_1.500_11.500"),
+            Some(("_abc_def_gh", 1.5, 11.5))
+        );
+        assert_eq!(youtube_clip_window("Blender"), None);
+        assert_eq!(youtube_clip_window("nan_nan_nan"), None);
+        assert_eq!(youtube_clip_window("xxxxxxxxxxx_5.000_1.000"), None);
+        assert_eq!(youtube_clip_window("CSWQ_HzQ_10_20"), Some(("CSWQ_HzQ", 10.0, 20.0)));
+        assert_eq!(youtube_clip_window("yy/../../etc_0_10"), None);
+        assert_eq!(youtube_clip_window("KvIjsmANkxI_10_20`"), None);
+        assert_eq!(youtube_id_of_clip("-HG3Omg_89c_000030"), Some("-HG3Omg_89c"));
+        assert_eq!(youtube_id_of_clip("zpWuikVorYg_000032"), Some("zpWuikVorYg"));
+        assert_eq!(youtube_id_of_clip("zpWuikVorYg"), None);
+        assert_eq!(youtube_id_of_clip("rq5RDUm2Hnk_1"), Some("rq5RDUm2Hnk"));
+        assert_eq!(youtube_id_of_clip("yy/../../etc_000009"), None);
+    }
+
+    #[test]
+    fn labels_read_underscores_as_spaces() {
+        assert_eq!(display_label("Frying_(food)"), "Frying (food)");
+        assert_eq!(display_label("playing_acoustic_guitar"), "playing acoustic guitar");
+    }
+}
