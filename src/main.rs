@@ -83,11 +83,19 @@ struct Common {
 }
 
 impl Common {
-    fn media_root(&self) -> Option<MediaRoot> {
-        self.media_root.as_ref().map(|root| MediaRoot {
-            root: root.clone(),
-            check: self.check_media,
-        })
+    /// `--media-root` and `--check-media`. Errors: the media root is not a directory.
+    fn media_root(&self) -> Result<Option<MediaRoot>> {
+        match &self.media_root {
+            Some(root) if !root.is_dir() => Err(Error::Config(format!(
+                "{}: --media-root must be a directory",
+                root.display()
+            ))),
+            Some(root) => Ok(Some(MediaRoot {
+                root: root.clone(),
+                check: self.check_media,
+            })),
+            None => Ok(None),
+        }
     }
 }
 
@@ -119,7 +127,7 @@ fn run(command: Command) -> Result<()> {
                 let mut options = SourceOptions::new(source);
                 options.split = entry.split;
                 options.params = entry.params.clone();
-                options.media_root = common.media_root();
+                options.media_root = common.media_root()?;
                 if let Some(media) = &entry.media {
                     options.media = media.clone();
                 }
@@ -149,7 +157,7 @@ fn run(command: Command) -> Result<()> {
             let source = sources::find(&source)?;
             let mut options = SourceOptions::new(source);
             options.split = split;
-            options.media_root = common.media_root();
+            options.media_root = common.media_root()?;
             let inputs_text: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
             let config = format!(
                 "{}\n{}\n{}",

@@ -13,10 +13,18 @@ use std::path::{Path, PathBuf};
 pub const DURATION_TOLERANCE: f64 = 0.1;
 
 /// Width and height in pixels of an image, read from its header without decoding the pixels.
+/// The format is recognized from the content, not the extension (frames named `.jpg` in the
+/// Meerkat layout may hold PNG, as AVSBench's do).
 ///
 /// Errors: the file is missing or not an image format avfit reads (PNG, JPEG), as a message.
 pub fn image_size(path: &Path) -> Result<(u32, u32), String> {
-    image::image_dimensions(path).map_err(|e| format!("{}: {e}", path.display()))
+    let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    image::ImageReader::open(path)
+        .map_err(|e| fail(&e))?
+        .with_guessed_format()
+        .map_err(|e| fail(&e))?
+        .into_dimensions()
+        .map_err(|e| fail(&e))
 }
 
 /// What a WAV header says.

@@ -191,13 +191,17 @@ impl CorpusWriter {
         Ok((shards, lines))
     }
 
-    /// Removes every `.partial` file after a failed run (best effort).
+    /// Removes every `.partial` file after a failed run, and the split and task directories the
+    /// run left empty (best effort).
     pub fn abort(self) {
         let out = self.out.clone();
         drop(self);
-        for entry in walkdir::WalkDir::new(out).into_iter().flatten() {
-            if entry.file_name().to_string_lossy().ends_with(PARTIAL) {
-                let _ = std::fs::remove_file(entry.path());
+        for entry in walkdir::WalkDir::new(&out).contents_first(true).into_iter().flatten() {
+            let path = entry.path();
+            if entry.file_type().is_dir() && path != out {
+                let _ = std::fs::remove_dir(path); // only succeeds when empty
+            } else if entry.file_name().to_string_lossy().ends_with(PARTIAL) {
+                let _ = std::fs::remove_file(path);
             }
         }
     }

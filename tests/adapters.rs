@@ -823,3 +823,156 @@ fn vggss_keeps_a_valid_copy_after_an_invalid_one() {
         ]
     );
 }
+
+/// A 224x224 mask PNG with foreground 255 on the inclusive rectangle.
+fn mask_png(path: &std::path::Path, rect: Option<(u32, u32, u32, u32)>) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    image::GrayImage::from_fn(224, 224, |x, y| {
+        let on = rect.is_some_and(|(x0, y0, x1, y1)| (x0..=x1).contains(&x) && (y0..=y1).contains(&y));
+        image::Luma([if on { 255 } else { 0 }])
+    })
+    .save(path)
+    .unwrap();
+}
+
+#[test]
+fn avsbench_judges_every_frame_before_counting_the_video() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    // No header; a repeated row; a corrupt first frame followed by a good one.
+    write(
+        root,
+        "ms3_meta_data.csv",
+        "hhhhhhhhhhh_1,test\nhhhhhhhhhhh_1,test\niiiiiiiiiii_2,test\n",
+    );
+    let masks = root.join("gt_masks/test");
+    mask_png(&masks.join("hhhhhhhhhhh_1/hhhhhhhhhhh_1_1.png"), Some((0, 0, 111, 111)));
+    mask_png(
+        &masks.join("hhhhhhhhhhh_1/hhhhhhhhhhh_1_2.png"),
+        Some((112, 112, 223, 223)),
+    );
+    write(&masks, "iiiiiiiiiii_2/iiiiiiiiiii_2_1.png", "not a png");
+    mask_png(
+        &masks.join("iiiiiiiiiii_2/iiiiiiiiiii_2_2.png"),
+        Some((0, 112, 111, 223)),
+    );
+    // Media only for frame 2 of hhhhhhhhhhh_1 (its frame 1 image is missing) and frame 2 of iiiiiiiiiii_2.
+    let media = tempfile::tempdir().unwrap();
+    for frame in ["hhhhhhhhhhh_1_2", "iiiiiiiiiii_2_2"] {
+        let path = media.path().join(format!("avsbench/frames/{frame}.jpg"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        // A PNG under a .jpg name: its size is read from the content.
+        image::RgbImage::new(8, 8)
+            .save_with_format(&path, image::ImageFormat::Png)
+            .unwrap();
+    }
+    for clip in ["hhhhhhhhhhh_1", "iiiiiiiiiii_2"] {
+        let path = media.path().join(format!("avsbench/audios/{clip}.wav"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 8000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        hound::WavWriter::create(&path, spec).unwrap().finalize().unwrap();
+    }
+    let source = avfit::sources::find("avsbench").unwrap();
+    let mut options = avfit::sources::SourceOptions::new(source);
+    options
+        .params
+        .insert("frames".into(), toml::Value::String("all".into()));
+    options.media_root = Some(avfit::media::MediaRoot {
+        root: media.path().to_path_buf(),
+        check: true,
+    });
+    let (sink, stats) = avfit::sources::read_all(source, &[root.to_path_buf()], &options).unwrap();
+    let keys: Vec<&str> = sink.records.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(keys, vec!["hhhhhhhhhhh_1/2", "iiiiiiiiiii_2/2"]);
+    let summary: Vec<(String, u64)> = reject_summary(&sink.rejects)
+        .into_iter()
+        .map(|(r, l, _)| (r, l))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (s("missing_media"), 1),
+            (s("duplicate_row"), 2),
+            (s("malformed_field"), 3)
+        ]
+    );
+    assert_eq!((stats.read, stats.used, stats.rejected), (3, 2, 1));
+    assert_eq!(stats.dropped, counts(&[("malformed_field", 1), ("missing_media", 1)]));
+}
+
+#[test]
+fn pascal_sound_drops_objects_without_a_box_and_needs_annotations() {
+    let tmp = tempfile::tempdir().unwrap();
+    let size = "<size><width>100</width><height>100</height></size>";
+    let dog = |bbox: &str| format!("<object><name>dog</name>{bbox}</object>");
+    let box_xml = "<bndbox><xmin>11</xmin><ymin>21</ymin><xmax>50</xmax><ymax>60</ymax></bndbox>";
+    write(
+        tmp.path(),
+        "Annotations/a.xml",
+        &format!("<annotation>{size}{}{}</annotation>", dog(""), dog(box_xml)),
+    );
+    write(
+        tmp.path(),
+        "Annotations/b.xml",
+        &format!("<annotation>{size}{}</annotation>", dog("")),
+    );
+    write(
+        tmp.path(),
+        "pascal_sound.csv",
+        "image_id,audio,label\na,x.wav,dog\nb,y.wav,dog\n",
+    );
+    let (sink, stats) = read("pascal_sound", &[tmp.path().to_path_buf()], None);
+    assert_eq!(sink.records.len(), 1);
+    assert_eq!(
+        sink.records[0].target,
+        Target::Arig {
+            label: s("dog"),
+            boxes: vec![bx([0.1, 0.2, 0.5, 0.6])]
+        }
+    );
+    assert_eq!(
+        reject_summary(&sink.rejects),
+        vec![
+            (s("missing_field"), 2, s("a: `dog` object 1 has no <bndbox>")),
+            (s("missing_field"), 3, s("b: `dog` object 1 has no <bndbox>")),
+            (s("no_valid_box"), 3, s("b: none of 1 `dog` boxes is valid")),
+        ]
+    );
+    assert_eq!((stats.read, stats.used, stats.rejected), (2, 1, 1));
+
+    let csv_only = tmp.path().join("pascal_sound.csv");
+    let source = avfit::sources::find("pascal_sound").unwrap();
+    let err = avfit::sources::read_all(source, &[csv_only], &avfit::sources::SourceOptions::new(source)).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("source `pascal_sound` needs the VOC Annotations/<image_id>.xml files"),
+        "{err}"
+    );
+}
+
+#[test]
+fn flickr_test_list_with_a_bom_and_dotted_ids() {
+    let tmp = tempfile::tempdir().unwrap();
+    let xml = "<annotation><bbox><xmin>0</xmin><ymin>0</ymin><xmax>128</xmax><ymax>128</ymax></bbox></annotation>";
+    write(tmp.path(), "Annotations/11.xml", xml);
+    write(tmp.path(), "Annotations/1.0.xml", xml);
+    write(tmp.path(), "Annotations/1.xml", xml);
+    write(tmp.path(), "test_list.txt", "\u{feff}11.png\n1.0.png\n");
+    let (sink, stats) = read("flickr_soundnet", &[tmp.path().to_path_buf()], None);
+    let keys: Vec<&str> = sink.records.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(keys, vec!["1.0", "11"]);
+    assert_eq!(stats.skipped, counts(&[("not_in_test_list", 1)]));
+    let source = avfit::sources::find("flickr_soundnet").unwrap();
+    let list_only = tmp.path().join("test_list.txt");
+    let err = avfit::sources::read_all(source, &[list_only], &avfit::sources::SourceOptions::new(source)).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("source `flickr_soundnet` needs the Annotations/<flickr_id>.xml files"),
+        "{err}"
+    );
+}

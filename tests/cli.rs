@@ -282,6 +282,8 @@ fn invalid_json_mid_build_leaves_no_shard_under_a_final_name() {
             .all(|p| !p.ends_with(".jsonl") && !p.ends_with(".partial") && p != "manifest.json"),
         "{left:?}"
     );
+    // Nor the split and task directories the run created.
+    assert!(!out.join("test").exists());
 }
 
 #[test]

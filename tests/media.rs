@@ -192,6 +192,26 @@ fn an_unreadable_wav_is_missing_media_and_a_short_wav_rejects_late_segments() {
 }
 
 #[test]
+fn the_media_root_must_be_a_directory() {
+    let run = avfit(&[
+        "convert",
+        "--source",
+        "llp",
+        "--input",
+        "tests/data/llp",
+        "--out",
+        "target/never",
+        "--media-root",
+        "Cargo.toml",
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        "avfit: Cargo.toml: --media-root must be a directory\n"
+    );
+}
+
+#[test]
 fn check_media_needs_a_media_root() {
     let run = avfit(&[
         "convert",

@@ -92,6 +92,7 @@ impl Source for Avsbench {
             }
         };
         let ms3_label = options.param_str(self, "ms3_label", "sounding object")?.to_string();
+        let mut done_videos = std::collections::HashSet::new();
         for meta in files {
             let name = meta
                 .file_name()
@@ -105,7 +106,7 @@ impl Source for Avsbench {
                     .as_ref()
                     .map(|r| r.iter().next_back().unwrap_or_default().to_string())
                     .unwrap_or_default();
-                if line == 1 && !["train", "val", "test"].contains(&native_split.as_str()) {
+                if line == 1 && native_split.eq_ignore_ascii_case("split") {
                     return Ok(()); // the header
                 }
                 out.read(1);
@@ -115,6 +116,9 @@ impl Source for Avsbench {
                     Err(why) => return out.reject(meta, at, Reason::MalformedField, why),
                 };
                 let video = row.get(0).unwrap_or_default();
+                if done_videos.contains(video) {
+                    return out.reject(meta, at, Reason::DuplicateRow, format!("{video} appeared before"));
+                }
                 let min_columns = if subset == Subset::S4 { 3 } else { 2 };
                 if video.is_empty() || row.len() < min_columns {
                     out.reject(
@@ -167,9 +171,24 @@ impl Source for Avsbench {
                     Subset::S4 => video,
                     Subset::Ms3 => super::youtube_id_of_clip(video).unwrap_or(video),
                 };
-                let mut emitted = 0;
+                // Judge every frame (mask, then media) before counting the video once.
+                let mut ready = Vec::new();
+                let mut last_problem = (
+                    Reason::EmptyMask,
+                    format!("{video}: all {} masks are empty in {}", frames.len(), dir.display()),
+                );
                 for (k, path) in &frames {
-                    let boxes = boxes_of_mask(&read_mask(path)?, subset);
+                    let boxes = match read_mask(path) {
+                        Ok(mask) => boxes_of_mask(&mask, subset),
+                        Err(why) => {
+                            out.drop_part(meta, at, Reason::MalformedField, format!("{video} frame {k}: {why}"))?;
+                            last_problem = (
+                                Reason::MalformedField,
+                                format!("{video}: no readable non-empty mask in {}", dir.display()),
+                            );
+                            continue;
+                        }
+                    };
                     if boxes.is_empty() {
                         if all_frames {
                             out.drop_part(
@@ -182,7 +201,7 @@ impl Source for Avsbench {
                         continue;
                     }
                     let frame_key = format!("{video}_{k}");
-                    let record = Record {
+                    let mut record = Record {
                         source: self.name(),
                         key: if all_frames {
                             format!("{video}/{k}")
@@ -201,15 +220,23 @@ impl Source for Avsbench {
                             boxes,
                         },
                     };
-                    out.emit(record, meta, at, if emitted == 0 { 1 } else { 0 })?;
-                    emitted += 1;
+                    if let Some((reason, detail)) = out.media_problem(&mut record) {
+                        out.drop_part(meta, at, reason, detail.clone())?;
+                        last_problem = (reason, detail);
+                        continue;
+                    }
+                    ready.push(record);
                     if !all_frames {
                         break;
                     }
                 }
-                if emitted == 0 {
-                    let detail = format!("{video}: all {} masks are empty in {}", frames.len(), dir.display());
-                    out.reject(meta, at, Reason::EmptyMask, detail)?;
+                if ready.is_empty() {
+                    let (reason, detail) = last_problem;
+                    return out.reject(meta, at, reason, detail);
+                }
+                done_videos.insert(video.to_string());
+                for (i, record) in ready.into_iter().enumerate() {
+                    out.emit(record, meta, at, if i == 0 { 1 } else { 0 })?;
                 }
                 Ok(())
             })?;

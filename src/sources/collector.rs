@@ -138,28 +138,36 @@ impl<'a> Collector<'a> {
     }
 
     /// Passes on a record built from `units` native units, the first of them at `at` in `file`.
+    /// Returns whether it became a sample.
     ///
-    /// With a media root the record's media are probed first ([`MediaRoot::apply`]): a record
-    /// whose media fail is rejected there (`missing_media`, `segment_out_of_range`) with one
-    /// rejects line at `at`, and all its units count as rejected (a record of zero units, such as
-    /// a further frame of a video already counted, counts as a dropped part).
-    pub fn emit(&mut self, mut record: Record, file: &Path, at: At, units: u64) -> Result<()> {
-        if let Some(media_root) = &self.media_root {
-            if let Err((reason, detail)) = media_root.apply(&mut record) {
-                let detail = format!("{}: {detail}", record.key);
-                if units == 0 {
-                    return self.drop_part(file, at, reason, detail);
-                }
-                self.stats.rejected += units;
-                return self.write_reject(file, at, reason, detail);
-            }
+    /// With a media root the record's media are probed first ([`Collector::media_problem`]): a
+    /// record whose media fail is rejected there (`missing_media`, `segment_out_of_range`) with
+    /// one rejects line at `at`, and all its units count as rejected.
+    pub fn emit(&mut self, mut record: Record, file: &Path, at: At, units: u64) -> Result<bool> {
+        if let Some((reason, detail)) = self.media_problem(&mut record) {
+            self.stats.rejected += units;
+            self.write_reject(file, at, reason, detail)?;
+            return Ok(false);
         }
         self.stats.used += units;
-        self.sink.record(record)
+        self.sink.record(record)?;
+        Ok(true)
     }
 
-    /// Emits `record` unless a record with its key was emitted before (by this call, which keeps
-    /// the keys in `emitted`): then the unit is rejected `duplicate_row`.
+    /// Applies the media rules of the media root, if any ([`MediaRoot::apply`]: IGATL durations
+    /// from WAVs, `--check-media`) to `record`: the reason and detail (prefixed with the record's
+    /// key) when its media fail, else `None`. For adapters whose unit makes several records
+    /// (AVSBench frames), which judge each record before counting the unit.
+    pub fn media_problem(&self, record: &mut Record) -> Option<(Reason, String)> {
+        let media_root = self.media_root.as_ref()?;
+        media_root
+            .apply(record)
+            .err()
+            .map(|(reason, detail)| (reason, format!("{}: {detail}", record.key)))
+    }
+
+    /// Emits `record` unless a record with its key became a sample before (this call keeps those
+    /// keys in `emitted`): then the unit is rejected `duplicate_row`.
     pub fn emit_unique(&mut self, emitted: &mut HashSet<String>, record: Record, file: &Path, at: At) -> Result<()> {
         if emitted.contains(&record.key) {
             return self.reject(
@@ -169,8 +177,11 @@ impl<'a> Collector<'a> {
                 format!("{} appeared before", record.key),
             );
         }
-        emitted.insert(record.key.clone());
-        self.emit(record, file, at, 1)
+        let key = record.key.clone();
+        if self.emit(record, file, at, 1)? {
+            emitted.insert(key);
+        }
+        Ok(())
     }
 
     /// Counts one more thing read the way `how` (a snake_case note, see [`SourceStats::notes`]).

@@ -62,6 +62,11 @@ impl Source for FlickrSoundnet {
         let label = crate::sources::display_label(options.param_str(self, "label", "sounding object")?);
         let (lists, xmls): (Vec<&PathBuf>, Vec<&PathBuf>) =
             files.iter().partition(|p| p.extension().is_some_and(|e| e == "txt"));
+        if xmls.is_empty() {
+            return Err(Error::Config(format!(
+                "source `flickr_soundnet` needs the Annotations/<flickr_id>.xml files; none among {files:?}"
+            )));
+        }
         let allowed = if lists.is_empty() {
             None
         } else {
@@ -161,12 +166,15 @@ fn read_test_lists(lists: &[&PathBuf]) -> Result<HashSet<String>> {
     let mut ids = HashSet::new();
     for list in lists {
         let text = std::fs::read_to_string(list).map_err(|e| Error::io(list, e))?;
-        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            let name = Path::new(line)
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            ids.insert(name.split('.').next().unwrap_or_default().to_string());
+        for line in text
+            .trim_start_matches('\u{feff}')
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
+            if let Some(stem) = Path::new(line).file_stem() {
+                ids.insert(stem.to_string_lossy().into_owned());
+            }
         }
     }
     Ok(ids)

@@ -58,6 +58,11 @@ impl Source for PascalSound {
                 "source `pascal_sound` needs {PAIRING_FILE} (header image_id,audio,label) beside Annotations/"
             )));
         }
+        if xmls.is_empty() {
+            return Err(Error::Config(format!(
+                "source `pascal_sound` needs the VOC Annotations/<image_id>.xml files beside {PAIRING_FILE}; none among {files:?}"
+            )));
+        }
         let annotations: HashMap<String, &PathBuf> = xmls
             .iter()
             .filter_map(|p| Some((p.file_stem()?.to_string_lossy().into_owned(), *p)))
@@ -139,11 +144,17 @@ impl Source for PascalSound {
                     return Ok(());
                 }
                 let mut boxes = Vec::new();
-                for [xmin, ymin, xmax, ymax] in &raw_boxes {
-                    match voc_box([*xmin, *ymin, *xmax, *ymax], size) {
+                for (i, raw) in raw_boxes.iter().enumerate() {
+                    let Some(raw) = raw else {
+                        let detail = format!("{image_id}: `{label}` object {} has no <bndbox>", i + 1);
+                        out.drop_part(pairing, at, Reason::MissingField, detail)?;
+                        continue;
+                    };
+                    match voc_box(*raw, size) {
                         Ok(b) => boxes.push(b),
                         Err(e) => {
-                            out.drop_part(pairing, at, e.reason, format!("{image_id} {label}: box {}", e.detail))?
+                            let detail = format!("{image_id} {label}: VOC box {raw:?} on {size:?} px: {}", e.detail);
+                            out.drop_part(pairing, at, e.reason, detail)?
                         }
                     }
                 }
@@ -193,16 +204,18 @@ fn vggsound_clip(name: &str) -> Option<&str> {
     (yt.len() == 11 && start.len() == 6 && super::youtube_id_of_clip(name).is_some()).then_some(yt)
 }
 
-/// The `<size>` of a VOC annotation and the raw `[xmin, ymin, xmax, ymax]` (1-based pixels) of
-/// each `<object>` named `label`; a `<bndbox>` with a missing or non-numeric corner is kept as
-/// NaN so that it is dropped with a reason.
-fn read_voc(root: roxmltree::Node, label: &str) -> (Option<(f64, f64)>, Vec<[f64; 4]>) {
+/// The `<size>` of a VOC annotation and, for each `<object>` named `label`, the raw
+/// `[xmin, ymin, xmax, ymax]` (1-based pixels) of its direct `<bndbox>`, or `None` when it has
+/// none; a missing or non-numeric corner is kept as NaN so that the box is dropped with a reason.
+fn read_voc(root: roxmltree::Node, label: &str) -> (Option<(f64, f64)>, Vec<Option<[f64; 4]>>) {
     let boxes = root
         .children()
         .filter(|o| o.is_element() && o.tag_name().name() == "object")
         .filter(|o| xml::child_text(*o, "name") == Some(label))
-        .filter_map(|o| xml::child(o, "bndbox"))
-        .map(|b| ["xmin", "ymin", "xmax", "ymax"].map(|k| xml::child_number(b, k).unwrap_or(f64::NAN)))
+        .map(|o| {
+            let b = xml::child(o, "bndbox")?;
+            Some(["xmin", "ymin", "xmax", "ymax"].map(|k| xml::child_number(b, k).unwrap_or(f64::NAN)))
+        })
         .collect();
     (xml::size(root), boxes)
 }
