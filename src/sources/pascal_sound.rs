@@ -204,10 +204,13 @@ fn vggsound_clip(name: &str) -> Option<&str> {
     (yt.len() == 11 && start.len() == 6 && super::youtube_id_of_clip(name).is_some()).then_some(yt)
 }
 
+/// `[xmin, ymin, xmax, ymax]` of a VOC `<bndbox>`, 1-based inclusive pixels.
+type VocCorners = [f64; 4];
+
 /// The `<size>` of a VOC annotation and, for each `<object>` named `label`, the raw
 /// `[xmin, ymin, xmax, ymax]` (1-based pixels) of its direct `<bndbox>`, or `None` when it has
 /// none; a missing or non-numeric corner is kept as NaN so that the box is dropped with a reason.
-fn read_voc(root: roxmltree::Node, label: &str) -> (Option<(f64, f64)>, Vec<Option<[f64; 4]>>) {
+fn read_voc(root: roxmltree::Node, label: &str) -> (Option<(f64, f64)>, Vec<Option<VocCorners>>) {
     let boxes = root
         .children()
         .filter(|o| o.is_element() && o.tag_name().name() == "object")
