@@ -13,10 +13,15 @@
 //! inputs = ["../tests/data/vggss"]          # files or directories as distributed
 //! expected = { "test/arig" = 4 }            # optional expected sample counts per split/task
 //! # split = "test"                          # optional: force one split (reads every native split)
+//! # classes = "classes.toml"                # curated rows: class map (default manifests/classes.toml)
+//! # test_fraction = 0.2                     # curated rows: fraction of images hashed to test
+//! # cap_per_class = 5000                    # curated rows: at most this many pairs per class and split
+//! # include_depiction = false               # curated rows: keep IsDepiction = 1 boxes
 //! # [source.media]  dataset = "vggss", image = "{dataset}/frames/{key}.jpg", ...
 //! # [source.params] adapter-specific settings
 //! ```
 
+use crate::curate::CurationOptions;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::media_layout::MediaLayout;
@@ -61,6 +66,8 @@ pub struct SourceEntry {
     pub params: toml::Table,
     /// Expected samples per `<split>/<task>`.
     pub expected: BTreeMap<String, u64>,
+    /// Curated rows: class map, test fraction, cap per class, depictions.
+    pub curation: CurationOptions,
 }
 
 #[derive(Deserialize)]
@@ -86,6 +93,10 @@ struct RawSource {
     params: toml::Table,
     #[serde(default)]
     expected: BTreeMap<String, u64>,
+    classes: Option<PathBuf>,
+    test_fraction: Option<f64>,
+    cap_per_class: Option<u64>,
+    include_depiction: Option<bool>,
 }
 
 impl BuildManifest {
@@ -134,7 +145,23 @@ impl BuildManifest {
                     ));
                 }
             }
+            let defaults = CurationOptions::default();
+            let test_fraction = s.test_fraction.unwrap_or(defaults.test_fraction);
+            if !(0.0..=1.0).contains(&test_fraction) {
+                return Err(Error::input(
+                    path,
+                    None,
+                    format!("source {}: test_fraction {test_fraction} is not in [0, 1]", s.name),
+                ));
+            }
+            let curation = CurationOptions {
+                classes: s.classes.map(resolve).unwrap_or(defaults.classes),
+                test_fraction,
+                cap_per_class: s.cap_per_class,
+                include_depiction: s.include_depiction.unwrap_or(defaults.include_depiction),
+            };
             sources.push(SourceEntry {
+                curation,
                 inputs: s.inputs.into_iter().map(resolve).collect(),
                 name: s.name,
                 split: s.split,

@@ -101,9 +101,23 @@ impl Dialect {
         out
     }
 
-    /// Renders one box for an input or claim (AVFC types 4); same rules as [`Self::render_boxes`].
-    pub fn render_box(self, label: &str, bbox: &BBox) -> String {
-        self.render_boxes(label, std::slice::from_ref(bbox))
+    /// Renders one box without a label, for a claim that points at a region (AVFC type 4):
+    /// meerkat, shikra and vtimellm `[x0,y0,x1,y1]` with 3 decimals, minigpt-v2
+    /// `{<x0><y0><x1><y1>}` on 0..100, qwen-vl `<box>(x0,y0),(x1,y1)</box>` on 0..999.
+    pub fn render_region(self, bbox: &BBox) -> String {
+        match self {
+            Dialect::Meerkat | Dialect::VtimeLlm | Dialect::Shikra => {
+                Dialect::Shikra.render_boxes("", std::slice::from_ref(bbox))
+            }
+            Dialect::MiniGptV2 => {
+                let [x0, y0, x1, y1] = bbox.0.map(|v| grid(v, 100.0, 100));
+                format!("{{<{x0}><{y0}><{x1}><{y1}>}}")
+            }
+            Dialect::QwenVl => {
+                let [x0, y0, x1, y1] = bbox.0.map(|v| grid(v, 1000.0, 999));
+                format!("<box>({x0},{y0}),({x1},{y1})</box>")
+            }
+        }
     }
 
     /// Renders `segments` (seconds) of a clip of `duration` seconds, joined with `; `.
@@ -238,6 +252,14 @@ mod tests {
             Dialect::VtimeLlm.render_segments(&[s(0.25, 10.0), s(0.0, 0.5)], 10.0),
             "from 02 to 99; from 00 to 05"
         );
+    }
+
+    #[test]
+    fn regions_have_no_label() {
+        let b = b(0.0625, 0.125, 0.5, 0.9375);
+        assert_eq!(Dialect::Meerkat.render_region(&b), "[0.062,0.125,0.500,0.938]");
+        assert_eq!(Dialect::MiniGptV2.render_region(&b), "{<6><12><50><94>}");
+        assert_eq!(Dialect::QwenVl.render_region(&b), "<box>(62,125),(500,938)</box>");
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! [`record::Sample`] → [`writer`] (shards, rejects, manifest). [`pipeline`] runs it;
 //! [`config`] reads build manifests.
 
+pub mod classes;
 pub mod config;
+pub mod curate;
 pub mod dialect;
 pub mod error;
 pub mod geometry;

@@ -1,5 +1,6 @@
 //! The `avfit` command line (DESIGN.md, "Command line"). Only argument handling lives here.
 
+use avfit::classes::ClassMap;
 use avfit::config::BuildManifest;
 use avfit::dialect::Dialect;
 use avfit::error::{Error, Result};
@@ -49,11 +50,33 @@ enum Command {
         /// Force this split on every sample (every native split is then read).
         #[arg(long, value_enum)]
         split: Option<Split>,
+        /// Curated rows: the class map (default manifests/classes.toml).
+        #[arg(long)]
+        classes: Option<PathBuf>,
+        /// Curated rows: fraction of images hashed to test.
+        #[arg(long, default_value_t = 0.2)]
+        test_fraction: f64,
+        /// Curated rows: a file of groups (`yt:<id>`, one per line) never drawn for train.
+        #[arg(long)]
+        exclude_groups: Option<PathBuf>,
         #[command(flatten)]
         common: Common,
     },
     /// List every source adapter, its tasks and the files it reads.
     Sources,
+    /// Check the class map of the curated rows against the datasets' label files.
+    Classes {
+        /// Report every entry whose MID or label is absent from the label files in --labels.
+        #[arg(long, required = true)]
+        check: bool,
+        /// Directory holding class-descriptions-boxable.csv, class_labels_indices.csv,
+        /// mid_to_display_name.tsv and vggsound.csv (or VGGSound's stat.csv).
+        #[arg(long)]
+        labels: PathBuf,
+        /// The class map (default manifests/classes.toml).
+        #[arg(long)]
+        classes: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -127,6 +150,7 @@ fn run(command: Command) -> Result<()> {
                 let mut options = SourceOptions::new(source);
                 options.split = entry.split;
                 options.params = entry.params.clone();
+                options.curation = entry.curation.clone();
                 options.media_root = common.media_root()?;
                 if let Some(media) = &entry.media {
                     options.media = media.clone();
@@ -143,27 +167,82 @@ fn run(command: Command) -> Result<()> {
                 dialect: m.dialect,
                 records_per_shard: m.records_per_shard,
                 templates: m.templates.as_deref(),
+                excluded_groups: Vec::new(),
             };
             let out = out.or(m.out).unwrap_or_else(|| PathBuf::from("out"));
             execute(jobs, out, &common, defaults, &m.text)
+        }
+        Command::Classes {
+            check: _,
+            labels,
+            classes,
+        } => {
+            let path = classes.unwrap_or_else(avfit::curate::default_classes_path);
+            let map = ClassMap::load(&path)?;
+            let (problems, used) = map.check(&labels)?;
+            for file in &used {
+                println!("checked against {}", file.display());
+            }
+            for p in &problems {
+                println!("{p}");
+            }
+            println!(
+                "{}: {} classes, {} problems",
+                path.display(),
+                map.classes.len(),
+                problems.len()
+            );
+            if problems.is_empty() {
+                Ok(())
+            } else {
+                Err(Error::Config(format!(
+                    "{}: {} problems",
+                    path.display(),
+                    problems.len()
+                )))
+            }
         }
         Command::Convert {
             source,
             inputs,
             out,
             split,
+            classes,
+            test_fraction,
+            exclude_groups,
             common,
         } => {
             let source = sources::find(&source)?;
+            if !(0.0..=1.0).contains(&test_fraction) {
+                return Err(Error::Config(format!(
+                    "--test-fraction {test_fraction} is not in [0, 1]"
+                )));
+            }
             let mut options = SourceOptions::new(source);
             options.split = split;
+            options.curation.test_fraction = test_fraction;
+            if let Some(classes) = classes {
+                options.curation.classes = classes;
+            }
+            let excluded = match &exclude_groups {
+                Some(path) => std::fs::read_to_string(path)
+                    .map_err(|e| Error::io(path, e))?
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                None => Vec::new(),
+            };
             options.media_root = common.media_root()?;
             let inputs_text: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
             let config = format!(
-                "{}\n{}\n{}",
+                "{}\n{}\n{}\n{}\n{test_fraction}\n{}",
                 source.name(),
                 inputs_text.join("\n"),
-                split.map_or("-", |s| s.as_str())
+                split.map_or("-", |s| s.as_str()),
+                options.curation.classes.display(),
+                excluded.join("\n"),
             );
             let jobs = vec![Job {
                 source,
@@ -171,7 +250,16 @@ fn run(command: Command) -> Result<()> {
                 options,
                 expected: Default::default(),
             }];
-            execute(jobs, out, &common, Defaults::default(), &config)
+            execute(
+                jobs,
+                out,
+                &common,
+                Defaults {
+                    excluded_groups: excluded,
+                    ..Defaults::default()
+                },
+                &config,
+            )
         }
     }
 }
@@ -183,6 +271,7 @@ struct Defaults<'a> {
     dialect: Option<Dialect>,
     records_per_shard: Option<usize>,
     templates: Option<&'a Path>,
+    excluded_groups: Vec<String>,
 }
 
 /// Runs `jobs` into `out` with the command line's settings over `defaults`; `config` (the build
@@ -206,6 +295,7 @@ fn execute(jobs: Vec<Job>, out: PathBuf, common: &Common, defaults: Defaults, co
         ])
     );
     let plan = Plan {
+        excluded_groups: defaults.excluded_groups,
         jobs,
         out,
         seed,

@@ -3,13 +3,13 @@
 
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::record::Record;
+use crate::record::{Record, Split};
 use crate::render::Templates;
 use crate::sources::{discover_files, Collector, Reject, Sink, Source, SourceOptions, SourceStats};
 use crate::writer::{write_json_atomically, CorpusWriter, ShardInfo};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -46,6 +46,9 @@ pub struct Plan {
     pub config_hash: String,
     /// Hide progress bars.
     pub quiet: bool,
+    /// Groups (`yt:<id>`, one per line of `--exclude-groups`) held as test: curated rows never
+    /// draw them for train.
+    pub excluded_groups: Vec<String>,
 }
 
 /// `manifest.json`.
@@ -85,6 +88,8 @@ struct WriterSink<'a> {
     dialect: Dialect,
     seed: u64,
     counts: &'a mut BTreeMap<String, u64>,
+    /// For direct sources: every group of their samples, with its split (test wins).
+    used_groups: Option<&'a mut HashMap<String, Split>>,
 }
 
 impl Sink for WriterSink<'_> {
@@ -92,6 +97,14 @@ impl Sink for WriterSink<'_> {
         let sample = crate::tasks::build_sample(record, self.templates, self.dialect, self.seed)?;
         let key = format!("{}/{}/{}", sample.split.as_str(), sample.task.as_str(), sample.source);
         *self.counts.entry(key).or_default() += 1;
+        if let Some(used) = self.used_groups.as_deref_mut() {
+            for group in &sample.groups {
+                let split = used.entry(group.clone()).or_insert(sample.split);
+                if sample.split == Split::Test {
+                    *split = Split::Test;
+                }
+            }
+        }
         self.writer.write_sample(&sample)
     }
     fn reject(&mut self, reject: Reject) -> Result<()> {
@@ -100,8 +113,9 @@ impl Sink for WriterSink<'_> {
 }
 
 /// Runs `plan`: checks templates and finds every source's files first (so a missing input or
-/// template file fails before anything is written), then reads the sources in order and writes shards, `rejects.jsonl` and, last,
-/// `manifest.json`. Returns the manifest written.
+/// template file fails before anything is written), then reads the direct sources in order and
+/// the curated rows after them, and writes shards, `rejects.jsonl` and, last, `manifest.json`.
+/// Returns the manifest written.
 ///
 /// Errors: any input error of an adapter, an I/O error, a template error; on error the `.partial`
 /// files are removed and no final shard or manifest of this run exists.
@@ -116,14 +130,27 @@ pub fn run(plan: &Plan) -> Result<OutputManifest> {
     let mut writer = CorpusWriter::create(&plan.out, plan.records_per_shard)?;
     let mut counts = BTreeMap::new();
     let mut sources: BTreeMap<String, SourceStats> = BTreeMap::new();
+    // Direct sources first, so curated rows can avoid the clips those use in the other split.
+    let mut order: Vec<usize> = (0..plan.jobs.len()).collect();
+    order.sort_by_key(|&i| plan.jobs[i].source.is_curated());
+    let mut used_groups: HashMap<String, Split> =
+        plan.excluded_groups.iter().map(|g| (g.clone(), Split::Test)).collect();
     let read = (|| {
-        for (job, files) in plan.jobs.iter().zip(&files) {
+        for &i in &order {
+            let (job, files) = (&plan.jobs[i], &files[i]);
+            let mut options = job.options.clone();
+            options.seed = plan.seed;
+            let curated = job.source.is_curated();
+            if curated {
+                options.reserved_groups = std::sync::Arc::new(used_groups.clone());
+            }
             let mut sink = WriterSink {
                 writer: &mut writer,
                 templates: &plan.templates,
                 dialect: plan.dialect,
                 seed: plan.seed,
                 counts: &mut counts,
+                used_groups: (!curated).then_some(&mut used_groups),
             };
             let mut collector = Collector::new(
                 job.source.name(),
@@ -131,7 +158,7 @@ pub fn run(plan: &Plan) -> Result<OutputManifest> {
                 progress_bar(job.source.name(), plan.quiet),
                 job.options.media_root.clone(),
             );
-            job.source.read(files, &job.options, &mut collector)?;
+            job.source.read(files, &options, &mut collector)?;
             let stats = collector.finish();
             if !stats.reconciles() {
                 return Err(Error::Config(format!(

@@ -88,5 +88,19 @@ codes! {
         QuestionDeleted = "question_deleted",
         /// An annotation whose id is not in the given test list (Flickr-SoundNet `test_list.txt`).
         NotInTestList = "not_in_test_list",
+        /// A row whose class (MID or label) is not in the class map of the curated rows.
+        ClassNotInMap = "class_not_in_map",
+        /// An Open Images box with `IsDepiction = 1` (a drawing or photo of the object).
+        Depiction = "depiction",
+        /// A box of an Open Images image that is stored rotated.
+        Rotated = "rotated",
+        /// An (image, class) group for which pairing drew no clip: no clean clip of the class in
+        /// its split, or the class's cap reached.
+        NotDrawn = "not_drawn",
+        /// An audio row whose clip no pair drew.
+        ClipNotDrawn = "clip_not_drawn",
+        /// An audio row whose clip another source of the build (or `--exclude-groups`) uses in
+        /// the split its hash does not give it, so it is never drawn.
+        ReservedGroup = "reserved_group",
     }
 }

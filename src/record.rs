@@ -72,6 +72,28 @@ pub struct Media {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Target {
+    /// AVFC: a claim about the image and the audio and whether it holds. Listed first so that a
+    /// JSON target with `verdict` is read back as AVFC, not as ARIG.
+    Avfc {
+        /// Fact-checking type (the paper's): 1 does the object make the sound; 2 is the object
+        /// that makes the sound present in the image; 3 does the object make the sound within the
+        /// given segment; 4 is the sound related to the object in the given box.
+        #[serde(rename = "type")]
+        kind: u8,
+        /// Whether the claim holds.
+        verdict: bool,
+        /// The class the claim names (types 1, 3: the pictured object; 2, 4: the sound's class).
+        label: String,
+        /// Type 4: the box shown in the claim (normalized), one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        boxes: Option<Vec<BBox>>,
+        /// Type 3: the segment shown in the claim (seconds), one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        segments: Option<Vec<Segment>>,
+        /// Type 3: the clip length in seconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duration: Option<f64>,
+    },
     /// ARIG: every box (normalized `[x0,y0,x1,y1]`) of the sounding object `label`.
     Arig {
         /// Display label, underscores read as spaces.
@@ -112,6 +134,7 @@ impl Target {
     /// The task this target belongs to.
     pub fn task(&self) -> Task {
         match self {
+            Target::Avfc { .. } => Task::Avfc,
             Target::Arig { .. } => Task::Arig,
             Target::Igatl { .. } => Task::Igatl,
             Target::Avqa { .. } => Task::Avqa,
@@ -125,8 +148,8 @@ impl Target {
 pub struct Record {
     /// The source adapter's name (`vggss`, `llp`, ...).
     pub source: &'static str,
-    /// Key of the record inside the source, unique there; the sample id is
-    /// `<source>/<key>/<task>`.
+    /// Key of the record inside the source; the sample id is `<source>/<key>/<task>`, and
+    /// `<source>/<key>/avfc/<type>` for AVFC, unique in the corpus.
     pub key: String,
     /// The output split, after the source's split rule (or `--split`).
     pub split: Split,

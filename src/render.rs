@@ -22,8 +22,9 @@ use std::path::Path;
 use tera::{Context, Tera};
 
 /// The template files built into the binary (the repository's `templates/`).
-const BUILTIN: [(Task, &str); 4] = [
+const BUILTIN: [(Task, &str); 5] = [
     (Task::Arig, include_str!("../templates/arig.toml")),
+    (Task::Avfc, include_str!("../templates/avfc.toml")),
     (Task::Igatl, include_str!("../templates/igatl.toml")),
     (Task::Avqa, include_str!("../templates/avqa.toml")),
     (Task::Avc, include_str!("../templates/avc.toml")),

@@ -170,7 +170,10 @@ fn sources_lists_every_adapter() {
             "llp",
             "avqa",
             "music_avqa",
-            "valor"
+            "valor",
+            "openimages_audioset",
+            "openimages_vggsound",
+            "openimages_audioset_strong"
         ]
     );
     assert!(text.contains("AVVP_eval_audio.csv"));
@@ -232,7 +235,7 @@ fn unknown_source_lists_the_known_ones() {
     assert_eq!(run.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&run.stderr),
-        "avfit: unknown source `vgss`; known sources: vggss, avsbench, pascal_sound, flickr_soundnet, llp, avqa, music_avqa, valor\n"
+        "avfit: unknown source `vgss`; known sources: vggss, avsbench, pascal_sound, flickr_soundnet, llp, avqa, music_avqa, valor, openimages_audioset, openimages_vggsound, openimages_audioset_strong\n"
     );
 }
 

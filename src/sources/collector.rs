@@ -184,6 +184,12 @@ impl<'a> Collector<'a> {
         Ok(())
     }
 
+    /// Counts `units` that ended in samples emitted under other units (the rows of an audio clip
+    /// drawn for a pair).
+    pub fn use_units(&mut self, units: u64) {
+        self.stats.used += units;
+    }
+
     /// Counts one more thing read the way `how` (a snake_case note, see [`SourceStats::notes`]).
     pub fn note(&mut self, how: &str) {
         *self.stats.notes.entry(how.to_string()).or_default() += 1;

@@ -6,13 +6,18 @@
 //! to [`registry`], ship a small native sample under `tests/data/<name>/` and pin its records in
 //! tests (README, "Adding a source").
 
+pub mod audioset;
+pub mod audioset_strong;
 pub mod avqa;
 pub mod avsbench;
+pub mod curated;
 pub mod flickr_soundnet;
 pub mod llp;
 pub mod music_avqa;
+pub mod openimages;
 pub mod pascal_sound;
 pub mod valor;
+pub mod vggsound;
 pub mod vggss;
 pub mod xml;
 
@@ -46,6 +51,15 @@ pub trait Source: Sync {
     /// ([`Error::Input`] with path and line). Malformed rows are rejected through `out`, never
     /// errors.
     fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()>;
+    /// Whether it pairs datasets (a curated row): curated rows are built after every direct
+    /// source, so they can avoid the clips those use in the other split.
+    fn is_curated(&self) -> bool {
+        false
+    }
+    /// Its default media layout (the Meerkat layout under its own name).
+    fn default_media(&self) -> MediaLayout {
+        MediaLayout::meerkat(self.name())
+    }
 }
 
 /// Every adapter, in the order `avfit sources` lists them.
@@ -59,6 +73,9 @@ pub fn registry() -> Vec<&'static dyn Source> {
         &avqa::Avqa,
         &music_avqa::MusicAvqa,
         &valor::Valor,
+        &curated::OPENIMAGES_AUDIOSET,
+        &curated::OPENIMAGES_VGGSOUND,
+        &curated::OPENIMAGES_AUDIOSET_STRONG,
     ]
 }
 
@@ -82,16 +99,27 @@ pub struct SourceOptions {
     /// `--media-root` (and `--check-media`): where media paths point, for adapters that must read
     /// an image's size and for the media checks of [`Collector::emit`].
     pub media_root: Option<MediaRoot>,
+    /// The run's seed (curated pairing).
+    pub seed: u64,
+    /// Class map, test fraction and caps of the curated rows.
+    pub curation: crate::curate::CurationOptions,
+    /// Groups (`yt:<id>`, ...) that other sources of the build use, with their split: a curated
+    /// row never draws such a clip into the other split.
+    pub reserved_groups: std::sync::Arc<std::collections::HashMap<String, Split>>,
 }
 
 impl SourceOptions {
-    /// Defaults for `source`: no forced split, the Meerkat media layout, no params.
+    /// Defaults for `source`: no forced split, its default media layout, no params, seed 0, the
+    /// default curation settings, no reserved groups.
     pub fn new(source: &dyn Source) -> Self {
         SourceOptions {
             split: None,
-            media: MediaLayout::meerkat(source.name()),
+            media: source.default_media(),
             params: toml::Table::new(),
             media_root: None,
+            seed: 0,
+            curation: Default::default(),
+            reserved_groups: Default::default(),
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod arig;
 pub mod avc;
+pub mod avfc;
 pub mod avqa;
 pub mod igatl;
 
@@ -27,6 +28,26 @@ pub fn parts(target: &Target, dialect: Dialect) -> TaskParts {
     context.insert("box_format", dialect.box_format());
     context.insert("segment_format", dialect.segment_format());
     let (input, answer) = match target {
+        Target::Avfc {
+            kind,
+            verdict,
+            label,
+            boxes,
+            segments,
+            duration,
+        } => {
+            let claim = avfc::Claim {
+                kind: *kind,
+                verdict: *verdict,
+                label,
+                bbox: boxes.as_ref().and_then(|b| b.first()),
+                segment: segments
+                    .as_ref()
+                    .and_then(|s| s.first())
+                    .map(|s| (s, duration.unwrap_or(10.0))),
+            };
+            avfc::parts(&claim, dialect, &mut context)
+        }
         Target::Arig { label, boxes } => arig::parts(label, boxes, dialect),
         Target::Igatl {
             label,
@@ -56,7 +77,17 @@ pub fn probe_targets(task: Task) -> Vec<Target> {
         question_type: "Probe".into(),
     };
     match task {
-        Task::Arig | Task::Avfc => vec![Target::Arig {
+        Task::Avfc => (1..=4)
+            .map(|kind| Target::Avfc {
+                kind,
+                verdict: kind % 2 == 0,
+                label: "dog".into(),
+                boxes: (kind == 4).then(|| vec![BBox::normalized(0.1, 0.2, 0.5, 0.9).expect("valid probe box")]),
+                segments: (kind == 3).then(|| vec![Segment::new(1.0, 3.5, Some(10.0)).expect("valid probe segment")]),
+                duration: (kind == 3).then_some(10.0),
+            })
+            .collect(),
+        Task::Arig => vec![Target::Arig {
             label: "dog".into(),
             boxes: vec![BBox::normalized(0.1, 0.2, 0.5, 0.9).expect("valid probe box")],
         }],
@@ -72,13 +103,16 @@ pub fn probe_targets(task: Task) -> Vec<Target> {
     }
 }
 
-/// Turns `record` into its sample: id `<source>/<key>/<task>`, a template chosen by
+/// Turns `record` into its sample: id `<source>/<key>/<task>` (`.../avfc/<type>` for AVFC), a template chosen by
 /// `stable_hash(seed, id)`, the instruction and input rendered, the answer fixed by the dialect.
 ///
 /// Errors: the task has no templates, or a template fails to render (naming file and id).
 pub fn build_sample(record: Record, templates: &Templates, dialect: Dialect, seed: u64) -> Result<Sample> {
     let task = record.target.task();
-    let id = format!("{}/{}/{}", record.source, record.key, task.as_str());
+    let id = match &record.target {
+        Target::Avfc { kind, .. } => format!("{}/{}/avfc/{kind}", record.source, record.key),
+        _ => format!("{}/{}/{}", record.source, record.key, task.as_str()),
+    };
     let parts = parts(&record.target, dialect);
     let index = templates.choose(task, seed, &id)?;
     let (instruction, input) = templates.render(task, index, &parts.context)?;

@@ -1,0 +1,314 @@
+//! The class map of the curated rows, `manifests/classes.toml`: for each sounding Open Images
+//! class, its MID and the AudioSet MIDs, AudioSet Strong MIDs and VGGSound labels that sound like
+//! it. Each audio label belongs to at most one class, so a clip's labels name its classes
+//! without ambiguity. `avfit classes --check --labels DIR` checks every entry against the label
+//! files of the datasets.
+
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+/// Index of a class in [`ClassMap::classes`].
+pub type ClassId = u16;
+
+/// One sounding Open Images class.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassEntry {
+    /// Open Images display name (`class-descriptions-boxable.csv`), the label shown in samples.
+    pub name: String,
+    /// Open Images MID (`/m/0bt9lr`).
+    pub openimages: String,
+    /// AudioSet MIDs (`class_labels_indices.csv`).
+    #[serde(default)]
+    pub audioset: Vec<String>,
+    /// AudioSet Strong MIDs (`mid_to_display_name.tsv`).
+    #[serde(default)]
+    pub audioset_strong: Vec<String>,
+    /// VGGSound labels (`vggsound.csv`), exactly as written there.
+    #[serde(default)]
+    pub vggsound: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClassFile {
+    class: Vec<ClassEntry>,
+}
+
+/// The class map with lookups from every native label to its class.
+#[derive(Clone, Debug)]
+pub struct ClassMap {
+    /// The classes in file order; a [`ClassId`] indexes this.
+    pub classes: Vec<ClassEntry>,
+    by_openimages: HashMap<String, ClassId>,
+    by_audioset: HashMap<String, ClassId>,
+    by_strong: HashMap<String, ClassId>,
+    by_vggsound: HashMap<String, ClassId>,
+}
+
+/// Which audio vocabulary a lookup is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AudioVocabulary {
+    /// AudioSet weak labels (MIDs).
+    AudioSet,
+    /// AudioSet Strong labels (MIDs).
+    AudioSetStrong,
+    /// VGGSound labels (text).
+    VggSound,
+}
+
+impl ClassMap {
+    /// Reads `manifests/classes.toml` (or another file of that format).
+    ///
+    /// Errors: unreadable file, invalid TOML, no class, more than 65535 classes, an Open Images
+    /// MID or a name used twice, an audio label used by two classes.
+    pub fn load(path: &Path) -> Result<ClassMap> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let file: ClassFile =
+            toml::from_str(&text).map_err(|e| Error::input(path, None, e.to_string().replace('\n', " ")))?;
+        ClassMap::new(file.class).map_err(|message| Error::input(path, None, message))
+    }
+
+    /// Builds the lookups. Errors: as [`ClassMap::load`], as a message.
+    pub fn new(classes: Vec<ClassEntry>) -> std::result::Result<ClassMap, String> {
+        if classes.is_empty() || classes.len() > ClassId::MAX as usize {
+            return Err(format!(
+                "expected 1 to {} classes, found {}",
+                ClassId::MAX,
+                classes.len()
+            ));
+        }
+        let mut map = ClassMap {
+            classes: Vec::new(),
+            by_openimages: HashMap::new(),
+            by_audioset: HashMap::new(),
+            by_strong: HashMap::new(),
+            by_vggsound: HashMap::new(),
+        };
+        let mut names = BTreeSet::new();
+        for (i, c) in classes.iter().enumerate() {
+            let id = i as ClassId;
+            if !names.insert(c.name.as_str()) {
+                return Err(format!("class `{}` is listed twice", c.name));
+            }
+            let lists = [
+                (
+                    &mut map.by_openimages,
+                    std::slice::from_ref(&c.openimages),
+                    "openimages",
+                ),
+                (&mut map.by_audioset, &c.audioset[..], "audioset"),
+                (&mut map.by_strong, &c.audioset_strong[..], "audioset_strong"),
+                (&mut map.by_vggsound, &c.vggsound[..], "vggsound"),
+            ];
+            for (lookup, labels, field) in lists {
+                for label in labels {
+                    if let Some(other) = lookup.insert(label.clone(), id) {
+                        return Err(format!(
+                            "{field} label `{label}` is in both `{}` and `{}`",
+                            classes[other as usize].name, c.name
+                        ));
+                    }
+                }
+            }
+        }
+        map.classes = classes;
+        Ok(map)
+    }
+
+    /// The class of an Open Images MID, if mapped.
+    pub fn of_openimages(&self, mid: &str) -> Option<ClassId> {
+        self.by_openimages.get(mid).copied()
+    }
+
+    /// The class of an audio label of `vocabulary`, if mapped.
+    pub fn of_audio(&self, vocabulary: AudioVocabulary, label: &str) -> Option<ClassId> {
+        match vocabulary {
+            AudioVocabulary::AudioSet => self.by_audioset.get(label),
+            AudioVocabulary::AudioSetStrong => self.by_strong.get(label),
+            AudioVocabulary::VggSound => self.by_vggsound.get(label),
+        }
+        .copied()
+    }
+
+    /// The display name of `class`.
+    pub fn name(&self, class: ClassId) -> &str {
+        &self.classes[class as usize].name
+    }
+
+    /// Checks every entry against the label files found (recursively) in `labels`:
+    /// `class-descriptions-boxable.csv` (or `oidv7-class-descriptions-boxable.csv`),
+    /// `class_labels_indices.csv`, `mid_to_display_name.tsv`, and `vggsound.csv` or the
+    /// VGGSound `stat.csv` / `vggsound_stat.csv`. Returns one line per problem (an entry whose MID
+    /// or label is absent, an Open Images name that differs from the file's) and the names of the
+    /// files used; a vocabulary whose file is not found is reported once and not checked.
+    ///
+    /// Errors: `labels` cannot be read, or a label file cannot be parsed.
+    pub fn check(&self, labels: &Path) -> Result<(Vec<String>, Vec<PathBuf>)> {
+        let files = LabelFiles::find(labels)?;
+        let mut problems = Vec::new();
+        let mut used = Vec::new();
+        match &files.openimages {
+            Some(path) => {
+                used.push(path.clone());
+                let names = crate::sources::openimages::read_class_descriptions(path)?;
+                for c in &self.classes {
+                    match names.get(&c.openimages) {
+                        None => problems.push(format!(
+                            "{}: Open Images MID {} is not in {}",
+                            c.name,
+                            c.openimages,
+                            path.display()
+                        )),
+                        Some(n) if *n != c.name => problems.push(format!(
+                            "{}: {} is named `{n}` in {}",
+                            c.name,
+                            c.openimages,
+                            path.display()
+                        )),
+                        Some(_) => {}
+                    }
+                }
+            }
+            None => problems.push("no class-descriptions-boxable.csv found: Open Images MIDs not checked".into()),
+        }
+        let audio = [
+            (
+                &files.audioset,
+                "AudioSet",
+                "class_labels_indices.csv",
+                AudioVocabulary::AudioSet,
+            ),
+            (
+                &files.audioset_strong,
+                "AudioSet Strong",
+                "mid_to_display_name.tsv",
+                AudioVocabulary::AudioSetStrong,
+            ),
+            (&files.vggsound, "VGGSound", "vggsound.csv", AudioVocabulary::VggSound),
+        ];
+        for (path, what, native, vocabulary) in audio {
+            let Some(path) = path else {
+                problems.push(format!("no {native} found: {what} labels not checked"));
+                continue;
+            };
+            used.push(path.clone());
+            let known = read_label_set(path, vocabulary)?;
+            for c in &self.classes {
+                let labels = match vocabulary {
+                    AudioVocabulary::AudioSet => &c.audioset,
+                    AudioVocabulary::AudioSetStrong => &c.audioset_strong,
+                    AudioVocabulary::VggSound => &c.vggsound,
+                };
+                for label in labels.iter().filter(|l| !known.contains(*l)) {
+                    problems.push(format!(
+                        "{}: {what} label `{label}` is not in {}",
+                        c.name,
+                        path.display()
+                    ));
+                }
+            }
+        }
+        Ok((problems, used))
+    }
+}
+
+/// The label files found in a directory.
+#[derive(Default)]
+struct LabelFiles {
+    openimages: Option<PathBuf>,
+    audioset: Option<PathBuf>,
+    audioset_strong: Option<PathBuf>,
+    vggsound: Option<PathBuf>,
+}
+
+impl LabelFiles {
+    fn find(dir: &Path) -> Result<LabelFiles> {
+        if !dir.is_dir() {
+            return Err(Error::input(dir, None, "not a directory of label files"));
+        }
+        let mut found = LabelFiles::default();
+        for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+            let entry = entry.map_err(|e| Error::input(dir, None, e.to_string()))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = Some(entry.into_path());
+            let slot = if name.ends_with("class-descriptions-boxable.csv") {
+                &mut found.openimages
+            } else if name == "class_labels_indices.csv" {
+                &mut found.audioset
+            } else if name == "mid_to_display_name.tsv" {
+                &mut found.audioset_strong
+            } else if name == "vggsound.csv" || name == "vggsound_stat.csv" || name == "stat.csv" {
+                &mut found.vggsound
+            } else {
+                continue;
+            };
+            if slot.is_none() {
+                *slot = path;
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Every label of one vocabulary's label file: the MIDs of `class_labels_indices.csv` (column
+/// `mid`) or `mid_to_display_name.tsv` (column 1), the labels of VGGSound (`vggsound.csv` column 3,
+/// `stat.csv` column 1).
+fn read_label_set(path: &Path, vocabulary: AudioVocabulary) -> Result<BTreeSet<String>> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (delimiter, has_headers, column) = match vocabulary {
+        AudioVocabulary::AudioSet => (b',', true, 1),
+        AudioVocabulary::AudioSetStrong => (b'\t', false, 0),
+        AudioVocabulary::VggSound if name == "vggsound.csv" => (b',', false, 2),
+        AudioVocabulary::VggSound => (b',', false, 0),
+    };
+    let mut reader = crate::sources::delimited_reader(path, delimiter, delimiter == b',', has_headers)?;
+    let mut labels = BTreeSet::new();
+    crate::sources::for_each_row(path, &mut reader, |line, row| {
+        let row = row.map_err(|why| Error::input(path, Some(line), why))?;
+        if let Some(label) = row.get(column).filter(|l| !l.is_empty()) {
+            labels.insert(label.to_string());
+        }
+        Ok(())
+    })?;
+    Ok(labels)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, oi: &str, audioset: &[&str], vggsound: &[&str]) -> ClassEntry {
+        ClassEntry {
+            name: name.into(),
+            openimages: oi.into(),
+            audioset: audioset.iter().map(|s| s.to_string()).collect(),
+            audioset_strong: vec![],
+            vggsound: vggsound.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn lookups_and_conflicts() {
+        let map = ClassMap::new(vec![
+            entry("Dog", "/m/0bt9lr", &["/m/05tny_"], &["dog barking"]),
+            entry("Cat", "/m/01yrx", &["/m/07qrkrw"], &[]),
+        ])
+        .unwrap();
+        assert_eq!(map.of_openimages("/m/01yrx"), Some(1));
+        assert_eq!(map.of_audio(AudioVocabulary::AudioSet, "/m/05tny_"), Some(0));
+        assert_eq!(map.of_audio(AudioVocabulary::VggSound, "dog barking"), Some(0));
+        assert_eq!(map.of_audio(AudioVocabulary::VggSound, "cat purring"), None);
+        let err = ClassMap::new(vec![
+            entry("Dog", "/m/a", &["/m/x"], &[]),
+            entry("Cat", "/m/b", &["/m/x"], &[]),
+        ])
+        .unwrap_err();
+        assert_eq!(err, "audioset label `/m/x` is in both `Dog` and `Cat`");
+    }
+}

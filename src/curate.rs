@@ -1,0 +1,585 @@
+//! The curated rows: Open Images boxes paired with audio clips of the same class, and the AVFC
+//! fact-checking samples built from the pairs (DESIGN.md, "Curated rows").
+//!
+//! * `openimages_audioset`: ARIG and AVFC types 1, 2, 4, with AudioSet clips (weak labels).
+//! * `openimages_vggsound`: ARIG, with VGGSound clips.
+//! * `openimages_audioset_strong`: IGATL and AVFC type 3, with AudioSet Strong clips.
+//!
+//! Splits ignore the datasets' own: an image is test when `stable_hash("split", image id)`,
+//! read as a fraction of 2^64, is below the row's test fraction; a clip likewise by its YouTube id.
+//! A pair takes a clip only from its image's split, so no image and no clip is in both splits.
+//! Clips whose `yt:` group another source of the build (or `--exclude-groups`) uses in the other
+//! split are never drawn (`reserved_group`).
+//!
+//! Pairing, for each (image, class) group in image-id order: the clip at
+//! `stable_hash(seed, "pair", image, class) mod n` in the pool of the class and split, or the next
+//! of up to [`MAX_PROBES`] that carries no label of another class visible in the image. A class
+//! whose pairs in a split reach `cap_per_class` draws no more. Groups without a clip are skipped
+//! (`not_drawn`); clips never drawn are skipped (`clip_not_drawn`).
+//!
+//! AVFC: each type alternates its verdict (true first), so |true − false| ≤ 1 per type and row; a
+//! pair whose turn is false but that has no valid negative makes no sample of that type.
+//! 1. false: a clip of another class that has no label of the image's class;
+//! 2. false: the same clip with an image without the class: one whose human-verified image labels
+//!    say the class is absent when an `*-human-imagelabels*.csv` is given, else one with no box of
+//!    the class;
+//! 3. (strong) true: one event segment of the class; false: the longest window of at least
+//!    [`MIN_NEGATIVE_WINDOW`] seconds that overlaps no event of the class;
+//! 4. true: a box of the class; false: a box of another class in the same image with IoU < 0.1
+//!    against every box of the class.
+
+use crate::classes::{ClassId, ClassMap};
+use crate::error::{Error, Result};
+use crate::geometry::{merge_segments, BBox, Segment};
+use crate::reason::{Reason, Skip};
+use crate::record::{Media, Record, Split, Target};
+use crate::sources::audioset_strong::AUDIOSET_CLIP_SECONDS;
+use crate::sources::openimages::{self, BoxFilter, OpenImagesFile};
+use crate::sources::{audioset, audioset_strong, vggsound, At, Collector, Source, SourceOptions};
+use crate::split::stable_hash;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// How many pool entries after the hashed start a draw may try.
+pub const MAX_PROBES: usize = 32;
+/// Shortest window (seconds) an AVFC type-3 negative may show.
+pub const MIN_NEGATIVE_WINDOW: f64 = 1.0;
+/// Largest IoU an AVFC type-4 negative box may have with any box of the sound's class.
+pub const MAX_NEGATIVE_IOU: f64 = 0.1;
+
+/// Settings of a curated row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CurationOptions {
+    /// The class map file (`manifests/classes.toml`).
+    pub classes: PathBuf,
+    /// Fraction of images (and clips) hashed to test, in [0, 1].
+    pub test_fraction: f64,
+    /// At most this many pairs per class and split.
+    pub cap_per_class: Option<u64>,
+    /// Keep `IsDepiction = 1` boxes.
+    pub include_depiction: bool,
+}
+
+/// The audio dataset of a curated row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AudioSide {
+    /// AudioSet `*_segments.csv`.
+    AudioSet,
+    /// `vggsound.csv`.
+    VggSound,
+    /// AudioSet Strong `audioset_*_strong.tsv`.
+    AudioSetStrong,
+}
+
+impl AudioSide {
+    /// Whether `name` is one of this side's native files.
+    pub fn recognizes(self, name: &str) -> bool {
+        match self {
+            AudioSide::AudioSet => audioset::is_segments_file(name),
+            AudioSide::VggSound => vggsound::is_vggsound_file(name),
+            AudioSide::AudioSetStrong => audioset_strong::is_strong_file(name),
+        }
+    }
+    /// The folder of its clips under the media root.
+    pub fn dataset(self) -> &'static str {
+        match self {
+            AudioSide::AudioSet => "audioset",
+            AudioSide::VggSound => "vggsound",
+            AudioSide::AudioSetStrong => "audioset_strong",
+        }
+    }
+}
+
+/// The split of an image or clip id: test when `stable_hash("split", id) / 2^64 < test_fraction`.
+pub fn split_of(id: &str, test_fraction: f64) -> Split {
+    let unit = stable_hash(&["split", id]) as f64 / 18_446_744_073_709_551_616.0;
+    if unit < test_fraction {
+        Split::Test
+    } else {
+        Split::Train
+    }
+}
+
+/// Intersection over union of two normalized boxes.
+pub fn iou(a: &BBox, b: &BBox) -> f64 {
+    let w = (a.x1().min(b.x1()) - a.x0().max(b.x0())).max(0.0);
+    let h = (a.y1().min(b.y1()) - a.y0().max(b.y0())).max(0.0);
+    let inter = w * h;
+    let union = a.area() + b.area() - inter;
+    if union > 0.0 {
+        inter / union
+    } else {
+        0.0
+    }
+}
+
+/// The longest window inside `[0, duration)` that overlaps none of the merged, sorted `events`,
+/// if at least `min_length` seconds long.
+pub fn longest_gap(events: &[Segment], duration: f64, min_length: f64) -> Option<Segment> {
+    let mut best: Option<(f64, f64)> = None;
+    let mut cursor = 0.0;
+    for edge in events
+        .iter()
+        .map(|e| (e.start(), e.end()))
+        .chain(std::iter::once((duration, duration)))
+    {
+        let gap = (cursor, edge.0.min(duration));
+        if gap.1 - gap.0 >= min_length && best.is_none_or(|b| gap.1 - gap.0 > b.1 - b.0) {
+            best = Some(gap);
+        }
+        cursor = f64::max(cursor, edge.1);
+    }
+    best.and_then(|(a, b)| Segment::new(a, b, Some(duration)).ok())
+}
+
+/// One audio clip of the audio side.
+struct Clip {
+    key: String,
+    youtube_id: String,
+    /// Mapped classes (weak labels, or the classes of its events).
+    classes: Vec<ClassId>,
+    /// AudioSet Strong: merged events per class.
+    events: Vec<(ClassId, Vec<Segment>)>,
+    rows: u64,
+    /// The split it may be drawn into, `None` when a reserved group forbids both.
+    split: Option<Split>,
+    drawn: bool,
+}
+
+/// A group of boxes: one image, one class.
+struct Group {
+    image: u32,
+    class: ClassId,
+    boxes: std::ops::Range<usize>,
+}
+
+/// Reads a curated row: the Open Images side and the audio side from `files`, pairs them and
+/// emits every ARIG / IGATL / AVFC record through `out`.
+///
+/// Errors: no bbox file, no class descriptions, no audio file of the row's side, an invalid class
+/// map, and the readers' errors.
+pub fn read_curated(
+    source: &dyn Source,
+    side: AudioSide,
+    files: &[PathBuf],
+    options: &SourceOptions,
+    out: &mut Collector,
+) -> Result<()> {
+    let curation = &options.curation;
+    let classes = ClassMap::load(&curation.classes)?;
+    let kind = |p: &Path| p.file_name().and_then(|n| OpenImagesFile::of(&n.to_string_lossy()));
+    let of_kind = |k: OpenImagesFile| files.iter().filter(move |p| kind(p) == Some(k)).collect::<Vec<_>>();
+    let audio_files: Vec<&PathBuf> = files.iter().filter(|p| kind(p).is_none()).collect();
+    let (bbox_files, descriptions) = (
+        of_kind(OpenImagesFile::Boxes),
+        of_kind(OpenImagesFile::ClassDescriptions),
+    );
+    for (found, what) in [
+        (bbox_files.is_empty(), "an Open Images *-annotations-bbox.csv"),
+        (descriptions.is_empty(), "class-descriptions-boxable.csv"),
+        (audio_files.is_empty(), "its audio label file"),
+    ] {
+        if found {
+            return Err(Error::Config(format!(
+                "source `{}` needs {what}; expected {}",
+                source.name(),
+                source.files()
+            )));
+        }
+    }
+    let mut names: HashMap<String, String> = HashMap::new();
+    for path in descriptions {
+        names.extend(openimages::read_class_descriptions(path)?);
+    }
+    let label_of = |c: ClassId| {
+        names
+            .get(&classes.classes[c as usize].openimages)
+            .cloned()
+            .unwrap_or_else(|| classes.name(c).to_string())
+    };
+    let mut rotated = HashSet::new();
+    for path in of_kind(OpenImagesFile::Rotation) {
+        rotated.extend(openimages::read_rotated(path)?);
+    }
+    let mut verified_absent = HashSet::new();
+    for path in of_kind(OpenImagesFile::ImageLabels) {
+        verified_absent.extend(openimages::read_verified_absent(path, &classes)?);
+    }
+
+    // Image side: every valid box of a mapped class, images interned.
+    let mut image_ids: Vec<String> = Vec::new();
+    let mut image_index: HashMap<String, u32> = HashMap::new();
+    let mut rows: Vec<(u32, ClassId, BBox)> = Vec::new();
+    let filter = BoxFilter {
+        classes: &classes,
+        include_depiction: curation.include_depiction,
+        rotated: &rotated,
+    };
+    for path in &bbox_files {
+        openimages::stream_boxes(path, &filter, out, |b| {
+            let next = image_ids.len() as u32;
+            let image = *image_index.entry(b.image).or_insert_with_key(|id| {
+                image_ids.push(id.clone());
+                next
+            });
+            rows.push((image, b.class, b.bbox));
+        })?;
+    }
+    drop(image_index);
+    rows.sort_by(|a, b| {
+        image_ids[a.0 as usize]
+            .cmp(&image_ids[b.0 as usize])
+            .then(a.1.cmp(&b.1))
+    });
+    let mut groups: Vec<Group> = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        match groups.last_mut() {
+            Some(g) if g.image == r.0 && g.class == r.1 => g.boxes.end = i + 1,
+            _ => groups.push(Group {
+                image: r.0,
+                class: r.1,
+                boxes: i..i + 1,
+            }),
+        }
+    }
+    // The groups of each image are consecutive: image → range of group indices.
+    let mut groups_of_image: HashMap<u32, std::ops::Range<usize>> = HashMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        groups_of_image
+            .entry(g.image)
+            .and_modify(|r| r.end = i + 1)
+            .or_insert(i..i + 1);
+    }
+    let image_split: Vec<Split> = image_ids
+        .iter()
+        .map(|id| split_of(id, curation.test_fraction))
+        .collect();
+    let mut images_in_split: HashMap<Split, Vec<u32>> = HashMap::new();
+    for g in &groups {
+        let list = images_in_split.entry(image_split[g.image as usize]).or_default();
+        if list.last() != Some(&g.image) {
+            list.push(g.image);
+        }
+    }
+
+    // Audio side.
+    let clips = read_clips(side, &audio_files, &classes, options, out)?;
+    let mut clips = clips;
+    let mut pools: HashMap<(ClassId, Split), Vec<u32>> = HashMap::new();
+    for (i, clip) in clips.iter().enumerate() {
+        if let Some(split) = clip.split {
+            for c in &clip.classes {
+                pools.entry((*c, split)).or_default().push(i as u32);
+            }
+        }
+    }
+    let mut pool_classes: Vec<(ClassId, Split)> = pools.keys().copied().collect();
+    pool_classes.sort();
+
+    let seed = options.seed.to_string();
+    let mut drawn_per_class: HashMap<(ClassId, Split), u64> = HashMap::new();
+    let mut verdict_turn = [0u64; 5];
+    let bbox_file = bbox_files[0];
+    for g in &groups {
+        let image_id = &image_ids[g.image as usize];
+        let split = image_split[g.image as usize];
+        let group_rows = g.boxes.len() as u64;
+        let class_name = classes.name(g.class).replace(' ', "_");
+        let label = label_of(g.class);
+        let image_groups = groups_of_image[&g.image].clone();
+        let visible: Vec<ClassId> = groups[image_groups.clone()]
+            .iter()
+            .map(|o| o.class)
+            .filter(|c| *c != g.class)
+            .collect();
+        let capped = curation
+            .cap_per_class
+            .is_some_and(|cap| drawn_per_class.get(&(g.class, split)).copied().unwrap_or(0) >= cap);
+        let pool = pools.get(&(g.class, split)).map(Vec::as_slice).unwrap_or(&[]);
+        let start = stable_hash(&[&seed, "pair", image_id, &class_name]);
+        let drawn = if capped {
+            None
+        } else {
+            probe(pool, start, |c| {
+                clips[c as usize].classes.iter().all(|k| !visible.contains(k))
+            })
+        };
+        let Some(clip_index) = drawn else {
+            out.skip(Skip::NotDrawn, group_rows);
+            continue;
+        };
+        let key = format!("{image_id}/{class_name}");
+        let boxes: Vec<BBox> = rows[g.boxes.clone()].iter().map(|r| r.2).collect();
+        let at = At::Line(0);
+        let media = |image: &str, clip: &Clip| Media {
+            image: Some(options.media.image(image)),
+            audio: Some(options.media.audio(&clip.key)),
+            video: None,
+        };
+        let groups_of = |image: &str, clip: &Clip| vec![format!("oi:{image}"), format!("yt:{}", clip.youtube_id)];
+        let clip = &clips[clip_index as usize];
+        let record = |target: Target, image: &str, clip: &Clip| Record {
+            source: source.name(),
+            key: key.clone(),
+            split,
+            groups: groups_of(image, clip),
+            media: media(image, clip),
+            target,
+        };
+        let class_events = clip
+            .events
+            .iter()
+            .find(|(c, _)| *c == g.class)
+            .map(|(_, e)| e.clone())
+            .unwrap_or_default();
+        let main_target = match side {
+            AudioSide::AudioSetStrong => Target::Igatl {
+                label: label.clone(),
+                segments: class_events.clone(),
+                duration: AUDIOSET_CLIP_SECONDS,
+            },
+            _ => Target::Arig {
+                label: label.clone(),
+                boxes: boxes.clone(),
+            },
+        };
+        if !out.emit(record(main_target, image_id, clip), bbox_file, at, group_rows)? {
+            continue;
+        }
+        *drawn_per_class.entry((g.class, split)).or_default() += 1;
+        clips[clip_index as usize].drawn = true;
+        let clip = &clips[clip_index as usize];
+        let avfc = |kind: u8, verdict: bool, shown_box: Option<BBox>, shown_segment: Option<Segment>| Target::Avfc {
+            kind,
+            verdict,
+            label: label.clone(),
+            boxes: shown_box.map(|b| vec![b]),
+            segments: shown_segment.map(|s| vec![s]),
+            duration: shown_segment.map(|_| AUDIOSET_CLIP_SECONDS),
+        };
+        let mut extra: Vec<Record> = Vec::new();
+        let want_true = |turn: &[u64; 5], kind: usize| turn[kind] % 2 == 0;
+        if side == AudioSide::AudioSet {
+            // Type 1: does the object in the image make the sound?
+            if want_true(&verdict_turn, 1) {
+                extra.push(record(avfc(1, true, None, None), image_id, clip));
+                verdict_turn[1] += 1;
+            } else {
+                let other = probe(
+                    &pool_classes_in(&pool_classes, split, g.class),
+                    stable_hash(&[&seed, "avfc1", image_id, &class_name]),
+                    |_| true,
+                );
+                let negative = other.and_then(|c| {
+                    let pool = &pools[&(c, split)];
+                    probe(pool, stable_hash(&[&seed, "avfc1-clip", image_id, &class_name]), |k| {
+                        !clips[k as usize].classes.contains(&g.class)
+                    })
+                });
+                if let Some(k) = negative {
+                    extra.push(record(avfc(1, false, None, None), image_id, &clips[k as usize]));
+                    verdict_turn[1] += 1;
+                }
+            }
+            // Type 2: is the object that makes the sound present in the image?
+            if want_true(&verdict_turn, 2) {
+                extra.push(record(avfc(2, true, None, None), image_id, clip));
+                verdict_turn[2] += 1;
+            } else {
+                let candidates = images_in_split.get(&split).map(Vec::as_slice).unwrap_or(&[]);
+                let lacks = |i: u32| {
+                    let id = &image_ids[i as usize];
+                    let has_box = groups[groups_of_image[&i].clone()].iter().any(|o| o.class == g.class);
+                    !has_box && (verified_absent.is_empty() || verified_absent.contains(&(id.clone(), g.class)))
+                };
+                let other_image = probe(candidates, stable_hash(&[&seed, "avfc2", image_id, &class_name]), lacks);
+                if let Some(i) = other_image {
+                    let other_id = image_ids[i as usize].clone();
+                    let mut r = record(avfc(2, false, None, None), &other_id, clip);
+                    r.key = format!("{image_id}/{class_name}");
+                    extra.push(r);
+                    verdict_turn[2] += 1;
+                }
+            }
+            // Type 4: is the sound related to the object in the given box?
+            let h = stable_hash(&[&seed, "avfc4", image_id, &class_name]);
+            if want_true(&verdict_turn, 4) {
+                let shown = boxes[(h % boxes.len() as u64) as usize];
+                extra.push(record(avfc(4, true, Some(shown), None), image_id, clip));
+                verdict_turn[4] += 1;
+            } else {
+                let others: Vec<BBox> = groups[image_groups]
+                    .iter()
+                    .filter(|o| o.class != g.class)
+                    .flat_map(|o| rows[o.boxes.clone()].iter().map(|r| r.2))
+                    .filter(|b| boxes.iter().all(|own| iou(b, own) < MAX_NEGATIVE_IOU))
+                    .collect();
+                if !others.is_empty() {
+                    let shown = others[(h % others.len() as u64) as usize];
+                    extra.push(record(avfc(4, false, Some(shown), None), image_id, clip));
+                    verdict_turn[4] += 1;
+                }
+            }
+        }
+        if side == AudioSide::AudioSetStrong {
+            // Type 3: does the object make the sound within the given segment?
+            let h = stable_hash(&[&seed, "avfc3", image_id, &class_name]);
+            let shown = if want_true(&verdict_turn, 3) {
+                class_events
+                    .get((h % class_events.len().max(1) as u64) as usize)
+                    .copied()
+                    .map(|s| (s, true))
+            } else {
+                longest_gap(&class_events, AUDIOSET_CLIP_SECONDS, MIN_NEGATIVE_WINDOW).map(|s| (s, false))
+            };
+            if let Some((segment, verdict)) = shown {
+                extra.push(record(avfc(3, verdict, None, Some(segment)), image_id, clip));
+                verdict_turn[3] += 1;
+            }
+        }
+        for r in extra {
+            out.emit(r, bbox_file, at, 0)?;
+        }
+    }
+    for clip in &clips {
+        if clip.drawn {
+            out.use_units(clip.rows);
+        } else if clip.split.is_none() {
+            out.skip(Skip::ReservedGroup, clip.rows);
+        } else {
+            out.skip(Skip::ClipNotDrawn, clip.rows);
+        }
+    }
+    Ok(())
+}
+
+/// The classes with a pool in `split`, other than `except`, in a stable order.
+fn pool_classes_in(all: &[(ClassId, Split)], split: Split, except: ClassId) -> Vec<ClassId> {
+    all.iter()
+        .filter(|(c, s)| *s == split && *c != except)
+        .map(|(c, _)| *c)
+        .collect()
+}
+
+/// The first of up to [`MAX_PROBES`] items of `items`, from position `start mod len` on and
+/// wrapping around, that satisfies `ok`.
+fn probe<T: Copy>(items: &[T], start: u64, ok: impl Fn(T) -> bool) -> Option<T> {
+    if items.is_empty() {
+        return None;
+    }
+    let n = items.len();
+    let first = (start % n as u64) as usize;
+    (0..n.min(MAX_PROBES))
+        .map(|i| items[(first + i) % n])
+        .find(|&item| ok(item))
+}
+
+/// Reads the audio side into clips: weak and VGGSound rows are one clip each (a repeated clip is a
+/// `duplicate_row`); strong events are gathered per clip and merged per class.
+fn read_clips(
+    side: AudioSide,
+    files: &[&PathBuf],
+    classes: &ClassMap,
+    options: &SourceOptions,
+    out: &mut Collector,
+) -> Result<Vec<Clip>> {
+    let fraction = options.curation.test_fraction;
+    let eligible = |youtube_id: &str| {
+        let hashed = split_of(youtube_id, fraction);
+        match options.reserved_groups.get(&format!("yt:{youtube_id}")) {
+            Some(used) if *used != hashed => None,
+            _ => Some(hashed),
+        }
+    };
+    let mut clips: Vec<Clip> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for path in files {
+        let mut add_row = |key: String,
+                           youtube_id: String,
+                           row_classes: Vec<ClassId>,
+                           event: Option<(ClassId, Segment)>,
+                           line: u64,
+                           out: &mut Collector| {
+            match index.get(&key) {
+                Some(&i) if event.is_some() => {
+                    let clip: &mut Clip = &mut clips[i];
+                    clip.rows += 1;
+                    let (class, segment) = event.expect("checked");
+                    match clip.events.iter_mut().find(|(c, _)| *c == class) {
+                        Some((_, segments)) => segments.push(segment),
+                        None => clip.events.push((class, vec![segment])),
+                    }
+                    Ok(())
+                }
+                Some(_) => out.reject(
+                    path,
+                    At::Line(line),
+                    Reason::DuplicateRow,
+                    format!("clip {key} appeared before"),
+                ),
+                None => {
+                    index.insert(key.clone(), clips.len());
+                    let split = eligible(&youtube_id);
+                    let events = event.map(|(c, s)| vec![(c, vec![s])]).unwrap_or_default();
+                    clips.push(Clip {
+                        key,
+                        youtube_id,
+                        classes: row_classes,
+                        events,
+                        rows: 1,
+                        split,
+                        drawn: false,
+                    });
+                    Ok(())
+                }
+            }
+        };
+        match side {
+            AudioSide::AudioSet => audioset::stream_segments(path, classes, out, |row, out| {
+                add_row(row.key, row.youtube_id, row.classes, None, row.line, out)
+            })?,
+            AudioSide::VggSound => vggsound::stream_clips(path, classes, out, |row, out| {
+                add_row(row.key, row.youtube_id, row.classes, None, row.line, out)
+            })?,
+            AudioSide::AudioSetStrong => audioset_strong::stream_events(path, classes, out, |ev, out| {
+                add_row(
+                    ev.key,
+                    ev.youtube_id,
+                    vec![ev.class],
+                    Some((ev.class, ev.segment)),
+                    ev.line,
+                    out,
+                )
+            })?,
+        }
+    }
+    for clip in clips.iter_mut().filter(|c| !c.events.is_empty()) {
+        for (_, segments) in clip.events.iter_mut() {
+            *segments = merge_segments(std::mem::take(segments));
+        }
+        clip.events.sort_by_key(|(c, _)| *c);
+        clip.classes = clip.events.iter().map(|(c, _)| *c).collect();
+    }
+    Ok(clips)
+}
+
+/// `manifests/classes.toml` in the working directory, else beside this crate's sources.
+pub fn default_classes_path() -> PathBuf {
+    let local = PathBuf::from("manifests/classes.toml");
+    if local.exists() {
+        local
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/classes.toml")
+    }
+}
+
+impl Default for CurationOptions {
+    fn default() -> Self {
+        CurationOptions {
+            classes: default_classes_path(),
+            test_fraction: 0.2,
+            cap_per_class: None,
+            include_depiction: false,
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! AudioSet Strong (Hershey et al., ICASSP 2021), temporally strong labels: the audio side of the
+//! curated row `openimages_audioset_strong`. Read by [`crate::curate`].
+//!
+//! Native files:
+//! * `audioset_train_strong.tsv`, `audioset_eval_strong.tsv`: TAB, header
+//!   `segment_id start_time_seconds end_time_seconds label`, one event per row. `segment_id` is
+//!   `<ytid>_<N>` with the clip's start in **milliseconds** (`s9d-2nhuJCQ_30000`); times are seconds
+//!   within the 10 s clip (3 decimals); `label` is a MID.
+//! * `mid_to_display_name.tsv` (no header, `MID<TAB>name`): names only; 74 MIDs exist only in
+//!   the strong vocabulary, which is why the class map lists strong MIDs apart (a lookup, not units).
+//!
+//! Units: one event row. Clip key (media name): the `segment_id`. Events of one clip and class are
+//! merged where they overlap or touch by [`crate::curate`]. Skipped: MIDs outside the class map
+//! (`class_not_in_map`). Rejected: a bad `segment_id`, bad numbers, zero-length or reversed events,
+//! events outside [0, 10] s.
+
+use super::{At, Collector};
+use crate::classes::{AudioVocabulary, ClassId, ClassMap};
+use crate::error::{Error, Result};
+use crate::geometry::Segment;
+use crate::reason::{Reason, Skip};
+use std::path::Path;
+
+/// Length of an AudioSet clip in seconds.
+pub const AUDIOSET_CLIP_SECONDS: f64 = 10.0;
+
+/// One valid event of a mapped class.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventRow {
+    /// The `segment_id` (`<ytid>_<start ms>`), the clip's media key.
+    pub key: String,
+    /// YouTube id.
+    pub youtube_id: String,
+    /// Mapped class of the MID.
+    pub class: ClassId,
+    /// The event, seconds within the clip.
+    pub segment: Segment,
+    /// 1-based line.
+    pub line: u64,
+}
+
+/// Whether a file name is an AudioSet Strong event file.
+pub fn is_strong_file(name: &str) -> bool {
+    name.contains("strong") && name.ends_with(".tsv")
+}
+
+/// Streams a strong TSV: counts every row, skips unmapped MIDs, rejects malformed rows, and calls
+/// `each` with every valid event.
+///
+/// Errors: unreadable file, a header without the four columns.
+pub fn stream_events(
+    path: &Path,
+    classes: &ClassMap,
+    out: &mut Collector,
+    mut each: impl FnMut(EventRow, &mut Collector) -> Result<()>,
+) -> Result<()> {
+    let mut reader = super::delimited_reader(path, b'\t', false, true)?;
+    let headers = super::header_row(path, &mut reader)?;
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    let [Some(c_segment), Some(c_start), Some(c_end), Some(c_label)] =
+        ["segment_id", "start_time_seconds", "end_time_seconds", "label"].map(column)
+    else {
+        return Err(Error::input(
+            path,
+            Some(1),
+            "expected the header `segment_id start_time_seconds end_time_seconds label`",
+        ));
+    };
+    super::for_each_row(path, &mut reader, |line, row| {
+        out.read(1);
+        let at = At::Line(line);
+        let row = match row {
+            Ok(row) => row,
+            Err(why) => return out.reject(path, at, Reason::MalformedField, why),
+        };
+        let (Some(segment_id), Some(start), Some(end), Some(mid)) =
+            (row.get(c_segment), row.get(c_start), row.get(c_end), row.get(c_label))
+        else {
+            return out.reject(
+                path,
+                at,
+                Reason::MissingField,
+                format!("{} fields, expected 4", row.len()),
+            );
+        };
+        let Some(class) = classes.of_audio(AudioVocabulary::AudioSetStrong, mid) else {
+            out.skip(Skip::ClassNotInMap, 1);
+            return Ok(());
+        };
+        let youtube_id = match segment_id.rsplit_once('_') {
+            Some((yt, ms)) if super::is_youtube_id(yt) && !ms.is_empty() && ms.bytes().all(|b| b.is_ascii_digit()) => {
+                yt
+            }
+            _ => {
+                return out.reject(
+                    path,
+                    at,
+                    Reason::BadClipId,
+                    format!("`{segment_id}` is not <ytid>_<start ms>"),
+                )
+            }
+        };
+        let (Ok(onset), Ok(offset)) = (start.parse::<f64>(), end.parse::<f64>()) else {
+            return out.reject(
+                path,
+                at,
+                Reason::MalformedField,
+                format!("{segment_id}: times `{start}` / `{end}` are not numbers"),
+            );
+        };
+        match Segment::new(onset, offset, Some(AUDIOSET_CLIP_SECONDS)) {
+            Ok(segment) => each(
+                EventRow {
+                    key: segment_id.to_string(),
+                    youtube_id: youtube_id.to_string(),
+                    class,
+                    segment,
+                    line,
+                },
+                out,
+            ),
+            Err(e) => out.reject(path, at, e.reason, format!("{segment_id} {mid}: {}", e.detail)),
+        }
+    })
+}

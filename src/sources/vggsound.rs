@@ -1,0 +1,77 @@
+//! VGGSound (Chen et al., ICASSP 2020): an audio side of the curated row `openimages_vggsound`.
+//! Read by [`crate::curate`].
+//!
+//! Native file: `vggsound.csv`, no header, `youtube_id,start_seconds,label,split` (split
+//! `train|test`, ignored by the curated rows); start is an unpadded integer and the clip is
+//! [start, start + 10) s; labels with commas are quoted (`"vehicle horn, car horn, honking"`).
+//! The class list has near-duplicates (`playing timpani` / `playing tympani`) and typos
+//! (`eletric blender running`): the class map names the exact strings.
+//!
+//! Units: one row. Clip key (media name): `<ytid>_<NNNNNN>`, the six-digit zero-padded start, as
+//! VGGSound names its files. Skipped: labels outside the class map (`class_not_in_map`).
+//! Rejected: missing fields, a non-integer start (`malformed_field`), a bad id.
+
+use super::audioset::ClipRow;
+use super::{At, Collector};
+use crate::classes::{AudioVocabulary, ClassMap};
+use crate::error::Result;
+use crate::reason::{Reason, Skip};
+use std::path::Path;
+
+/// Whether a file name is VGGSound's label file.
+pub fn is_vggsound_file(name: &str) -> bool {
+    name.starts_with("vggsound") && name.ends_with(".csv")
+}
+
+/// Streams `vggsound.csv`: counts every row, skips unmapped labels, rejects malformed rows, and
+/// calls `each` with the others (one class each).
+///
+/// Errors: unreadable file.
+pub fn stream_clips(
+    path: &Path,
+    classes: &ClassMap,
+    out: &mut Collector,
+    mut each: impl FnMut(ClipRow, &mut Collector) -> Result<()>,
+) -> Result<()> {
+    let mut reader = super::delimited_reader(path, b',', true, false)?;
+    super::for_each_row(path, &mut reader, |line, row| {
+        out.read(1);
+        let at = At::Line(line);
+        let row = match row {
+            Ok(row) => row,
+            Err(why) => return out.reject(path, at, Reason::MalformedField, why),
+        };
+        let (Some(ytid), Some(start), Some(label)) = (row.get(0), row.get(1), row.get(2)) else {
+            return out.reject(
+                path,
+                at,
+                Reason::MissingField,
+                format!("{} fields, expected youtube_id,start_seconds,label,split", row.len()),
+            );
+        };
+        if !super::is_youtube_id(ytid) {
+            return out.reject(path, at, Reason::BadClipId, format!("`{ytid}` is not a YouTube id"));
+        }
+        let Ok(start) = start.parse::<u32>() else {
+            return out.reject(
+                path,
+                at,
+                Reason::MalformedField,
+                format!("{ytid}: start `{start}` is not a whole number of seconds"),
+            );
+        };
+        let Some(class) = classes.of_audio(AudioVocabulary::VggSound, label) else {
+            out.skip(Skip::ClassNotInMap, 1);
+            return Ok(());
+        };
+        each(
+            ClipRow {
+                key: format!("{ytid}_{start:06}"),
+                youtube_id: ytid.to_string(),
+                classes: vec![class],
+                line,
+            },
+            out,
+        )
+    })
+}

@@ -1,0 +1,48 @@
+//! AVFC, audio-visual fact checking: is a claim about the image and the sound true?
+//!
+//! Input: the claim, by type (the paper's four), with a box or segment in the dialect:
+//! 1. `The <label> in the image is making the sound.`
+//! 2. `The <label> making this sound can be seen in the image.`
+//! 3. `The <label> in the image makes a sound during <segment>.`
+//! 4. `The sound of the <label> comes from the object at <region>.`
+//!
+//! Answer: `True` or `False`, the verdict. Template variables: `type` (1..4) and `label`.
+
+use crate::dialect::Dialect;
+use crate::geometry::{BBox, Segment};
+use tera::Context;
+
+/// The fields of an AVFC target.
+pub struct Claim<'a> {
+    /// Fact-checking type, 1..=4.
+    pub kind: u8,
+    /// Whether the claim holds.
+    pub verdict: bool,
+    /// The class named.
+    pub label: &'a str,
+    /// Type 4: the box shown (normalized).
+    pub bbox: Option<&'a BBox>,
+    /// Type 3: the segment shown (seconds) and the clip length (seconds).
+    pub segment: Option<(&'a Segment, f64)>,
+}
+
+/// (input, answer) of an AVFC sample; inserts `type` and `label` into `context`.
+pub fn parts(claim: &Claim, dialect: Dialect, context: &mut Context) -> (String, String) {
+    context.insert("type", &claim.kind);
+    context.insert("label", claim.label);
+    let label = claim.label;
+    let input = match (claim.kind, claim.bbox, claim.segment) {
+        (3, _, Some((segment, duration))) => format!(
+            "The {label} in the image makes a sound during {}.",
+            dialect.render_segments(std::slice::from_ref(segment), duration)
+        ),
+        (4, Some(bbox), _) => format!(
+            "The sound of the {label} comes from the object at {}.",
+            dialect.render_region(bbox)
+        ),
+        (2, _, _) => format!("The {label} making this sound can be seen in the image."),
+        _ => format!("The {label} in the image is making the sound."),
+    };
+    let answer = if claim.verdict { "True" } else { "False" };
+    (input, answer.to_string())
+}
