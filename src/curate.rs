@@ -310,7 +310,7 @@ pub fn read_curated(
         };
         let key = format!("{image_id}/{class_name}");
         let boxes: Vec<BBox> = rows[g.boxes.clone()].iter().map(|r| r.2).collect();
-        let at = At::Line(0);
+        let at = At::File;
         let media = |image: &str, clip: &Clip| Media {
             image: Some(options.media.image(image)),
             audio: Some(options.media.audio(&clip.key)),

@@ -21,11 +21,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use tera::{Context, Tera};
 
-/// The template files built into the binary (the repository's `templates/`).
+/// The template files built into the binary (the repository's `templates/`), in the order of
+/// [`ALL_TASKS`], as [`Templates::from_dir`] reads them.
 const BUILTIN: [(Task, &str); 5] = [
     (Task::Arig, include_str!("../templates/arig.toml")),
-    (Task::Avfc, include_str!("../templates/avfc.toml")),
     (Task::Igatl, include_str!("../templates/igatl.toml")),
+    (Task::Avfc, include_str!("../templates/avfc.toml")),
     (Task::Avqa, include_str!("../templates/avqa.toml")),
     (Task::Avc, include_str!("../templates/avc.toml")),
 ];

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 #[test]
 fn each_task_has_at_least_ten_distinct_phrasings_that_render() {
     let templates = Templates::builtin().unwrap();
-    for task in [Task::Arig, Task::Igatl, Task::Avqa, Task::Avc] {
+    for task in [Task::Arig, Task::Igatl, Task::Avfc, Task::Avqa, Task::Avc] {
         let rendered = templates.probe_all(task).unwrap();
         let distinct: BTreeSet<&String> = rendered.iter().map(|(instruction, _)| instruction).collect();
         assert!(

@@ -15,7 +15,7 @@
 
 use super::{At, Collector};
 use crate::classes::{AudioVocabulary, ClassId, ClassMap};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::reason::{Reason, Skip};
 use std::path::Path;
 
@@ -47,44 +47,52 @@ pub fn stream_segments(
     out: &mut Collector,
     mut each: impl FnMut(ClipRow, &mut Collector) -> Result<()>,
 ) -> Result<()> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .comment(Some(b'#'))
-        .from_path(path)
-        .map_err(|e| crate::error::Error::input(path, None, e.to_string()))?;
-    super::for_each_row(path, &mut reader, |line, row| {
-        out.read(1);
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut line = 0u64;
+    for text in std::io::BufReader::new(file).split(b'\n') {
+        let text = text.map_err(|e| Error::io(path, e))?;
+        line += 1;
         let at = At::Line(line);
-        let row = match row {
-            Ok(row) => row,
-            Err(why) => return out.reject(path, at, Reason::MalformedField, why),
+        let text = match String::from_utf8(text) {
+            Ok(t) => t.trim_end_matches('\r').to_string(),
+            Err(e) => {
+                out.read(1);
+                out.reject(path, at, Reason::MalformedField, format!("not UTF-8 text: {e}"))?;
+                continue;
+            }
         };
-        let (Some(ytid), Some(start), Some(labels)) = (row.get(0), row.get(1), row.get(3)) else {
-            return out.reject(
+        if text.starts_with('#') || text.trim().is_empty() {
+            continue;
+        }
+        out.read(1);
+        // The label list is quoted and holds commas: split off the first three fields only.
+        let mut fields = text.splitn(4, ',').map(str::trim);
+        let (ytid, start, _end, labels) = (fields.next(), fields.next(), fields.next(), fields.next());
+        let (Some(ytid), Some(start), Some(labels)) = (ytid, start, labels) else {
+            out.reject(
                 path,
                 at,
                 Reason::MissingField,
-                format!(
-                    "{} fields, expected YTID, start_seconds, end_seconds, positive_labels",
-                    row.len()
-                ),
-            );
+                "expected YTID, start_seconds, end_seconds, positive_labels",
+            )?;
+            continue;
         };
         if !super::is_youtube_id(ytid) {
-            return out.reject(path, at, Reason::BadClipId, format!("`{ytid}` is not a YouTube id"));
+            out.reject(path, at, Reason::BadClipId, format!("`{ytid}` is not a YouTube id"))?;
+            continue;
         }
         let Ok(start) = start.parse::<f64>() else {
-            return out.reject(
+            out.reject(
                 path,
                 at,
                 Reason::MalformedField,
                 format!("{ytid}: start_seconds `{start}` is not a number"),
-            );
+            )?;
+            continue;
         };
         let mut mapped: Vec<ClassId> = Vec::new();
-        for mid in labels.split(',').map(str::trim) {
+        for mid in labels.trim_matches('"').split(',').map(str::trim) {
             if let Some(c) = classes.of_audio(AudioVocabulary::AudioSet, mid) {
                 if !mapped.contains(&c) {
                     mapped.push(c);
@@ -93,7 +101,7 @@ pub fn stream_segments(
         }
         if mapped.is_empty() {
             out.skip(Skip::ClassNotInMap, 1);
-            return Ok(());
+            continue;
         }
         let key = format!("{ytid}_{}", (start * 1000.0).round() as i64);
         each(
@@ -104,6 +112,7 @@ pub fn stream_segments(
                 line,
             },
             out,
-        )
-    })
+        )?;
+    }
+    Ok(())
 }

@@ -1,0 +1,536 @@
+//! The curated rows: exact values on the shipped sample, and the pairing rules on native-format
+//! inputs this file generates (a few thousand rows).
+
+mod common;
+
+use common::{avfit, avfit_ok, check_output, out_dir, rejects, sample, samples, walk};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+fn convert(source: &str, inputs: &[&Path], out: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["convert", "--source", source, "--out", out.to_str().unwrap(), "--quiet"];
+    for input in inputs {
+        args.extend(["--input", input.to_str().unwrap()]);
+    }
+    args.extend(extra);
+    avfit_ok(&args);
+    check_output(out);
+    serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap()
+}
+
+fn skipped(manifest: &Value, source: &str) -> BTreeMap<String, u64> {
+    serde_json::from_value(manifest["sources"][source]["skipped"].clone()).unwrap()
+}
+
+#[test]
+fn openimages_boxes_are_exact_and_every_row_is_accounted_for() {
+    let out = out_dir("curated-openimages-audioset");
+    let data = common::data("");
+    let m = convert(
+        "openimages_audioset",
+        &[&data.join("openimages"), &data.join("audioset")],
+        &out,
+        &["--test-fraction", "0.5"],
+    );
+    // XMin 0.1, XMax 0.5, YMin 0.2, YMax 0.9 → [0.1, 0.2, 0.5, 0.9].
+    let dog = sample(&out, "openimages_audioset/0001a0b1c2d3e4f5/Dog/arig");
+    assert_eq!(dog["target"], json!({"label": "Dog", "boxes": [[0.1, 0.2, 0.5, 0.9]]}));
+    assert_eq!(dog["image"], "openimages/images/0001a0b1c2d3e4f5.jpg");
+    // XMax 1.0000000000000002 is clamped to 1; both Dog boxes of the image in one sample.
+    let two = sample(&out, "openimages_audioset/0002b1c2d3e4f5a6/Dog/arig");
+    assert_eq!(
+        two["target"]["boxes"],
+        json!([[0.25, 0.0, 1.0, 0.5], [0.0, 0.5, 0.2, 0.75]])
+    );
+    assert_eq!(
+        two["answer"],
+        "[<Dog>,0.250,0.000,1.000,0.500]; [<Dog>,0.000,0.500,0.200,0.750]"
+    );
+    // 16 bbox rows + 14 segment rows. Skipped: Table (unmapped) and a speech-only clip, a
+    // depiction, the rotated image's box, an image whose class had no clean clip, unused clips.
+    let s = &m["sources"]["openimages_audioset"];
+    assert_eq!(
+        (s["read"].as_u64(), s["used"].as_u64(), s["rejected"].as_u64()),
+        (Some(30), Some(18), Some(2))
+    );
+    let expected: BTreeMap<String, u64> = [
+        ("class_not_in_map", 2),
+        ("clip_not_drawn", 5),
+        ("depiction", 1),
+        ("not_drawn", 1),
+        ("rotated", 1),
+    ]
+    .map(|(k, v)| (k.to_string(), v))
+    .into();
+    assert_eq!(skipped(&m, "openimages_audioset"), expected);
+    let r: Vec<(String, u64)> = rejects(&out)
+        .iter()
+        .map(|r| (r["reason"].as_str().unwrap().to_string(), r["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        r,
+        vec![("reversed_box".to_string(), 12), ("duplicate_row".to_string(), 17)]
+    );
+    // Every sample pairs an image with a clip: groups oi: and yt:.
+    for s in samples(&out) {
+        let groups = s["groups"].as_array().unwrap();
+        assert!(
+            groups[0].as_str().unwrap().starts_with("oi:") && groups[1].as_str().unwrap().starts_with("yt:"),
+            "{s}"
+        );
+    }
+}
+
+#[test]
+fn strong_events_merge_per_class_and_type_3_negatives_are_the_longest_gap() {
+    let out = out_dir("curated-openimages-strong");
+    let data = common::data("");
+    convert(
+        "openimages_audioset_strong",
+        &[&data.join("openimages"), &data.join("audioset_strong")],
+        &out,
+        &["--test-fraction", "0.5"],
+    );
+    // AAAAAAAAAB1_10000: Dog events [3, 3.5) (/m/07r_k2n) and [3.5, 5) (/m/05tny_) touch and merge.
+    let dog = sample(&out, "openimages_audioset_strong/0002b1c2d3e4f5a6/Dog/igatl");
+    assert_eq!(dog["audio"], "audioset_strong/audios/AAAAAAAAAB1_10000.wav");
+    assert_eq!(
+        dog["target"],
+        json!({"label": "Dog", "segments": [[3.0, 5.0]], "duration": 10.0})
+    );
+    // BBBBBBBBBB8_0: Cat at [0.5, 1.5) and [6, 8); the longest window without it is [1.5, 6).
+    let cat = sample(&out, "openimages_audioset_strong/0009c8d9e0f1a2b3/Cat/avfc/3");
+    assert_eq!(
+        cat["target"],
+        json!({"type": 3, "verdict": false, "label": "Cat", "segments": [[1.5, 6.0]], "duration": 10.0})
+    );
+    assert_eq!(cat["input"], "The Cat in the image makes a sound during [1.5,6.0].");
+    assert_eq!(cat["answer"], "False");
+    let r: Vec<String> = rejects(&out)
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(r, vec!["reversed_box", "zero_length_segment"]);
+}
+
+/// A small deterministic generator (64-bit LCG) for native-format inputs.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn unit(&mut self) -> f64 {
+        self.below(1_000_000) as f64 / 1_000_000.0
+    }
+}
+
+/// (name, Open Images MID, AudioSet MIDs, strong MIDs) of the generated classes, as in
+/// manifests/classes.toml.
+const CLASSES: [(&str, &str, &str, &str); 4] = [
+    ("Dog", "/m/0bt9lr", "/m/05tny_", "/m/05tny_"),
+    ("Cat", "/m/01yrx", "/m/07qrkrw", "/m/07qrkrw"),
+    ("Car", "/m/0k4j", "/m/0k4j", "/m/0k4j"),
+    ("Horse", "/m/03k3r", "/m/03k3r", "/m/03k3r"),
+];
+
+/// Ground truth of the generated inputs.
+#[derive(Default)]
+struct Truth {
+    /// image → class name → boxes.
+    boxes: HashMap<String, HashMap<String, Vec<[f64; 4]>>>,
+    /// AudioSet clip key → class names.
+    clip_classes: HashMap<String, HashSet<String>>,
+    /// strong clip key → class name → events.
+    events: HashMap<String, HashMap<String, Vec<[f64; 2]>>>,
+}
+
+fn generate(dir: &Path) -> Truth {
+    let mut rng = Lcg(42);
+    let mut truth = Truth::default();
+    std::fs::create_dir_all(dir.join("oi")).unwrap();
+    let names: String = CLASSES.iter().map(|(n, mid, _, _)| format!("{mid},{n}\n")).collect();
+    std::fs::write(
+        dir.join("oi/class-descriptions-boxable.csv"),
+        names + "/m/04bcr3,Table\n",
+    )
+    .unwrap();
+    let mut csv = String::from("ImageID,Source,LabelName,Confidence,XMin,XMax,YMin,YMax,IsOccluded,IsTruncated,IsGroupOf,IsDepiction,IsInside\n");
+    for i in 0..1500 {
+        let image = format!("{:016x}", 0xabc0_0000_0000u64 + i * 7919);
+        for (name, mid, _, _) in CLASSES {
+            if rng.below(3) != 0 {
+                continue;
+            }
+            for _ in 0..1 + rng.below(2) {
+                let (x0, y0) = (rng.unit() * 0.5, rng.unit() * 0.5);
+                let (x1, y1) = (x0 + 0.05 + rng.unit() * 0.45, y0 + 0.05 + rng.unit() * 0.45);
+                csv.push_str(&format!("{image},xclick,{mid},1,{x0},{x1},{y0},{y1},0,0,0,0,0\n"));
+                truth
+                    .boxes
+                    .entry(image.clone())
+                    .or_default()
+                    .entry(name.to_string())
+                    .or_default()
+                    .push([x0, y0, x1, y1]);
+            }
+        }
+        csv.push_str(&format!("{image},xclick,/m/04bcr3,1,0.1,0.2,0.1,0.2,0,0,0,0,0\n"));
+    }
+    std::fs::write(dir.join("oi/train-annotations-bbox.csv"), csv).unwrap();
+
+    std::fs::create_dir_all(dir.join("as")).unwrap();
+    let mut seg = String::from("# generated\n# for avfit tests\n# YTID, start_seconds, end_seconds, positive_labels\n");
+    for i in 0..1200 {
+        let ytid = format!("g{:010}", i);
+        let mut labels = Vec::new();
+        let mut names = HashSet::new();
+        for (name, _, mid, _) in CLASSES {
+            if rng.below(3) == 0 {
+                labels.push(mid);
+                names.insert(name.to_string());
+            }
+        }
+        if labels.is_empty() {
+            labels.push("/m/09x0r");
+        }
+        seg.push_str(&format!("{ytid}, 30.000, 40.000, \"{}\"\n", labels.join(",")));
+        truth.clip_classes.insert(format!("{ytid}_30000"), names);
+    }
+    std::fs::write(dir.join("as/unbalanced_train_segments.csv"), seg).unwrap();
+
+    std::fs::create_dir_all(dir.join("st")).unwrap();
+    let mut tsv = String::from("segment_id\tstart_time_seconds\tend_time_seconds\tlabel\n");
+    for i in 0..900 {
+        let key = format!("s{:010}_0", i);
+        for (name, _, _, mid) in CLASSES {
+            if rng.below(3) != 0 {
+                continue;
+            }
+            for _ in 0..1 + rng.below(3) {
+                let start = (rng.below(90) as f64) / 10.0;
+                let end = (start + 0.5 + rng.below(40) as f64 / 10.0).min(10.0);
+                let (start, end) = (format!("{start:.3}"), format!("{end:.3}"));
+                tsv.push_str(&format!("{key}\t{start}\t{end}\t{mid}\n"));
+                // The truth is what the file says, not the unrounded sum.
+                let event = [start.parse().unwrap(), end.parse().unwrap()];
+                truth
+                    .events
+                    .entry(key.clone())
+                    .or_default()
+                    .entry(name.to_string())
+                    .or_default()
+                    .push(event);
+            }
+        }
+    }
+    std::fs::write(dir.join("st/audioset_train_strong.tsv"), tsv).unwrap();
+    truth
+}
+
+fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
+    let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
+    let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
+    let area = |r: [f64; 4]| (r[2] - r[0]) * (r[3] - r[1]);
+    w * h / (area(a) + area(b) - w * h)
+}
+
+fn group(s: &Value, prefix: &str) -> String {
+    s["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g.as_str().unwrap())
+        .find(|g| g.starts_with(prefix))
+        .unwrap()
+        .to_string()
+}
+
+fn image_of(s: &Value) -> String {
+    s["image"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .trim_end_matches(".jpg")
+        .to_string()
+}
+
+fn clip_of(s: &Value) -> String {
+    s["audio"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .trim_end_matches(".wav")
+        .to_string()
+}
+
+#[test]
+fn generated_inputs_pair_deterministically_without_leakage_and_with_valid_negatives() {
+    let tmp = tempfile::tempdir().unwrap();
+    let truth = generate(tmp.path());
+    let (oi, audioset, strong) = (tmp.path().join("oi"), tmp.path().join("as"), tmp.path().join("st"));
+
+    // Same seed twice: identical bytes; another seed: other pairs, the same boxes.
+    let a = out_dir("curated-generated-a");
+    let b = out_dir("curated-generated-b");
+    let c = out_dir("curated-generated-seed7");
+    convert("openimages_audioset", &[&oi, &audioset], &a, &[]);
+    convert("openimages_audioset", &[&oi, &audioset], &b, &[]);
+    convert("openimages_audioset", &[&oi, &audioset], &c, &["--seed", "7"]);
+    let files = |d: &Path| {
+        walk(d)
+            .into_iter()
+            .map(|p| (p.strip_prefix(d).unwrap().to_path_buf(), std::fs::read(&p).unwrap()))
+            .collect::<BTreeMap<_, _>>()
+    };
+    assert_eq!(files(&a), files(&b));
+    let pairs = |d: &Path| {
+        samples(d)
+            .into_iter()
+            .filter(|s| s["task"] == "arig")
+            .map(|s| (s["id"].to_string(), (clip_of(&s), s["target"].clone())))
+            .collect::<BTreeMap<_, _>>()
+    };
+    let (pa, pc) = (pairs(&a), pairs(&c));
+    assert!(pa.len() > 500, "{} pairs", pa.len());
+    let changed = pa
+        .iter()
+        .filter(|(id, (clip, _))| pc.get(*id).is_some_and(|(other, _)| other != clip))
+        .count();
+    assert!(
+        changed > pa.len() / 4,
+        "only {changed} of {} pairs changed with the seed",
+        pa.len()
+    );
+    for (id, (_, target)) in &pa {
+        if let Some((_, other)) = pc.get(id) {
+            assert_eq!(target, other);
+        }
+    }
+
+    let all = samples(&a);
+    // No image and no clip in both splits.
+    let mut split_of: HashMap<String, String> = HashMap::new();
+    for s in &all {
+        for g in s["groups"].as_array().unwrap() {
+            let previous = split_of
+                .entry(g.as_str().unwrap().to_string())
+                .or_insert(s["split"].as_str().unwrap().to_string());
+            assert_eq!(previous.as_str(), s["split"].as_str().unwrap(), "{g} in both splits");
+        }
+    }
+    // ARIG: every box of the class; a clip of the class with no other visible class.
+    for s in all.iter().filter(|s| s["task"] == "arig") {
+        let label = s["target"]["label"].as_str().unwrap();
+        let boxes = &truth.boxes[&image_of(s)];
+        assert_eq!(s["target"]["boxes"].as_array().unwrap().len(), boxes[label].len());
+        let clip = &truth.clip_classes[&clip_of(s)];
+        assert!(clip.contains(label));
+        assert!(boxes.keys().filter(|c| *c != label).all(|c| !clip.contains(c)), "{s}");
+    }
+    // AVFC per type: balanced verdicts, valid negatives.
+    let mut verdicts: BTreeMap<u64, (i64, i64)> = BTreeMap::new();
+    for s in all.iter().filter(|s| s["task"] == "avfc") {
+        let t = &s["target"];
+        let (kind, verdict, label) = (
+            t["type"].as_u64().unwrap(),
+            t["verdict"].as_bool().unwrap(),
+            t["label"].as_str().unwrap(),
+        );
+        let entry = verdicts.entry(kind).or_default();
+        if verdict {
+            entry.0 += 1
+        } else {
+            entry.1 += 1
+        }
+        assert_eq!(s["answer"], if verdict { "True" } else { "False" });
+        match (kind, verdict) {
+            (1, false) => assert!(!truth.clip_classes[&clip_of(s)].contains(label), "{s}"),
+            (2, false) => assert!(!truth.boxes[&image_of(s)].contains_key(label), "{s}"),
+            (4, false) => {
+                let shown: Vec<f64> = serde_json::from_value(t["boxes"][0].clone()).unwrap();
+                for own in &truth.boxes[&image_of(s)][label] {
+                    assert!(iou([shown[0], shown[1], shown[2], shown[3]], *own) < 0.1, "{s}");
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(verdicts.keys().copied().collect::<Vec<_>>(), vec![1, 2, 4]);
+    for (kind, (t, f)) in &verdicts {
+        assert!((t - f).abs() <= 1 && t + f > 100, "type {kind}: {t} true, {f} false");
+    }
+
+    // Strong: IGATL segments are the merged events; type-3 negatives overlap no event of the class.
+    let st = out_dir("curated-generated-strong");
+    convert("openimages_audioset_strong", &[&oi, &strong], &st, &[]);
+    let (mut t3, mut f3) = (0, 0);
+    for s in samples(&st) {
+        let label = s["target"]["label"].as_str().unwrap();
+        let events = &truth.events[&clip_of(&s)][label];
+        if s["task"] == "avfc" {
+            let shown: Vec<f64> = serde_json::from_value(s["target"]["segments"][0].clone()).unwrap();
+            let overlaps = events.iter().any(|e| e[0] < shown[1] && shown[0] < e[1]);
+            if s["target"]["verdict"] == true {
+                t3 += 1;
+                assert!(overlaps);
+            } else {
+                f3 += 1;
+                assert!(!overlaps, "{s}");
+            }
+        } else {
+            let total: f64 = s["target"]["segments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g[1].as_f64().unwrap() - g[0].as_f64().unwrap())
+                .sum();
+            let longest = events.iter().map(|e| e[1] - e[0]).fold(0.0, f64::max);
+            assert!(
+                total >= longest - 1e-9 && total <= events.iter().map(|e| e[1] - e[0]).sum::<f64>() + 1e-9,
+                "{s}"
+            );
+        }
+    }
+    assert!((t3 - f3 as i64).abs() <= 1 && t3 > 50, "type 3: {t3} true, {f3} false");
+
+    // --exclude-groups: those clips are never drawn for train.
+    let test_clips: Vec<String> = all
+        .iter()
+        .filter(|s| s["split"] == "train")
+        .take(20)
+        .map(|s| group(s, "yt:"))
+        .collect();
+    let list = tmp.path().join("exclude.txt");
+    std::fs::write(&list, test_clips.join("\n")).unwrap();
+    let ex = out_dir("curated-generated-exclude");
+    let m = convert(
+        "openimages_audioset",
+        &[&oi, &audioset],
+        &ex,
+        &["--exclude-groups", list.to_str().unwrap()],
+    );
+    let excluded: HashSet<&String> = test_clips.iter().collect();
+    assert!(samples(&ex)
+        .iter()
+        .filter(|s| s["split"] == "train")
+        .all(|s| !excluded.contains(&group(s, "yt:"))));
+    assert!(skipped(&m, "openimages_audioset")["reserved_group"] >= 1);
+}
+
+#[test]
+fn a_build_never_draws_a_direct_test_clip_for_train() {
+    // aaaaaaaaaaa is a VGG-SS (test) clip in the sample; make it a VGGSound clip of the dog too.
+    let tmp = tempfile::tempdir().unwrap();
+    let data = common::data("");
+    let manifest = tmp.path().join("m.toml");
+    std::fs::write(
+        tmp.path().join("vggsound.csv"),
+        "aaaaaaaaaaa,10,dog barking,train\nAAAAAAAAAA5,30,dog barking,train\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &manifest,
+        format!(
+            "[[source]]\nname = \"openimages_vggsound\"\ninputs = [\"{}\", \"vggsound.csv\"]\ntest_fraction = 0.0\n\n[[source]]\nname = \"vggss\"\ninputs = [\"{}\"]\n",
+            data.join("openimages").display(),
+            data.join("vggss").display()
+        ),
+    )
+    .unwrap();
+    let out = out_dir("curated-build-reserved");
+    let run = avfit(&[
+        "build",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    check_output(&out);
+    let curated: Vec<Value> = samples(&out)
+        .into_iter()
+        .filter(|s| s["source"] == "openimages_vggsound")
+        .collect();
+    assert!(!curated.is_empty());
+    assert!(
+        curated.iter().all(|s| group(s, "yt:") == "yt:AAAAAAAAAA5"),
+        "a test clip was drawn for train"
+    );
+    let m: Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(skipped(&m, "openimages_vggsound")["reserved_group"], 1);
+}
+
+#[test]
+fn the_class_map_checks_against_label_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("class-descriptions-boxable.csv"),
+        "/m/0bt9lr,Dog\n/m/01yrx,Cat\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("class_labels_indices.csv"),
+        "index,mid,display_name\n0,/m/05tny_,\"Bark\"\n",
+    )
+    .unwrap();
+    std::fs::write(tmp.path().join("vggsound.csv"), "x,1,dog barking,train\n").unwrap();
+    let classes = tmp.path().join("classes.toml");
+    std::fs::write(
+        &classes,
+        "[[class]]\nname = \"Dog\"\nopenimages = \"/m/0bt9lr\"\naudioset = [\"/m/05tny_\", \"/m/nope\"]\nvggsound = [\"dog barking\"]\n\n[[class]]\nname = \"Kat\"\nopenimages = \"/m/01yrx\"\nvggsound = [\"cat meowing\"]\n",
+    )
+    .unwrap();
+    let run = avfit(&[
+        "classes",
+        "--check",
+        "--labels",
+        tmp.path().to_str().unwrap(),
+        "--classes",
+        classes.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let problems: Vec<&str> = stdout.lines().filter(|l| !l.starts_with("checked against")).collect();
+    let dir = tmp.path().display();
+    assert_eq!(
+        problems,
+        vec![
+            format!("Kat: /m/01yrx is named `Cat` in {dir}/class-descriptions-boxable.csv"),
+            format!("Dog: AudioSet label `/m/nope` is not in {dir}/class_labels_indices.csv"),
+            "no mid_to_display_name.tsv found: AudioSet Strong labels not checked".to_string(),
+            format!("Kat: VGGSound label `cat meowing` is not in {dir}/vggsound.csv"),
+            format!("{}: 2 classes, 4 problems", classes.display()),
+        ]
+    );
+    // The shipped class map against the complete real label lists.
+    if let Some(labels) = common::real_data("labels") {
+        let run = avfit_ok(&["classes", "--check", "--labels", labels.to_str().unwrap()]);
+        assert!(String::from_utf8_lossy(&run.stdout).ends_with("classes, 0 problems\n"));
+        let count: usize = String::from_utf8_lossy(&run.stdout)
+            .lines()
+            .last()
+            .unwrap()
+            .split(": ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(count >= 80, "{count} classes");
+    }
+}
