@@ -1,0 +1,30 @@
+//! The shipped build manifests parse and name only known sources.
+
+use avfit::config::BuildManifest;
+use std::path::Path;
+
+#[test]
+fn the_full_corpus_manifest_lists_every_row_with_the_papers_counts() {
+    let m = BuildManifest::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/avfit.toml")).unwrap();
+    let names: Vec<&str> = m.sources.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "vggss",
+            "avsbench",
+            "pascal_sound",
+            "flickr_soundnet",
+            "llp",
+            "avqa",
+            "music_avqa",
+            "valor",
+            "openimages_audioset",
+            "openimages_vggsound",
+            "openimages_audioset_strong"
+        ]
+    );
+    let total: u64 = m.sources.iter().flat_map(|s| s.expected.values()).sum();
+    // ARIG 1.26M, IGATL 123K, AVFC 1.5M, AVQA 90.4K, AVC 28.5K: about 3M.
+    assert_eq!(total, 3_003_290);
+    assert_eq!(m.sources[8].curation.test_fraction, 0.214);
+}
