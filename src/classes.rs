@@ -68,17 +68,17 @@ impl ClassMap {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let file: ClassFile =
             toml::from_str(&text).map_err(|e| Error::input(path, None, e.to_string().replace('\n', " ")))?;
-        ClassMap::new(file.class).map_err(|message| Error::input(path, None, message))
+        ClassMap::new(file.class).map_err(|problems| Error::input(path, None, problems.join("; ")))
     }
 
-    /// Builds the lookups. Errors: as [`ClassMap::load`], as a message.
-    pub fn new(classes: Vec<ClassEntry>) -> std::result::Result<ClassMap, String> {
+    /// Builds the lookups. Errors: every structural problem (as [`ClassMap::load`]), one message each.
+    pub fn new(classes: Vec<ClassEntry>) -> std::result::Result<ClassMap, Vec<String>> {
         if classes.is_empty() || classes.len() > ClassId::MAX as usize {
-            return Err(format!(
+            return Err(vec![format!(
                 "expected 1 to {} classes, found {}",
                 ClassId::MAX,
                 classes.len()
-            ));
+            )]);
         }
         let mut map = ClassMap {
             classes: Vec::new(),
@@ -87,11 +87,12 @@ impl ClassMap {
             by_strong: HashMap::new(),
             by_vggsound: HashMap::new(),
         };
+        let mut problems = Vec::new();
         let mut names = BTreeSet::new();
         for (i, c) in classes.iter().enumerate() {
             let id = i as ClassId;
             if !names.insert(c.name.as_str()) {
-                return Err(format!("class `{}` is listed twice", c.name));
+                problems.push(format!("class `{}` is listed twice", c.name));
             }
             let lists = [
                 (
@@ -106,13 +107,14 @@ impl ClassMap {
             for (lookup, labels, field) in lists {
                 for label in labels {
                     if let Some(other) = lookup.insert(label.clone(), id) {
-                        return Err(format!(
-                            "{field} label `{label}` is in both `{}` and `{}`",
-                            classes[other as usize].name, c.name
-                        ));
+                        let first = &classes[other as usize].name;
+                        problems.push(format!("{field} label `{label}` is in both `{first}` and `{}`", c.name));
                     }
                 }
             }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
         }
         map.classes = classes;
         Ok(map)
@@ -309,6 +311,6 @@ mod tests {
             entry("Cat", "/m/b", &["/m/x"], &[]),
         ])
         .unwrap_err();
-        assert_eq!(err, "audioset label `/m/x` is in both `Dog` and `Cat`");
+        assert_eq!(err, vec!["audioset label `/m/x` is in both `Dog` and `Cat`"]);
     }
 }

@@ -8,8 +8,9 @@
 //! Splits ignore the datasets' own: an image is test when `stable_hash("split", image id)`,
 //! read as a fraction of 2^64, is below the row's test fraction; a clip likewise by its YouTube id.
 //! A pair takes a clip only from its image's split, so no image and no clip is in both splits.
-//! Clips whose `yt:` group another source of the build (or `--exclude-groups`) uses in the other
-//! split are never drawn (`reserved_group`).
+//! Clips whose `yt:` group, and images whose `oi:` group, another source of the build (or
+//! `--exclude-groups`) already uses in the other split are never used (`reserved_group`): the
+//! curated rows of one build may have different test fractions and still not leak.
 //!
 //! Pairing, for each (image, class) group in image-id order: the clip at
 //! `stable_hash(seed, "pair", image, class) mod n` in the pool of the class and split, or the next
@@ -17,8 +18,9 @@
 //! whose pairs in a split reach `cap_per_class` draws no more. Groups without a clip are skipped
 //! (`not_drawn`); clips never drawn are skipped (`clip_not_drawn`).
 //!
-//! AVFC: each type alternates its verdict (true first), so |true − false| ≤ 1 per type and row; a
-//! pair whose turn is false but that has no valid negative makes no sample of that type.
+//! AVFC: each type's verdicts are kept balanced, |true − false| ≤ 1 per type within each split
+//! and over both; a pair whose turn is false but that has no valid negative makes no sample of
+//! that type.
 //! 1. false: a clip of another class that has no label of the image's class;
 //! 2. false: the same clip with an image without the class: one whose human-verified image labels
 //!    say the class is absent when an `*-human-imagelabels*.csv` is given, else one with no box of
@@ -31,6 +33,7 @@
 use crate::classes::{ClassId, ClassMap};
 use crate::error::{Error, Result};
 use crate::geometry::{merge_segments, BBox, Segment};
+use crate::media;
 use crate::reason::{Reason, Skip};
 use crate::record::{Media, Record, Split, Target};
 use crate::sources::audioset_strong::AUDIOSET_CLIP_SECONDS;
@@ -273,17 +276,29 @@ pub fn read_curated(
             }
         }
     }
+    // Pools in clip-key order, so pairs do not depend on the order of the input files.
+    for pool in pools.values_mut() {
+        pool.sort_by(|a, b| clips[*a as usize].key.cmp(&clips[*b as usize].key));
+    }
     let mut pool_classes: Vec<(ClassId, Split)> = pools.keys().copied().collect();
     pool_classes.sort();
 
     let seed = options.seed.to_string();
     let mut drawn_per_class: HashMap<(ClassId, Split), u64> = HashMap::new();
-    let mut verdict_turn = [0u64; 5];
+    let mut balance = Balance::default();
     let bbox_file = bbox_files[0];
     for g in &groups {
         let image_id = &image_ids[g.image as usize];
         let split = image_split[g.image as usize];
         let group_rows = g.boxes.len() as u64;
+        if options
+            .reserved_groups
+            .get(&format!("oi:{image_id}"))
+            .is_some_and(|used| *used != split)
+        {
+            out.skip(Skip::ReservedGroup, group_rows);
+            continue;
+        }
         let class_name = classes.name(g.class).replace(' ', "_");
         let label = label_of(g.class);
         let image_groups = groups_of_image[&g.image].clone();
@@ -311,32 +326,41 @@ pub fn read_curated(
         let key = format!("{image_id}/{class_name}");
         let boxes: Vec<BBox> = rows[g.boxes.clone()].iter().map(|r| r.2).collect();
         let at = At::File;
-        let media = |image: &str, clip: &Clip| Media {
-            image: Some(options.media.image(image)),
-            audio: Some(options.media.audio(&clip.key)),
-            video: None,
-        };
-        let groups_of = |image: &str, clip: &Clip| vec![format!("oi:{image}"), format!("yt:{}", clip.youtube_id)];
-        let clip = &clips[clip_index as usize];
         let record = |target: Target, image: &str, clip: &Clip| Record {
             source: source.name(),
             key: key.clone(),
             split,
-            groups: groups_of(image, clip),
-            media: media(image, clip),
+            groups: vec![format!("oi:{image}"), format!("yt:{}", clip.youtube_id)],
+            media: Media {
+                image: Some(options.media.image(image)),
+                audio: Some(options.media.audio(&clip.key)),
+                video: None,
+            },
             target,
         };
-        let class_events = clip
+        let clip = &clips[clip_index as usize];
+        // AudioSet Strong: the clip's length from its WAV when the media root has it, else 10 s.
+        let duration = match (&options.media_root, side) {
+            (Some(root), AudioSide::AudioSetStrong) => media::wav_info(&root.path(&options.media.audio(&clip.key)))
+                .map_or(AUDIOSET_CLIP_SECONDS, |w| w.duration),
+            _ => AUDIOSET_CLIP_SECONDS,
+        };
+        let class_events: Vec<Segment> = clip
             .events
             .iter()
             .find(|(c, _)| *c == g.class)
-            .map(|(_, e)| e.clone())
+            .map(|(_, events)| {
+                events
+                    .iter()
+                    .filter_map(|e| Segment::new(e.start(), e.end().min(duration), Some(duration)).ok())
+                    .collect()
+            })
             .unwrap_or_default();
         let main_target = match side {
             AudioSide::AudioSetStrong => Target::Igatl {
                 label: label.clone(),
                 segments: class_events.clone(),
-                duration: AUDIOSET_CLIP_SECONDS,
+                duration,
             },
             _ => Target::Arig {
                 label: label.clone(),
@@ -355,58 +379,63 @@ pub fn read_curated(
             label: label.clone(),
             boxes: shown_box.map(|b| vec![b]),
             segments: shown_segment.map(|s| vec![s]),
-            duration: shown_segment.map(|_| AUDIOSET_CLIP_SECONDS),
+            duration: shown_segment.map(|_| duration),
         };
-        let mut extra: Vec<Record> = Vec::new();
-        let want_true = |turn: &[u64; 5], kind: usize| turn[kind] % 2 == 0;
+        // (type, verdict, record, the clip it uses)
+        let mut extra: Vec<(u8, bool, Record, u32)> = Vec::new();
         if side == AudioSide::AudioSet {
             // Type 1: does the object in the image make the sound?
-            if want_true(&verdict_turn, 1) {
-                extra.push(record(avfc(1, true, None, None), image_id, clip));
-                verdict_turn[1] += 1;
+            if balance.next(1, split) {
+                extra.push((1, true, record(avfc(1, true, None, None), image_id, clip), clip_index));
             } else {
-                let other = probe(
-                    &pool_classes_in(&pool_classes, split, g.class),
-                    stable_hash(&[&seed, "avfc1", image_id, &class_name]),
-                    |_| true,
-                );
+                let others = pool_classes_in(&pool_classes, split, g.class);
+                let other = probe(&others, stable_hash(&[&seed, "avfc1", image_id, &class_name]), |_| true);
                 let negative = other.and_then(|c| {
-                    let pool = &pools[&(c, split)];
-                    probe(pool, stable_hash(&[&seed, "avfc1-clip", image_id, &class_name]), |k| {
-                        !clips[k as usize].classes.contains(&g.class)
-                    })
+                    probe(
+                        &pools[&(c, split)],
+                        stable_hash(&[&seed, "avfc1-clip", image_id, &class_name]),
+                        |k| !clips[k as usize].classes.contains(&g.class),
+                    )
                 });
                 if let Some(k) = negative {
-                    extra.push(record(avfc(1, false, None, None), image_id, &clips[k as usize]));
-                    verdict_turn[1] += 1;
+                    extra.push((
+                        1,
+                        false,
+                        record(avfc(1, false, None, None), image_id, &clips[k as usize]),
+                        k,
+                    ));
                 }
             }
             // Type 2: is the object that makes the sound present in the image?
-            if want_true(&verdict_turn, 2) {
-                extra.push(record(avfc(2, true, None, None), image_id, clip));
-                verdict_turn[2] += 1;
+            if balance.next(2, split) {
+                extra.push((2, true, record(avfc(2, true, None, None), image_id, clip), clip_index));
             } else {
                 let candidates = images_in_split.get(&split).map(Vec::as_slice).unwrap_or(&[]);
                 let lacks = |i: u32| {
-                    let id = &image_ids[i as usize];
                     let has_box = groups[groups_of_image[&i].clone()].iter().any(|o| o.class == g.class);
-                    !has_box && (verified_absent.is_empty() || verified_absent.contains(&(id.clone(), g.class)))
+                    !has_box
+                        && (verified_absent.is_empty()
+                            || verified_absent.contains(&(image_ids[i as usize].clone(), g.class)))
                 };
-                let other_image = probe(candidates, stable_hash(&[&seed, "avfc2", image_id, &class_name]), lacks);
-                if let Some(i) = other_image {
-                    let other_id = image_ids[i as usize].clone();
-                    let mut r = record(avfc(2, false, None, None), &other_id, clip);
-                    r.key = format!("{image_id}/{class_name}");
-                    extra.push(r);
-                    verdict_turn[2] += 1;
+                if let Some(i) = probe(candidates, stable_hash(&[&seed, "avfc2", image_id, &class_name]), lacks) {
+                    extra.push((
+                        2,
+                        false,
+                        record(avfc(2, false, None, None), &image_ids[i as usize], clip),
+                        clip_index,
+                    ));
                 }
             }
             // Type 4: is the sound related to the object in the given box?
             let h = stable_hash(&[&seed, "avfc4", image_id, &class_name]);
-            if want_true(&verdict_turn, 4) {
+            if balance.next(4, split) {
                 let shown = boxes[(h % boxes.len() as u64) as usize];
-                extra.push(record(avfc(4, true, Some(shown), None), image_id, clip));
-                verdict_turn[4] += 1;
+                extra.push((
+                    4,
+                    true,
+                    record(avfc(4, true, Some(shown), None), image_id, clip),
+                    clip_index,
+                ));
             } else {
                 let others: Vec<BBox> = groups[image_groups]
                     .iter()
@@ -416,29 +445,39 @@ pub fn read_curated(
                     .collect();
                 if !others.is_empty() {
                     let shown = others[(h % others.len() as u64) as usize];
-                    extra.push(record(avfc(4, false, Some(shown), None), image_id, clip));
-                    verdict_turn[4] += 1;
+                    extra.push((
+                        4,
+                        false,
+                        record(avfc(4, false, Some(shown), None), image_id, clip),
+                        clip_index,
+                    ));
                 }
             }
         }
         if side == AudioSide::AudioSetStrong {
             // Type 3: does the object make the sound within the given segment?
             let h = stable_hash(&[&seed, "avfc3", image_id, &class_name]);
-            let shown = if want_true(&verdict_turn, 3) {
+            let shown = if balance.next(3, split) {
                 class_events
                     .get((h % class_events.len().max(1) as u64) as usize)
-                    .copied()
-                    .map(|s| (s, true))
+                    .map(|s| (*s, true))
             } else {
-                longest_gap(&class_events, AUDIOSET_CLIP_SECONDS, MIN_NEGATIVE_WINDOW).map(|s| (s, false))
+                longest_gap(&class_events, duration, MIN_NEGATIVE_WINDOW).map(|s| (s, false))
             };
             if let Some((segment, verdict)) = shown {
-                extra.push(record(avfc(3, verdict, None, Some(segment)), image_id, clip));
-                verdict_turn[3] += 1;
+                extra.push((
+                    3,
+                    verdict,
+                    record(avfc(3, verdict, None, Some(segment)), image_id, clip),
+                    clip_index,
+                ));
             }
         }
-        for r in extra {
-            out.emit(r, bbox_file, at, 0)?;
+        for (kind, verdict, r, clip_used) in extra {
+            if out.emit(r, bbox_file, at, 0)? {
+                balance.record(kind, split, verdict);
+                clips[clip_used as usize].drawn = true;
+            }
         }
     }
     for clip in &clips {
@@ -451,6 +490,32 @@ pub fn read_curated(
         }
     }
     Ok(())
+}
+
+/// Verdict counts of the AVFC samples made so far, per type and split.
+#[derive(Default)]
+struct Balance {
+    /// (type, split) → number true minus number false.
+    lead: HashMap<(u8, Split), i64>,
+}
+
+impl Balance {
+    /// The next verdict for `kind` in `split`: the one behind in that split; on a tie in the split,
+    /// the one behind over both splits (true when even). This keeps |true − false| ≤ 1 per type
+    /// within each split and over both.
+    fn next(&self, kind: u8, split: Split) -> bool {
+        let lead = |s: Split| self.lead.get(&(kind, s)).copied().unwrap_or(0);
+        match lead(split) {
+            l if l > 0 => false,
+            l if l < 0 => true,
+            _ => lead(Split::Train) + lead(Split::Test) <= 0,
+        }
+    }
+
+    /// Counts one sample of `kind` in `split` with `verdict`.
+    fn record(&mut self, kind: u8, split: Split, verdict: bool) {
+        *self.lead.entry((kind, split)).or_default() += if verdict { 1 } else { -1 };
+    }
 }
 
 /// The classes with a pool in `split`, other than `except`, in a stable order.

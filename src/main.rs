@@ -56,7 +56,8 @@ enum Command {
         /// Curated rows: fraction of images hashed to test.
         #[arg(long, default_value_t = 0.2)]
         test_fraction: f64,
-        /// Curated rows: a file of groups (`yt:<id>`, one per line) never drawn for train.
+        /// Curated rows: a file of groups (`yt:<id>`, one per line; a bare id is a YouTube id)
+        /// never drawn for train.
         #[arg(long)]
         exclude_groups: Option<PathBuf>,
         #[command(flatten)]
@@ -218,6 +219,12 @@ fn run(command: Command) -> Result<()> {
                     "--test-fraction {test_fraction} is not in [0, 1]"
                 )));
             }
+            if source.is_curated() && split.is_some() {
+                return Err(Error::Config(format!(
+                    "--split does not apply to {}: a curated row takes each image's split from its hash (--test-fraction)",
+                    source.name()
+                )));
+            }
             let mut options = SourceOptions::new(source);
             options.split = split;
             options.curation.test_fraction = test_fraction;
@@ -230,7 +237,13 @@ fn run(command: Command) -> Result<()> {
                     .lines()
                     .map(str::trim)
                     .filter(|l| !l.is_empty())
-                    .map(str::to_string)
+                    .map(|g| {
+                        if g.contains(':') {
+                            g.to_string()
+                        } else {
+                            format!("yt:{g}")
+                        }
+                    })
                     .collect(),
                 None => Vec::new(),
             };

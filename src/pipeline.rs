@@ -88,7 +88,7 @@ struct WriterSink<'a> {
     dialect: Dialect,
     seed: u64,
     counts: &'a mut BTreeMap<String, u64>,
-    /// For direct sources: every group of their samples, with its split (test wins).
+    /// Every group of the samples so far, with its split (test wins): later curated rows read it.
     used_groups: Option<&'a mut HashMap<String, Split>>,
 }
 
@@ -130,7 +130,8 @@ pub fn run(plan: &Plan) -> Result<OutputManifest> {
     let mut writer = CorpusWriter::create(&plan.out, plan.records_per_shard)?;
     let mut counts = BTreeMap::new();
     let mut sources: BTreeMap<String, SourceStats> = BTreeMap::new();
-    // Direct sources first, so curated rows can avoid the clips those use in the other split.
+    // Direct sources first, so curated rows can avoid the groups those use in the other split;
+    // each curated row sees the groups of every source before it.
     let mut order: Vec<usize> = (0..plan.jobs.len()).collect();
     order.sort_by_key(|&i| plan.jobs[i].source.is_curated());
     let mut used_groups: HashMap<String, Split> =
@@ -150,7 +151,7 @@ pub fn run(plan: &Plan) -> Result<OutputManifest> {
                 dialect: plan.dialect,
                 seed: plan.seed,
                 counts: &mut counts,
-                used_groups: (!curated).then_some(&mut used_groups),
+                used_groups: Some(&mut used_groups),
             };
             let mut collector = Collector::new(
                 job.source.name(),

@@ -52,11 +52,11 @@ fn openimages_boxes_are_exact_and_every_row_is_accounted_for() {
     let s = &m["sources"]["openimages_audioset"];
     assert_eq!(
         (s["read"].as_u64(), s["used"].as_u64(), s["rejected"].as_u64()),
-        (Some(30), Some(18), Some(2))
+        (Some(30), Some(19), Some(2))
     );
     let expected: BTreeMap<String, u64> = [
         ("class_not_in_map", 2),
-        ("clip_not_drawn", 5),
+        ("clip_not_drawn", 4),
         ("depiction", 1),
         ("not_drawn", 1),
         ("rotated", 1),
@@ -371,6 +371,36 @@ fn generated_inputs_pair_deterministically_without_leakage_and_with_valid_negati
     for (kind, (t, f)) in &verdicts {
         assert!((t - f).abs() <= 1 && t + f > 100, "type {kind}: {t} true, {f} false");
     }
+    // ... and within each split.
+    let mut per_split: BTreeMap<(u64, String), i64> = BTreeMap::new();
+    for s in all.iter().filter(|s| s["task"] == "avfc") {
+        let lead = per_split
+            .entry((
+                s["target"]["type"].as_u64().unwrap(),
+                s["split"].as_str().unwrap().to_string(),
+            ))
+            .or_default();
+        *lead += if s["target"]["verdict"] == true { 1 } else { -1 };
+    }
+    assert!(per_split.values().all(|lead| lead.abs() <= 1), "{per_split:?}");
+    // The same inputs in another order pair the same way.
+    std::fs::create_dir_all(tmp.path().join("as2")).unwrap();
+    let text = std::fs::read_to_string(audioset.join("unbalanced_train_segments.csv")).unwrap();
+    let (head, body): (Vec<&str>, Vec<&str>) = text.lines().partition(|l| l.starts_with('#'));
+    let (first, second) = body.split_at(body.len() / 2);
+    std::fs::write(
+        tmp.path().join("as2/a_unbalanced_train_segments.csv"),
+        format!("{}\n{}\n", head.join("\n"), second.join("\n")),
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("as2/b_balanced_train_segments.csv"),
+        format!("{}\n{}\n", head.join("\n"), first.join("\n")),
+    )
+    .unwrap();
+    let reordered = out_dir("curated-generated-reordered");
+    convert("openimages_audioset", &[&oi, &tmp.path().join("as2")], &reordered, &[]);
+    assert_eq!(pairs(&reordered), pa);
 
     // Strong: IGATL segments are the merged events; type-3 negatives overlap no event of the class.
     let st = out_dir("curated-generated-strong");
@@ -413,7 +443,19 @@ fn generated_inputs_pair_deterministically_without_leakage_and_with_valid_negati
         .map(|s| group(s, "yt:"))
         .collect();
     let list = tmp.path().join("exclude.txt");
-    std::fs::write(&list, test_clips.join("\n")).unwrap();
+    // A bare YouTube id counts as `yt:<id>`.
+    let lines: Vec<String> = test_clips
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            if i % 2 == 0 {
+                g.clone()
+            } else {
+                g.trim_start_matches("yt:").to_string()
+            }
+        })
+        .collect();
+    std::fs::write(&list, lines.join("\n")).unwrap();
     let ex = out_dir("curated-generated-exclude");
     let m = convert(
         "openimages_audioset",
@@ -532,5 +574,185 @@ fn the_class_map_checks_against_label_files() {
             .parse()
             .unwrap();
         assert!(count >= 80, "{count} classes");
+    }
+}
+
+#[test]
+fn curated_rows_of_one_build_with_different_test_fractions_do_not_leak() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = common::data("");
+    let manifest = tmp.path().join("m.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "[[source]]\nname = \"openimages_audioset\"\ninputs = [\"{oi}\", \"{audioset}\"]\ntest_fraction = 0.5\n\n\
+             [[source]]\nname = \"openimages_vggsound\"\ninputs = [\"{oi}\", \"{vggsound}\"]\ntest_fraction = 0.0\n",
+            oi = data.join("openimages").display(),
+            audioset = data.join("audioset").display(),
+            vggsound = data.join("vggsound").display()
+        ),
+    )
+    .unwrap();
+    let out = out_dir("curated-build-two-fractions");
+    avfit_ok(&[
+        "build",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    check_output(&out);
+    let mut split_of: HashMap<String, String> = HashMap::new();
+    for s in samples(&out) {
+        for g in s["groups"].as_array().unwrap() {
+            let previous = split_of
+                .entry(g.as_str().unwrap().to_string())
+                .or_insert(s["split"].as_str().unwrap().to_string());
+            assert_eq!(previous.as_str(), s["split"].as_str().unwrap(), "{g} in both splits");
+        }
+    }
+    let m: Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    // The vggsound row (all train) leaves out the boxes of images the audioset row put in test.
+    assert!(skipped(&m, "openimages_vggsound")["reserved_group"] > 0);
+}
+
+#[test]
+fn bad_rows_of_the_large_formats_are_rejected_at_their_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("class-descriptions-boxable.csv"),
+        "/m/0bt9lr,Dog\r/m/01yrx,Cat\r",
+    )
+    .unwrap();
+    // CRLF: line numbers count every ending. Line 3 is short, line 4 reversed.
+    std::fs::write(
+        dir.join("test-annotations-bbox.csv"),
+        "ImageID,Source,LabelName,Confidence,XMin,XMax,YMin,YMax\r\nimg1,x,/m/0bt9lr,1,0.1,0.5,0.2,0.9\r\nimg2,x\r\nimg3,x,/m/0bt9lr,1,0.5,0.1,0.2,0.9\r\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("eval_segments.csv"),
+        "# a\n# b\n# YTID, start_seconds, end_seconds, positive_labels\nDDDDDDDDDDD, NaN, 10.000, \"/m/05tny_\"\nEEEEEEEEEEE, 30.000, 20.000, \"/m/05tny_\"\nFFFFFFFFFFF, 0.000, 10.000, /m/05tny_\n",
+    )
+    .unwrap();
+    let out = out_dir("curated-bad-rows");
+    avfit_ok(&[
+        "convert",
+        "--source",
+        "openimages_audioset",
+        "--input",
+        dir.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let r: Vec<(String, String, u64)> = rejects(&out)
+        .iter()
+        .map(|r| {
+            let file = r["file"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+            (
+                file,
+                r["reason"].as_str().unwrap().to_string(),
+                r["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("test-annotations-bbox.csv", "missing_field", 3),
+        ("test-annotations-bbox.csv", "reversed_box", 4),
+        ("eval_segments.csv", "malformed_field", 4),
+        ("eval_segments.csv", "malformed_field", 5),
+    ];
+    assert_eq!(
+        r,
+        expected.map(|(f, why, l)| (f.to_string(), why.to_string(), l)).to_vec()
+    );
+    // The unquoted single label is read: the dog clip FFFFFFFFFFF pairs with img1.
+    let dog = sample(&out, "openimages_audioset/img1/Dog/arig");
+    assert_eq!(dog["audio"], "audioset/audios/FFFFFFFFFFF_0.wav");
+
+    // A malformed row in a CR-only class description file stops the run at its line.
+    std::fs::write(
+        dir.join("class-descriptions-boxable.csv"),
+        "/m/0bt9lr,Dog\r/m/01yrx,Cat\rbad\r",
+    )
+    .unwrap();
+    let run = avfit(&[
+        "convert",
+        "--source",
+        "openimages_audioset",
+        "--input",
+        dir.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    let expected = format!(
+        "avfit: {}:3: expected `MID,DisplayName`\n",
+        dir.join("class-descriptions-boxable.csv").display()
+    );
+    assert_eq!(String::from_utf8_lossy(&run.stderr), expected);
+    // --split is not for curated rows.
+    let run = avfit(&[
+        "convert",
+        "--source",
+        "openimages_audioset",
+        "--input",
+        dir.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--split",
+        "test",
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).starts_with("avfit: --split does not apply to openimages_audioset"));
+}
+
+#[test]
+fn type_3_claims_follow_the_wav_duration() {
+    let media = tempfile::tempdir().unwrap();
+    for clip in [
+        "AAAAAAAAAA8_30000",
+        "AAAAAAAAAA9_0",
+        "AAAAAAAAAB1_10000",
+        "BBBBBBBBBB8_0",
+        "BBBBBBBBBB9_20000",
+        "CCCCCCCCCC8_0",
+        "CCCCCCCCCC9_50000",
+    ] {
+        let path = media.path().join(format!("audioset_strong/audios/{clip}.wav"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 1000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut w = hound::WavWriter::create(&path, spec).unwrap();
+        for _ in 0..8000 {
+            w.write_sample(0i16).unwrap();
+        }
+        w.finalize().unwrap();
+    }
+    let data = common::data("");
+    let out = out_dir("curated-strong-wav");
+    let root = media.path().to_str().unwrap();
+    convert(
+        "openimages_audioset_strong",
+        &[&data.join("openimages"), &data.join("audioset_strong")],
+        &out,
+        &["--test-fraction", "0.5", "--media-root", root],
+    );
+    // BBBBBBBBBB8_0 (8 s): Cat at [0.5, 1.5) and [6, 8); the longest window without it is [1.5, 6).
+    let cat = sample(&out, "openimages_audioset_strong/0009c8d9e0f1a2b3/Cat/avfc/3");
+    assert_eq!(cat["target"]["segments"], json!([[1.5, 6.0]]));
+    for s in samples(&out) {
+        assert_eq!(s["target"]["duration"], 8.0, "{s}");
+        for g in s["target"]["segments"].as_array().unwrap() {
+            assert!(g[1].as_f64().unwrap() <= 8.0, "{s}");
+        }
     }
 }

@@ -68,8 +68,8 @@ pub fn stream_segments(
         out.read(1);
         // The label list is quoted and holds commas: split off the first three fields only.
         let mut fields = text.splitn(4, ',').map(str::trim);
-        let (ytid, start, _end, labels) = (fields.next(), fields.next(), fields.next(), fields.next());
-        let (Some(ytid), Some(start), Some(labels)) = (ytid, start, labels) else {
+        let (ytid, start, end, labels) = (fields.next(), fields.next(), fields.next(), fields.next());
+        let (Some(ytid), Some(start), Some(end), Some(labels)) = (ytid, start, end, labels) else {
             out.reject(
                 path,
                 at,
@@ -82,14 +82,14 @@ pub fn stream_segments(
             out.reject(path, at, Reason::BadClipId, format!("`{ytid}` is not a YouTube id"))?;
             continue;
         }
-        let Ok(start) = start.parse::<f64>() else {
-            out.reject(
-                path,
-                at,
-                Reason::MalformedField,
-                format!("{ytid}: start_seconds `{start}` is not a number"),
-            )?;
-            continue;
+        let start = match (start.parse::<f64>(), end.parse::<f64>()) {
+            (Ok(s), Ok(e)) if s.is_finite() && e.is_finite() && 0.0 <= s && s < e && s < 1e9 => s,
+            _ => {
+                let detail =
+                    format!("{ytid}: start_seconds `{start}`, end_seconds `{end}` are not a window 0 <= start < end");
+                out.reject(path, at, Reason::MalformedField, detail)?;
+                continue;
+            }
         };
         let mut mapped: Vec<ClassId> = Vec::new();
         for mid in labels.trim_matches('"').split(',').map(str::trim) {

@@ -125,30 +125,63 @@ pub fn youtube_clip_window(clip: &str) -> Option<(&str, f64, f64)> {
         .then_some((yt, start, end))
 }
 
+/// A delimited text file being read, its line endings made `\n` (see [`UnixLines`]).
+pub type DelimitedReader = csv::Reader<UnixLines<std::fs::File>>;
+
 /// Opens a delimited text file: `delimiter` `b','` or `b'\t'`; `quoting` off for files that never
-/// quote (AVVP's TSVs, where a stray `"` must stay a character); rows may differ in length.
+/// quote (AVVP's TSVs, where a stray `"` must stay a character); rows may differ in length. CRLF
+/// and CR-only line endings are read as LF, so that line numbers count every ending.
 ///
 /// Errors: the file cannot be opened.
-pub fn delimited_reader(
-    path: &Path,
-    delimiter: u8,
-    quoting: bool,
-    has_headers: bool,
-) -> Result<csv::Reader<std::fs::File>> {
-    csv::ReaderBuilder::new()
+pub fn delimited_reader(path: &Path, delimiter: u8, quoting: bool, has_headers: bool) -> Result<DelimitedReader> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    Ok(csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .quoting(quoting)
         .has_headers(has_headers)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| Error::input(path, None, e.to_string()))
+        .from_reader(UnixLines {
+            inner: file,
+            after_cr: false,
+        }))
+}
+
+/// A reader that turns CRLF and lone CR line endings into LF. The `csv` crate counts lines by
+/// LF and misnumbers CRLF files by one; Open Images copies with CR-only endings exist.
+pub struct UnixLines<R> {
+    inner: R,
+    after_cr: bool,
+}
+
+impl<R: std::io::Read> std::io::Read for UnixLines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let n = self.inner.read(buf)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            let mut w = 0;
+            for i in 0..n {
+                let b = buf[i];
+                if std::mem::take(&mut self.after_cr) && b == b'\n' {
+                    continue; // the LF of a CRLF, already written as the CR's LF
+                }
+                self.after_cr = b == b'\r';
+                buf[w] = if self.after_cr { b'\n' } else { b };
+                w += 1;
+            }
+            if w > 0 {
+                return Ok(w);
+            }
+        }
+    }
 }
 
 /// The header row of `reader` (opened with headers), as text.
 ///
 /// Errors: the header cannot be read or is not UTF-8, with the path and line 1.
-pub fn header_row(path: &Path, reader: &mut csv::Reader<std::fs::File>) -> Result<csv::StringRecord> {
+pub fn header_row(path: &Path, reader: &mut DelimitedReader) -> Result<csv::StringRecord> {
     reader
         .headers()
         .cloned()
@@ -162,7 +195,7 @@ pub fn header_row(path: &Path, reader: &mut csv::Reader<std::fs::File>) -> Resul
 /// Errors: what `on_row` returns, and I/O errors, with the path and line.
 pub fn for_each_row(
     path: &Path,
-    reader: &mut csv::Reader<std::fs::File>,
+    reader: &mut DelimitedReader,
     mut on_row: impl FnMut(u64, std::result::Result<&csv::StringRecord, String>) -> Result<()>,
 ) -> Result<()> {
     let mut bytes = csv::ByteRecord::new();
@@ -218,6 +251,26 @@ mod tests {
         assert_eq!(youtube_id_of_clip("zpWuikVorYg"), None);
         assert_eq!(youtube_id_of_clip("rq5RDUm2Hnk_1"), Some("rq5RDUm2Hnk"));
         assert_eq!(youtube_id_of_clip("yy/../../etc_000009"), None);
+    }
+
+    #[test]
+    fn line_endings_become_lf() {
+        use std::io::Read;
+        for (input, expected) in [
+            ("a\r\nb\r\n", "a\nb\n"),
+            ("a\rb\r", "a\nb\n"),
+            ("a\nb", "a\nb"),
+            ("a\r\r\nb", "a\n\nb"),
+        ] {
+            let mut out = String::new();
+            UnixLines {
+                inner: input.as_bytes(),
+                after_cr: false,
+            }
+            .read_to_string(&mut out)
+            .unwrap();
+            assert_eq!(out, expected, "{input:?}");
+        }
     }
 
     #[test]

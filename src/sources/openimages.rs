@@ -134,6 +134,19 @@ pub fn stream_boxes(
             Ok(row) => row,
             Err(why) => return out.reject(path, at, Reason::MalformedField, why),
         };
+        let needed = [c_image, c_label, c_xmin, c_xmax, c_ymin, c_ymax]
+            .into_iter()
+            .max()
+            .unwrap_or(0)
+            + 1;
+        if row.len() < needed {
+            return out.reject(
+                path,
+                at,
+                Reason::MissingField,
+                format!("{} fields, the header names {needed} or more", row.len()),
+            );
+        }
         let Some(class) = row.get(c_label).and_then(|mid| filter.classes.of_openimages(mid)) else {
             out.skip(Skip::ClassNotInMap, 1);
             return Ok(());
