@@ -21,6 +21,7 @@ pub mod render;
 pub mod sources;
 pub mod split;
 pub mod tasks;
+pub mod validate;
 pub mod writer;
 
 pub use error::{Error, Result};

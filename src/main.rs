@@ -65,6 +65,14 @@ enum Command {
     },
     /// List every source adapter, its tasks and the files it reads.
     Sources,
+    /// Check every line of a corpus against the output contract and its dialect (and its media).
+    Validate {
+        /// The corpus directory (with manifest.json).
+        dir: PathBuf,
+        /// Directory the media paths are relative to: check that every file exists and reads.
+        #[arg(long)]
+        media_root: Option<PathBuf>,
+    },
     /// Check the class map of the curated rows against the datasets' label files.
     Classes {
         /// Report every entry whose MID or label is absent from the label files in --labels.
@@ -172,6 +180,28 @@ fn run(command: Command) -> Result<()> {
             };
             let out = out.or(m.out).unwrap_or_else(|| PathBuf::from("out"));
             execute(jobs, out, &common, defaults, &m.text)
+        }
+        Command::Validate { dir, media_root } => {
+            if let Some(root) = media_root.as_ref().filter(|r| !r.is_dir()) {
+                return Err(Error::Config(format!(
+                    "{}: --media-root must be a directory",
+                    root.display()
+                )));
+            }
+            let report = avfit::validate::validate(&dir, media_root.as_deref())?;
+            for (kind, (count, examples)) in &report.problems {
+                println!("{kind}: {count}");
+                for e in examples {
+                    println!("  {e}");
+                }
+            }
+            let total: u64 = report.problems.values().map(|(c, _)| c).sum();
+            println!("{}: {} lines, {total} problems", dir.display(), report.lines);
+            if report.is_clean() {
+                Ok(())
+            } else {
+                Err(Error::Config(format!("{}: {total} problems", dir.display())))
+            }
         }
         Command::Classes {
             check: _,

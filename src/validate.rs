@@ -1,0 +1,211 @@
+//! `avfit validate DIR`: checks every line of a corpus against the output contract and the
+//! dialect its `manifest.json` records, and, with a media root, the media the lines refer to.
+//!
+//! Checks per line: it parses as a sample of its task (fields and target keys); split, task and
+//! source match the shard path; boxes are normalized `[x0,y0,x1,y1]` in [0,1] with x0 < x1 and
+//! y0 < y1; segments lie in [0, duration] with start < end; ARIG and IGATL answers equal the
+//! dialect's rendering of `target`, AVFC answers are `True`/`False` as `verdict` says, AVQA and AVC
+//! answers equal the target's answer or caption. With a media root: every referenced file exists,
+//! images have a readable header, WAVs a readable header, and IGATL segments end within the WAV
+//! (up to [`crate::media::DURATION_TOLERANCE`] seconds past it).
+
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::media::{image_size, wav_info, DURATION_TOLERANCE};
+use crate::record::{Sample, Target};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// How many examples of each problem a report keeps.
+pub const EXAMPLES_PER_PROBLEM: usize = 5;
+
+/// What `validate` found.
+#[derive(Debug, Default, PartialEq)]
+pub struct Report {
+    /// Lines read.
+    pub lines: u64,
+    /// Problem kind → (count, first examples as `file:line: detail`).
+    pub problems: BTreeMap<String, (u64, Vec<String>)>,
+}
+
+impl Report {
+    /// Whether no problem was found.
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    fn add(&mut self, kind: &str, file: &str, line: u64, detail: String) {
+        let entry = self.problems.entry(kind.to_string()).or_default();
+        entry.0 += 1;
+        if entry.1.len() < EXAMPLES_PER_PROBLEM {
+            entry.1.push(format!("{file}:{line}: {detail}"));
+        }
+    }
+}
+
+/// Validates the corpus in `dir` (its `manifest.json` gives the dialect); `media_root`, when
+/// given, is where the media paths point.
+///
+/// Errors: `dir` has no readable `manifest.json`, or a shard cannot be read.
+pub fn validate(dir: &Path, media_root: Option<&Path>) -> Result<Report> {
+    let manifest_path = dir.join("manifest.json");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).map_err(|e| Error::io(&manifest_path, e))?)
+            .map_err(|e| Error::input(&manifest_path, Some(e.line() as u64), e.to_string()))?;
+    let dialect_name = manifest["dialect"].as_str().unwrap_or("meerkat");
+    let dialect = Dialect::from_name(dialect_name)
+        .ok_or_else(|| Error::input(&manifest_path, None, format!("unknown dialect `{dialect_name}`")))?;
+    let mut report = Report::default();
+    for shard in shard_paths(dir)? {
+        let rel = shard
+            .strip_prefix(dir)
+            .unwrap_or(&shard)
+            .display()
+            .to_string()
+            .replace('\\', "/");
+        let text = std::fs::read_to_string(&shard).map_err(|e| Error::io(&shard, e))?;
+        for (i, line) in text.lines().enumerate() {
+            report.lines += 1;
+            let n = i as u64 + 1;
+            let sample: Sample = match serde_json::from_str(line) {
+                Ok(s) => s,
+                Err(e) => {
+                    report.add("malformed_line", &rel, n, e.to_string());
+                    continue;
+                }
+            };
+            check_sample(&sample, &rel, n, dialect, media_root, &mut report);
+        }
+    }
+    Ok(report)
+}
+
+/// Every `*.jsonl` shard under `dir/train` and `dir/test`, in path order.
+fn shard_paths(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut shards = Vec::new();
+    for split in ["train", "test"] {
+        let root = dir.join(split);
+        if !root.is_dir() {
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
+            let entry = entry.map_err(|e| Error::input(&root, None, e.to_string()))?;
+            if entry.file_type().is_file() && entry.file_name().to_string_lossy().ends_with(".jsonl") {
+                shards.push(entry.into_path());
+            }
+        }
+    }
+    Ok(shards)
+}
+
+fn check_sample(s: &Sample, file: &str, line: u64, dialect: Dialect, media_root: Option<&Path>, report: &mut Report) {
+    let mut problem = |kind: &str, detail: String| report.add(kind, file, line, detail);
+    let expected_path = format!("{}/{}/{}-", s.split.as_str(), s.task.as_str(), s.source);
+    if !file.starts_with(&expected_path) {
+        problem(
+            "path_mismatch",
+            format!("{} is {} {} {}", s.id, s.split.as_str(), s.task.as_str(), s.source),
+        );
+    }
+    if s.task != s.target.task() {
+        problem(
+            "target_mismatch",
+            format!(
+                "{}: a {} target in a {} sample",
+                s.id,
+                s.target.task().as_str(),
+                s.task.as_str()
+            ),
+        );
+    }
+    let boxes: &[crate::geometry::BBox] = match &s.target {
+        Target::Arig { boxes, .. } => boxes,
+        Target::Avfc { boxes: Some(boxes), .. } => boxes,
+        _ => &[],
+    };
+    for b in boxes {
+        let [x0, y0, x1, y1] = b.0;
+        let inside = b.0.iter().all(|v| v.is_finite() && (0.0..=1.0).contains(v));
+        if !inside || x0 >= x1 || y0 >= y1 {
+            problem(
+                "bad_box",
+                format!(
+                    "{}: box {:?} is not normalized [x0,y0,x1,y1] with x0 < x1, y0 < y1",
+                    s.id, b.0
+                ),
+            );
+        }
+    }
+    let (segments, duration): (&[crate::geometry::Segment], Option<f64>) = match &s.target {
+        Target::Igatl { segments, duration, .. } => (segments, Some(*duration)),
+        Target::Avfc {
+            segments: Some(segments),
+            duration,
+            ..
+        } => (segments, *duration),
+        _ => (&[], None),
+    };
+    for g in segments {
+        let [a, b] = g.0;
+        if !(a.is_finite() && b.is_finite() && 0.0 <= a && a < b && duration.is_none_or(|d| b <= d + 1e-9)) {
+            let limit = duration.map(|d| format!(" of a {d} s clip")).unwrap_or_default();
+            problem(
+                "bad_segment",
+                format!("{}: segment {:?} is not 0 <= start < end <= duration{limit}", s.id, g.0),
+            );
+        }
+    }
+    let expected_answer = match &s.target {
+        Target::Arig { label, boxes } => dialect.render_boxes(label, boxes),
+        Target::Igatl { segments, duration, .. } => dialect.render_segments(segments, *duration),
+        Target::Avfc { verdict, .. } => (if *verdict { "True" } else { "False" }).to_string(),
+        Target::Avqa { answer, .. } => answer.clone(),
+        Target::Avc { caption } => caption.clone(),
+    };
+    if s.answer != expected_answer {
+        problem(
+            "answer_mismatch",
+            format!(
+                "{}: answer `{}`, the {} rendering of target is `{expected_answer}`",
+                s.id,
+                s.answer,
+                dialect.name()
+            ),
+        );
+    }
+    if s.instruction.trim().is_empty() {
+        problem("empty_instruction", s.id.clone());
+    }
+    let Some(root) = media_root else { return };
+    if let Some(image) = &s.image {
+        if let Err(e) = image_size(&root.join(image)) {
+            problem("missing_media", format!("{}: image {e}", s.id));
+        }
+    }
+    if let Some(audio) = &s.audio {
+        match wav_info(&root.join(audio)) {
+            Err(e) => problem("missing_media", format!("{}: audio {e}", s.id)),
+            Ok(wav) => {
+                if let Target::Igatl { segments, .. } = &s.target {
+                    if let Some(g) = segments.iter().find(|g| g.end() > wav.duration + DURATION_TOLERANCE) {
+                        problem(
+                            "segment_past_audio",
+                            format!(
+                                "{}: segment {:?} ends after the {} s of {audio}",
+                                s.id, g.0, wav.duration
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if let Some(video) = &s.video {
+        if !root.join(video).is_file() {
+            problem(
+                "missing_media",
+                format!("{}: video {} not found", s.id, root.join(video).display()),
+            );
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! `avfit validate`: clean on what avfit builds, and each defect named with its file and line.
+
+mod common;
+
+use common::{avfit, avfit_ok, out_dir};
+use std::path::Path;
+
+fn build(out: &Path, extra: &[&str]) {
+    let mut args = vec!["build", "--out", out.to_str().unwrap(), "--quiet"];
+    args.extend(extra);
+    avfit_ok(&args);
+}
+
+/// Rewrites line `line` (1-based) of `file` with `edit`.
+fn edit_line(file: &Path, line: usize, edit: impl Fn(&mut serde_json::Value)) {
+    let text = std::fs::read_to_string(file).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut v: serde_json::Value = serde_json::from_str(&lines[line - 1]).unwrap();
+    edit(&mut v);
+    lines[line - 1] = serde_json::to_string(&v).unwrap();
+    std::fs::write(file, lines.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn a_built_corpus_validates_in_every_dialect() {
+    for dialect in ["meerkat", "qwen-vl", "vtimellm"] {
+        let out = out_dir(&format!("validate-{dialect}"));
+        build(&out, &["--dialect", dialect]);
+        let run = avfit_ok(&["validate", out.to_str().unwrap()]);
+        assert_eq!(
+            String::from_utf8_lossy(&run.stdout),
+            format!("{}: 93 lines, 0 problems\n", out.display())
+        );
+    }
+}
+
+#[test]
+fn validate_names_each_defect_with_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("corpus");
+    build(&out, &[]);
+    edit_line(&out.join("test/arig/vggss-00000-of-00002.jsonl"), 1, |v| {
+        v["target"]["boxes"][0][0] = 0.9.into()
+    });
+    edit_line(&out.join("test/igatl/llp-00000-of-00002.jsonl"), 2, |v| {
+        v["target"]["segments"][0][1] = 12.0.into()
+    });
+    edit_line(&out.join("test/avc/valor-00000-of-00001.jsonl"), 1, |v| {
+        v["answer"] = "Something else.".into()
+    });
+    let run = avfit(&["validate", out.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let expected = [
+        "answer_mismatch: 3",
+        "  test/arig/vggss-00000-of-00002.jsonl:1: vggss/aaaaaaaaaaa_000010/arig: answer `[<dog barking>,0.250,0.125,0.750,0.875]`, the meerkat rendering of target is `[<dog barking>,0.900,0.125,0.750,0.875]`",
+        "  test/avc/valor-00000-of-00001.jsonl:1: valor/ccccccccccc_30.000_37.500/avc: answer `Something else.`, the meerkat rendering of target is `A woman plays the piano, then applause fills the hall.`",
+        "  test/igatl/llp-00000-of-00002.jsonl:2: llp/aaaaaaaaaaa_0_10/Speech/igatl: answer `[0.0,10.0]`, the meerkat rendering of target is `[0.0,12.0]`",
+        "bad_box: 1",
+        "  test/arig/vggss-00000-of-00002.jsonl:1: vggss/aaaaaaaaaaa_000010/arig: box [0.9, 0.125, 0.75, 0.875] is not normalized [x0,y0,x1,y1] with x0 < x1, y0 < y1",
+        "bad_segment: 1",
+        "  test/igatl/llp-00000-of-00002.jsonl:2: llp/aaaaaaaaaaa_0_10/Speech/igatl: segment [0.0, 12.0] is not 0 <= start < end <= duration of a 10 s clip",
+    ];
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(&lines[..expected.len()], &expected[..]);
+    assert_eq!(
+        lines.last().unwrap(),
+        &format!("{}: 93 lines, 5 problems", out.display())
+    );
+}
+
+#[test]
+fn validate_with_a_media_root_finds_missing_media() {
+    let out = out_dir("validate-media");
+    avfit_ok(&[
+        "convert",
+        "--source",
+        "vggss",
+        "--input",
+        "tests/data/vggss",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let media = tempfile::tempdir().unwrap();
+    for key in ["aaaaaaaaaaa_000010", "-bbbbbbbbbb_000000", "cc_cccccccc_000123"] {
+        let image = media.path().join(format!("vggss/frames/{key}.jpg"));
+        std::fs::create_dir_all(image.parent().unwrap()).unwrap();
+        if key != "-bbbbbbbbbb_000000" {
+            image::RgbImage::new(4, 4).save(&image).unwrap();
+        }
+        let wav = media.path().join(format!("vggss/audios/{key}.wav"));
+        std::fs::create_dir_all(wav.parent().unwrap()).unwrap();
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 8000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        hound::WavWriter::create(&wav, spec).unwrap().finalize().unwrap();
+    }
+    let run = avfit(&[
+        "validate",
+        out.to_str().unwrap(),
+        "--media-root",
+        media.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let missing = media.path().join("vggss/frames/-bbbbbbbbbb_000000.jpg");
+    assert!(
+        stdout.starts_with(
+            "missing_media: 1\n  test/arig/vggss-00000-of-00001.jsonl:2: vggss/-bbbbbbbbbb_000000/arig: image "
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&missing.display().to_string()), "{stdout}");
+}
