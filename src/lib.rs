@@ -14,6 +14,7 @@ pub mod error;
 pub mod geometry;
 pub mod media;
 pub mod media_layout;
+pub mod media_list;
 pub mod pipeline;
 pub mod reason;
 pub mod record;

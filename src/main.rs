@@ -73,6 +73,14 @@ enum Command {
         #[arg(long)]
         media_root: Option<PathBuf>,
     },
+    /// List every media file a corpus refers to, with what is needed to produce it, as CSV.
+    Media {
+        /// The corpus directory.
+        dir: PathBuf,
+        /// The CSV file to write (path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time).
+        #[arg(long)]
+        list: PathBuf,
+    },
     /// Check the class map of the curated rows against the datasets' label files.
     Classes {
         /// Report every entry whose MID or label is absent from the label files in --labels.
@@ -180,6 +188,12 @@ fn run(command: Command) -> Result<()> {
             };
             let out = out.or(m.out).unwrap_or_else(|| PathBuf::from("out"));
             execute(jobs, out, &common, defaults, &m.text)
+        }
+        Command::Media { dir, list } => {
+            let rows = avfit::media_list::media_rows(&dir)?;
+            avfit::media_list::write_csv(&rows, &list)?;
+            println!("{} media files → {}", rows.len(), list.display());
+            Ok(())
         }
         Command::Validate { dir, media_root } => {
             if let Some(root) = media_root.as_ref().filter(|r| !r.is_dir()) {

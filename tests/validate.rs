@@ -116,3 +116,36 @@ fn validate_with_a_media_root_finds_missing_media() {
     );
     assert!(stdout.contains(&missing.display().to_string()), "{stdout}");
 }
+
+#[test]
+fn media_list_names_every_file_with_its_clip() {
+    let out = out_dir("media-list");
+    build(&out, &[]);
+    let tmp = tempfile::tempdir().unwrap();
+    let list = tmp.path().join("media.csv");
+    let run = avfit_ok(&["media", out.to_str().unwrap(), "--list", list.to_str().unwrap()]);
+    assert_eq!(
+        String::from_utf8_lossy(&run.stdout),
+        format!("86 media files → {}\n", list.display())
+    );
+    let text = std::fs::read_to_string(&list).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time"
+    );
+    for expected in [
+        "llp/frames/aaaaaaaaaaa_0_10_0.5.jpg,image,llp,aaaaaaaaaaa,,0.0,10.0,0.5",
+        "vggss/frames/-bbbbbbbbbb_000000.jpg,image,vggss,-bbbbbbbbbb,,0.0,10.0,5.0",
+        "valor/videos/ccccccccccc_30.000_37.500.mp4,video,valor,ccccccccccc,,30.0,37.5,",
+        "audioset_strong/audios/AAAAAAAAAB1_10000.wav,audio,audioset_strong,AAAAAAAAAB1,,10.0,20.0,",
+        "openimages/images/0001a0b1c2d3e4f5.jpg,image,openimages,,oi:0001a0b1c2d3e4f5,,,",
+        "music_avqa/videos/00000001.mp4,video,music_avqa,,music:00000001,,,",
+        "pascal_sound/audios/dog_bark_01.wav,audio,pascal_sound,,,,,",
+    ] {
+        assert!(lines.contains(&expected), "{expected} not in the list");
+    }
+    let mut sorted = lines[1..].to_vec();
+    sorted.sort();
+    assert_eq!(sorted, lines[1..].to_vec());
+}
