@@ -73,6 +73,23 @@ enum Command {
         #[arg(long)]
         media_root: Option<PathBuf>,
     },
+    /// Audit a corpus: counts against the expected ones, distributions, rejects, leakage.
+    Stats {
+        /// The corpus directory (with manifest.json).
+        dir: PathBuf,
+        /// Write every figure as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Write a self-contained HTML report with charts to this file.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// With --html: draw the boxes of some grounding samples over their images found here.
+        #[arg(long)]
+        media_root: Option<PathBuf>,
+        /// Exit 1 when any group is in both splits or any sample is a duplicate.
+        #[arg(long)]
+        strict: bool,
+    },
     /// List every media file a corpus refers to, with what is needed to produce it, as CSV.
     Media {
         /// The corpus directory.
@@ -188,6 +205,30 @@ fn run(command: Command) -> Result<()> {
             };
             let out = out.or(m.out).unwrap_or_else(|| PathBuf::from("out"));
             execute(jobs, out, &common, defaults, &m.text)
+        }
+        Command::Stats {
+            dir,
+            json,
+            html,
+            media_root,
+            strict,
+        } => {
+            let stats = avfit::stats::compute(&dir)?;
+            print!("{}", avfit::stats::render_text(&stats));
+            if let Some(path) = &json {
+                let text = serde_json::to_string_pretty(&stats).expect("stats serialize");
+                std::fs::write(path, text + "\n").map_err(|e| Error::io(path, e))?;
+            }
+            if let Some(path) = &html {
+                avfit::report::write_html(&stats, &dir, media_root.as_deref(), path)?;
+            }
+            if strict && (stats.leakage.count > 0 || stats.duplicates.count > 0) {
+                return Err(Error::Config(format!(
+                    "--strict: {} groups in both splits, {} duplicate samples",
+                    stats.leakage.count, stats.duplicates.count
+                )));
+            }
+            Ok(())
         }
         Command::Media { dir, list } => {
             let rows = avfit::media_list::media_rows(&dir)?;

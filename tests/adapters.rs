@@ -196,8 +196,8 @@ fn avqa_answer_is_the_option_text_with_null_options_left_out() {
         sink.records,
         vec![
             rec(
-                "aaaaaaaaaaa_000010",
-                "aaaaaaaaaaa",
+                "qqqqqqqqqqq_000010",
+                "qqqqqqqqqqq",
                 1,
                 Split::Train,
                 "What is making the sound in the video?",
@@ -207,8 +207,8 @@ fn avqa_answer_is_the_option_text_with_null_options_left_out() {
             ),
             // multi_choice [null, indoors, on a boat, in a car], answer 2 → "on a boat", index 1 among the non-null.
             rec(
-                "-bbbbbbbbbb_000000",
-                "-bbbbbbbbbb",
+                "-rrrrrrrrrr_000000",
+                "-rrrrrrrrrr",
                 2,
                 Split::Train,
                 "Where is the man speaking?",
@@ -345,8 +345,8 @@ fn valor_maps_val_to_test_skips_test_and_rejects_digit_captions() {
         sink.records,
         vec![
             rec(
-                "aaaaaaaaaaa_0.000_10.000",
-                "aaaaaaaaaaa",
+                "vvvvvvvvvvv_0.000_10.000",
+                "vvvvvvvvvvv",
                 Split::Train,
                 "A dog barks twice while a man laughs in a garden."
             ),
@@ -423,9 +423,9 @@ fn avsbench_boxes_from_s4_and_ms3_masks() {
             ),
             // Columns 21..=120, rows 45..=178: x0 = 21/224, y0 = 45/224, x1 = 121/224, y1 = 179/224.
             rec(
-                "aaaaaaaaaaa",
-                "aaaaaaaaaaa",
-                "aaaaaaaaaaa_1",
+                "sssssssssss",
+                "sssssssssss",
+                "sssssssssss_1",
                 Split::Train,
                 "playing acoustic guitar",
                 vec![bx([
@@ -479,7 +479,7 @@ fn avsbench_all_frames_gives_one_sample_per_non_empty_frame() {
     assert_eq!(
         keys,
         vec![
-            ("aaaaaaaaaaa/1", Some("avsbench/frames/aaaaaaaaaaa_1.jpg")),
+            ("sssssssssss/1", Some("avsbench/frames/sssssssssss_1.jpg")),
             ("ccccccccccc/2", Some("avsbench/frames/ccccccccccc_2.jpg")),
             ("ccccccccccc/4", Some("avsbench/frames/ccccccccccc_4.jpg")),
         ]

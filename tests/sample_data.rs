@@ -17,7 +17,7 @@ const MS3: &str = "Multi-sources/ms3_data/gt_masks";
 pub const MASKS: [MaskSpec; 9] = [
     // S4 train: one frame, the acceptance box columns 21..=120, rows 45..=178.
     (
-        "S4/train/playing_acoustic_guitar/aaaaaaaaaaa/aaaaaaaaaaa_1.png",
+        "S4/train/playing_acoustic_guitar/sssssssssss/sssssssssss_1.png",
         255,
         &[(21, 45, 120, 178)],
     ),
