@@ -8,6 +8,7 @@
 
 pub mod classes;
 pub mod config;
+pub mod corpus;
 pub mod curate;
 pub mod dialect;
 pub mod error;

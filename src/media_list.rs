@@ -16,7 +16,6 @@
 //! Rows are unique by path and sorted by it.
 
 use crate::error::{Error, Result};
-use crate::record::Sample;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -46,33 +45,19 @@ pub struct MediaRow {
 /// Errors: a shard cannot be read or a line is not a sample.
 pub fn media_rows(dir: &Path) -> Result<Vec<MediaRow>> {
     let mut rows: BTreeMap<String, MediaRow> = BTreeMap::new();
-    for split in ["train", "test"] {
-        let root = dir.join(split);
-        if !root.is_dir() {
-            continue;
-        }
-        for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
-            let entry = entry.map_err(|e| Error::input(&root, None, e.to_string()))?;
-            if !(entry.file_type().is_file() && entry.file_name().to_string_lossy().ends_with(".jsonl")) {
-                continue;
-            }
-            let text = std::fs::read_to_string(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
-            for (i, line) in text.lines().enumerate() {
-                let sample: Sample = serde_json::from_str(line)
-                    .map_err(|e| Error::input(entry.path(), Some(i as u64 + 1), format!("not a sample: {e}")))?;
-                for (kind, path) in [
-                    ("image", &sample.image),
-                    ("audio", &sample.audio),
-                    ("video", &sample.video),
-                ] {
-                    if let Some(path) = path {
-                        rows.entry(path.clone())
-                            .or_insert_with(|| describe(path, kind, &sample.groups));
-                    }
-                }
+    crate::corpus::for_each_sample(dir, |_, _, sample| {
+        for (kind, path) in [
+            ("image", &sample.image),
+            ("audio", &sample.audio),
+            ("video", &sample.video),
+        ] {
+            if let Some(path) = path {
+                rows.entry(path.clone())
+                    .or_insert_with(|| describe(path, kind, &sample.groups));
             }
         }
-    }
+        Ok(())
+    })?;
     Ok(rows.into_values().collect())
 }
 

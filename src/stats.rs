@@ -257,29 +257,12 @@ fn polars_error(e: PolarsError) -> Error {
 /// Errors: no readable `manifest.json`, an unreadable shard or a line that is not a sample (with
 /// file and line), a polars failure.
 pub fn compute(dir: &Path) -> Result<Stats> {
-    let manifest_path = dir.join("manifest.json");
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&manifest_path).map_err(|e| Error::io(&manifest_path, e))?)
-            .map_err(|e| Error::input(&manifest_path, Some(e.line() as u64), e.to_string()))?;
+    let manifest = crate::corpus::read_manifest(dir)?;
     let mut c = Columns::default();
-    for split in ["train", "test"] {
-        let root = dir.join(split);
-        if !root.is_dir() {
-            continue;
-        }
-        for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
-            let entry = entry.map_err(|e| Error::input(&root, None, e.to_string()))?;
-            if !(entry.file_type().is_file() && entry.file_name().to_string_lossy().ends_with(".jsonl")) {
-                continue;
-            }
-            let text = std::fs::read_to_string(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
-            for (i, line) in text.lines().enumerate() {
-                let sample: Sample = serde_json::from_str(line)
-                    .map_err(|e| Error::input(entry.path(), Some(i as u64 + 1), format!("not a sample: {e}")))?;
-                c.add(sample);
-            }
-        }
-    }
+    crate::corpus::for_each_sample(dir, |_, _, sample| {
+        c.add(sample);
+        Ok(())
+    })?;
     let mut stats = Stats {
         samples: c.split.len() as u64,
         ..Stats::default()

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::media::{image_size, wav_info, DURATION_TOLERANCE};
 use crate::record::{Sample, Target};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// How many examples of each problem a report keeps.
 pub const EXAMPLES_PER_PROBLEM: usize = 5;
@@ -49,14 +49,12 @@ impl Report {
 /// Errors: `dir` has no readable `manifest.json`, or a shard cannot be read.
 pub fn validate(dir: &Path, media_root: Option<&Path>) -> Result<Report> {
     let manifest_path = dir.join("manifest.json");
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&manifest_path).map_err(|e| Error::io(&manifest_path, e))?)
-            .map_err(|e| Error::input(&manifest_path, Some(e.line() as u64), e.to_string()))?;
+    let manifest = crate::corpus::read_manifest(dir)?;
     let dialect_name = manifest["dialect"].as_str().unwrap_or("meerkat");
     let dialect = Dialect::from_name(dialect_name)
         .ok_or_else(|| Error::input(&manifest_path, None, format!("unknown dialect `{dialect_name}`")))?;
     let mut report = Report::default();
-    for shard in shard_paths(dir)? {
+    for shard in crate::corpus::shard_paths(dir)? {
         let rel = shard
             .strip_prefix(dir)
             .unwrap_or(&shard)
@@ -78,24 +76,6 @@ pub fn validate(dir: &Path, media_root: Option<&Path>) -> Result<Report> {
         }
     }
     Ok(report)
-}
-
-/// Every `*.jsonl` shard under `dir/train` and `dir/test`, in path order.
-fn shard_paths(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut shards = Vec::new();
-    for split in ["train", "test"] {
-        let root = dir.join(split);
-        if !root.is_dir() {
-            continue;
-        }
-        for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
-            let entry = entry.map_err(|e| Error::input(&root, None, e.to_string()))?;
-            if entry.file_type().is_file() && entry.file_name().to_string_lossy().ends_with(".jsonl") {
-                shards.push(entry.into_path());
-            }
-        }
-    }
-    Ok(shards)
 }
 
 fn check_sample(s: &Sample, file: &str, line: u64, dialect: Dialect, media_root: Option<&Path>, report: &mut Report) {
