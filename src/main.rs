@@ -213,6 +213,12 @@ fn run(command: Command) -> Result<()> {
             media_root,
             strict,
         } => {
+            if let Some(root) = media_root.as_ref().filter(|r| !r.is_dir()) {
+                return Err(Error::Config(format!(
+                    "{}: --media-root must be a directory",
+                    root.display()
+                )));
+            }
             let stats = avfit::stats::compute(&dir)?;
             print!("{}", avfit::stats::render_text(&stats));
             if let Some(path) = &json {

@@ -42,8 +42,9 @@ pub struct MediaRow {
 
 /// The media rows of every sample of the corpus in `dir`, unique by path, sorted.
 ///
-/// Errors: a shard cannot be read or a line is not a sample.
+/// Errors: `dir` has no `manifest.json`, a shard cannot be read or a line is not a sample.
 pub fn media_rows(dir: &Path) -> Result<Vec<MediaRow>> {
+    crate::corpus::read_manifest(dir)?; // a corpus, not any directory
     let mut rows: BTreeMap<String, MediaRow> = BTreeMap::new();
     crate::corpus::for_each_sample(dir, |_, _, sample| {
         for (kind, path) in [
@@ -112,7 +113,21 @@ pub fn describe(path: &str, kind: &'static str, groups: &[String]) -> MediaRow {
 ///
 /// Errors: the file cannot be written.
 pub fn write_csv(rows: &[MediaRow], path: &Path) -> Result<()> {
-    let mut w = csv::Writer::from_path(path).map_err(|e| Error::input(path, None, e.to_string()))?;
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_path(path)
+        .map_err(|e| Error::input(path, None, e.to_string()))?;
+    w.write_record([
+        "path",
+        "kind",
+        "dataset",
+        "youtube_id",
+        "media_id",
+        "clip_start",
+        "clip_end",
+        "frame_time",
+    ])
+    .map_err(|e| Error::input(path, None, e.to_string()))?;
     for row in rows {
         w.serialize(row).map_err(|e| Error::input(path, None, e.to_string()))?;
     }

@@ -41,15 +41,22 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A vertical bar chart of `(label, value)` with a title, axis labels, ticks and value labels.
+/// A vertical bar chart of `(label, value)` with a title, labelled axes and ticks (whole numbers
+/// when every value is whole), each bar's value in its tooltip, and "no data" when every value is 0.
 pub fn bar_chart(title: &str, x_label: &str, y_label: &str, bars: &[(String, f64)]) -> String {
-    let (width, height, left, bottom, top) = (560.0, 290.0, 56.0, 100.0, 16.0);
+    let (width, height, left, bottom, top) = (560.0, 330.0, 90.0, 140.0, 16.0);
     let plot_w = width - left - 12.0;
     let plot_h = height - bottom - top;
-    let max = bars.iter().map(|b| b.1).fold(0.0, f64::max).max(1.0);
+    let whole = bars.iter().all(|b| b.1.fract() == 0.0);
+    let raw_max = bars.iter().map(|b| b.1).fold(0.0, f64::max);
+    let step = if whole {
+        (raw_max / 4.0).ceil().max(1.0)
+    } else {
+        (raw_max / 4.0).max(f64::MIN_POSITIVE)
+    };
+    let max = step * 4.0;
     let mut svg = String::new();
     write!(svg, r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{}">"#, escape(title)).unwrap();
-    // Axes.
     write!(
         svg,
         r##"<line x1="{left}" y1="{top}" x2="{left}" y2="{}" stroke="#333"/>"##,
@@ -65,7 +72,7 @@ pub fn bar_chart(title: &str, x_label: &str, y_label: &str, bars: &[(String, f64
     )
     .unwrap();
     for i in 0..=4 {
-        let v = max * i as f64 / 4.0;
+        let v = step * i as f64;
         let y = top + plot_h - plot_h * i as f64 / 4.0;
         write!(
             svg,
@@ -79,6 +86,15 @@ pub fn bar_chart(title: &str, x_label: &str, y_label: &str, bars: &[(String, f64
             svg,
             r##"<line x1="{left}" y1="{y}" x2="{}" y2="{y}" stroke="#ddd"/>"##,
             left + plot_w
+        )
+        .unwrap();
+    }
+    if raw_max == 0.0 {
+        write!(
+            svg,
+            r##"<text class="no-data" x="{}" y="{}" font-size="14" text-anchor="middle" fill="#888">no data</text>"##,
+            left + plot_w / 2.0,
+            top + plot_h / 2.0
         )
         .unwrap();
     }
@@ -97,8 +113,8 @@ pub fn bar_chart(title: &str, x_label: &str, y_label: &str, bars: &[(String, f64
         )
         .unwrap();
         let cx = x + slot * 0.4;
-        let ly = top + plot_h + 12.0;
-        write!(svg, r##"<text x="{cx:.1}" y="{ly}" font-size="9" text-anchor="end" transform="rotate(-35 {cx:.1} {ly})">{}</text>"##, escape(&shorten(label, 18))).unwrap();
+        let ly = top + plot_h + 10.0;
+        write!(svg, r##"<text x="{cx:.1}" y="{ly}" font-size="9" text-anchor="end" transform="rotate(-60 {cx:.1} {ly})">{}</text>"##, escape(&shorten(label, 28))).unwrap();
     }
     write!(
         svg,
@@ -110,7 +126,7 @@ pub fn bar_chart(title: &str, x_label: &str, y_label: &str, bars: &[(String, f64
     .unwrap();
     write!(
         svg,
-        r##"<text x="12" y="{}" font-size="11" text-anchor="middle" transform="rotate(-90 12 {})">{}</text>"##,
+        r##"<text x="14" y="{}" font-size="11" text-anchor="middle" transform="rotate(-90 14 {})">{}</text>"##,
         top + plot_h / 2.0,
         top + plot_h / 2.0,
         escape(y_label)
@@ -125,7 +141,7 @@ pub fn heat_map(grid: &[Vec<u64>]) -> String {
     let max = grid.iter().flatten().copied().max().unwrap_or(0).max(1) as f64;
     let (cell, left, top) = (22.0, 40.0, 10.0);
     let mut svg = String::new();
-    write!(svg, r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 290 280" width="290" height="280" role="img" aria-label="box centres">"#).unwrap();
+    write!(svg, r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 290 270" width="290" height="270" role="img" aria-label="box centres">"#).unwrap();
     for (r, row) in grid.iter().enumerate() {
         for (c, n) in row.iter().enumerate() {
             let shade = (255.0 - 200.0 * (*n as f64 / max)).round();
@@ -144,9 +160,38 @@ pub fn heat_map(grid: &[Vec<u64>]) -> String {
     }
     write!(
         svg,
-        r#"<text x="150" y="250" font-size="11" text-anchor="middle">box centre x (0 left – 1 right)</text>"#
+        r##"<rect x="{left}" y="{top}" width="{}" height="{}" fill="none" stroke="#333"/>"##,
+        cell * 10.0,
+        cell * 10.0
     )
     .unwrap();
+    for (i, tick) in ["0", "0.5", "1"].iter().enumerate() {
+        let offset = cell * 5.0 * i as f64;
+        write!(
+            svg,
+            r#"<text x="{}" y="{}" font-size="9" text-anchor="middle">{tick}</text>"#,
+            left + offset,
+            top + cell * 10.0 + 11.0
+        )
+        .unwrap();
+        write!(
+            svg,
+            r#"<text x="{}" y="{}" font-size="9" text-anchor="end">{tick}</text>"#,
+            left - 3.0,
+            top + offset + 3.0
+        )
+        .unwrap();
+    }
+    if grid.iter().flatten().all(|n| *n == 0) {
+        write!(
+            svg,
+            r##"<text class="no-data" x="{}" y="{}" font-size="14" text-anchor="middle" fill="#888">no data</text>"##,
+            left + cell * 5.0,
+            top + cell * 5.0
+        )
+        .unwrap();
+    }
+    write!(svg, r#"<text x="150" y="260" font-size="11" text-anchor="middle">box centre x (0 left – 1 right), darker = more</text>"#).unwrap();
     write!(svg, r#"<text x="14" y="120" font-size="11" text-anchor="middle" transform="rotate(-90 14 120)">centre y (0 top – 1 bottom)</text>"#).unwrap();
     svg.push_str("</svg>");
     svg
@@ -160,12 +205,19 @@ fn format_number(v: f64) -> String {
     }
 }
 
+/// `label` cut to `max` characters in the middle, keeping both ends (`test/arig/ope…audioset_strong`).
 fn shorten(label: &str, max: usize) -> String {
-    if label.chars().count() <= max {
-        label.to_string()
-    } else {
-        format!("{}…", label.chars().take(max - 1).collect::<String>())
+    let chars: Vec<char> = label.chars().collect();
+    if chars.len() <= max {
+        return label.to_string();
     }
+    let head = max / 3;
+    let tail = max - head - 1;
+    format!(
+        "{}…{}",
+        chars[..head].iter().collect::<String>(),
+        chars[chars.len() - tail..].iter().collect::<String>()
+    )
 }
 
 /// A gallery tile for an ARIG sample whose image is under `media_root`, or `None` when the image
@@ -387,6 +439,7 @@ pub fn write_html(stats: &Stats, dir: &Path, media_root: Option<&Path>, path: &P
     context.insert("stats", stats);
     context.insert("charts", &charts);
     context.insert("gallery", &gallery);
+    context.insert("gallery_size", &GALLERY_SIZE);
     context.insert("media_root", &media_root.map(|p| p.display().to_string()));
     let html = tera::Tera::one_off(TEMPLATE, &context, true).map_err(|e| Error::Template {
         file: "templates/report.html".into(),

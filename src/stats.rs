@@ -155,12 +155,12 @@ pub struct ReasonRow {
     pub examples: Vec<String>,
 }
 
-/// A check's findings: how many and the first examples.
+/// A check's findings: how many, and every one of them (the text and HTML show the first few).
 #[derive(Debug, Default, Serialize, PartialEq)]
 pub struct Findings {
     /// Number found.
     pub count: u64,
-    /// The first examples.
+    /// Every finding: leaked groups with the samples on each side, or duplicated samples.
     pub examples: Vec<String>,
 }
 
@@ -478,17 +478,21 @@ fn value_counts(values: Vec<String>) -> PolarsResult<Vec<(String, u64)>> {
         .collect())
 }
 
-/// Counts of `values` in the bins `[edges[i], edges[i+1])`, the last one closed, plus `≥ last`.
+/// Counts of `values` in the bins `[edges[i], edges[i+1])`, the last bin closed
+/// (`[edges[n-2], edges[n-1]]`), then `>last` for larger values and `invalid` for NaN or values
+/// below the first edge (a broken box or segment must not hide in a plausible bin).
 fn binned(values: &[f64], edges: &[f64]) -> PolarsResult<Vec<(String, u64)>> {
-    let labels: Vec<String> = edges
-        .windows(2)
-        .map(|w| format!("{}–{}", w[0], w[1]))
-        .chain(std::iter::once(format!("≥{}", edges[edges.len() - 1])))
-        .collect();
+    let last = edges.len() - 1;
+    let mut labels: Vec<String> = edges.windows(2).map(|w| format!("{}–{}", w[0], w[1])).collect();
+    labels.push(format!(">{}", edges[last]));
+    labels.push("invalid".to_string());
     let bin = |v: f64| {
-        let last = edges.len() - 1;
-        if v >= edges[last] && v > edges[last] {
+        if v.is_nan() || v < edges[0] {
+            last + 1
+        } else if v > edges[last] {
             last
+        } else if v == edges[last] {
+            last - 1
         } else {
             edges.windows(2).position(|w| v >= w[0] && v < w[1]).unwrap_or(last - 1)
         }
@@ -590,18 +594,27 @@ fn leakage(c: &Columns) -> PolarsResult<Findings> {
     if c.group.is_empty() {
         return Ok(Findings::default());
     }
-    let df = df!("group" => &c.group, "split" => &c.group_split)?;
+    let df = df!("group" => &c.group, "split" => &c.group_split, "id" => &c.group_id)?;
+    let side = |split: &str| {
+        col("id")
+            .filter(col("split").eq(lit(split.to_string())))
+            .first()
+            .alias(split)
+    };
     let out = df
         .lazy()
         .group_by([col("group")])
-        .agg([col("split").n_unique().alias("splits")])
+        .agg([col("split").n_unique().alias("splits"), side("train"), side("test")])
         .filter(col("splits").gt(lit(1)))
         .sort(["group"], Default::default())
         .collect()?;
-    let groups = strings(&out, "group")?;
+    let (groups, train, test) = (strings(&out, "group")?, strings(&out, "train")?, strings(&out, "test")?);
+    let examples: Vec<String> = (0..groups.len())
+        .map(|i| format!("{} (train {}, test {})", groups[i], train[i], test[i]))
+        .collect();
     Ok(Findings {
         count: groups.len() as u64,
-        examples: groups.into_iter().take(EXAMPLES).collect(),
+        examples,
     })
 }
 
@@ -712,6 +725,9 @@ fn examples(list: &[String]) -> String {
     if list.is_empty() {
         String::new()
     } else {
-        format!(" (e.g. {})", list.join(", "))
+        format!(
+            " (e.g. {})",
+            list.iter().take(EXAMPLES).cloned().collect::<Vec<_>>().join(", ")
+        )
     }
 }

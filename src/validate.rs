@@ -5,14 +5,17 @@
 //! source match the shard path; boxes are normalized `[x0,y0,x1,y1]` in [0,1] with x0 < x1 and
 //! y0 < y1; segments lie in [0, duration] with start < end; ARIG and IGATL answers equal the
 //! dialect's rendering of `target`, AVFC answers are `True`/`False` as `verdict` says, AVQA and AVC
-//! answers equal the target's answer or caption. With a media root: every referenced file exists,
-//! images have a readable header, WAVs a readable header, and IGATL segments end within the WAV
+//! answers equal the target's answer or caption; sample ids are unique; every shard matches the
+//! path, record count and SHA-256 that `manifest.json` lists for it, and every listed shard
+//! exists. With a media root: every referenced file exists,
+//! images have a readable header, WAVs a readable header, and IGATL and AVFC segments end within the WAV
 //! (up to [`crate::media::DURATION_TOLERANCE`] seconds past it).
 
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::media::{image_size, wav_info, DURATION_TOLERANCE};
 use crate::record::{Sample, Target};
+use sha2::Digest;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -54,6 +57,22 @@ pub fn validate(dir: &Path, media_root: Option<&Path>) -> Result<Report> {
     let dialect = Dialect::from_name(dialect_name)
         .ok_or_else(|| Error::input(&manifest_path, None, format!("unknown dialect `{dialect_name}`")))?;
     let mut report = Report::default();
+    let mut ids: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    // Shards manifest.json lists: path → (records, sha256).
+    let mut listed: BTreeMap<String, (u64, String)> = manifest["shards"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            (
+                s["path"].as_str().unwrap_or_default().to_string(),
+                (
+                    s["records"].as_u64().unwrap_or(0),
+                    s["sha256"].as_str().unwrap_or_default().to_string(),
+                ),
+            )
+        })
+        .collect();
     for shard in crate::corpus::shard_paths(dir)? {
         let rel = shard
             .strip_prefix(dir)
@@ -61,19 +80,54 @@ pub fn validate(dir: &Path, media_root: Option<&Path>) -> Result<Report> {
             .display()
             .to_string()
             .replace('\\', "/");
-        let text = std::fs::read_to_string(&shard).map_err(|e| Error::io(&shard, e))?;
-        for (i, line) in text.lines().enumerate() {
+        let bytes = std::fs::read(&shard).map_err(|e| Error::io(&shard, e))?;
+        let digest = format!("{:x}", sha2::Sha256::digest(&bytes));
+        let mut records = 0u64;
+        for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+            if line.is_empty() && i > 0 {
+                continue; // the final newline
+            }
             report.lines += 1;
+            records += 1;
             let n = i as u64 + 1;
-            let sample: Sample = match serde_json::from_str(line) {
+            let sample: Sample = match std::str::from_utf8(line)
+                .map_err(|e| e.to_string())
+                .and_then(|l| serde_json::from_str(l).map_err(|e| e.to_string()))
+            {
                 Ok(s) => s,
                 Err(e) => {
-                    report.add("malformed_line", &rel, n, e.to_string());
+                    report.add("malformed_line", &rel, n, e);
                     continue;
                 }
             };
+            if let Some(first) = ids.insert(sample.id.clone(), format!("{rel}:{n}")) {
+                report.add("duplicate_id", &rel, n, format!("{} is also at {first}", sample.id));
+            }
             check_sample(&sample, &rel, n, dialect, media_root, &mut report);
         }
+        match listed.remove(&rel) {
+            None => report.add(
+                "manifest_mismatch",
+                &rel,
+                0,
+                "this shard is not in manifest.json".into(),
+            ),
+            Some((r, sha)) if r != records || sha != digest => report.add(
+                "manifest_mismatch",
+                &rel,
+                0,
+                format!("manifest.json says {r} records, sha256 {sha}; the file has {records}, {digest}"),
+            ),
+            Some(_) => {}
+        }
+    }
+    for (rel, _) in listed {
+        report.add(
+            "manifest_mismatch",
+            &rel,
+            0,
+            "listed in manifest.json but missing".into(),
+        );
     }
     Ok(report)
 }
@@ -166,7 +220,15 @@ fn check_sample(s: &Sample, file: &str, line: u64, dialect: Dialect, media_root:
         match wav_info(&root.join(audio)) {
             Err(e) => problem("missing_media", format!("{}: audio {e}", s.id)),
             Ok(wav) => {
-                if let Target::Igatl { segments, .. } = &s.target {
+                let segments: &[crate::geometry::Segment] = match &s.target {
+                    Target::Igatl { segments, .. }
+                    | Target::Avfc {
+                        segments: Some(segments),
+                        ..
+                    } => segments,
+                    _ => &[],
+                };
+                {
                     if let Some(g) = segments.iter().find(|g| g.end() > wav.duration + DURATION_TOLERANCE) {
                         problem(
                             "segment_past_audio",

@@ -161,7 +161,9 @@ fn leakage_and_duplicates_fail_strict() {
     });
     let run = avfit(&["stats", out.to_str().unwrap(), "--strict"]);
     assert_eq!(run.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&run.stdout).contains("leakage: 1 groups in both splits (e.g. yt:aaaaaaaaaaa)"));
+    assert!(String::from_utf8_lossy(&run.stdout).contains(
+        "leakage: 1 groups in both splits (e.g. yt:aaaaaaaaaaa (train valor/vvvvvvvvvvv_0.000_10.000/avc, test pascal_sound/000020/cat/arig))"
+    ));
     assert_eq!(
         String::from_utf8_lossy(&run.stderr),
         "avfit: --strict: 1 groups in both splits, 0 duplicate samples\n"

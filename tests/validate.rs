@@ -63,9 +63,11 @@ fn validate_names_each_defect_with_file_and_line() {
     ];
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(&lines[..expected.len()], &expected[..]);
+    // Each edited shard no longer matches the sha256 manifest.json lists for it.
+    assert_eq!(lines[expected.len()], "manifest_mismatch: 3");
     assert_eq!(
         lines.last().unwrap(),
-        &format!("{}: 93 lines, 5 problems", out.display())
+        &format!("{}: 93 lines, 8 problems", out.display())
     );
 }
 
@@ -148,4 +150,43 @@ fn media_list_names_every_file_with_its_clip() {
     let mut sorted = lines[1..].to_vec();
     sorted.sort();
     assert_eq!(sorted, lines[1..].to_vec());
+}
+
+#[test]
+fn validate_checks_ids_the_manifest_and_bad_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("corpus");
+    build(&out, &[]);
+    let shard = out.join("test/avc/valor-00000-of-00001.jsonl");
+    let first = std::fs::read_to_string(&shard)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let mut bytes = std::fs::read(&shard).unwrap();
+    bytes.extend_from_slice(first.replace("Describe", "Tell").as_bytes());
+    bytes.extend_from_slice(b"\n\xff\xfe bad\n");
+    std::fs::write(&shard, bytes).unwrap();
+    std::fs::remove_file(out.join("test/avqa/avqa-00000-of-00001.jsonl")).unwrap();
+    let run = avfit(&["validate", out.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    for expected in [
+        "duplicate_id: 1\n  test/avc/valor-00000-of-00001.jsonl:3: valor/ccccccccccc_30.000_37.500/avc is also at test/avc/valor-00000-of-00001.jsonl:1",
+        "malformed_line: 1\n  test/avc/valor-00000-of-00001.jsonl:4: invalid utf-8 sequence of 1 bytes from index 0",
+        "manifest_mismatch: 2\n  test/avc/valor-00000-of-00001.jsonl:0: manifest.json says 2 records",
+        "  test/avqa/avqa-00000-of-00001.jsonl:0: listed in manifest.json but missing",
+    ] {
+        assert!(stdout.contains(expected), "{expected}\n--- in ---\n{stdout}");
+    }
+    // `media` wants a corpus, not any directory.
+    let run = avfit(&[
+        "media",
+        tmp.path().to_str().unwrap(),
+        "--list",
+        tmp.path().join("m.csv").to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("manifest.json"));
 }
