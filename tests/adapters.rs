@@ -867,15 +867,7 @@ fn avsbench_judges_every_frame_before_counting_the_video() {
             .unwrap();
     }
     for clip in ["hhhhhhhhhhh_1", "iiiiiiiiiii_2"] {
-        let path = media.path().join(format!("avsbench/audios/{clip}.wav"));
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let spec = hound::WavSpec {
-            channels: 1,
-            sample_rate: 8000,
-            bits_per_sample: 16,
-            sample_format: hound::SampleFormat::Int,
-        };
-        hound::WavWriter::create(&path, spec).unwrap().finalize().unwrap();
+        common::write_wav(&media.path().join(format!("avsbench/audios/{clip}.wav")), 8000, 0);
     }
     let source = avfit::sources::find("avsbench").unwrap();
     let mut options = avfit::sources::SourceOptions::new(source);

@@ -723,19 +723,11 @@ fn type_3_claims_follow_the_wav_duration() {
         "CCCCCCCCCC8_0",
         "CCCCCCCCCC9_50000",
     ] {
-        let path = media.path().join(format!("audioset_strong/audios/{clip}.wav"));
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let spec = hound::WavSpec {
-            channels: 1,
-            sample_rate: 1000,
-            bits_per_sample: 16,
-            sample_format: hound::SampleFormat::Int,
-        };
-        let mut w = hound::WavWriter::create(&path, spec).unwrap();
-        for _ in 0..8000 {
-            w.write_sample(0i16).unwrap();
-        }
-        w.finalize().unwrap();
+        common::write_wav(
+            &media.path().join(format!("audioset_strong/audios/{clip}.wav")),
+            1000,
+            8000,
+        );
     }
     let data = common::data("");
     let out = out_dir("curated-strong-wav");

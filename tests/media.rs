@@ -3,29 +3,9 @@
 mod common;
 
 use avfit::media::{image_size, wav_info, WavInfo};
-use common::{avfit, avfit_ok, check_output, out_dir, rejects, sample, samples};
+use common::{avfit, avfit_ok, check_output, out_dir, rejects, sample, samples, write_image, write_wav};
 use serde_json::json;
 use std::path::Path;
-
-fn write_wav(path: &Path, sample_rate: u32, frames: u32) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for _ in 0..frames {
-        w.write_sample(0i16).unwrap();
-    }
-    w.finalize().unwrap();
-}
-
-fn write_image(path: &Path, width: u32, height: u32) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    image::RgbImage::new(width, height).save(path).unwrap();
-}
 
 #[test]
 fn image_size_and_wav_duration_from_headers() {

@@ -86,20 +86,10 @@ fn validate_with_a_media_root_finds_missing_media() {
     ]);
     let media = tempfile::tempdir().unwrap();
     for key in ["aaaaaaaaaaa_000010", "-bbbbbbbbbb_000000", "cc_cccccccc_000123"] {
-        let image = media.path().join(format!("vggss/frames/{key}.jpg"));
-        std::fs::create_dir_all(image.parent().unwrap()).unwrap();
         if key != "-bbbbbbbbbb_000000" {
-            image::RgbImage::new(4, 4).save(&image).unwrap();
+            common::write_image(&media.path().join(format!("vggss/frames/{key}.jpg")), 4, 4);
         }
-        let wav = media.path().join(format!("vggss/audios/{key}.wav"));
-        std::fs::create_dir_all(wav.parent().unwrap()).unwrap();
-        let spec = hound::WavSpec {
-            channels: 1,
-            sample_rate: 8000,
-            bits_per_sample: 16,
-            sample_format: hound::SampleFormat::Int,
-        };
-        hound::WavWriter::create(&wav, spec).unwrap().finalize().unwrap();
+        common::write_wav(&media.path().join(format!("vggss/audios/{key}.wav")), 8000, 0);
     }
     let run = avfit(&[
         "validate",

@@ -155,3 +155,27 @@ pub fn rejects(dir: &Path) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
+
+/// Writes a mono 16-bit WAV of `frames` silent samples at `sample_rate` Hz (its duration is
+/// `frames / sample_rate` seconds), creating the parent directories.
+pub fn write_wav(path: &Path, sample_rate: u32, frames: u32) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for _ in 0..frames {
+        w.write_sample(0i16).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+/// Writes a black `width` × `height` image in the format its extension names, creating the
+/// parent directories.
+pub fn write_image(path: &Path, width: u32, height: u32) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    image::RgbImage::new(width, height).save(path).unwrap();
+}
