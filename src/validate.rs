@@ -2,7 +2,7 @@
 //! dialect its `manifest.json` records, and, with a media root, the media the lines refer to.
 //!
 //! Checks per line: it parses as a sample of its task (fields and target keys); split, task and
-//! source match the shard path; boxes are normalized `[x0,y0,x1,y1]` in [0,1] with x0 < x1 and
+//! source match the shard path; boxes are normalized `[x0,y0,x1,y1]` in `[0, 1]` with x0 < x1 and
 //! y0 < y1; segments lie in [0, duration] with start < end; ARIG and IGATL answers equal the
 //! dialect's rendering of `target`, AVFC answers are `True`/`False` as `verdict` says, AVQA and AVC
 //! answers equal the target's answer or caption; sample ids are unique; every shard matches the
