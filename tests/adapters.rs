@@ -968,3 +968,162 @@ fn flickr_test_list_with_a_bom_and_dotted_ids() {
         "{err}"
     );
 }
+
+fn oi_record(image: &str, label: &str, split: Split, boxes: Vec<BBox>) -> Record {
+    Record {
+        source: "openimages",
+        key: format!("{image}/{}", label.replace(' ', "_")),
+        split,
+        groups: vec![format!("oi:{image}")],
+        media: Media {
+            image: Some(format!("openimages/images/{image}.jpg")),
+            audio: None,
+            video: None,
+        },
+        target: Target::Arig { label: s(label), boxes },
+    }
+}
+
+#[test]
+fn openimages_groups_each_images_boxes_per_class() {
+    // tests/data/openimages: validation-annotations-bbox.csv (16 rows, sorted by ImageID), the
+    // class descriptions (Bird, Cat, Horse, Table, Dog, Car) and a rotation file
+    // (0005e4f5a6b7c8d9 rotated 90). `validation` → test.
+    let (sink, stats) = read("openimages", &[data("openimages")], None);
+    let t = Split::Test;
+    assert_eq!(
+        sink.records,
+        vec![
+            // Lines 2-4: one box each of Dog, Cat, Table; XMin, XMax, YMin, YMax → [x0, y0, x1, y1].
+            oi_record("0001a0b1c2d3e4f5", "Dog", t, vec![bx([0.1, 0.2, 0.5, 0.9])]),
+            oi_record("0001a0b1c2d3e4f5", "Cat", t, vec![bx([0.6, 0.1, 0.9, 0.4])]),
+            oi_record("0001a0b1c2d3e4f5", "Table", t, vec![bx([0.0, 0.7, 1.0, 1.0])]),
+            // Lines 5-6: XMax 1.0000000000000002 clamped to 1; both Dog boxes in file order.
+            oi_record(
+                "0002b1c2d3e4f5a6",
+                "Dog",
+                t,
+                vec![bx([0.25, 0.0, 1.0, 0.5]), bx([0.0, 0.5, 0.2, 0.75])]
+            ),
+            // Line 7; line 8 is a depiction (skipped).
+            oi_record("0003c2d3e4f5a6b7", "Car", t, vec![bx([0.05, 0.3, 0.95, 0.8])]),
+            oi_record("0004d3e4f5a6b7c8", "Cat", t, vec![bx([0.3, 0.3, 0.7, 0.7])]),
+            oi_record("0004d3e4f5a6b7c8", "Dog", t, vec![bx([0.75, 0.75, 1.0, 1.0])]),
+            // Line 11: rotated. Line 12: XMin 0.7 > XMax 0.3.
+            oi_record("0007a6b7c8d9e0f1", "Dog", t, vec![bx([0.2, 0.2, 0.6, 0.6])]),
+            oi_record("0008b7c8d9e0f1a2", "Car", t, vec![bx([0.0, 0.5, 0.5, 1.0])]),
+            oi_record("0009c8d9e0f1a2b3", "Cat", t, vec![bx([0.1, 0.1, 0.4, 0.4])]),
+            oi_record("0009c8d9e0f1a2b3", "Car", t, vec![bx([0.5, 0.5, 0.9, 0.9])]),
+            oi_record("0010d9e0f1a2b3c4", "Bird", t, vec![bx([0.3, 0.3, 0.5, 0.5])]),
+        ]
+    );
+    assert_eq!(
+        reject_summary(&sink.rejects),
+        vec![(s("reversed_box"), 12, s("0006f5a6b7c8d9e0: box [0.7, 0.2, 0.3, 0.4]"))]
+    );
+    assert_eq!((stats.read, stats.used, stats.rejected), (16, 13, 1));
+    assert_eq!(stats.skipped, counts(&[("depiction", 1), ("rotated", 1)]));
+}
+
+const OI_HEADER: &str =
+    "ImageID,Source,LabelName,Confidence,XMin,XMax,YMin,YMax,IsOccluded,IsTruncated,IsGroupOf,IsDepiction,IsInside\n";
+
+#[test]
+fn openimages_train_file_keys_labels_depiction_and_bad_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    // CRLF descriptions with a header; a two-word class.
+    write(
+        tmp.path(),
+        "class-descriptions-boxable.csv",
+        "LabelName,DisplayName\r\n/m/046dlr,Alarm clock\r\n/m/0bt9lr,Dog\r\n",
+    );
+    let rows = [
+        "aa,xclick,/m/0bt9lr,1,0.0625,0.9375,0.125,0.875,0,0,0,0,0", // 2: Dog
+        "aa,xclick,/m/046dlr,1,0.5,0.75,0.25,0.5,0,0,0,0,0",         // 3: Alarm clock
+        "aa,xclick,/m/0bt9lr,1,0.5,0.5,0.1,0.2,0,0,0,0,0",           // 4: degenerate
+        "aa,xclick,/m/0bt9lr,1,0.0,0.25,0.0,0.25,0,0,0,1,0",         // 5: depiction, skipped
+        "aa,xclick,/m/0bt9lr,1,0.1,0.2,0.3,x,0,0,0,0,0",             // 6: not a number
+        "aa,xclick,/m/0bt9lr,1,0.5,1.0,0.5,1.0,0,0,0,0,0",           // 7: Dog again
+        "bb,xclick,/m/046dlr,1,0.0,1.5,0.0,1.0,0,0,0,0,0",           // 8: out of range
+        "bb,xclick,/m/0bt9lr",                                       // 9: short row
+        ",xclick,/m/0bt9lr,1,0.1,0.2,0.1,0.2,0,0,0,0,0",             // 10: no ImageID
+        "cc,xclick,/m/046dlr,1,0.1,0.2,0.3,0.4,0,0,0,0,0",           // 11: Alarm clock
+        "cc,xclick,/m/0k4j,1,0.1,0.2,0.3,0.4,0,0,0,0,0",             // 12: no boxable class here
+    ];
+    write(
+        tmp.path(),
+        "oidv6-train-annotations-bbox.csv",
+        &format!("{OI_HEADER}{}\n", rows.join("\n")),
+    );
+    let (sink, stats) = read("openimages", &[tmp.path().to_path_buf()], None);
+    let t = Split::Train;
+    assert_eq!(
+        sink.records,
+        vec![
+            // Classes of an image in the order they first appear, boxes in file order.
+            oi_record(
+                "aa",
+                "Dog",
+                t,
+                vec![bx([0.0625, 0.125, 0.9375, 0.875]), bx([0.5, 0.5, 1.0, 1.0])]
+            ),
+            oi_record("aa", "Alarm clock", t, vec![bx([0.5, 0.25, 0.75, 0.5])]),
+            oi_record("cc", "Alarm clock", t, vec![bx([0.1, 0.3, 0.2, 0.4])]),
+        ]
+    );
+    assert_eq!(sink.records[1].key, "aa/Alarm_clock");
+    assert_eq!(
+        reject_summary(&sink.rejects),
+        vec![
+            (s("degenerate_box"), 4, s("aa: box [0.5, 0.1, 0.5, 0.2]")),
+            (
+                s("malformed_field"),
+                6,
+                s("aa: XMin/XMax/YMin/YMax are not four numbers")
+            ),
+            (s("box_out_of_range"), 8, s("bb: box [0.0, 0.0, 1.5, 1.0]")),
+            (s("missing_field"), 9, s("3 fields, the header names 8 or more")),
+            (s("missing_field"), 10, s("no ImageID")),
+        ]
+    );
+    assert_eq!((stats.read, stats.used, stats.rejected), (11, 4, 5));
+    assert_eq!(stats.skipped, counts(&[("class_not_in_map", 1), ("depiction", 1)]));
+
+    // --split forces the split; the bbox file alone lacks the class descriptions.
+    let (sink, _) = read("openimages", &[tmp.path().to_path_buf()], Some(Split::Test));
+    assert!(sink.records.iter().all(|r| r.split == Split::Test));
+    let source = avfit::sources::find("openimages").unwrap();
+    let options = avfit::sources::SourceOptions::new(source);
+    let bbox_only = tmp.path().join("oidv6-train-annotations-bbox.csv");
+    let err = avfit::sources::read_all(source, &[bbox_only], &options).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("source `openimages` needs class-descriptions-boxable.csv"),
+        "{err}"
+    );
+}
+
+#[test]
+fn openimages_stops_on_an_image_id_out_of_sorted_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "class-descriptions-boxable.csv", "/m/0bt9lr,Dog\n");
+    let bbox = write(
+        tmp.path(),
+        "test-annotations-bbox.csv",
+        &format!(
+            "{OI_HEADER}b,x,/m/0bt9lr,1,0.1,0.2,0.1,0.2,0,0,0,0,0\n\
+             c,x,/m/0bt9lr,1,0.1,0.2,0.1,0.2,0,0,0,0,0\n\
+             b,x,/m/0bt9lr,1,0.3,0.4,0.3,0.4,0,0,0,0,0\n"
+        ),
+    );
+    let source = avfit::sources::find("openimages").unwrap();
+    let options = avfit::sources::SourceOptions::new(source);
+    let err = avfit::sources::read_all(source, &[tmp.path().to_path_buf()], &options).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}:4: ImageID b after c: expected the rows sorted by ImageID, as Open Images distributes them",
+            bbox.display()
+        )
+    );
+}

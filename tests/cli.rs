@@ -179,6 +179,7 @@ fn sources_lists_every_adapter() {
             "avqa",
             "music_avqa",
             "valor",
+            "openimages",
             "openimages_audioset",
             "openimages_vggsound",
             "openimages_audioset_strong"
@@ -243,7 +244,7 @@ fn unknown_source_lists_the_known_ones() {
     assert_eq!(run.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&run.stderr),
-        "avfit: unknown source `vgss`; known sources: vggss, avsbench, pascal_sound, flickr_soundnet, llp, avqa, music_avqa, valor, openimages_audioset, openimages_vggsound, openimages_audioset_strong\n"
+        "avfit: unknown source `vgss`; known sources: vggss, avsbench, pascal_sound, flickr_soundnet, llp, avqa, music_avqa, valor, openimages, openimages_audioset, openimages_vggsound, openimages_audioset_strong\n"
     );
 }
 

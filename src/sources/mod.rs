@@ -73,6 +73,7 @@ pub fn registry() -> Vec<&'static dyn Source> {
         &avqa::Avqa,
         &music_avqa::MusicAvqa,
         &valor::Valor,
+        &openimages::OpenImages,
         &curated::OPENIMAGES_AUDIOSET,
         &curated::OPENIMAGES_VGGSOUND,
         &curated::OPENIMAGES_AUDIOSET_STRONG,

@@ -1,32 +1,48 @@
-//! Open Images (Kuznetsova et al., IJCV 2020): the image side of the curated rows. Not a source of
-//! its own: [`crate::curate`] reads it for `openimages_audioset`, `openimages_vggsound` and
-//! `openimages_audioset_strong`.
+//! Open Images (Kuznetsova et al., IJCV 2020): the image side of the curated rows
+//! ([`crate::curate`] reads it for `openimages_audioset`, `openimages_vggsound` and
+//! `openimages_audioset_strong`), and the direct source `openimages` ([`OpenImages`]): ARIG
+//! samples of every boxable class, without audio.
 //!
 //! Native files:
 //! * `*-annotations-bbox.csv`: comma, header. Columns (found by name):
 //!   `ImageID,Source,LabelName,Confidence,XMin,XMax,YMin,YMax,IsOccluded,IsTruncated,IsGroupOf,IsDepiction,IsInside`
 //!   (the V6 train file appends `XClick*` columns). **x pair first**: XMin, XMax, then YMin, YMax.
 //!   Coordinates are normalized to [0, 1], top-left origin; `1.0000000000000002` and the like are
-//!   clamped, real excesses rejected. `LabelName` is a MID.
+//!   clamped, real excesses rejected. `LabelName` is a MID. The distributed files are sorted by
+//!   `ImageID`.
 //! * `class-descriptions-boxable.csv`: `MID,DisplayName`, no header (copies with a header, CR-only
 //!   or CRLF endings exist). Joined on MID, never on display name.
 //! * Optional `*rotation*.csv` (`ImageID`, ..., `Rotation`): images with a non-zero rotation are
 //!   skipped (`rotated`), since their boxes refer to the rotated image.
 //! * Optional `*-human-imagelabels*.csv` (`ImageID,Source,LabelName,Confidence`): `Confidence 0`
-//!   says a human verified the class absent; used for AVFC type-2 negatives.
+//!   says a human verified the class absent; used for AVFC type-2 negatives (curated rows only).
 //!
-//! Units: one bbox row. Skipped: classes outside the class map (`class_not_in_map`, checked
-//! before anything else is parsed), `IsDepiction = 1` (`depiction`), rotated images (`rotated`).
-//! Rejected: a box out of range or degenerate, missing fields. The label files, rotation and image
-//! label files are lookups, not units.
+//! Units: one bbox row. Skipped: classes outside the class filter (`class_not_in_map`, checked
+//! before anything else is parsed: the class map for the curated rows, the MIDs of
+//! `class-descriptions-boxable.csv` for `openimages`), `IsDepiction = 1` (`depiction`), rotated
+//! images (`rotated`). Rejected: a box out of range or degenerate, missing fields. The label
+//! files, rotation and image label files are lookups, not units.
+//!
+//! The direct source `openimages` makes one ARIG sample per (image, class): every valid box of the
+//! class in that image, in file order; label = the class's display name; key
+//! `<ImageID>/<DisplayName with spaces as underscores>` (as the curated rows); image
+//! `openimages/images/<ImageID>.jpg`, no audio; groups `oi:<ImageID>`. Split from the file name
+//! (FORMATS.md has no rule for it): `train` → train, `validation` (or `val`) and `test` → test.
+//! It streams: the rows of a file must be sorted by `ImageID` (as distributed), and an image's
+//! samples are emitted when the next image starts, so memory does not grow with the file; an
+//! `ImageID` that sorts before the one above it stops the run with the path and line.
+//! Accounting: every bbox row is read; the rows of an emitted sample are used (its first row's
+//! line is its origin); the rest are rejected or skipped as above.
 
-use super::{At, Collector};
+use super::{At, Collector, Source, SourceOptions};
 use crate::classes::{ClassId, ClassMap};
 use crate::error::{Error, Result};
 use crate::geometry::BBox;
+use crate::media_layout::MediaLayout;
 use crate::reason::{Reason, Skip};
+use crate::record::{Media, Record, Split, Target, Task};
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Which Open Images file a name is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,10 +110,92 @@ pub struct ImageBox {
     pub line: u64,
 }
 
-/// What to keep of the bbox rows.
-pub struct BoxFilter<'a> {
+/// One valid box as [`stream_box_rows`] passes it on: the image id borrowed from the row being
+/// read, so that nothing is allocated per row.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BoxRow<'r> {
+    /// Open Images `ImageID`.
+    pub image: &'r str,
+    /// The class of `LabelName` under the filter's [`ClassLookup`].
+    pub class: ClassId,
+    /// The box, normalized `[x0, y0, x1, y1]` (from XMin, YMin, XMax, YMax).
+    pub bbox: BBox,
+    /// 1-based line in the bbox file.
+    pub line: u64,
+}
+
+/// Which Open Images classes (MIDs) a reader keeps, and their ids.
+pub trait ClassLookup {
+    /// The class of the MID `mid` (`/m/0bt9lr`), or `None` when its rows are skipped
+    /// (`class_not_in_map`).
+    fn class_of(&self, mid: &str) -> Option<ClassId>;
+}
+
+impl ClassLookup for ClassMap {
+    /// The mapped classes of the curated rows ([`ClassMap::of_openimages`]).
+    fn class_of(&self, mid: &str) -> Option<ClassId> {
+        self.of_openimages(mid)
+    }
+}
+
+/// Every boxable class of `class-descriptions-boxable.csv`: the class filter of the direct source.
+/// Class ids are positions in MID order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BoxableClasses {
+    ids: HashMap<String, ClassId>,
+    names: Vec<String>,
+}
+
+impl BoxableClasses {
+    /// Takes MID → display name (as [`read_class_descriptions`] returns it).
+    ///
+    /// Errors: [`Error::Config`] for more than 65,535 classes (the real file has 601).
+    pub fn new(names: HashMap<String, String>) -> Result<BoxableClasses> {
+        let mut pairs: Vec<(String, String)> = names.into_iter().collect();
+        pairs.sort();
+        if pairs.len() > ClassId::MAX as usize {
+            return Err(Error::Config(format!(
+                "{} Open Images classes; at most {} are supported",
+                pairs.len(),
+                ClassId::MAX
+            )));
+        }
+        let mut classes = BoxableClasses::default();
+        for (i, (mid, name)) in pairs.into_iter().enumerate() {
+            classes.ids.insert(mid, i as ClassId);
+            classes.names.push(name);
+        }
+        Ok(classes)
+    }
+
+    /// The display name of `class` (`Alarm clock`).
+    pub fn name(&self, class: ClassId) -> &str {
+        &self.names[class as usize]
+    }
+
+    /// How many classes there are.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether there is no class.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+impl ClassLookup for BoxableClasses {
+    /// Any MID of the class descriptions.
+    fn class_of(&self, mid: &str) -> Option<ClassId> {
+        self.ids.get(mid).copied()
+    }
+}
+
+/// What to keep of the bbox rows. `C` is the class filter: the curated rows' [`ClassMap`] (the
+/// default) or [`BoxableClasses`].
+pub struct BoxFilter<'a, C: ClassLookup + ?Sized = ClassMap> {
     /// Classes and their MIDs.
-    pub classes: &'a ClassMap,
+    pub classes: &'a C,
     /// Keep `IsDepiction = 1` boxes (default: skip them).
     pub include_depiction: bool,
     /// Images to skip as `rotated`.
@@ -105,15 +203,36 @@ pub struct BoxFilter<'a> {
 }
 
 /// Streams the bbox rows of `path`: counts every row read, skips and rejects as the module
-/// documentation says, and calls `each` with every valid box of a mapped class. Memory does not
+/// documentation says, and calls `each` with every valid box of a kept class. Memory does not
 /// grow with the file.
 ///
 /// Errors: unreadable file, a header without `ImageID`, `LabelName`, `XMin`, `XMax`, `YMin`, `YMax`.
-pub fn stream_boxes(
+pub fn stream_boxes<C: ClassLookup + ?Sized>(
     path: &Path,
-    filter: &BoxFilter,
+    filter: &BoxFilter<C>,
     out: &mut Collector,
     mut each: impl FnMut(ImageBox),
+) -> Result<()> {
+    stream_box_rows(path, filter, out, |b, _| {
+        each(ImageBox {
+            image: b.image.to_string(),
+            class: b.class,
+            bbox: b.bbox,
+            line: b.line,
+        });
+        Ok(())
+    })
+}
+
+/// [`stream_boxes`] for readers that emit as they go: `each` gets every valid box (its image id
+/// borrowed from the row) and the collector, and may stop the run with an error.
+///
+/// Errors: as [`stream_boxes`], and what `each` returns.
+pub fn stream_box_rows<C: ClassLookup + ?Sized>(
+    path: &Path,
+    filter: &BoxFilter<C>,
+    out: &mut Collector,
+    mut each: impl FnMut(BoxRow<'_>, &mut Collector) -> Result<()>,
 ) -> Result<()> {
     let mut reader = super::delimited_reader(path, b',', true, true)?;
     let headers = super::header_row(path, &mut reader)?;
@@ -127,6 +246,11 @@ pub fn stream_boxes(
         ));
     };
     let c_depiction = column("IsDepiction");
+    let needed = [c_image, c_label, c_xmin, c_xmax, c_ymin, c_ymax]
+        .into_iter()
+        .max()
+        .unwrap_or(0)
+        + 1;
     super::for_each_row(path, &mut reader, |line, row| {
         out.read(1);
         let at = At::Line(line);
@@ -134,11 +258,6 @@ pub fn stream_boxes(
             Ok(row) => row,
             Err(why) => return out.reject(path, at, Reason::MalformedField, why),
         };
-        let needed = [c_image, c_label, c_xmin, c_xmax, c_ymin, c_ymax]
-            .into_iter()
-            .max()
-            .unwrap_or(0)
-            + 1;
         if row.len() < needed {
             return out.reject(
                 path,
@@ -147,7 +266,7 @@ pub fn stream_boxes(
                 format!("{} fields, the header names {needed} or more", row.len()),
             );
         }
-        let Some(class) = row.get(c_label).and_then(|mid| filter.classes.of_openimages(mid)) else {
+        let Some(class) = row.get(c_label).and_then(|mid| filter.classes.class_of(mid)) else {
             out.skip(Skip::ClassNotInMap, 1);
             return Ok(());
         };
@@ -175,15 +294,15 @@ pub fn stream_boxes(
             );
         };
         match BBox::normalized(xmin, ymin, xmax, ymax) {
-            Ok(bbox) => {
-                each(ImageBox {
-                    image: image.to_string(),
+            Ok(bbox) => each(
+                BoxRow {
+                    image,
                     class,
                     bbox,
                     line,
-                });
-                Ok(())
-            }
+                },
+                out,
+            ),
             Err(e) => out.reject(path, at, e.reason, format!("{image}: box {}", e.detail)),
         }
     })
@@ -250,4 +369,172 @@ pub fn read_verified_absent(path: &Path, classes: &ClassMap) -> Result<HashSet<(
         Ok(())
     })?;
     Ok(absent)
+}
+
+/// The direct Open Images source `openimages`: one ARIG sample per (image, class) with all that
+/// image's valid boxes of the class (see the module documentation for files, split, key, media
+/// and accounting).
+pub struct OpenImages;
+
+/// The split of an Open Images file from the words of its name (cut at every character that is
+/// not an ASCII letter or digit): `train` → train; `validation`, `val` and `test` → test (the
+/// distributed names are `train-`, `validation-` and `test-annotations-bbox.csv`, with an
+/// `oidv6-` style prefix on some). `None` when no such word is there.
+pub fn split_of_file_name(file_name: &str) -> Option<Split> {
+    file_name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .find_map(|word| match word {
+            "train" => Some(Split::Train),
+            "validation" | "val" | "test" => Some(Split::Test),
+            _ => None,
+        })
+}
+
+/// The samples of one image being gathered: (class, first row's line, boxes) in the order the
+/// classes first appear.
+#[derive(Default)]
+struct ImageGroups {
+    image: String,
+    groups: Vec<(ClassId, u64, Vec<BBox>)>,
+}
+
+impl ImageGroups {
+    /// Emits one record per class of the image gathered so far and clears it.
+    fn flush(
+        &mut self,
+        path: &Path,
+        split: Split,
+        classes: &BoxableClasses,
+        options: &SourceOptions,
+        out: &mut Collector,
+    ) -> Result<()> {
+        if self.groups.is_empty() {
+            return Ok(());
+        }
+        let image_path = options.media.image(&self.image);
+        let group = format!("oi:{}", self.image);
+        for (class, line, boxes) in self.groups.drain(..) {
+            let label = classes.name(class);
+            let units = boxes.len() as u64;
+            let record = Record {
+                source: OpenImages.name(),
+                key: format!("{}/{}", self.image, label.replace(' ', "_")),
+                split,
+                groups: vec![group.clone()],
+                media: Media {
+                    image: Some(image_path.clone()),
+                    audio: None,
+                    video: None,
+                },
+                target: Target::Arig {
+                    label: label.to_string(),
+                    boxes,
+                },
+            };
+            out.emit(record, path, At::Line(line), units)?;
+        }
+        Ok(())
+    }
+}
+
+impl Source for OpenImages {
+    fn name(&self) -> &'static str {
+        "openimages"
+    }
+    fn tasks(&self) -> &'static [Task] {
+        &[Task::Arig]
+    }
+    fn files(&self) -> &'static str {
+        "*-annotations-bbox.csv (sorted by ImageID), class-descriptions-boxable.csv (optional: *rotation*.csv)"
+    }
+    fn recognizes(&self, file_name: &str) -> bool {
+        matches!(
+            OpenImagesFile::of(file_name),
+            Some(OpenImagesFile::Boxes | OpenImagesFile::ClassDescriptions | OpenImagesFile::Rotation)
+        )
+    }
+    fn default_media(&self) -> MediaLayout {
+        MediaLayout {
+            image: "{dataset}/images/{key}.jpg".into(),
+            ..MediaLayout::meerkat("openimages")
+        }
+    }
+    /// Reads the class descriptions and rotation files, then streams each bbox file in turn,
+    /// emitting an image's samples when the next image starts.
+    ///
+    /// Errors: no bbox file or no class descriptions; a bbox file whose name has no split word
+    /// (without `--split`); an `ImageID` out of sorted order (path, line, both ids); the
+    /// readers' errors.
+    fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()> {
+        let kind = |p: &Path| p.file_name().and_then(|n| OpenImagesFile::of(&n.to_string_lossy()));
+        let of_kind = |k: OpenImagesFile| files.iter().filter(move |p| kind(p) == Some(k));
+        let mut names = HashMap::new();
+        for path in of_kind(OpenImagesFile::ClassDescriptions) {
+            names.extend(read_class_descriptions(path)?);
+        }
+        let bbox_files: Vec<&PathBuf> = of_kind(OpenImagesFile::Boxes).collect();
+        for (missing, what) in [
+            (bbox_files.is_empty(), "an Open Images *-annotations-bbox.csv"),
+            (names.is_empty(), "class-descriptions-boxable.csv"),
+        ] {
+            if missing {
+                return Err(Error::Config(format!(
+                    "source `{}` needs {what}; expected {}",
+                    self.name(),
+                    self.files()
+                )));
+            }
+        }
+        let classes = BoxableClasses::new(names)?;
+        let mut rotated = HashSet::new();
+        for path in of_kind(OpenImagesFile::Rotation) {
+            rotated.extend(read_rotated(path)?);
+        }
+        let filter = BoxFilter {
+            classes: &classes,
+            include_depiction: options.curation.include_depiction,
+            rotated: &rotated,
+        };
+        for path in bbox_files {
+            let split = match options.split {
+                Some(forced) => forced,
+                None => {
+                    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+                    split_of_file_name(&name).ok_or_else(|| {
+                        Error::input(
+                            path,
+                            None,
+                            "cannot tell the split from the file name: expected a `train`, `validation` or `test` word \
+                             as in train-annotations-bbox.csv, or --split",
+                        )
+                    })?
+                }
+            };
+            let mut current = ImageGroups::default();
+            stream_box_rows(path, &filter, out, |b, out| {
+                if b.image != current.image {
+                    if b.image < current.image.as_str() {
+                        return Err(Error::input(
+                            path,
+                            Some(b.line),
+                            format!(
+                                "ImageID {} after {}: expected the rows sorted by ImageID, as Open Images distributes them",
+                                b.image, current.image
+                            ),
+                        ));
+                    }
+                    current.flush(path, split, &classes, options, out)?;
+                    current.image.clear();
+                    current.image.push_str(b.image);
+                }
+                match current.groups.iter_mut().find(|g| g.0 == b.class) {
+                    Some(group) => group.2.push(b.bbox),
+                    None => current.groups.push((b.class, b.line, vec![b.bbox])),
+                }
+                Ok(())
+            })?;
+            current.flush(path, split, &classes, options, out)?;
+        }
+        Ok(())
+    }
 }
