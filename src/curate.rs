@@ -367,9 +367,7 @@ pub fn read_curated(
                 boxes: boxes.clone(),
             },
         };
-        if !out.emit(record(main_target, image_id, clip), bbox_file, at, group_rows)? {
-            continue;
-        }
+        out.emit(record(main_target, image_id, clip), bbox_file, at, group_rows)?;
         *drawn_per_class.entry((g.class, split)).or_default() += 1;
         clips[clip_index as usize].drawn = true;
         let clip = &clips[clip_index as usize];
@@ -474,10 +472,9 @@ pub fn read_curated(
             }
         }
         for (kind, verdict, r, clip_used) in extra {
-            if out.emit(r, bbox_file, at, 0)? {
-                balance.record(kind, split, verdict);
-                clips[clip_used as usize].drawn = true;
-            }
+            out.emit(r, bbox_file, at, 0)?;
+            balance.record(kind, split, verdict);
+            clips[clip_used as usize].drawn = true;
         }
     }
     for clip in &clips {

@@ -5,7 +5,7 @@ use avfit::config::BuildManifest;
 use avfit::dialect::Dialect;
 use avfit::error::{Error, Result};
 use avfit::media::MediaRoot;
-use avfit::pipeline::{self, Job, OutputManifest, Plan};
+use avfit::pipeline::{self, Job, OutputManifest, Partition, Plan};
 use avfit::record::Split;
 use avfit::render::Templates;
 use avfit::sources::{self, SourceOptions};
@@ -62,6 +62,16 @@ enum Command {
         exclude_groups: Option<PathBuf>,
         #[command(flatten)]
         common: Common,
+    },
+    /// Join the output directories of the N partitions of one build (`--partition K/N`) into the
+    /// corpus a single build writes.
+    Merge {
+        /// Output directory of the merged corpus.
+        #[arg(long)]
+        out: PathBuf,
+        /// The partitions' output directories, in any order.
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
     },
     /// List every source adapter, its tasks and the files it reads.
     Sources,
@@ -137,6 +147,17 @@ struct Common {
     /// No progress bars and no summary.
     #[arg(long)]
     quiet: bool,
+    /// Continue an interrupted build in the same --out: keep the shards its journal
+    /// (`build.journal`) vouches for and build the rest. Without a journal, a fresh build.
+    #[arg(long)]
+    resume: bool,
+    /// Write only partition K of N: the shards whose global index i has i mod N = K (media
+    /// checks for those only), and `partition.json`; join the N outputs with `avfit merge`.
+    #[arg(long, value_name = "K/N")]
+    partition: Option<pipeline::Partition>,
+    /// Threads rendering samples (default: one per core). The output is the same for any count.
+    #[arg(long)]
+    threads: Option<usize>,
 }
 
 impl Common {
@@ -169,6 +190,11 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<()> {
     match command {
+        Command::Merge { out, parts } => {
+            let manifest = avfit::merge::merge(&out, &parts)?;
+            print_summary(&out, &manifest);
+            Ok(())
+        }
         Command::Sources => {
             for s in sources::registry() {
                 let tasks: Vec<_> = s.tasks().iter().map(|t| t.as_str()).collect();
@@ -408,6 +434,9 @@ fn execute(jobs: Vec<Job>, out: PathBuf, common: &Common, defaults: Defaults, co
         templates,
         config_hash,
         quiet: common.quiet,
+        partition: common.partition.unwrap_or(Partition::WHOLE),
+        resume: common.resume,
+        threads: common.threads,
     };
     let written = pipeline::run(&plan)?;
     if !common.quiet {

@@ -1,14 +1,20 @@
 //! The build: every source's files → records → samples → shards, then `manifest.json`.
-//! Used by `avfit build` (a manifest's sources) and `avfit convert` (one source).
+//! Used by `avfit build` (a manifest's sources) and `avfit convert` (one source), whole or as
+//! one partition of several (`--partition K/N`, joined by [`crate::merge`]).
 
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::record::{Record, Split};
+use crate::journal::{self, Journal, JournalHeader, ShardOutcome};
+use crate::media::MediaRoot;
+use crate::record::{Record, Split, Task};
 use crate::render::Templates;
-use crate::sources::{discover_files, Collector, Reject, Sink, Source, SourceOptions, SourceStats};
-use crate::writer::{write_json_atomically, CorpusWriter, ShardInfo};
+use crate::sources::{discover_files, Collector, Origin, Reject, Sink, Source, SourceOptions, SourceStats};
+use crate::writer::{
+    final_shard_path, prepare_out_dir, remove_partials, shard_stem, write_json_atomically, RejectsWriter, ShardInfo,
+    ShardWriter, PARTITION_FILE,
+};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -49,6 +55,12 @@ pub struct Plan {
     /// Groups (`yt:<id>`, one per line of `--exclude-groups`) held as test: curated rows never
     /// draw them for train.
     pub excluded_groups: Vec<String>,
+    /// Which shards to write (`--partition K/N`); [`Partition::WHOLE`] for all.
+    pub partition: Partition,
+    /// `--resume`: keep the shards the journal of an interrupted run vouches for.
+    pub resume: bool,
+    /// Rendering threads; `None` = one per core.
+    pub threads: Option<usize>,
 }
 
 /// `manifest.json`.
@@ -63,7 +75,7 @@ pub struct OutputManifest {
     /// Seed used.
     pub seed: u64,
     /// Dialect used.
-    pub dialect: &'static str,
+    pub dialect: String,
     /// Samples per shard.
     pub records_per_shard: usize,
     /// Hash of the configuration.
@@ -81,44 +93,306 @@ pub struct OutputManifest {
     pub sources: BTreeMap<String, SourceStats>,
 }
 
-/// Streams records into samples and samples and rejects into the writer.
-struct WriterSink<'a> {
-    writer: &'a mut CorpusWriter,
+/// A partition of a build: `K/N` writes the shards whose global index `i` has `i mod N = K`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Partition {
+    /// K, from 0.
+    pub index: usize,
+    /// N, at least 1.
+    pub count: usize,
+}
+
+impl Partition {
+    /// The whole build: `0/1`.
+    pub const WHOLE: Partition = Partition { index: 0, count: 1 };
+
+    /// Whether shard `shard` (a global index) is this partition's.
+    pub fn owns(&self, shard: usize) -> bool {
+        shard % self.count == self.index
+    }
+}
+
+impl std::fmt::Display for Partition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Partition {
+    type Err = String;
+    /// `K/N` with `0 <= K < N`.
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let parsed = s
+            .split_once('/')
+            .and_then(|(k, n)| Some((k.trim().parse::<usize>().ok()?, n.trim().parse::<usize>().ok()?)));
+        match parsed {
+            Some((index, count)) if index < count => Ok(Partition { index, count }),
+            _ => Err(format!("`{s}`: expected K/N with 0 <= K < N, as 0/4")),
+        }
+    }
+}
+
+/// One shard of the plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedShard {
+    /// Final path relative to the output directory.
+    pub path: String,
+    /// `<split>/<task>/<source>`.
+    pub key: String,
+    /// The source.
+    pub source: String,
+}
+
+/// What every partition of a build computes alike from the annotations: the shards, the
+/// accounting before media checks, and the rejects found while reading.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanSummary {
+    /// Seed used.
+    pub seed: u64,
+    /// Dialect used.
+    pub dialect: String,
+    /// Samples per shard.
+    pub records_per_shard: usize,
+    /// Hash of the configuration.
+    pub config_hash: String,
+    /// Expected samples per `<split>/<task>/<source>`.
+    pub expected: BTreeMap<String, u64>,
+    /// Per source accounting, media checks not yet applied.
+    pub sources: BTreeMap<String, SourceStats>,
+    /// Every shard, by global index.
+    pub shards: Vec<PlannedShard>,
+    /// Lines of `rejects.jsonl` found while reading (before the media rejects).
+    pub plan_rejects_lines: u64,
+    /// SHA-256 of those lines.
+    pub plan_rejects_sha256: String,
+}
+
+/// `partition.json`: what `avfit merge` needs from one partition's output directory.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PartitionFile {
+    /// `K/N`.
+    pub partition: String,
+    /// The plan, equal in every partition.
+    pub plan: PlanSummary,
+    /// The outcome of every shard of this partition, by global index.
+    pub outcomes: Vec<ShardOutcome>,
+}
+
+/// What the reading thread sends to the writing thread, in plan order.
+enum Item {
+    /// Shard `shard` starts, under this stem.
+    Open { shard: usize, stem: String },
+    /// A record of shard `shard`.
+    Record { shard: usize, record: Box<Record>, origin: Origin },
+    /// Shard `shard` is complete.
+    Close { shard: usize },
+}
+
+/// An item after rendering.
+enum Rendered {
+    Open { shard: usize, stem: String },
+    Line { shard: usize, line: Vec<u8> },
+    MediaReject { shard: usize, reject: String, units: u64 },
+    Close { shard: usize },
+}
+
+/// Items per batch handed to the renderers.
+const BATCH: usize = 4096;
+/// Batches in flight between the reading and the writing thread.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// A shard the plan has opened.
+struct Slot {
+    split: Split,
+    task: Task,
+    source: &'static str,
+    local: usize,
+    planned: usize,
+}
+
+/// The reading side's sink: gives every record its shard (in plan order), keeps the accounting and
+/// group reservations, writes the rejects found while reading, and batches the records of the
+/// shards this run writes for the writing thread.
+struct Planner<'a> {
+    records_per_shard: usize,
+    partition: Partition,
+    /// Shards whose outcome a resumed journal already has: not written again.
+    done: &'a HashMap<usize, ShardOutcome>,
+    slots: Vec<Slot>,
+    open: HashMap<(Split, Task, &'static str), usize>,
+    /// Shards per (split, task, source) so far.
+    per_key: HashMap<(Split, Task, &'static str), usize>,
+    /// Every group of the samples so far, with its split (test wins): later curated rows read it.
+    used_groups: HashMap<String, Split>,
+    rejects: RejectsWriter,
+    batch: Vec<Item>,
+    send: std::sync::mpsc::SyncSender<Vec<Item>>,
+}
+
+impl Planner<'_> {
+    fn writes(&self, shard: usize) -> bool {
+        self.partition.owns(shard) && !self.done.contains_key(&shard)
+    }
+
+    fn push(&mut self, item: Item) -> Result<()> {
+        self.batch.push(item);
+        if self.batch.len() >= BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.batch);
+        self.send
+            .send(batch)
+            .map_err(|_| Error::Config("the writing thread stopped".into()))
+    }
+
+    fn close(&mut self, shard: usize) -> Result<()> {
+        if self.writes(shard) {
+            self.push(Item::Close { shard })?;
+        }
+        Ok(())
+    }
+
+    /// Completes every open shard (at the end of a source).
+    fn close_all(&mut self) -> Result<()> {
+        let mut open: Vec<usize> = self.open.drain().map(|(_, shard)| shard).collect();
+        open.sort_unstable();
+        for shard in open {
+            self.close(shard)?;
+        }
+        Ok(())
+    }
+}
+
+impl Sink for Planner<'_> {
+    fn record(&mut self, record: Record, origin: Origin) -> Result<()> {
+        let task = record.target.task();
+        let key = (record.split, task, record.source);
+        for group in &record.groups {
+            let split = self.used_groups.entry(group.clone()).or_insert(record.split);
+            if record.split == Split::Test {
+                *split = Split::Test;
+            }
+        }
+        let shard = match self.open.get(&key) {
+            Some(&shard) => shard,
+            None => {
+                let shard = self.slots.len();
+                let local = self.per_key.entry(key).or_default();
+                self.slots.push(Slot {
+                    split: record.split,
+                    task,
+                    source: record.source,
+                    local: *local,
+                    planned: 0,
+                });
+                *local += 1;
+                self.open.insert(key, shard);
+                if self.writes(shard) {
+                    let stem = shard_stem(record.split, task, record.source, self.slots[shard].local);
+                    self.push(Item::Open { shard, stem })?;
+                }
+                shard
+            }
+        };
+        self.slots[shard].planned += 1;
+        if self.writes(shard) {
+            self.push(Item::Record {
+                shard,
+                record: Box::new(record),
+                origin,
+            })?;
+        }
+        if self.slots[shard].planned == self.records_per_shard {
+            self.open.remove(&key);
+            self.close(shard)?;
+        }
+        Ok(())
+    }
+    fn reject(&mut self, reject: Reject) -> Result<()> {
+        self.rejects.write(&reject)
+    }
+}
+
+/// What the writing thread needs to render records.
+struct Renderer<'a> {
     templates: &'a Templates,
     dialect: Dialect,
     seed: u64,
-    counts: &'a mut BTreeMap<String, u64>,
-    /// Every group of the samples so far, with its split (test wins): later curated rows read it.
-    used_groups: Option<&'a mut HashMap<String, Split>>,
+    media_root: &'a [Option<MediaRoot>],
+    /// Index into `media_root` per source name.
+    source_index: &'a HashMap<&'static str, usize>,
 }
 
-impl Sink for WriterSink<'_> {
-    fn record(&mut self, record: Record) -> Result<()> {
-        let sample = crate::tasks::build_sample(record, self.templates, self.dialect, self.seed)?;
-        let key = format!("{}/{}/{}", sample.split.as_str(), sample.task.as_str(), sample.source);
-        *self.counts.entry(key).or_default() += 1;
-        if let Some(used) = self.used_groups.as_deref_mut() {
-            for group in &sample.groups {
-                let split = used.entry(group.clone()).or_insert(sample.split);
-                if sample.split == Split::Test {
-                    *split = Split::Test;
+impl Renderer<'_> {
+    /// Applies the media rules and renders one item; media failures become rejects.
+    fn render(&self, item: Item) -> Result<Rendered> {
+        Ok(match item {
+            Item::Open { shard, stem } => Rendered::Open { shard, stem },
+            Item::Close { shard } => Rendered::Close { shard },
+            Item::Record { shard, record, origin } => {
+                let mut record = *record;
+                let root = self.source_index.get(record.source).and_then(|&i| self.media_root[i].as_ref());
+                if let Some(Err((reason, detail))) = root.map(|r| r.apply(&mut record)) {
+                    let reject = origin.reject(record.source, &record.key, reason, &detail);
+                    return Ok(Rendered::MediaReject {
+                        shard,
+                        reject: serde_json::to_string(&reject).expect("a Reject always serializes"),
+                        units: origin.units,
+                    });
                 }
+                let sample = crate::tasks::build_sample(record, self.templates, self.dialect, self.seed)?;
+                let mut line = Vec::with_capacity(1024);
+                serde_json::to_writer(&mut line, &sample).expect("a Sample always serializes");
+                Rendered::Line { shard, line }
+            }
+        })
+    }
+}
+
+/// The writing thread: renders each batch in parallel (order kept), then writes it in order.
+fn write_batches(
+    receive: std::sync::mpsc::Receiver<Vec<Item>>,
+    renderer: &Renderer,
+    writer: &mut ShardWriter,
+) -> Result<()> {
+    use rayon::prelude::*;
+    for batch in receive {
+        let rendered: Vec<Result<Rendered>> = batch.into_par_iter().map(|item| renderer.render(item)).collect();
+        for item in rendered {
+            match item? {
+                Rendered::Open { shard, stem } => writer.open(shard, &stem)?,
+                Rendered::Line { shard, line } => writer.write_line(shard, &line)?,
+                Rendered::MediaReject { shard, reject, units } => writer.media_reject(shard, reject, units)?,
+                Rendered::Close { shard } => writer.close(shard)?,
             }
         }
-        self.writer.write_sample(&sample)
     }
-    fn reject(&mut self, reject: Reject) -> Result<()> {
-        self.writer.write_reject(&reject)
-    }
+    Ok(())
 }
 
 /// Runs `plan`: checks templates and finds every source's files first (so a missing input or
 /// template file fails before anything is written), then reads the direct sources in order and
-/// the curated rows after them, and writes shards, `rejects.jsonl` and, last, `manifest.json`.
-/// Returns the manifest written.
+/// the curated rows after them. Reading (one thread) gives every record its shard; the shards
+/// this run writes are rendered in parallel (rayon, `plan.threads`) and written in plan order, so
+/// the bytes never depend on the thread count. Every completed shard is synced and recorded in
+/// the journal. At the end: final shard names, `rejects.jsonl` (rejects found while reading, in
+/// reading order, then media rejects shard by shard) and, last, `manifest.json` (or, for one
+/// partition of several, `partition.json` for `avfit merge`). Returns the manifest (for a
+/// partition: what its own shards hold).
 ///
-/// Errors: any input error of an adapter, an I/O error, a template error; on error the `.partial`
-/// files are removed and no final shard or manifest of this run exists.
+/// With `plan.resume`, shards the journal of a previous run of the same configuration vouches
+/// for (and whose files are there, at their size) are kept, not written again.
+///
+/// Errors: any input error of an adapter, an I/O error, a template error, a journal of another
+/// configuration with `resume`; on error the `.partial` files are removed, and completed shards
+/// stay for `--resume`. No final shard name or manifest of a failed run exists.
 pub fn run(plan: &Plan) -> Result<OutputManifest> {
     let mut files = Vec::with_capacity(plan.jobs.len());
     for job in &plan.jobs {
@@ -127,59 +401,209 @@ pub fn run(plan: &Plan) -> Result<OutputManifest> {
         }
         files.push(discover_files(job.source, &job.inputs)?);
     }
-    let mut writer = CorpusWriter::create(&plan.out, plan.records_per_shard)?;
-    let mut counts = BTreeMap::new();
+    if plan.records_per_shard == 0 {
+        return Err(Error::Config("records per shard must be at least 1".into()));
+    }
+    let header = JournalHeader {
+        config_hash: plan.config_hash.clone(),
+        records_per_shard: plan.records_per_shard,
+        partition: plan.partition.to_string(),
+    };
+    let done = resume_or_prepare(plan, &header)?;
+    let kept: Vec<ShardOutcome> = done.values().cloned().collect();
+    let journal = Journal::create(&plan.out, &header, &kept)?;
+    let result = build(plan, &files, &done, journal);
+    if result.is_err() {
+        remove_partials(&plan.out);
+    }
+    result
+}
+
+/// With `resume` and a journal of this configuration: the outcomes it vouches for whose files are
+/// there at their size, after removing leftover `.partial` files. Otherwise prepares a fresh
+/// output directory and returns nothing.
+fn resume_or_prepare(plan: &Plan, header: &JournalHeader) -> Result<HashMap<usize, ShardOutcome>> {
+    let journal = if plan.resume { journal::read(&plan.out)? } else { None };
+    let Some((found, outcomes)) = journal else {
+        prepare_out_dir(&plan.out)?;
+        return Ok(HashMap::new());
+    };
+    if found != *header {
+        return Err(Error::Config(format!(
+            "{}: its journal belongs to another build (config {}, {} records per shard, partition {}); run without --resume to start over",
+            plan.out.display(),
+            found.config_hash,
+            found.records_per_shard,
+            found.partition
+        )));
+    }
+    remove_partials(&plan.out);
+    let _ = std::fs::remove_file(plan.out.join("manifest.json"));
+    Ok(outcomes
+        .into_iter()
+        .filter(|o| {
+            std::fs::metadata(plan.out.join(&o.path)).is_ok_and(|m| m.len() == o.bytes)
+        })
+        .map(|o| (o.index, o))
+        .collect())
+}
+
+fn build(
+    plan: &Plan,
+    files: &[Vec<PathBuf>],
+    done: &HashMap<usize, ShardOutcome>,
+    journal: Journal,
+) -> Result<OutputManifest> {
+    let media_roots: Vec<Option<MediaRoot>> = plan.jobs.iter().map(|j| j.options.media_root.clone()).collect();
+    let source_index: HashMap<&'static str, usize> =
+        plan.jobs.iter().enumerate().map(|(i, j)| (j.source.name(), i)).collect();
+    let renderer = Renderer {
+        templates: &plan.templates,
+        dialect: plan.dialect,
+        seed: plan.seed,
+        media_root: &media_roots,
+        source_index: &source_index,
+    };
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Item>>(BATCHES_IN_FLIGHT);
+    let mut writer = ShardWriter::new(&plan.out, journal);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(plan.threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start the rendering threads: {e}")))?;
+    let (read, written) = std::thread::scope(|scope| {
+        let writing = scope.spawn(|| pool.install(|| write_batches(receive, &renderer, &mut writer)));
+        let read = read_sources(plan, files, done, send);
+        let written = writing.join().expect("the writing thread does not panic");
+        (read, written)
+    });
+    // A reading error explains a stopped writer; else the writer's own error.
+    let (planner_parts, sources) = match (read, written) {
+        (Err(e), _) => return Err(e),
+        (Ok(_), Err(e)) => return Err(e),
+        (Ok(parts), Ok(())) => parts,
+    };
+    let (slots, rejects) = planner_parts;
+    let (written, journal) = writer.finish()?;
+    let (plan_rejects_lines, plan_rejects_sha256) = rejects.lines_and_digest();
+    let summary = summarize(plan, &slots, sources, plan_rejects_lines, plan_rejects_sha256);
+    let mut outcomes: BTreeMap<usize, ShardOutcome> = done.clone().into_iter().collect();
+    outcomes.extend(written.into_iter().map(|o| (o.index, o)));
+    for (index, shard) in summary.shards.iter().enumerate() {
+        if !plan.partition.owns(index) {
+            continue;
+        }
+        let outcome = outcomes
+            .get(&index)
+            .ok_or_else(|| Error::Config(format!("internal error: shard {index} was not written")))?;
+        let complete = plan.out.join(&outcome.path);
+        let final_path = plan.out.join(&shard.path);
+        if complete.exists() {
+            std::fs::rename(&complete, &final_path).map_err(|e| Error::io(&final_path, e))?;
+        }
+    }
+    let mut rejects = rejects;
+    for outcome in outcomes.values() {
+        for line in &outcome.rejects {
+            rejects.write_text(line)?;
+        }
+    }
+    rejects.finish()?;
+    let manifest = assemble(&summary, &outcomes);
+    if plan.partition.count == 1 {
+        write_json_atomically(&plan.out.join("manifest.json"), &manifest)?;
+    } else {
+        let file = PartitionFile {
+            partition: plan.partition.to_string(),
+            plan: summary,
+            outcomes: outcomes.into_values().collect(),
+        };
+        write_json_atomically(&plan.out.join(PARTITION_FILE), &file)?;
+    }
+    journal.remove()?;
+    Ok(manifest)
+}
+
+/// The reading thread's part: every source in order through the [`Planner`]. Returns the planned
+/// shards, the rejects writer and the per-source accounting.
+#[allow(clippy::type_complexity)]
+fn read_sources(
+    plan: &Plan,
+    files: &[Vec<PathBuf>],
+    done: &HashMap<usize, ShardOutcome>,
+    send: std::sync::mpsc::SyncSender<Vec<Item>>,
+) -> Result<((Vec<Slot>, RejectsWriter), BTreeMap<String, SourceStats>)> {
+    let mut planner = Planner {
+        records_per_shard: plan.records_per_shard,
+        partition: plan.partition,
+        done,
+        slots: Vec::new(),
+        open: HashMap::new(),
+        per_key: HashMap::new(),
+        used_groups: plan.excluded_groups.iter().map(|g| (g.clone(), Split::Test)).collect(),
+        rejects: RejectsWriter::create(&plan.out)?,
+        batch: Vec::with_capacity(BATCH),
+        send,
+    };
     let mut sources: BTreeMap<String, SourceStats> = BTreeMap::new();
     // Direct sources first, so curated rows can avoid the groups those use in the other split;
     // each curated row sees the groups of every source before it.
     let mut order: Vec<usize> = (0..plan.jobs.len()).collect();
     order.sort_by_key(|&i| plan.jobs[i].source.is_curated());
-    let mut used_groups: HashMap<String, Split> =
-        plan.excluded_groups.iter().map(|g| (g.clone(), Split::Test)).collect();
-    let read = (|| {
-        for &i in &order {
-            let (job, files) = (&plan.jobs[i], &files[i]);
-            let mut options = job.options.clone();
-            options.seed = plan.seed;
-            let curated = job.source.is_curated();
-            if curated {
-                options.reserved_groups = std::sync::Arc::new(used_groups.clone());
-            }
-            let mut sink = WriterSink {
-                writer: &mut writer,
-                templates: &plan.templates,
-                dialect: plan.dialect,
-                seed: plan.seed,
-                counts: &mut counts,
-                used_groups: Some(&mut used_groups),
-            };
-            let mut collector = Collector::new(
-                job.source.name(),
-                &mut sink,
-                progress_bar(job.source.name(), plan.quiet),
-                job.options.media_root.clone(),
-            );
-            job.source.read(files, &options, &mut collector)?;
-            let stats = collector.finish();
-            if !stats.reconciles() {
-                return Err(Error::Config(format!(
-                    "internal accounting error in source {}: read {} != used {} + rejected {} + skipped {}",
-                    job.source.name(),
-                    stats.read,
-                    stats.used,
-                    stats.rejected,
-                    stats.skipped_total()
-                )));
-            }
-            sources.insert(job.source.name().to_string(), stats);
+    for &i in &order {
+        let (job, files) = (&plan.jobs[i], &files[i]);
+        let mut options = job.options.clone();
+        options.seed = plan.seed;
+        if job.source.is_curated() {
+            options.reserved_groups = std::sync::Arc::new(planner.used_groups.clone());
         }
-        Ok(())
-    })();
-    if let Err(e) = read {
-        writer.abort();
-        return Err(e);
+        let mut collector = Collector::new(
+            job.source.name(),
+            &mut planner,
+            progress_bar(job.source.name(), plan.quiet),
+            job.options.media_root.clone(),
+        );
+        job.source.read(files, &options, &mut collector)?;
+        let stats = collector.finish();
+        if !stats.reconciles() {
+            return Err(Error::Config(format!(
+                "internal accounting error in source {}: read {} != used {} + rejected {} + skipped {}",
+                job.source.name(),
+                stats.read,
+                stats.used,
+                stats.rejected,
+                stats.skipped_total()
+            )));
+        }
+        sources.insert(job.source.name().to_string(), stats);
+        planner.close_all()?;
     }
-    let (shards, rejects_lines) = writer.finish()?;
+    planner.flush()?;
+    Ok(((planner.slots, planner.rejects), sources))
+}
+
+/// The plan summary from the planned shards and the accounting.
+fn summarize(
+    plan: &Plan,
+    slots: &[Slot],
+    sources: BTreeMap<String, SourceStats>,
+    plan_rejects_lines: u64,
+    plan_rejects_sha256: String,
+) -> PlanSummary {
+    let mut totals: HashMap<(Split, Task, &str), usize> = HashMap::new();
+    for s in slots {
+        *totals.entry((s.split, s.task, s.source)).or_default() += 1;
+    }
+    let shards = slots
+        .iter()
+        .map(|s| {
+            let stem = shard_stem(s.split, s.task, s.source, s.local);
+            PlannedShard {
+                path: final_shard_path(&stem, totals[&(s.split, s.task, s.source)]),
+                key: format!("{}/{}/{}", s.split.as_str(), s.task.as_str(), s.source),
+                source: s.source.to_string(),
+            }
+        })
+        .collect();
     let expected = plan
         .jobs
         .iter()
@@ -189,22 +613,58 @@ pub fn run(plan: &Plan) -> Result<OutputManifest> {
                 .map(move |(k, v)| (format!("{k}/{}", job.source.name()), *v))
         })
         .collect();
-    let manifest = OutputManifest {
-        schema_version: SCHEMA_VERSION,
-        tool: "avfit",
-        tool_version: env!("CARGO_PKG_VERSION"),
+    PlanSummary {
         seed: plan.seed,
-        dialect: plan.dialect.name(),
+        dialect: plan.dialect.name().to_string(),
         records_per_shard: plan.records_per_shard,
         config_hash: plan.config_hash.clone(),
         expected,
+        sources,
+        shards,
+        plan_rejects_lines,
+        plan_rejects_sha256,
+    }
+}
+
+/// The `manifest.json` of the shards in `outcomes` (by global index) under `summary`: shard list
+/// in path order, counts from the shards, media-rejected units moved from used to rejected.
+/// A whole build and the merge of its partitions call this alike.
+pub fn assemble(summary: &PlanSummary, outcomes: &BTreeMap<usize, ShardOutcome>) -> OutputManifest {
+    let mut sources = summary.sources.clone();
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut shards = Vec::with_capacity(outcomes.len());
+    let mut media_rejects = 0;
+    for (index, outcome) in outcomes {
+        let planned = &summary.shards[*index];
+        if outcome.records > 0 {
+            *counts.entry(planned.key.clone()).or_default() += outcome.records;
+        }
+        if let Some(stats) = sources.get_mut(&planned.source) {
+            stats.used -= outcome.rejected_units;
+            stats.rejected += outcome.rejected_units;
+        }
+        media_rejects += outcome.rejects.len() as u64;
+        shards.push(ShardInfo {
+            path: planned.path.clone(),
+            records: outcome.records,
+            sha256: outcome.sha256.clone(),
+        });
+    }
+    shards.sort_by(|a, b| a.path.cmp(&b.path));
+    OutputManifest {
+        schema_version: SCHEMA_VERSION,
+        tool: "avfit",
+        tool_version: env!("CARGO_PKG_VERSION"),
+        seed: summary.seed,
+        dialect: summary.dialect.clone(),
+        records_per_shard: summary.records_per_shard,
+        config_hash: summary.config_hash.clone(),
+        expected: summary.expected.clone(),
         counts,
         shards,
-        rejects_lines,
+        rejects_lines: summary.plan_rejects_lines + media_rejects,
         sources,
-    };
-    write_json_atomically(&plan.out.join("manifest.json"), &manifest)?;
-    Ok(manifest)
+    }
 }
 
 /// A spinner with the count of units read, on a terminal and unless `quiet`; hidden otherwise.

@@ -1,18 +1,19 @@
 //! The output directory: sharded JSONL per (split, task, source), `rejects.jsonl` and
 //! `manifest.json` (DESIGN.md, "Output").
 //!
-//! Shards stream: a shard is written under `<source>-NNNNN.jsonl.partial` while open, and every
-//! shard of a (split, task, source) group is renamed to its final
-//! `<source>-NNNNN-of-MMMMM.jsonl` name when the group is complete (only then is MMMMM known).
-//! A failed run leaves only `.partial` files, never a half shard under a final name;
-//! [`CorpusWriter::abort`] removes them. `manifest.json` is written last, also via a rename.
+//! Shards stream: a shard is written under `<source>-NNNNN.jsonl.partial` while open; when
+//! complete it is synced, renamed to `<source>-NNNNN.jsonl` and recorded in the journal
+//! ([`crate::journal`]); at the end of the build every shard gets its final
+//! `<source>-NNNNN-of-MMMMM.jsonl` name (only then is MMMMM known). A failed run never leaves a
+//! half shard under a complete or final name. `manifest.json` is written last, via a rename.
 
 use crate::error::{Error, Result};
-use crate::record::{Sample, Split, Task};
+use crate::record::{Split, Task};
 use crate::sources::Reject;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use crate::journal::{Journal, ShardOutcome, JOURNAL_FILE};
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -39,6 +40,7 @@ struct HashingFile {
     out: BufWriter<File>,
     hasher: Sha256,
     records: u64,
+    bytes: u64,
 }
 
 impl HashingFile {
@@ -49,6 +51,7 @@ impl HashingFile {
             out: BufWriter::with_capacity(1 << 16, file),
             hasher: Sha256::new(),
             records: 0,
+            bytes: 0,
         })
     }
 
@@ -56,155 +59,205 @@ impl HashingFile {
         self.hasher.update(line);
         self.hasher.update(b"\n");
         self.records += 1;
+        self.bytes += line.len() as u64 + 1;
         self.out
             .write_all(line)
             .and_then(|_| self.out.write_all(b"\n"))
             .map_err(|e| Error::io(&self.path, e))
     }
 
-    /// Flushes and syncs; returns (path, records, sha256).
-    fn close(self) -> Result<(PathBuf, u64, String)> {
+    /// Flushes and syncs; returns (path, records, bytes, sha256).
+    fn close(self) -> Result<(PathBuf, u64, u64, String)> {
         let HashingFile {
             path,
             out,
             hasher,
             records,
+            bytes,
         } = self;
         let file = out.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
         file.sync_all().map_err(|e| Error::io(&path, e))?;
-        Ok((path, records, format!("{:x}", hasher.finalize())))
+        Ok((path, records, bytes, format!("{:x}", hasher.finalize())))
     }
 }
 
-/// The shards of one (split, task, source).
-struct Group {
-    dir: PathBuf,
-    rel_dir: String,
-    source: String,
-    open: Option<HashingFile>,
-    closed: Vec<(PathBuf, u64, String)>,
-}
-
-impl Group {
-    fn partial_path(&self, index: usize) -> PathBuf {
-        self.dir.join(format!("{}-{index:05}.jsonl{PARTIAL}", self.source))
-    }
-}
-
-/// Streams samples into shards and rejects into `rejects.jsonl`.
-pub struct CorpusWriter {
+/// The shard files of one build or partition: opens them under `.partial` names, writes their
+/// lines, and on close syncs each, renames it to its complete name and records it in the journal.
+pub struct ShardWriter {
     out: PathBuf,
-    records_per_shard: usize,
-    groups: BTreeMap<(Split, Task, String), Group>,
-    rejects: HashingFile,
+    open: HashMap<usize, OpenShard>,
+    journal: Journal,
+    written: Vec<ShardOutcome>,
+}
+
+/// A shard being written, with the media rejects of its records so far.
+struct OpenShard {
+    file: HashingFile,
+    complete: String,
+    rejects: Vec<String>,
+    rejected_units: u64,
+}
+
+impl ShardWriter {
+    /// A writer into `out` (already prepared) that records completed shards in `journal`.
+    pub fn new(out: &Path, journal: Journal) -> ShardWriter {
+        ShardWriter {
+            out: out.to_path_buf(),
+            open: HashMap::new(),
+            journal,
+            written: Vec::new(),
+        }
+    }
+
+    /// Opens shard `index` under `<stem>.jsonl.partial` (`stem` like `train/arig/vggss-00003`,
+    /// relative to the output directory), creating its directory.
+    ///
+    /// Errors: the directory or file cannot be created.
+    pub fn open(&mut self, index: usize, stem: &str) -> Result<()> {
+        let partial = self.out.join(format!("{stem}.jsonl{PARTIAL}"));
+        if let Some(dir) = partial.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let shard = OpenShard {
+            file: HashingFile::create(partial)?,
+            complete: format!("{stem}.jsonl"),
+            rejects: Vec::new(),
+            rejected_units: 0,
+        };
+        self.open.insert(index, shard);
+        Ok(())
+    }
+
+    /// Appends one sample line (JSON, without its newline) to open shard `index`.
+    ///
+    /// Errors: the shard is not open (an internal error) or the write fails.
+    pub fn write_line(&mut self, index: usize, line: &[u8]) -> Result<()> {
+        self.shard(index)?.file.write_line(line)
+    }
+
+    /// Notes a record of shard `index` rejected for its media: its rejects line (JSON text) and
+    /// native units.
+    ///
+    /// Errors: the shard is not open (an internal error).
+    pub fn media_reject(&mut self, index: usize, reject: String, units: u64) -> Result<()> {
+        let shard = self.shard(index)?;
+        shard.rejects.push(reject);
+        shard.rejected_units += units;
+        Ok(())
+    }
+
+    /// Completes shard `index`: flushes and syncs it, renames it to `<stem>.jsonl` and appends
+    /// its outcome to the journal (synced).
+    ///
+    /// Errors: the shard is not open (an internal error), or an I/O error.
+    pub fn close(&mut self, index: usize) -> Result<()> {
+        self.shard(index)?;
+        let shard = self.open.remove(&index).expect("checked above");
+        let (partial, records, bytes, sha256) = shard.file.close()?;
+        let complete = self.out.join(&shard.complete);
+        std::fs::rename(&partial, &complete).map_err(|e| Error::io(&complete, e))?;
+        let outcome = ShardOutcome {
+            index,
+            path: shard.complete,
+            records,
+            bytes,
+            sha256,
+            rejected_units: shard.rejected_units,
+            rejects: shard.rejects,
+        };
+        self.journal.append(&outcome)?;
+        self.written.push(outcome);
+        Ok(())
+    }
+
+    /// Ends writing: the outcomes of the shards completed by this writer, and the journal.
+    ///
+    /// Errors: a shard is still open (an internal error).
+    pub fn finish(self) -> Result<(Vec<ShardOutcome>, Journal)> {
+        if let Some(index) = self.open.keys().next() {
+            return Err(Error::Config(format!("internal error: shard {index} was never closed")));
+        }
+        Ok((self.written, self.journal))
+    }
+
+    fn shard(&mut self, index: usize) -> Result<&mut OpenShard> {
+        self.open
+            .get_mut(&index)
+            .ok_or_else(|| Error::Config(format!("internal error: shard {index} is not open")))
+    }
+}
+
+/// `rejects.jsonl` being written under its `.partial` name.
+pub struct RejectsWriter {
+    file: HashingFile,
     line: Vec<u8>,
 }
 
-impl CorpusWriter {
-    /// Prepares `out` for a new corpus: creates it, or clears the shards, rejects and manifest of a
-    /// previous avfit output there.
+impl RejectsWriter {
+    /// Creates `<out>/rejects.jsonl.partial`.
     ///
-    /// Errors: `out` holds anything else (avfit never deletes files it did not write), or cannot
-    /// be created; `records_per_shard` is 0.
-    pub fn create(out: &Path, records_per_shard: usize) -> Result<CorpusWriter> {
-        if records_per_shard == 0 {
-            return Err(Error::Config("records per shard must be at least 1".into()));
-        }
-        prepare_out_dir(out)?;
-        let rejects = HashingFile::create(out.join(format!("rejects.jsonl{PARTIAL}")))?;
-        Ok(CorpusWriter {
-            out: out.to_path_buf(),
-            records_per_shard,
-            groups: BTreeMap::new(),
-            rejects,
-            line: Vec::with_capacity(1024),
+    /// Errors: it cannot be created.
+    pub fn create(out: &Path) -> Result<RejectsWriter> {
+        Ok(RejectsWriter {
+            file: HashingFile::create(out.join(format!("rejects.jsonl{PARTIAL}")))?,
+            line: Vec::with_capacity(256),
         })
     }
 
-    /// Appends `sample` to the open shard of its (split, task, source), starting a new shard when
-    /// the open one holds `records_per_shard` samples.
-    pub fn write_sample(&mut self, sample: &Sample) -> Result<()> {
-        let key = (sample.split, sample.task, sample.source.clone());
-        if !self.groups.contains_key(&key) {
-            let rel_dir = format!("{}/{}", sample.split.as_str(), sample.task.as_str());
-            let dir = self.out.join(&rel_dir);
-            std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-            self.groups.insert(
-                key.clone(),
-                Group {
-                    dir,
-                    rel_dir,
-                    source: sample.source.clone(),
-                    open: None,
-                    closed: Vec::new(),
-                },
-            );
-        }
-        let group = self.groups.get_mut(&key).expect("inserted above");
-        if group
-            .open
-            .as_ref()
-            .is_some_and(|f| f.records as usize >= self.records_per_shard)
-        {
-            let full = group.open.take().expect("checked above");
-            group.closed.push(full.close()?);
-        }
-        if group.open.is_none() {
-            group.open = Some(HashingFile::create(group.partial_path(group.closed.len()))?);
-        }
-        self.line.clear();
-        serde_json::to_writer(&mut self.line, sample).expect("a Sample always serializes");
-        group.open.as_mut().expect("opened above").write_line(&self.line)
-    }
-
-    /// Appends one line to `rejects.jsonl`.
-    pub fn write_reject(&mut self, reject: &Reject) -> Result<()> {
+    /// Appends `reject` as one line.
+    ///
+    /// Errors: the write fails.
+    pub fn write(&mut self, reject: &Reject) -> Result<()> {
         self.line.clear();
         serde_json::to_writer(&mut self.line, reject).expect("a Reject always serializes");
-        self.rejects.write_line(&self.line)
+        self.file.write_line(&self.line)
     }
 
-    /// Closes every shard, renames them to their final names and `rejects.jsonl` likewise.
-    /// Returns the shards in path order and the number of rejects lines.
-    pub fn finish(self) -> Result<(Vec<ShardInfo>, u64)> {
-        let mut shards = Vec::new();
-        for (_, mut group) in self.groups {
-            if let Some(open) = group.open.take() {
-                group.closed.push(open.close()?);
-            }
-            let total = group.closed.len();
-            for (index, (partial, records, sha256)) in group.closed.into_iter().enumerate() {
-                let name = format!("{}-{index:05}-of-{total:05}.jsonl", group.source);
-                let final_path = group.dir.join(&name);
-                std::fs::rename(&partial, &final_path).map_err(|e| Error::io(&final_path, e))?;
-                shards.push(ShardInfo {
-                    path: format!("{}/{name}", group.rel_dir),
-                    records,
-                    sha256,
-                });
-            }
-        }
-        shards.sort_by(|a, b| a.path.cmp(&b.path));
-        let (partial, lines, _) = self.rejects.close()?;
-        let final_path = self.out.join("rejects.jsonl");
+    /// Appends a line of JSON text as it is.
+    ///
+    /// Errors: the write fails.
+    pub fn write_text(&mut self, line: &str) -> Result<()> {
+        self.file.write_line(line.as_bytes())
+    }
+
+    /// Lines and SHA-256 of what was written so far (the file stays open).
+    pub fn lines_and_digest(&self) -> (u64, String) {
+        (self.file.records, format!("{:x}", self.file.hasher.clone().finalize()))
+    }
+
+    /// Syncs the file and renames it to `rejects.jsonl`. Returns its number of lines.
+    ///
+    /// Errors: an I/O error.
+    pub fn finish(self) -> Result<u64> {
+        let (partial, lines, _, _) = self.file.close()?;
+        let final_path = partial.with_file_name("rejects.jsonl");
         std::fs::rename(&partial, &final_path).map_err(|e| Error::io(&final_path, e))?;
-        Ok((shards, lines))
+        Ok(lines)
     }
+}
 
-    /// Removes every `.partial` file after a failed run, and the split and task directories the
-    /// run left empty (best effort).
-    pub fn abort(self) {
-        let out = self.out.clone();
-        drop(self);
-        for entry in walkdir::WalkDir::new(&out).contents_first(true).into_iter().flatten() {
-            let path = entry.path();
-            if entry.file_type().is_dir() && path != out {
-                let _ = std::fs::remove_dir(path); // only succeeds when empty
-            } else if entry.file_name().to_string_lossy().ends_with(PARTIAL) {
-                let _ = std::fs::remove_file(path);
-            }
+/// Removes every `.partial` file under `out` after a failed run, and the split and task
+/// directories left empty (best effort). Completed shards and the journal stay for `--resume`.
+pub fn remove_partials(out: &Path) {
+    for entry in walkdir::WalkDir::new(out).contents_first(true).into_iter().flatten() {
+        let path = entry.path();
+        if entry.file_type().is_dir() && path != out {
+            let _ = std::fs::remove_dir(path); // only succeeds when empty
+        } else if entry.file_name().to_string_lossy().ends_with(PARTIAL) {
+            let _ = std::fs::remove_file(path);
         }
     }
+}
+
+/// The final name of a shard: `<stem>-of-<total:05>.jsonl` (`train/arig/vggss-00003-of-00007.jsonl`).
+pub fn final_shard_path(stem: &str, total: usize) -> String {
+    format!("{stem}-of-{total:05}.jsonl")
+}
+
+/// The stem of shard number `local` (from 0) of a (split, task, source):
+/// `<split>/<task>/<source>-<local:05>`.
+pub fn shard_stem(split: Split, task: Task, source: &str, local: usize) -> String {
+    format!("{}/{}/{source}-{local:05}", split.as_str(), task.as_str())
 }
 
 /// Writes `value` as pretty JSON to `path` through a temporary file and a rename.
@@ -217,9 +270,24 @@ pub fn write_json_atomically(path: &Path, value: &impl Serialize) -> Result<()> 
 }
 
 /// Entries an avfit output directory may hold (with `.partial` variants of the files).
-const OWN_ENTRIES: [&str; 4] = ["train", "test", "rejects.jsonl", "manifest.json"];
+const OWN_ENTRIES: [&str; 6] = [
+    "train",
+    "test",
+    "rejects.jsonl",
+    "manifest.json",
+    JOURNAL_FILE,
+    PARTITION_FILE,
+];
 
-fn prepare_out_dir(out: &Path) -> Result<()> {
+/// File a partitioned build writes in its output directory for `avfit merge`.
+pub const PARTITION_FILE: &str = "partition.json";
+
+/// Prepares `out` for a new corpus: creates it, or clears the shards, rejects, manifest and
+/// journal of a previous avfit output there.
+///
+/// Errors: `out` holds anything else (avfit never deletes files it did not write), or cannot be
+/// created.
+pub fn prepare_out_dir(out: &Path) -> Result<()> {
     if out.exists() {
         let entries = std::fs::read_dir(out).map_err(|e| Error::io(out, e))?;
         let mut own = Vec::new();

@@ -23,6 +23,17 @@ pub enum At {
     File,
 }
 
+impl At {
+    /// `(line, index)` as written in a rejects line: one of them, or neither for [`At::File`].
+    pub fn line_and_index(self) -> (Option<u64>, Option<u64>) {
+        match self {
+            At::Line(l) => (Some(l), None),
+            At::Index(i) => (None, Some(i)),
+            At::File => (None, None),
+        }
+    }
+}
+
 /// One line of `rejects.jsonl`: `{source, file, line|index, reason, detail}`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Reject {
@@ -42,25 +53,66 @@ pub struct Reject {
     pub detail: String,
 }
 
+/// Where a record came from: the rejects line it gets if its media fail later, and how many
+/// native units it stands for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Origin {
+    /// The input file, as given.
+    pub file: String,
+    /// Where in the file its first unit is.
+    pub at: At,
+    /// Native units it was built from (they count as rejected if its media fail).
+    pub units: u64,
+}
+
+impl Origin {
+    /// The rejects line of the record `key` of `source` whose media failed with `reason`.
+    pub fn reject(&self, source: &'static str, key: &str, reason: Reason, detail: &str) -> Reject {
+        let (line, index) = self.at.line_and_index();
+        Reject {
+            source,
+            file: self.file.clone(),
+            line,
+            index,
+            reason,
+            detail: format!("{key}: {detail}"),
+        }
+    }
+}
+
 /// What happens to records and rejects an adapter reports.
 pub trait Sink {
-    /// Takes a record that became (part of) the corpus.
-    fn record(&mut self, record: Record) -> Result<()>;
+    /// Takes a record planned for the corpus, with its origin. Its media (with a media root) are
+    /// checked later, when its shard is written ([`MediaRoot::apply`]).
+    fn record(&mut self, record: Record, origin: Origin) -> Result<()>;
     /// Takes a rejects line.
     fn reject(&mut self, reject: Reject) -> Result<()>;
 }
 
-/// A [`Sink`] that keeps everything in memory: for tests and small tools.
+/// A [`Sink`] that keeps everything in memory: for tests and small tools. With a media root it
+/// applies the media rules to each record as it comes (as a build does when writing its shard):
+/// a record whose media fail goes to `rejects` instead, its units counted in `media_rejected_units`.
 #[derive(Debug, Default)]
 pub struct VecSink {
     /// Records in the order reported.
     pub records: Vec<Record>,
     /// Rejects in the order reported.
     pub rejects: Vec<Reject>,
+    /// The media rules to apply, if any.
+    pub media_root: Option<MediaRoot>,
+    /// Units of the records rejected for their media.
+    pub media_rejected_units: u64,
 }
 
 impl Sink for VecSink {
-    fn record(&mut self, record: Record) -> Result<()> {
+    fn record(&mut self, mut record: Record, origin: Origin) -> Result<()> {
+        if let Some(root) = &self.media_root {
+            if let Err((reason, detail)) = root.apply(&mut record) {
+                self.rejects.push(origin.reject(record.source, &record.key, reason, &detail));
+                self.media_rejected_units += origin.units;
+                return Ok(());
+            }
+        }
         self.records.push(record);
         Ok(())
     }
@@ -75,7 +127,7 @@ impl Sink for VecSink {
 /// Units are the source's native records (rows or array elements, as its adapter documents):
 /// `read = used + rejected + skipped` always holds. `dropped` counts parts (a box, a visual row)
 /// taken out of records that were still used; each also has a rejects line.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct SourceStats {
     /// Native units read.
     pub read: u64,
@@ -89,7 +141,7 @@ pub struct SourceStats {
     pub dropped: BTreeMap<String, u64>,
     /// How things were read where a format allows several ways (e.g. Flickr-SoundNet boxes
     /// `bbox_by_tag_name` / `bbox_by_position`), per way.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
     pub notes: BTreeMap<String, u64>,
 }
 
@@ -137,21 +189,18 @@ impl<'a> Collector<'a> {
         self.progress.inc(units);
     }
 
-    /// Passes on a record built from `units` native units, the first of them at `at` in `file`.
-    /// Returns whether it became a sample.
-    ///
-    /// With a media root the record's media are probed first ([`Collector::media_problem`]): a
-    /// record whose media fail is rejected there (`missing_media`, `segment_out_of_range`) with
-    /// one rejects line at `at`, and all its units count as rejected.
-    pub fn emit(&mut self, mut record: Record, file: &Path, at: At, units: u64) -> Result<bool> {
-        if let Some((reason, detail)) = self.media_problem(&mut record) {
-            self.stats.rejected += units;
-            self.write_reject(file, at, reason, detail)?;
-            return Ok(false);
-        }
+    /// Passes on a record built from `units` native units, the first of them at `at` in `file`;
+    /// they count as used. Its media, with a media root, are checked when its shard is written: a
+    /// record whose media fail is rejected then (`missing_media`, `segment_out_of_range`, one
+    /// rejects line at `at`) and its units move from used to rejected.
+    pub fn emit(&mut self, record: Record, file: &Path, at: At, units: u64) -> Result<()> {
         self.stats.used += units;
-        self.sink.record(record)?;
-        Ok(true)
+        let origin = Origin {
+            file: file.display().to_string(),
+            at,
+            units,
+        };
+        self.sink.record(record, origin)
     }
 
     /// Applies the media rules of the media root, if any ([`MediaRoot::apply`]: IGATL durations
@@ -177,11 +226,8 @@ impl<'a> Collector<'a> {
                 format!("{} appeared before", record.key),
             );
         }
-        let key = record.key.clone();
-        if self.emit(record, file, at, 1)? {
-            emitted.insert(key);
-        }
-        Ok(())
+        emitted.insert(record.key.clone());
+        self.emit(record, file, at, 1)
     }
 
     /// Counts `units` that ended in samples emitted under other units (the rows of an audio clip
@@ -224,11 +270,7 @@ impl<'a> Collector<'a> {
     }
 
     fn write_reject(&mut self, file: &Path, at: At, reason: Reason, detail: String) -> Result<()> {
-        let (line, index) = match at {
-            At::Line(l) => (Some(l), None),
-            At::Index(i) => (None, Some(i)),
-            At::File => (None, None),
-        };
+        let (line, index) = at.line_and_index();
         self.sink.reject(Reject {
             source: self.source,
             file: file.display().to_string(),

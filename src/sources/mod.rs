@@ -24,7 +24,7 @@ pub mod xml;
 mod collector;
 mod native;
 
-pub use collector::{At, Collector, Reject, Sink, SourceStats, VecSink};
+pub use collector::{At, Collector, Origin, Reject, Sink, SourceStats, VecSink};
 pub use native::*;
 
 use crate::error::{Error, Result};
@@ -98,7 +98,7 @@ pub struct SourceOptions {
     /// Adapter-specific settings from the build manifest's `[source.params]`.
     pub params: toml::Table,
     /// `--media-root` (and `--check-media`): where media paths point, for adapters that must read
-    /// an image's size and for the media checks of [`Collector::emit`].
+    /// an image's size and for the media checks applied when shards are written.
     pub media_root: Option<MediaRoot>,
     /// The run's seed (curated pairing).
     pub seed: u64,
@@ -219,7 +219,10 @@ pub fn discover_files(source: &dyn Source, inputs: &[PathBuf]) -> Result<Vec<Pat
 /// builds stream through [`crate::pipeline`] instead.
 pub fn read_all(source: &dyn Source, inputs: &[PathBuf], options: &SourceOptions) -> Result<(VecSink, SourceStats)> {
     let files = discover_files(source, inputs)?;
-    let mut sink = VecSink::default();
+    let mut sink = VecSink {
+        media_root: options.media_root.clone(),
+        ..VecSink::default()
+    };
     let mut out = Collector::new(
         source.name(),
         &mut sink,
@@ -227,6 +230,8 @@ pub fn read_all(source: &dyn Source, inputs: &[PathBuf], options: &SourceOptions
         options.media_root.clone(),
     );
     source.read(&files, options, &mut out)?;
-    let stats = out.finish();
+    let mut stats = out.finish();
+    stats.used -= sink.media_rejected_units;
+    stats.rejected += sink.media_rejected_units;
     Ok((sink, stats))
 }

@@ -1,0 +1,254 @@
+//! Builds that scale out: the output does not depend on the thread count, a build killed with
+//! SIGKILL and resumed ends byte-identical to an uninterrupted one, and the partitions of a build
+//! merge into exactly the corpus a single build writes.
+
+mod common;
+
+use common::{avfit, check_output, out_dir, repo, write_wav};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Every file under `dir` (relative path → bytes).
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// Asserts that two output directories hold the same files with the same bytes.
+fn assert_same_tree(a: &Path, b: &Path) {
+    let (ta, tb) = (tree(a), tree(b));
+    let names = |t: &BTreeMap<String, Vec<u8>>| t.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(&ta), names(&tb), "{} and {} list different files", a.display(), b.display());
+    for (name, bytes) in &ta {
+        assert!(bytes == &tb[name], "{name} differs between {} and {}", a.display(), b.display());
+    }
+}
+
+fn run_ok(args: &[&str]) {
+    let out = avfit(args);
+    assert!(
+        out.status.success(),
+        "avfit {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A VALOR `desc_train.json` of `n` clips in `dir`: enough samples for many shards and batches.
+fn big_valor(dir: &Path, n: usize) -> PathBuf {
+    let entries: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"video_id": "v{i:010}_0.000_10.000", "desc": "Clip {i}: a dog barks, then a car passes."}}"#))
+        .collect();
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join("desc_train.json");
+    std::fs::write(&path, format!("[{}]", entries.join(", "))).unwrap();
+    path
+}
+
+#[test]
+fn the_output_is_the_same_for_one_thread_and_many() {
+    let inputs = tempfile::tempdir().unwrap();
+    let valor = big_valor(inputs.path(), 20_000);
+    let sample = |name: &str, threads: &str| {
+        let out = out_dir(name);
+        run_ok(&[
+            "build",
+            "--out",
+            out.to_str().unwrap(),
+            "--records-per-shard",
+            "3",
+            "--threads",
+            threads,
+            "--quiet",
+        ]);
+        out
+    };
+    assert_same_tree(&sample("threads-sample-1", "1"), &sample("threads-sample-4", "4"));
+    // 20,000 samples: several batches of 4096 rendered on different threads.
+    let convert = |name: &str, threads: &str| {
+        let out = out_dir(name);
+        run_ok(&[
+            "convert",
+            "--source",
+            "valor",
+            "--input",
+            valor.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--records-per-shard",
+            "1000",
+            "--threads",
+            threads,
+            "--quiet",
+        ]);
+        out
+    };
+    let one = convert("threads-valor-1", "1");
+    assert_same_tree(&one, &convert("threads-valor-3", "3"));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(one.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["counts"]["train/avc/valor"], 20_000);
+    assert_eq!(manifest["shards"].as_array().unwrap().len(), 20);
+    check_output(&one);
+}
+
+/// Lines of the journal of `dir` (0 when there is none).
+fn journal_lines(dir: &Path) -> usize {
+    std::fs::read_to_string(dir.join("build.journal")).map_or(0, |t| t.lines().count())
+}
+
+#[test]
+fn a_build_killed_mid_way_resumes_to_the_same_bytes() {
+    let inputs = tempfile::tempdir().unwrap();
+    let valor = big_valor(inputs.path(), 30_000);
+    let args = |out: &Path| -> Vec<String> {
+        [
+            "convert",
+            "--source",
+            "valor",
+            "--input",
+            valor.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--records-per-shard",
+            "50",
+            "--quiet",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let whole = out_dir("resume-uninterrupted");
+    run_ok(&args(&whole).iter().map(String::as_str).collect::<Vec<_>>());
+
+    let killed = out_dir("resume-killed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_avfit"))
+        .args(args(&killed))
+        .current_dir(repo())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it (SIGKILL) once the journal vouches for a few of its 600 shards.
+    let started = std::time::Instant::now();
+    while journal_lines(&killed) < 6 {
+        assert!(child.try_wait().unwrap().is_none(), "the build ended before it could be killed");
+        assert!(started.elapsed().as_secs() < 60, "no shard completed within a minute");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!killed.join("manifest.json").exists());
+    let vouched = journal_lines(&killed) - 1;
+    assert!(vouched >= 5 && vouched < 600, "{vouched} shards vouched for");
+    // What a crash can leave besides: a torn journal line and a half-written shard.
+    let mut journal = std::fs::OpenOptions::new()
+        .append(true)
+        .open(killed.join("build.journal"))
+        .unwrap();
+    std::io::Write::write_all(&mut journal, br#"{"index":599,"path":"train/avc/valor-00599.js"#).unwrap();
+    std::fs::write(killed.join("train/avc/valor-00598.jsonl.partial"), b"{\"id\":").unwrap();
+
+    let mut resume = args(&killed);
+    resume.push("--resume".into());
+    run_ok(&resume.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_same_tree(&whole, &killed);
+    check_output(&killed);
+
+    // A journal of another configuration is refused, not silently mixed.
+    let other = tempfile::tempdir().unwrap();
+    let target = other.path().join("o");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_avfit"))
+        .args(args(&target))
+        .current_dir(repo())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    while journal_lines(&target) < 2 && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    if target.join("build.journal").exists() {
+        let mut seeded = args(&target);
+        seeded.extend(["--resume".into(), "--seed".into(), "7".into()]);
+        let run = avfit(&seeded.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(!run.status.success());
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(stderr.contains("journal belongs to another build"), "{stderr}");
+    }
+}
+
+/// The sample build with `extra` arguments, whole into `whole` and as 3 partitions merged into
+/// `merged`; asserts both are the same bytes.
+fn partitions_equal_whole(whole: &Path, merged: &Path, extra: &[&str]) {
+    let build = |out: &Path, more: &[&str]| {
+        let mut args = vec!["build", "--out", out.to_str().unwrap(), "--records-per-shard", "1", "--quiet"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(more);
+        run_ok(&args);
+    };
+    build(whole, &[]);
+    let parts = tempfile::tempdir().unwrap();
+    let dirs: Vec<PathBuf> = (0..3).map(|k| parts.path().join(format!("part-{k}"))).collect();
+    for (k, dir) in dirs.iter().enumerate() {
+        build(dir, &["--partition", &format!("{k}/3")]);
+        assert!(dir.join("partition.json").exists());
+        assert!(!dir.join("manifest.json").exists());
+    }
+    // Each partition wrote only its shards: global index i with i mod 3 = k.
+    let whole_shards = tree(whole).keys().filter(|k| k.contains("-of-")).count();
+    let part_shards: usize = dirs
+        .iter()
+        .map(|d| tree(d).keys().filter(|k| k.contains("-of-")).count())
+        .sum();
+    assert_eq!(whole_shards, part_shards);
+    let mut args = vec!["merge", "--out", merged.to_str().unwrap()];
+    // Any order of the partition directories.
+    let names: Vec<String> = [2, 0, 1].iter().map(|&k| dirs[k].to_str().unwrap().to_string()).collect();
+    args.extend(names.iter().map(String::as_str));
+    run_ok(&args);
+    assert_same_tree(whole, merged);
+    check_output(merged);
+
+    // A missing partition, or one of another build, is an error.
+    let missing = avfit(&["merge", "--out", parts.path().join("m").to_str().unwrap(), &names[0], &names[1]]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("partition 1/3 is missing"));
+}
+
+#[test]
+fn partitions_merge_into_the_bytes_of_a_single_build() {
+    partitions_equal_whole(&out_dir("partition-whole"), &out_dir("partition-merged"), &[]);
+}
+
+#[test]
+fn partitions_with_media_checks_merge_into_the_bytes_of_a_single_build() {
+    // Media for the LLP clips only: every other sample fails --check-media, in whichever
+    // partition writes its shard, and its rejects line lands in the same place after the merge.
+    let media = tempfile::tempdir().unwrap();
+    let root = media.path();
+    write_wav(&root.join("llp/audios/aaaaaaaaaaa_0_10.wav"), 16_000, 159_200);
+    common::write_image(&root.join("llp/frames/aaaaaaaaaaa_0_10_0.5.jpg"), 64, 48);
+    common::write_image(&root.join("llp/frames/aaaaaaaaaaa_0_10_5.0.jpg"), 64, 48);
+    let whole = out_dir("partition-media-whole");
+    partitions_equal_whole(
+        &whole,
+        &out_dir("partition-media-merged"),
+        &["--media-root", root.to_str().unwrap(), "--check-media"],
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(whole.join("manifest.json")).unwrap()).unwrap();
+    let rejects = std::fs::read_to_string(whole.join("rejects.jsonl")).unwrap();
+    assert_eq!(manifest["rejects_lines"], rejects.lines().count());
+    assert!(rejects.lines().any(|l| l.contains("\"missing_media\"")));
+    // The LLP clip with its WAV and frames: Dog (3 rows) and Speech (1 row) are samples.
+    assert_eq!(manifest["counts"]["test/igatl/llp"], 2);
+}
