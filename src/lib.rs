@@ -26,6 +26,7 @@ pub mod report;
 pub mod sources;
 pub mod split;
 pub mod stats;
+pub mod synth;
 pub mod tasks;
 pub mod validate;
 pub mod writer;
