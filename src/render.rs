@@ -11,6 +11,13 @@
 //! Variables: `input` (the task's input text), `box_format`, `segment_format` (the dialect's
 //! formats), and per task the fields its builder provides (see [`crate::tasks`]).
 //! The answer is never templated: it is fixed by the task and the dialect.
+//!
+//! Fast path: a template part that is plain text with at most `{{ box_format }}`,
+//! `{{ segment_format }}` and `{{ input }}` substitutions (no tag, comment, filter or whitespace
+//! control) is also kept as text pieces, and [`Templates::render_without_context`] fills them in
+//! without Tera and without a Tera context. When the templates are loaded, each such template is
+//! rendered both ways on every probe sample of every dialect; one whose outputs differ in any byte
+//! keeps the Tera path only. The output is the same byte for byte either way.
 
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
@@ -45,13 +52,93 @@ struct TemplateEntry {
     input: Option<String>,
 }
 
+/// A variable the fast path fills in (see the module documentation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Var {
+    BoxFormat,
+    SegmentFormat,
+    Input,
+}
+
+/// A piece of a template part on the fast path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Piece {
+    Text(String),
+    Var(Var),
+}
+
+/// The fast-path pieces of a template's instruction and input.
+#[derive(Clone, Debug)]
+struct Plain {
+    instruction: Vec<Piece>,
+    input: Vec<Piece>,
+}
+
 /// The compiled templates of every task that has a file.
 pub struct Templates {
     tera: Tera,
     ids: BTreeMap<Task, Vec<String>>,
+    /// `<task>/<template id>` of each template, in the order of `ids`.
+    labels: BTreeMap<Task, Vec<String>>,
+    /// The fast-path pieces of each template, in the order of `ids`; `None` where Tera renders.
+    plain: BTreeMap<Task, Vec<Option<Plain>>>,
     files: BTreeMap<Task, String>,
     origin: String,
     digest: String,
+}
+
+/// The pieces of `body` when it is plain text with only `{{ box_format }}`, `{{ segment_format }}`
+/// or `{{ input }}` expressions; `None` when anything else of Tera's syntax is there.
+fn plain_pieces(body: &str) -> Option<Vec<Piece>> {
+    if body.contains("{%") || body.contains("{#") {
+        return None;
+    }
+    let mut pieces = Vec::new();
+    let mut rest = body;
+    while let Some(start) = rest.find("{{") {
+        let text = &rest[..start];
+        let after = &rest[start + 2..];
+        let end = after.find("}}")?;
+        let var = match after[..end].trim() {
+            "box_format" => Var::BoxFormat,
+            "segment_format" => Var::SegmentFormat,
+            "input" => Var::Input,
+            _ => return None,
+        };
+        if text.contains("}}") {
+            return None;
+        }
+        if !text.is_empty() {
+            pieces.push(Piece::Text(text.to_string()));
+        }
+        pieces.push(Piece::Var(var));
+        rest = &after[end + 2..];
+    }
+    if rest.contains("}}") {
+        return None;
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest.to_string()));
+    }
+    Some(pieces)
+}
+
+/// Fills `pieces` in and trims the result, as the Tera path does.
+fn fill(pieces: &[Piece], dialect: Dialect, input: &str) -> String {
+    let mut out = String::new();
+    for piece in pieces {
+        out.push_str(match piece {
+            Piece::Text(text) => text,
+            Piece::Var(Var::BoxFormat) => dialect.box_format(),
+            Piece::Var(Var::SegmentFormat) => dialect.segment_format(),
+            Piece::Var(Var::Input) => input,
+        });
+    }
+    if out.trim().len() == out.len() {
+        out
+    } else {
+        out.trim().to_string()
+    }
 }
 
 impl Templates {
@@ -96,6 +183,7 @@ impl Templates {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![]);
         let mut ids: BTreeMap<Task, Vec<String>> = BTreeMap::new();
+        let mut plain: BTreeMap<Task, Vec<Option<Plain>>> = BTreeMap::new();
         let mut files: BTreeMap<Task, String> = BTreeMap::new();
         let mut digest_input = String::new();
         for (task, file, text) in texts {
@@ -118,34 +206,59 @@ impl Templates {
                     tera.add_raw_template(&name(task, &entry.id, part), body)
                         .map_err(|e| err(&entry.id, tera_message(&e)))?;
                 }
+                let pieces = plain_pieces(&entry.instruction)
+                    .zip(plain_pieces(input))
+                    .map(|(instruction, input)| Plain { instruction, input });
+                plain.entry(task).or_default().push(pieces);
                 task_ids.push(entry.id);
             }
             files.insert(task, file);
             digest_input.push_str(&text);
         }
-        let templates = Templates {
+        let labels = ids
+            .iter()
+            .map(|(task, task_ids)| {
+                let labels = task_ids.iter().map(|id| format!("{}/{id}", task.as_str())).collect();
+                (*task, labels)
+            })
+            .collect();
+        let mut templates = Templates {
             tera,
             ids,
+            labels,
+            plain,
             files,
             origin: origin.to_string(),
             digest: format!("{:016x}", stable_hash(&[&digest_input])),
         };
+        // Templates whose fast path differs from Tera on any probe (none known) keep Tera only.
+        let mut not_plain = Vec::new();
         for (task, task_ids) in &templates.ids {
             for dialect in crate::dialect::ALL_DIALECTS {
                 for target in crate::tasks::probe_targets(*task) {
                     let probe = crate::tasks::parts(&target, dialect);
+                    let input = probe.context.get("input").and_then(|v| v.as_str()).unwrap_or_default();
                     for (index, id) in task_ids.iter().enumerate() {
-                        let (instruction, _) = templates.render(*task, index, &probe.context)?;
-                        if instruction.is_empty() {
+                        let rendered = templates.render(*task, index, &probe.context)?;
+                        if rendered.0.is_empty() {
                             return Err(Error::Template {
                                 file: templates.files[task].clone(),
                                 id: id.clone(),
                                 message: format!("renders an empty instruction in dialect {}", dialect.name()),
                             });
                         }
+                        if templates
+                            .render_without_context(*task, index, dialect, input)
+                            .is_some_and(|fast| fast != rendered)
+                        {
+                            not_plain.push((*task, index));
+                        }
                     }
                 }
             }
+        }
+        for (task, index) in not_plain {
+            templates.plain.get_mut(&task).expect("task has templates")[index] = None;
         }
         Ok(templates)
     }
@@ -176,12 +289,44 @@ impl Templates {
         Ok(())
     }
 
-    /// The index of the template that sample `sample_id` uses: `stable_hash(seed, id) mod n`.
+    /// The index of the template that sample `sample_id` uses: `stable_hash(seed, id) mod n`
+    /// (0 without hashing when the task has one template: anything mod 1 is 0).
     ///
     /// Errors: as [`Templates::require`].
     pub fn choose(&self, task: Task, seed: u64, sample_id: &str) -> Result<usize> {
         self.require(task)?;
-        Ok((stable_hash(&[&seed.to_string(), sample_id]) % self.ids(task).len() as u64) as usize)
+        let n = self.ids(task).len() as u64;
+        if n == 1 {
+            return Ok(0);
+        }
+        Ok((stable_hash(&[&seed.to_string(), sample_id]) % n) as usize)
+    }
+
+    /// Whether template `index` of `task` renders on the fast path (see the module
+    /// documentation), so that [`Templates::render_without_context`] answers.
+    pub fn is_plain(&self, task: Task, index: usize) -> bool {
+        self.plain
+            .get(&task)
+            .and_then(|p| p.get(index))
+            .is_some_and(Option::is_some)
+    }
+
+    /// Renders template `index` of `task` without Tera: (instruction, input), both trimmed, with
+    /// `box_format` and `segment_format` of `dialect` and the task's `input` text; byte for byte
+    /// what [`Templates::render`] gives with the task's context. `None` when the template needs
+    /// Tera ([`Templates::is_plain`] is false).
+    pub fn render_without_context(
+        &self,
+        task: Task,
+        index: usize,
+        dialect: Dialect,
+        input: &str,
+    ) -> Option<(String, String)> {
+        let plain = self.plain.get(&task)?.get(index)?.as_ref()?;
+        Some((
+            fill(&plain.instruction, dialect, input),
+            fill(&plain.input, dialect, input),
+        ))
     }
 
     /// Renders template `index` of `task` with `context`: (instruction, input), both trimmed.
@@ -204,7 +349,7 @@ impl Templates {
 
     /// The `<task>/<template id>` label written in a sample's `template` field.
     pub fn label(&self, task: Task, index: usize) -> String {
-        format!("{}/{}", task.as_str(), self.ids(task)[index])
+        self.labels[&task][index].clone()
     }
 
     /// Renders every dialect's probe for `task` (used by tests of template files).
@@ -230,4 +375,94 @@ fn tera_message(e: &tera::Error) -> String {
         source = s.source();
     }
     message.replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every built-in template, in every dialect, on every probe: the fast path (where it applies)
+    /// gives Tera's bytes.
+    #[test]
+    fn the_fast_path_renders_what_tera_renders() {
+        let templates = Templates::builtin().unwrap();
+        let mut plain = 0;
+        for task in ALL_TASKS {
+            for dialect in crate::dialect::ALL_DIALECTS {
+                for target in crate::tasks::probe_targets(task) {
+                    let probe = crate::tasks::parts(&target, dialect);
+                    let input = probe.context.get("input").unwrap().as_str().unwrap();
+                    for index in 0..templates.ids(task).len() {
+                        let tera = templates.render(task, index, &probe.context).unwrap();
+                        if let Some(fast) = templates.render_without_context(task, index, dialect, input) {
+                            assert_eq!(fast, tera, "{}", templates.label(task, index));
+                            plain += 1;
+                        }
+                    }
+                }
+            }
+        }
+        // All of ARIG's, IGATL's, AVC's and most others' use only box_format / segment_format / input.
+        assert!(plain > 0);
+        assert!((0..templates.ids(Task::Arig).len()).all(|i| templates.is_plain(Task::Arig, i)));
+    }
+
+    #[test]
+    fn plain_pieces_take_only_the_three_variables() {
+        use Piece::{Text, Var as V};
+        assert_eq!(plain_pieces("Where is it?"), Some(vec![Text("Where is it?".into())]));
+        assert_eq!(
+            plain_pieces("Answer as {{ box_format }}.{{input}}"),
+            Some(vec![
+                Text("Answer as ".into()),
+                V(Var::BoxFormat),
+                Text(".".into()),
+                V(Var::Input)
+            ])
+        );
+        for tera_only in [
+            "{{ question }}",
+            "{{ box_format | upper }}",
+            "{{- input -}}",
+            "{% if x %}a{% endif %}",
+            "{# note #}a",
+            "a }} b",
+            "{{ input",
+        ] {
+            assert_eq!(plain_pieces(tera_only), None, "{tera_only}");
+        }
+    }
+
+    #[test]
+    fn a_fixed_instruction_with_spaces_around_renders_trimmed_like_tera() {
+        let text =
+            "[[template]]\nid = \"fixed\"\ninstruction = \"  Box it: [<obj>,x0,y0,x1,y1] {{ box_format }} \"\n\n\
+                    [[template]]\nid = \"wrapped\"\ninstruction = \"Plain.\"\ninput = \" <{{ input }}> \"\n";
+        let templates = Templates::from_texts("test", [(Task::Avc, "avc.toml".to_string(), text.to_string())]).unwrap();
+        for index in 0..2 {
+            assert!(templates.is_plain(Task::Avc, index));
+            for dialect in crate::dialect::ALL_DIALECTS {
+                let target = crate::record::Target::Avc {
+                    caption: " A dog barks. ".into(),
+                };
+                let parts = crate::tasks::parts(&target, dialect);
+                let input = parts.context.get("input").unwrap().as_str().unwrap();
+                assert_eq!(
+                    templates.render_without_context(Task::Avc, index, dialect, input),
+                    Some(templates.render(Task::Avc, index, &parts.context).unwrap())
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn one_template_is_chosen_without_hashing() {
+        let text = "[[template]]\nid = \"only\"\ninstruction = \"Where is the sound?\"\n";
+        let templates =
+            Templates::from_texts("test", [(Task::Arig, "arig.toml".to_string(), text.to_string())]).unwrap();
+        for (seed, id) in [(0, "a/b/arig"), (7, "c/d/arig"), (u64::MAX, "")] {
+            assert_eq!(templates.choose(Task::Arig, seed, id).unwrap(), 0);
+        }
+        assert_eq!(templates.label(Task::Arig, 0), "arig/only");
+    }
 }

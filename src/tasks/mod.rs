@@ -27,7 +27,15 @@ pub fn parts(target: &Target, dialect: Dialect) -> TaskParts {
     let mut context = Context::new();
     context.insert("box_format", dialect.box_format());
     context.insert("segment_format", dialect.segment_format());
-    let (input, answer) = match target {
+    let (input, answer) = input_and_answer(target, dialect, &mut context);
+    context.insert("input", &input);
+    TaskParts { answer, context }
+}
+
+/// (input, answer) of `target` in `dialect`; the task's own template variables (beyond `input`,
+/// `box_format`, `segment_format`) go into `context`.
+fn input_and_answer(target: &Target, dialect: Dialect, context: &mut Context) -> (String, String) {
+    match target {
         Target::Avfc {
             kind,
             verdict,
@@ -46,24 +54,22 @@ pub fn parts(target: &Target, dialect: Dialect) -> TaskParts {
                     .and_then(|s| s.first())
                     .map(|s| (s, duration.unwrap_or(10.0))),
             };
-            avfc::parts(&claim, dialect, &mut context)
+            avfc::parts(&claim, dialect, context)
         }
         Target::Arig { label, boxes } => arig::parts(label, boxes, dialect),
         Target::Igatl {
             label,
             segments,
             duration,
-        } => igatl::parts(label, segments, *duration, dialect, &mut context),
+        } => igatl::parts(label, segments, *duration, dialect, context),
         Target::Avqa {
             question,
             choices,
             answer,
             ..
-        } => avqa::parts(question, choices.as_deref(), answer, &mut context),
+        } => avqa::parts(question, choices.as_deref(), answer, context),
         Target::Avc { caption } => avc::parts(caption),
-    };
-    context.insert("input", &input);
-    TaskParts { answer, context }
+    }
 }
 
 /// Small valid targets of `task` on which every template is rendered when loaded: one per
@@ -113,9 +119,21 @@ pub fn build_sample(record: Record, templates: &Templates, dialect: Dialect, see
         Target::Avfc { kind, .. } => format!("{}/{}/avfc/{kind}", record.source, record.key),
         _ => format!("{}/{}/{}", record.source, record.key, task.as_str()),
     };
-    let parts = parts(&record.target, dialect);
     let index = templates.choose(task, seed, &id)?;
-    let (instruction, input) = templates.render(task, index, &parts.context)?;
+    // A template without Tera syntax beyond box_format, segment_format and input needs no Tera
+    // context (building one serializes every variable): same bytes, less work.
+    let (instruction, input, answer) = if templates.is_plain(task, index) {
+        let mut unused = Context::new();
+        let (input, answer) = input_and_answer(&record.target, dialect, &mut unused);
+        let (instruction, input) = templates
+            .render_without_context(task, index, dialect, &input)
+            .expect("is_plain checked");
+        (instruction, input, answer)
+    } else {
+        let parts = parts(&record.target, dialect);
+        let (instruction, input) = templates.render(task, index, &parts.context)?;
+        (instruction, input, parts.answer)
+    };
     Ok(Sample {
         id,
         task,
@@ -127,7 +145,7 @@ pub fn build_sample(record: Record, templates: &Templates, dialect: Dialect, see
         groups: record.groups,
         instruction,
         input,
-        answer: parts.answer,
+        answer,
         template: templates.label(task, index),
         target: record.target,
     })
