@@ -65,7 +65,7 @@ impl Dialect {
     /// Several boxes: meerkat and shikra join them with `; `, minigpt-v2 with `<delim>` after one
     /// `<p>L</p>`, qwen-vl by repeating `<box>...</box>` after one `<ref>L</ref>`.
     pub fn render_boxes(self, label: &str, boxes: &[BBox]) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(boxes.len() * (label.len() + 28));
         match self {
             Dialect::Meerkat | Dialect::VtimeLlm | Dialect::Shikra => {
                 for (i, b) in boxes.iter().enumerate() {
@@ -74,10 +74,17 @@ impl Dialect {
                     }
                     out.push('[');
                     if self != Dialect::Shikra {
-                        write!(out, "<{label}>,").unwrap();
+                        out.push('<');
+                        out.push_str(label);
+                        out.push_str(">,");
                     }
-                    let [x0, y0, x1, y1] = b.0;
-                    write!(out, "{x0:.3},{y0:.3},{x1:.3},{y1:.3}]").unwrap();
+                    for (i, v) in b.0.into_iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        push_3_decimals(&mut out, v);
+                    }
+                    out.push(']');
                 }
             }
             Dialect::MiniGptV2 => {
@@ -162,6 +169,36 @@ impl Dialect {
     }
 }
 
+/// Appends `v` as `{:.3}` writes it: the correctly rounded 3-decimal value of the binary `v`,
+/// ties to even (0.0625 → `0.062`). Boxes are in [0, 1], so that range takes an exact integer path
+/// (the formatting of `{:.3}` was the largest cost of rendering an answer); anything else, and
+/// values below 0.001 or a negative zero, goes through `{:.3}` itself.
+pub fn push_3_decimals(out: &mut String, v: f64) {
+    if !(0.001..=1.0).contains(&v) {
+        write!(out, "{v:.3}").unwrap();
+        return;
+    }
+    // v = m * 2^-s exactly, with s in 52..=62 for v in [0.001, 1].
+    let bits = v.to_bits();
+    let m = u128::from((bits & ((1 << 52) - 1)) | (1 << 52));
+    let s = 1075 - ((bits >> 52) & 0x7ff) as u32;
+    let scaled = m * 1000; // v * 1000 = scaled / 2^s
+    let floor = scaled >> s;
+    let twice_rest = (scaled - (floor << s)) << 1;
+    let half = 1u128 << s;
+    let n = if twice_rest > half || (twice_rest == half && floor % 2 == 1) {
+        floor + 1
+    } else {
+        floor
+    } as u32;
+    let frac = n % 1000;
+    out.push(char::from(b'0' + (n / 1000) as u8));
+    out.push('.');
+    out.push(char::from(b'0' + (frac / 100) as u8));
+    out.push(char::from(b'0' + (frac / 10 % 10) as u8));
+    out.push(char::from(b'0' + (frac % 10) as u8));
+}
+
 /// `min(cap, round_ties_even(v * scale))` as an integer grid coordinate (vtimellm passes
 /// `100 * t / duration` with scale 1, in that order of operations, as DESIGN.md writes it).
 fn grid(v: f64, scale: f64, cap: i64) -> i64 {
@@ -200,6 +237,41 @@ mod tests {
             Dialect::VtimeLlm.render_boxes("dog", &ties),
             "[<dog>,0.062,0.000,0.938,1.000]"
         );
+    }
+
+    #[test]
+    fn three_decimals_match_std_formatting() {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            0.001,
+            0.0005,
+            0.0015,
+            0.9995,
+            0.999_999_9,
+            1e-300,
+            2.5,
+            -0.25,
+        ];
+        // Exact binary ties (j / 2^p), where rounding to even decides.
+        for p in 1..=14 {
+            values.extend((0..=(1u32 << p)).map(|j| f64::from(j) / f64::from(1u32 << p)));
+        }
+        // Numbers as the files write them (6 decimals) and pseudo-random doubles.
+        values.extend((0..=1_000_000).map(|j| f64::from(j) / 1e6));
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..1_000_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push((x >> 11) as f64 / (1u64 << 53) as f64);
+        }
+        for v in values {
+            let mut out = String::new();
+            push_3_decimals(&mut out, v);
+            assert_eq!(out, format!("{v:.3}"), "{v:?}");
+        }
     }
 
     #[test]

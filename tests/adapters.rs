@@ -1050,11 +1050,9 @@ fn openimages_train_file_keys_labels_depiction_and_bad_rows() {
         "cc,xclick,/m/046dlr,1,0.1,0.2,0.3,0.4,0,0,0,0,0",           // 11: Alarm clock
         "cc,xclick,/m/0k4j,1,0.1,0.2,0.3,0.4,0,0,0,0,0",             // 12: no boxable class here
     ];
-    write(
-        tmp.path(),
-        "oidv6-train-annotations-bbox.csv",
-        &format!("{OI_HEADER}{}\n", rows.join("\n")),
-    );
+    let mut text = format!("{OI_HEADER}{}\n", rows.join("\n")).into_bytes();
+    text.extend_from_slice(b"cc,xclick,/m/046dlr,1,0.1,0.2,0.3,0.4,0,0,0,0,\xff\n"); // 13: not UTF-8
+    std::fs::write(tmp.path().join("oidv6-train-annotations-bbox.csv"), text).unwrap();
     let (sink, stats) = read("openimages", &[tmp.path().to_path_buf()], None);
     let t = Split::Train;
     assert_eq!(
@@ -1084,9 +1082,14 @@ fn openimages_train_file_keys_labels_depiction_and_bad_rows() {
             (s("box_out_of_range"), 8, s("bb: box [0.0, 0.0, 1.5, 1.0]")),
             (s("missing_field"), 9, s("3 fields, the header names 8 or more")),
             (s("missing_field"), 10, s("no ImageID")),
+            (
+                s("malformed_field"),
+                13,
+                s("not UTF-8 text: invalid utf-8: invalid UTF-8 in field 12 near byte index 0")
+            ),
         ]
     );
-    assert_eq!((stats.read, stats.used, stats.rejected), (11, 4, 5));
+    assert_eq!((stats.read, stats.used, stats.rejected), (12, 4, 6));
     assert_eq!(stats.skipped, counts(&[("class_not_in_map", 1), ("depiction", 1)]));
 
     // --split forces the split; the bbox file alone lacks the class descriptions.

@@ -144,6 +144,8 @@ impl ClassLookup for ClassMap {
 pub struct BoxableClasses {
     ids: HashMap<String, ClassId>,
     names: Vec<String>,
+    /// The names with spaces as underscores, for sample keys.
+    key_names: Vec<String>,
 }
 
 impl BoxableClasses {
@@ -163,6 +165,7 @@ impl BoxableClasses {
         let mut classes = BoxableClasses::default();
         for (i, (mid, name)) in pairs.into_iter().enumerate() {
             classes.ids.insert(mid, i as ClassId);
+            classes.key_names.push(name.replace(' ', "_"));
             classes.names.push(name);
         }
         Ok(classes)
@@ -171,6 +174,11 @@ impl BoxableClasses {
     /// The display name of `class` (`Alarm clock`).
     pub fn name(&self, class: ClassId) -> &str {
         &self.names[class as usize]
+    }
+
+    /// The display name of `class` with spaces as underscores, as in sample keys (`Alarm_clock`).
+    pub fn key_name(&self, class: ClassId) -> &str {
+        &self.key_names[class as usize]
     }
 
     /// How many classes there are.
@@ -251,47 +259,66 @@ pub fn stream_box_rows<C: ClassLookup + ?Sized>(
         .max()
         .unwrap_or(0)
         + 1;
-    super::for_each_row(path, &mut reader, |line, row| {
+    // The rows are read into one reused ByteRecord and its fields borrowed as text, without a
+    // StringRecord copy per row (the same rows, lines, trimming and rejects as
+    // super::for_each_row; this loop is the hot path of a large bbox file).
+    let mut bytes = csv::ByteRecord::new();
+    loop {
+        let more = reader
+            .read_byte_record(&mut bytes)
+            .map_err(|e| Error::input(path, e.position().map(|p| p.line()), e.to_string()))?;
+        if !more {
+            return Ok(());
+        }
+        let line = bytes.position().map(|p| p.line()).unwrap_or(0);
         out.read(1);
         let at = At::Line(line);
-        let row = match row {
-            Ok(row) => row,
-            Err(why) => return out.reject(path, at, Reason::MalformedField, why),
-        };
-        if row.len() < needed {
-            return out.reject(
+        if bytes.iter().any(|field| std::str::from_utf8(field).is_err()) {
+            let why = match csv::StringRecord::from_byte_record(bytes.clone()) {
+                Err(e) => format!("not UTF-8 text: {e}"),
+                Ok(_) => "not UTF-8 text".to_string(),
+            };
+            out.reject(path, at, Reason::MalformedField, why)?;
+            continue;
+        }
+        if bytes.len() < needed {
+            out.reject(
                 path,
                 at,
                 Reason::MissingField,
-                format!("{} fields, the header names {needed} or more", row.len()),
-            );
+                format!("{} fields, the header names {needed} or more", bytes.len()),
+            )?;
+            continue;
         }
-        let Some(class) = row.get(c_label).and_then(|mid| filter.classes.class_of(mid)) else {
+        let field = |c: usize| bytes.get(c).and_then(|b| std::str::from_utf8(b).ok());
+        let Some(class) = field(c_label).and_then(|mid| filter.classes.class_of(mid)) else {
             out.skip(Skip::ClassNotInMap, 1);
-            return Ok(());
+            continue;
         };
-        if !filter.include_depiction && c_depiction.and_then(|c| row.get(c)) == Some("1") {
+        if !filter.include_depiction && c_depiction.and_then(field) == Some("1") {
             out.skip(Skip::Depiction, 1);
-            return Ok(());
+            continue;
         }
-        let image = row.get(c_image).unwrap_or_default();
+        let image = field(c_image).unwrap_or_default();
         if image.is_empty() {
-            return out.reject(path, at, Reason::MissingField, "no ImageID");
+            out.reject(path, at, Reason::MissingField, "no ImageID")?;
+            continue;
         }
         if filter.rotated.contains(image) {
             out.skip(Skip::Rotated, 1);
-            return Ok(());
+            continue;
         }
-        let number = |c: usize| row.get(c).and_then(|v| v.parse::<f64>().ok());
+        let number = |c: usize| field(c).and_then(|v| v.parse::<f64>().ok());
         let (Some(xmin), Some(xmax), Some(ymin), Some(ymax)) =
             (number(c_xmin), number(c_xmax), number(c_ymin), number(c_ymax))
         else {
-            return out.reject(
+            out.reject(
                 path,
                 at,
                 Reason::MalformedField,
                 format!("{image}: XMin/XMax/YMin/YMax are not four numbers"),
-            );
+            )?;
+            continue;
         };
         match BBox::normalized(xmin, ymin, xmax, ymax) {
             Ok(bbox) => each(
@@ -302,10 +329,10 @@ pub fn stream_box_rows<C: ClassLookup + ?Sized>(
                     line,
                 },
                 out,
-            ),
-            Err(e) => out.reject(path, at, e.reason, format!("{image}: box {}", e.detail)),
+            )?,
+            Err(e) => out.reject(path, at, e.reason, format!("{image}: box {}", e.detail))?,
         }
-    })
+    }
 }
 
 /// Images with a non-zero `Rotation` in a rotation file.
@@ -418,7 +445,7 @@ impl ImageGroups {
             let units = boxes.len() as u64;
             let record = Record {
                 source: OpenImages.name(),
-                key: format!("{}/{}", self.image, label.replace(' ', "_")),
+                key: format!("{}/{}", self.image, classes.key_name(class)),
                 split,
                 groups: vec![group.clone()],
                 media: Media {
