@@ -66,8 +66,11 @@ fn tiny_synth_builds_with_exact_counts_and_its_defects_rejected() {
         let want = want.as_u64().unwrap();
         if direct.contains(&source) {
             assert_eq!(got, want, "{key}");
+        } else if key.contains("/avfc/") {
+            // AVFC: how many negatives exist depends on the pairing rules; samples must be there.
+            assert!(got > 0, "{key}: no samples");
         } else {
-            // Curated rows: the paper's counts times the scale, approximately.
+            // Curated ARIG / IGATL: the paper's counts times the scale, approximately.
             assert!(got > 0, "{key}: no samples");
             assert!(
                 (got as f64 - want as f64).abs() <= 0.25 * want as f64 + 3.0,

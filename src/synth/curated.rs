@@ -39,7 +39,10 @@ const VGGSOUND_UNMAPPED: &[&str] = &[
 ];
 
 /// The three curated rows, in manifest order: `openimages_audioset` (train bbox file),
-/// `openimages_vggsound` (validation bbox file), `openimages_audioset_strong` (test bbox file).
+/// `openimages_audioset_strong` (test bbox file), `openimages_vggsound` (validation bbox file).
+/// The rows have test fractions 0.214, 0.2 and 0: image and clip ids are chosen so that every
+/// row that could see one puts it in the same split (the train-only row last, with ids that are
+/// train at every fraction), so no row loses images or clips to another's split.
 ///
 /// Sizes: the paper's groups times the scale (ARIG train 1.07M over a 0.214 test fraction,
 /// 180K, 120.6K IGATL); AVFC is kept near the paper's 1.5M by making two-class images rare (type-4
@@ -55,7 +58,7 @@ pub(super) fn curated(ctx: &Ctx, classes: &ClassMap) -> Result<Vec<Entry>> {
     let audioset_classes = with(|c| !c.audioset.is_empty());
     let vggsound_classes = with(|c| !c.vggsound.is_empty());
     let strong_classes = with(|c| !c.audioset_strong.is_empty());
-    let descriptions = "openimages/class-descriptions-boxable.csv".to_string();
+    let descriptions = "openimages/class-descriptions-boxable.csv";
     let mut entries = Vec::new();
 
     // Openimages-AudioSet.
@@ -69,6 +72,7 @@ pub(super) fn curated(ctx: &Ctx, classes: &ClassMap) -> Result<Vec<Entry>> {
         two_class: 0.02,
         xclick: true,
         labels_file: Some(("openimages/train-annotations-human-imagelabels-boxable.csv", 0.08)),
+        image_ok: |_| true,
     };
     let mut summary = write_boxes(ctx, classes, &audioset_classes, &spec)?;
     let audio = write_audioset(ctx, classes, &audioset_classes, tf)?;
@@ -83,33 +87,12 @@ pub(super) fn curated(ctx: &Ctx, classes: &ClassMap) -> Result<Vec<Entry>> {
         summary,
         inputs: vec![
             spec.file.into(),
-            descriptions.clone(),
+            descriptions.into(),
             spec.labels_file.map(|l| l.0).unwrap_or_default().into(),
             "audioset/unbalanced_train_segments.csv".into(),
         ],
         test_fraction: Some(tf),
         comment: "Openimages-AudioSet: ARIG and AVFC types 1, 2, 4 (approximate expected counts)",
-    });
-
-    // Openimages-VGGSound.
-    let spec = BoxFileSpec {
-        file: "openimages/validation-annotations-bbox.csv",
-        tag: 1,
-        stream: 11,
-        groups: ctx.target(180_000.0),
-        two_class: 0.08,
-        xclick: false,
-        labels_file: None,
-    };
-    let mut summary = write_boxes(ctx, classes, &vggsound_classes, &spec)?;
-    merge(&mut summary, write_vggsound(ctx, classes, &vggsound_classes)?);
-    summary.name = "openimages_vggsound";
-    summary.expected = expected(&[("train/arig", ctx.target(180_000.0))]);
-    entries.push(Entry {
-        summary,
-        inputs: vec![spec.file.into(), descriptions.clone(), "vggsound/vggsound.csv".into()],
-        test_fraction: Some(0.0),
-        comment: "Openimages-VGGSound: ARIG, train only (approximate expected counts)",
     });
 
     // Openimages-AudioSet Strong.
@@ -122,6 +105,7 @@ pub(super) fn curated(ctx: &Ctx, classes: &ClassMap) -> Result<Vec<Entry>> {
         two_class: 0.08,
         xclick: false,
         labels_file: None,
+        image_ok: |id| split_of(id, 0.2) == split_of(id, ALL_TRAIN),
     };
     let mut summary = write_boxes(ctx, classes, &strong_classes, &spec)?;
     merge(&mut summary, write_strong(ctx, classes, &strong_classes, tf)?);
@@ -134,12 +118,34 @@ pub(super) fn curated(ctx: &Ctx, classes: &ClassMap) -> Result<Vec<Entry>> {
         summary,
         inputs: vec![
             spec.file.into(),
-            descriptions,
+            descriptions.into(),
             "audioset_strong/audioset_train_strong.tsv".into(),
         ],
         test_fraction: Some(tf),
         comment: "Openimages-AudioSet Strong: IGATL and AVFC type 3 (approximate expected counts)",
     });
+    // Openimages-VGGSound.
+    let spec = BoxFileSpec {
+        file: "openimages/validation-annotations-bbox.csv",
+        tag: 1,
+        stream: 11,
+        groups: ctx.target(180_000.0),
+        two_class: 0.08,
+        xclick: false,
+        labels_file: None,
+        image_ok: |id| split_of(id, ALL_TRAIN) == Split::Train,
+    };
+    let mut summary = write_boxes(ctx, classes, &vggsound_classes, &spec)?;
+    merge(&mut summary, write_vggsound(ctx, classes, &vggsound_classes)?);
+    summary.name = "openimages_vggsound";
+    summary.expected = expected(&[("train/arig", ctx.target(180_000.0))]);
+    entries.push(Entry {
+        summary,
+        inputs: vec![spec.file.into(), descriptions.into(), "vggsound/vggsound.csv".into()],
+        test_fraction: Some(0.0),
+        comment: "Openimages-VGGSound: ARIG, train only (approximate expected counts)",
+    });
+
     Ok(entries)
 }
 
@@ -193,6 +199,8 @@ struct BoxFileSpec {
     xclick: bool,
     /// A human-verified image-label file and the fraction of images it covers.
     labels_file: Option<(&'static str, f64)>,
+    /// Which image ids to use: rows with different test fractions agree on their splits.
+    image_ok: fn(&str) -> bool,
 }
 
 /// Writes a bbox file (`ImageID,Source,LabelName,Confidence,XMin,XMax,YMin,YMax,IsOccluded,
@@ -250,10 +258,15 @@ fn write_boxes(ctx: &Ctx, classes: &ClassMap, pool: &[ClassId], spec: &BoxFileSp
     let mut defects = BTreeMap::new();
     let mut row = String::with_capacity(256);
     for i in 0..images {
-        let id = format!(
-            "{:016x}",
-            (i * stride + rng.gen_range(4..stride.max(8) - 4)) & !3 | spec.tag
-        );
+        let id = loop {
+            let id = format!(
+                "{:016x}",
+                (i * stride + rng.gen_range(4..stride.max(8) - 4)) & !3 | spec.tag
+            );
+            if (spec.image_ok)(&id) {
+                break id;
+            }
+        };
         let images_left = images - i;
         let two = two_left > 0 && rng.gen_range(0..images_left) < two_left;
         if two {
@@ -273,9 +286,9 @@ fn write_boxes(ctx: &Ctx, classes: &ClassMap, pool: &[ClassId], spec: &BoxFileSp
         for (slot, c) in present.iter().enumerate() {
             let mid = &classes.classes[*c as usize].openimages;
             let (lo, hi) = match (two, slot) {
-                (false, _) => (0.0, 1.0),
-                (true, 0) => (0.0, 0.45),
-                (true, _) => (0.55, 1.0),
+                (false, _) => (0, 1_000_000),
+                (true, 0) => (0, 450_000),
+                (true, _) => (550_000, 1_000_000),
             };
             let boxes = match rng.gen_range(0..10) {
                 0..7 => 1,
@@ -295,7 +308,7 @@ fn write_boxes(ctx: &Ctx, classes: &ClassMap, pool: &[ClassId], spec: &BoxFileSp
         }
         for _ in 0..rng.gen_range(0..=2) {
             let mid = *pick(&mut rng, &unmapped);
-            box_row(&mut rng, &mut row, &id, mid, (0.0, 1.0), false, spec.xclick);
+            box_row(&mut rng, &mut row, &id, mid, (0, 1_000_000), false, spec.xclick);
             out.put(&row)?;
             summary.units += 1;
         }
@@ -352,35 +365,44 @@ fn write_boxes(ctx: &Ctx, classes: &ClassMap, pool: &[ClassId], spec: &BoxFileSp
     Ok(summary)
 }
 
-/// Formats one bbox row into `row`: a box inside x ∈ [lo, hi], 6 decimals, a few XMax written as
-/// `1.0000000000000002` (clamped by the reader).
+/// Formats one bbox row into `row`: a box inside x ∈ [lo, hi] (millionths), 6 decimals, a few
+/// XMax written as `1.0000000000000002` (clamped by the reader). Coordinates are drawn as whole
+/// millionths and printed with integer formatting, which is several times faster than `{:.6}`.
 fn box_row(
     rng: &mut ChaCha8Rng,
     row: &mut String,
     id: &str,
     mid: &str,
-    (lo, hi): (f64, f64),
+    (lo, hi): (u32, u32),
     depiction: bool,
     xclick: bool,
 ) {
     use std::fmt::Write;
-    let w = rng.gen_range(0.05..(hi - lo - 0.01));
+    let w = rng.gen_range(50_000..hi - lo - 10_000);
     let x0 = rng.gen_range(lo..hi - w);
-    let h = rng.gen_range(0.05..1.0);
-    let y0 = rng.gen_range(0.0..1.0 - h);
+    let h = rng.gen_range(50_000..1_000_000);
+    let y0 = rng.gen_range(0..1_000_000 - h);
     let (x1, y1) = (x0 + w, y0 + h);
     let activemil = rng.gen_range(0..10) == 0;
     let source = if activemil { "activemil" } else { "xclick" };
-    let x1_text = if hi == 1.0 && rng.gen_range(0..1000) == 0 {
-        "1.0000000000000002".to_string()
-    } else {
-        format!("{x1:.6}")
-    };
+    let odd_x1 = hi == 1_000_000 && rng.gen_range(0..1000) == 0;
     let flag = |rng: &mut ChaCha8Rng, p: u32| u8::from(rng.gen_range(0..100) < p);
+    let micro = |row: &mut String, v: u32| {
+        let _ = write!(row, ",{}.{:06}", v / 1_000_000, v % 1_000_000);
+    };
     row.clear();
+    let _ = write!(row, "{id},{source},{mid},1");
+    micro(row, x0);
+    if odd_x1 {
+        row.push_str(",1.0000000000000002");
+    } else {
+        micro(row, x1);
+    }
+    micro(row, y0);
+    micro(row, y1);
     let _ = write!(
         row,
-        "{id},{source},{mid},1,{x0:.6},{x1_text},{y0:.6},{y1:.6},{},{},{},{},0",
+        ",{},{},{},{},0",
         flag(rng, 30),
         flag(rng, 25),
         flag(rng, 5),
@@ -392,21 +414,27 @@ fn box_row(
         } else {
             let xm = rng.gen_range(x0..x1);
             let ym = rng.gen_range(y0..y1);
-            let _ = write!(row, ",{x0:.6},{xm:.6},{x1:.6},{xm:.6},{ym:.6},{y0:.6},{ym:.6},{y1:.6}");
+            for v in [x0, xm, x1, xm, ym, y0, ym, y1] {
+                micro(row, v);
+            }
         }
     }
     row.push('\n');
 }
 
-/// A YouTube id whose hashed split (at `test_fraction`) is `split`.
-fn id_in_split(rng: &mut ChaCha8Rng, split: Split, test_fraction: f64) -> String {
+/// A YouTube id for which `ok` holds (a hashed split wanted).
+fn id_where(rng: &mut ChaCha8Rng, ok: impl Fn(&str) -> bool) -> String {
     loop {
         let id = youtube_id(rng);
-        if split_of(&id, test_fraction) == split {
+        if ok(&id) {
             return id;
         }
     }
 }
+
+/// The largest test fraction of the curated rows: an id hashed at or above it is train in every
+/// row, so no row's split rule can reserve it against another.
+const ALL_TRAIN: f64 = 0.214;
 
 /// Clips per class and split: `base` at scale 1 split by the test fraction, at least 3 train
 /// and 2 test (when the fraction is not 0).
@@ -446,7 +474,7 @@ fn write_audioset(ctx: &Ctx, classes: &ClassMap, pool: &[ClassId], tf: f64) -> R
         let mids = &classes.classes[c as usize].audioset;
         for (split, n) in quotas(ctx, 300.0, tf) {
             for _ in 0..n {
-                let id = id_in_split(&mut rng, split, tf);
+                let id = id_where(&mut rng, |id| split_of(id, tf) == split);
                 let mut labels = vec![pick(&mut rng, mids).clone()];
                 if rng.gen_range(0..30) == 0 {
                     let other = *pick(&mut rng, pool);
@@ -634,7 +662,12 @@ fn write_strong(ctx: &Ctx, classes: &ClassMap, pool: &[ClassId], tf: f64) -> Res
     for &c in pool {
         for (split, n) in quotas(ctx, 100.0, tf) {
             for _ in 0..n {
-                let key = format!("{}_{}", id_in_split(&mut rng, split, tf), rng.gen_range(0..30) * 10_000);
+                // Test in this row and the AudioSet row, or train in every row.
+                let id = match split {
+                    Split::Test => id_where(&mut rng, |id| split_of(id, tf) == Split::Test),
+                    Split::Train => id_where(&mut rng, |id| split_of(id, ALL_TRAIN) == Split::Train),
+                };
+                let key = format!("{id}_{}", rng.gen_range(0..30) * 10_000);
                 clips.push((key, c));
             }
         }

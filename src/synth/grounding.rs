@@ -256,7 +256,9 @@ fn avsbench_subset(
     // Splits in a shuffled order of the videos: each video draws from what is left.
     let mut left = [train, test, val];
     let mut rows = 0;
-    for _ in 0..items {
+    // The last train or test row: a repeated `val` row would be skipped, not rejected.
+    let mut last_used = String::new();
+    for i in 0..items {
         let total: u64 = left.iter().sum();
         let mut r = rng.gen_range(0..total);
         let mut s = 0;
@@ -264,9 +266,15 @@ fn avsbench_subset(
             r -= left[s];
             s += 1;
         }
+        if i == 0 && s == 2 {
+            s = if left[0] > 0 { 0 } else { 1 };
+        }
         left[s] -= 1;
         let split = ["train", "test", "val"][s];
         let row = write_video(rng, &mut out, &masks, subset, split, VideoKind::Valid)?;
+        if split != "val" {
+            last_used = row;
+        }
         rows += 1;
         for defect in sprinkle.after_item(rng) {
             rows += 1;
@@ -281,7 +289,7 @@ fn avsbench_subset(
                     "missing_media"
                 }
                 Defect::Duplicate => {
-                    out.put(&row)?;
+                    out.put(&last_used)?;
                     "duplicate_row"
                 }
             };
