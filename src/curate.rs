@@ -8,11 +8,18 @@
 //! Splits ignore the datasets' own: an image is test when `stable_hash("split", image id)`,
 //! read as a fraction of 2^64, is below the row's test fraction; a clip likewise by its YouTube id.
 //! A pair takes a clip only from its image's split, so no image and no clip is in both splits.
-//! Clips whose `yt:` group, and images whose `oi:` group, another source of the build (or
-//! `--exclude-groups`) already uses in the other split are never used (`reserved_group`): the
+//! Clips whose `yt:` group, and images whose `oi:` group, a direct source of the build (or
+//! `--exclude-groups`) already uses in the other split are never used (`reserved_group`); nor
+//! are those that an earlier curated row of the build, by its own test fraction, puts in the
+//! other split (whether or not it drew them, so no row needs to remember another's groups): the
 //! curated rows of one build may have different test fractions and still not leak.
 //!
-//! Pairing, for each (image, class) group in image-id order: the clip at
+//! Images stream: the bbox files must be sorted by `ImageID`, as Open Images distributes them
+//! (an unsorted file stops the run at the first row out of order), and each image is paired when
+//! its last row has been read. Memory holds the audio side, the verified-absent labels and a
+//! bounded window of recent images, never the whole bbox file.
+//!
+//! Pairing, for each (image, class) group in file order (classes of an image in class-map order): the clip at
 //! `stable_hash(seed, "pair", image, class) mod n` in the pool of the class and split, or the next
 //! of up to [`MAX_PROBES`] that carries no label of another class visible in the image. A class
 //! whose pairs in a split reach `cap_per_class` draws no more. Groups without a clip are skipped
@@ -22,8 +29,9 @@
 //! and over both; a pair whose turn is false but that has no valid negative makes no sample of
 //! that type.
 //! 1. false: a clip of another class that has no label of the image's class;
-//! 2. false: the same clip with an image without the class: one whose human-verified image labels
-//!    say the class is absent when an `*-human-imagelabels*.csv` is given, else one with no box of
+//! 2. false: the same clip with an earlier image of the same split without the class: one of the
+//!    last [`RECENT_ABSENT`] whose human-verified image labels say the class is absent when an
+//!    `*-human-imagelabels*.csv` is given, else one of the last [`RECENT_IMAGES`] with no box of
 //!    the class;
 //! 3. (strong) true: one event segment of the class; false: the longest window of at least
 //!    [`MIN_NEGATIVE_WINDOW`] seconds that overlaps no event of the class;
@@ -40,7 +48,7 @@ use crate::sources::audioset_strong::AUDIOSET_CLIP_SECONDS;
 use crate::sources::openimages::{self, BoxFilter, OpenImagesFile};
 use crate::sources::{audioset, audioset_strong, vggsound, At, Collector, Source, SourceOptions};
 use crate::split::stable_hash;
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 /// How many pool entries after the hashed start a draw may try.
@@ -149,13 +157,6 @@ struct Clip {
     drawn: bool,
 }
 
-/// A group of boxes: one image, one class.
-struct Group {
-    image: u32,
-    class: ClassId,
-    boxes: std::ops::Range<usize>,
-}
-
 /// Reads a curated row: the Open Images side and the audio side from `files`, pairs them and
 /// emits every ARIG / IGATL / AVFC record through `out`.
 ///
@@ -204,70 +205,16 @@ pub fn read_curated(
     for path in of_kind(OpenImagesFile::Rotation) {
         rotated.extend(openimages::read_rotated(path)?);
     }
-    let mut verified_absent = HashSet::new();
+    // Image id → classes its human-verified labels say are absent (`Confidence` 0).
+    let mut verified_absent: HashMap<String, Vec<ClassId>> = HashMap::new();
     for path in of_kind(OpenImagesFile::ImageLabels) {
-        verified_absent.extend(openimages::read_verified_absent(path, &classes)?);
-    }
-
-    // Image side: every valid box of a mapped class, images interned.
-    let mut image_ids: Vec<String> = Vec::new();
-    let mut image_index: HashMap<String, u32> = HashMap::new();
-    let mut rows: Vec<(u32, ClassId, BBox)> = Vec::new();
-    let filter = BoxFilter {
-        classes: &classes,
-        include_depiction: curation.include_depiction,
-        rotated: &rotated,
-    };
-    for path in &bbox_files {
-        openimages::stream_boxes(path, &filter, out, |b| {
-            let next = image_ids.len() as u32;
-            let image = *image_index.entry(b.image).or_insert_with_key(|id| {
-                image_ids.push(id.clone());
-                next
-            });
-            rows.push((image, b.class, b.bbox));
-        })?;
-    }
-    drop(image_index);
-    rows.sort_by(|a, b| {
-        image_ids[a.0 as usize]
-            .cmp(&image_ids[b.0 as usize])
-            .then(a.1.cmp(&b.1))
-    });
-    let mut groups: Vec<Group> = Vec::new();
-    for (i, r) in rows.iter().enumerate() {
-        match groups.last_mut() {
-            Some(g) if g.image == r.0 && g.class == r.1 => g.boxes.end = i + 1,
-            _ => groups.push(Group {
-                image: r.0,
-                class: r.1,
-                boxes: i..i + 1,
-            }),
-        }
-    }
-    // The groups of each image are consecutive: image → range of group indices.
-    let mut groups_of_image: HashMap<u32, std::ops::Range<usize>> = HashMap::new();
-    for (i, g) in groups.iter().enumerate() {
-        groups_of_image
-            .entry(g.image)
-            .and_modify(|r| r.end = i + 1)
-            .or_insert(i..i + 1);
-    }
-    let image_split: Vec<Split> = image_ids
-        .iter()
-        .map(|id| split_of(id, curation.test_fraction))
-        .collect();
-    let mut images_in_split: HashMap<Split, Vec<u32>> = HashMap::new();
-    for g in &groups {
-        let list = images_in_split.entry(image_split[g.image as usize]).or_default();
-        if list.last() != Some(&g.image) {
-            list.push(g.image);
+        for (image, class) in openimages::read_verified_absent(path, &classes)? {
+            verified_absent.entry(image).or_default().push(class);
         }
     }
 
     // Audio side.
-    let clips = read_clips(side, &audio_files, &classes, options, out)?;
-    let mut clips = clips;
+    let mut clips = read_clips(side, &audio_files, &classes, options, out)?;
     let mut pools: HashMap<(ClassId, Split), Vec<u32>> = HashMap::new();
     for (i, clip) in clips.iter().enumerate() {
         if let Some(split) = clip.split {
@@ -283,49 +230,196 @@ pub fn read_curated(
     let mut pool_classes: Vec<(ClassId, Split)> = pools.keys().copied().collect();
     pool_classes.sort();
 
-    let seed = options.seed.to_string();
-    let mut drawn_per_class: HashMap<(ClassId, Split), u64> = HashMap::new();
-    let mut balance = Balance::default();
-    let bbox_file = bbox_files[0];
-    for g in &groups {
-        let image_id = &image_ids[g.image as usize];
-        let split = image_split[g.image as usize];
-        let group_rows = g.boxes.len() as u64;
-        if options
-            .reserved_groups
-            .get(&format!("oi:{image_id}"))
-            .is_some_and(|used| *used != split)
-        {
-            out.skip(Skip::ReservedGroup, group_rows);
-            continue;
+    // Image side, streamed: the bbox files are sorted by ImageID (as distributed), so each
+    // image's boxes are consecutive; every image is paired when its last box is read.
+    let filter = BoxFilter {
+        classes: &classes,
+        include_depiction: curation.include_depiction,
+        rotated: &rotated,
+    };
+    let mut pairing = Pairing {
+        source,
+        side,
+        options,
+        classes: &classes,
+        label_of: &label_of,
+        verified_absent: &verified_absent,
+        clips: &mut clips,
+        pools: &pools,
+        pool_classes: &pool_classes,
+        seed: options.seed.to_string(),
+        drawn_per_class: HashMap::new(),
+        balance: Balance::default(),
+        recent: HashMap::new(),
+        absent_recent: HashMap::new(),
+    };
+    for path in &bbox_files {
+        let mut image = ImageBoxes::default();
+        openimages::stream_box_rows(path, &filter, out, |b, out| {
+            if b.image != image.id {
+                if b.image < image.id.as_str() {
+                    return Err(Error::input(
+                        path,
+                        Some(b.line),
+                        format!(
+                            "ImageID {} after {}: expected the rows sorted by ImageID, as Open Images distributes them (sort the file by its first column)",
+                            b.image, image.id
+                        ),
+                    ));
+                }
+                pairing.pair_image(&image, path, out)?;
+                image.id.clear();
+                image.id.push_str(b.image);
+                image.first_line = b.line;
+                image.boxes.clear();
+            }
+            image.boxes.push((b.class, b.bbox));
+            Ok(())
+        })?;
+        pairing.pair_image(&image, path, out)?;
+    }
+    for clip in &clips {
+        if clip.drawn {
+            out.use_units(clip.rows);
+        } else if clip.split.is_none() {
+            out.skip(Skip::ReservedGroup, clip.rows);
+        } else {
+            out.skip(Skip::ClipNotDrawn, clip.rows);
         }
-        let class_name = classes.name(g.class).replace(' ', "_");
-        let label = label_of(g.class);
-        let image_groups = groups_of_image[&g.image].clone();
-        let visible: Vec<ClassId> = groups[image_groups.clone()]
-            .iter()
-            .map(|o| o.class)
-            .filter(|c| *c != g.class)
-            .collect();
-        let capped = curation
+    }
+    Ok(())
+}
+
+/// The boxes of one image, in file order.
+#[derive(Default)]
+struct ImageBoxes {
+    id: String,
+    /// 1-based line of its first box row.
+    first_line: u64,
+    boxes: Vec<(ClassId, BBox)>,
+}
+
+/// An image paired recently, as a candidate AVFC type-2 negative.
+struct RecentImage {
+    id: String,
+    /// Classes with a box in it.
+    present: Vec<ClassId>,
+}
+
+/// Recent images kept per split as type-2 negative candidates.
+pub const RECENT_IMAGES: usize = 1024;
+/// Recent images kept per (split, class) that human-verified labels say lack the class.
+pub const RECENT_ABSENT: usize = 256;
+
+/// The state of a curated row while its images stream by: the audio side, the counters, and a
+/// bounded window of recent images for AVFC type-2 negatives. Nothing in it grows with the bbox
+/// file.
+struct Pairing<'a> {
+    source: &'a dyn Source,
+    side: AudioSide,
+    options: &'a SourceOptions,
+    classes: &'a ClassMap,
+    label_of: &'a dyn Fn(ClassId) -> String,
+    verified_absent: &'a HashMap<String, Vec<ClassId>>,
+    clips: &'a mut Vec<Clip>,
+    pools: &'a HashMap<(ClassId, Split), Vec<u32>>,
+    pool_classes: &'a [(ClassId, Split)],
+    seed: String,
+    drawn_per_class: HashMap<(ClassId, Split), u64>,
+    balance: Balance,
+    recent: HashMap<Split, VecDeque<RecentImage>>,
+    absent_recent: HashMap<(Split, ClassId), VecDeque<String>>,
+}
+
+impl Pairing<'_> {
+    /// Pairs every (image, class) group of `image` (classes in id order, boxes in file order)
+    /// and emits its records; then keeps the image as a negative candidate.
+    fn pair_image(&mut self, image: &ImageBoxes, path: &Path, out: &mut Collector) -> Result<()> {
+        if image.boxes.is_empty() {
+            return Ok(());
+        }
+        let image_id = image.id.as_str();
+        let split = split_of(image_id, self.options.curation.test_fraction);
+        let mut present: Vec<ClassId> = image.boxes.iter().map(|(c, _)| *c).collect();
+        present.sort_unstable();
+        present.dedup();
+        if group_claimed(self.options, "oi", image_id, split) {
+            out.skip(Skip::ReservedGroup, image.boxes.len() as u64);
+            return Ok(());
+        }
+        let at = At::Line(image.first_line);
+        for &class in &present {
+            let boxes: Vec<BBox> = image
+                .boxes
+                .iter()
+                .filter(|(c, _)| *c == class)
+                .map(|(_, b)| *b)
+                .collect();
+            self.pair_group(image, split, class, &present, &boxes, path, at, out)?;
+        }
+        let recent = self.recent.entry(split).or_default();
+        if recent.len() == RECENT_IMAGES {
+            recent.pop_front();
+        }
+        recent.push_back(RecentImage {
+            id: image_id.to_string(),
+            present: present.clone(),
+        });
+        for &class in self.verified_absent.get(image_id).map(Vec::as_slice).unwrap_or(&[]) {
+            if present.contains(&class) {
+                continue;
+            }
+            let list = self.absent_recent.entry((split, class)).or_default();
+            if list.len() == RECENT_ABSENT {
+                list.pop_front();
+            }
+            list.push_back(image_id.to_string());
+        }
+        Ok(())
+    }
+
+    /// One (image, class) group: draws its clip and emits the ARIG / IGATL record and the AVFC
+    /// claims.
+    #[allow(clippy::too_many_arguments)]
+    fn pair_group(
+        &mut self,
+        image: &ImageBoxes,
+        split: Split,
+        class: ClassId,
+        present: &[ClassId],
+        boxes: &[BBox],
+        path: &Path,
+        at: At,
+        out: &mut Collector,
+    ) -> Result<()> {
+        let (options, seed) = (self.options, self.seed.as_str());
+        let image_id = image.id.as_str();
+        let group_rows = boxes.len() as u64;
+        let class_name = self.classes.name(class).replace(' ', "_");
+        let label = (self.label_of)(class);
+        let capped = options
+            .curation
             .cap_per_class
-            .is_some_and(|cap| drawn_per_class.get(&(g.class, split)).copied().unwrap_or(0) >= cap);
-        let pool = pools.get(&(g.class, split)).map(Vec::as_slice).unwrap_or(&[]);
-        let start = stable_hash(&[&seed, "pair", image_id, &class_name]);
+            .is_some_and(|cap| self.drawn_per_class.get(&(class, split)).copied().unwrap_or(0) >= cap);
+        let pool = self.pools.get(&(class, split)).map(Vec::as_slice).unwrap_or(&[]);
+        let start = stable_hash(&[seed, "pair", image_id, &class_name]);
+        let clips = &*self.clips;
         let drawn = if capped {
             None
         } else {
             probe(pool, start, |c| {
-                clips[c as usize].classes.iter().all(|k| !visible.contains(k))
+                clips[c as usize]
+                    .classes
+                    .iter()
+                    .all(|k| *k == class || !present.contains(k))
             })
         };
         let Some(clip_index) = drawn else {
             out.skip(Skip::NotDrawn, group_rows);
-            continue;
+            return Ok(());
         };
         let key = format!("{image_id}/{class_name}");
-        let boxes: Vec<BBox> = rows[g.boxes.clone()].iter().map(|r| r.2).collect();
-        let at = At::File;
+        let source = self.source;
         let record = |target: Target, image: &str, clip: &Clip| Record {
             source: source.name(),
             key: key.clone(),
@@ -340,7 +434,7 @@ pub fn read_curated(
         };
         let clip = &clips[clip_index as usize];
         // AudioSet Strong: the clip's length from its WAV when the media root has it, else 10 s.
-        let duration = match (&options.media_root, side) {
+        let duration = match (&options.media_root, self.side) {
             (Some(root), AudioSide::AudioSetStrong) => media::wav_info(&root.path(&options.media.audio(&clip.key)))
                 .map_or(AUDIOSET_CLIP_SECONDS, |w| w.duration),
             _ => AUDIOSET_CLIP_SECONDS,
@@ -348,7 +442,7 @@ pub fn read_curated(
         let class_events: Vec<Segment> = clip
             .events
             .iter()
-            .find(|(c, _)| *c == g.class)
+            .find(|(c, _)| *c == class)
             .map(|(_, events)| {
                 events
                     .iter()
@@ -356,7 +450,7 @@ pub fn read_curated(
                     .collect()
             })
             .unwrap_or_default();
-        let main_target = match side {
+        let main_target = match self.side {
             AudioSide::AudioSetStrong => Target::Igatl {
                 label: label.clone(),
                 segments: class_events.clone(),
@@ -364,13 +458,10 @@ pub fn read_curated(
             },
             _ => Target::Arig {
                 label: label.clone(),
-                boxes: boxes.clone(),
+                boxes: boxes.to_vec(),
             },
         };
-        out.emit(record(main_target, image_id, clip), bbox_file, at, group_rows)?;
-        *drawn_per_class.entry((g.class, split)).or_default() += 1;
-        clips[clip_index as usize].drawn = true;
-        let clip = &clips[clip_index as usize];
+        let main = record(main_target, image_id, clip);
         let avfc = |kind: u8, verdict: bool, shown_box: Option<BBox>, shown_segment: Option<Segment>| Target::Avfc {
             kind,
             verdict,
@@ -381,18 +472,19 @@ pub fn read_curated(
         };
         // (type, verdict, record, the clip it uses)
         let mut extra: Vec<(u8, bool, Record, u32)> = Vec::new();
-        if side == AudioSide::AudioSet {
+        let balance = &self.balance;
+        if self.side == AudioSide::AudioSet {
             // Type 1: does the object in the image make the sound?
             if balance.next(1, split) {
                 extra.push((1, true, record(avfc(1, true, None, None), image_id, clip), clip_index));
             } else {
-                let others = pool_classes_in(&pool_classes, split, g.class);
-                let other = probe(&others, stable_hash(&[&seed, "avfc1", image_id, &class_name]), |_| true);
+                let others = pool_classes_in(self.pool_classes, split, class);
+                let other = probe(&others, stable_hash(&[seed, "avfc1", image_id, &class_name]), |_| true);
                 let negative = other.and_then(|c| {
                     probe(
-                        &pools[&(c, split)],
-                        stable_hash(&[&seed, "avfc1-clip", image_id, &class_name]),
-                        |k| !clips[k as usize].classes.contains(&g.class),
+                        &self.pools[&(c, split)],
+                        stable_hash(&[seed, "avfc1-clip", image_id, &class_name]),
+                        |k| !clips[k as usize].classes.contains(&class),
                     )
                 });
                 if let Some(k) = negative {
@@ -408,24 +500,37 @@ pub fn read_curated(
             if balance.next(2, split) {
                 extra.push((2, true, record(avfc(2, true, None, None), image_id, clip), clip_index));
             } else {
-                let candidates = images_in_split.get(&split).map(Vec::as_slice).unwrap_or(&[]);
-                let lacks = |i: u32| {
-                    let has_box = groups[groups_of_image[&i].clone()].iter().any(|o| o.class == g.class);
-                    !has_box
-                        && (verified_absent.is_empty()
-                            || verified_absent.contains(&(image_ids[i as usize].clone(), g.class)))
+                let h = stable_hash(&[seed, "avfc2", image_id, &class_name]);
+                let negative: Option<&str> = if self.verified_absent.is_empty() {
+                    let recent = self.recent.get(&split).map(|r| r.as_slices());
+                    let candidates: Vec<u32> = (0..recent.map_or(0, |(a, b)| a.len() + b.len()) as u32).collect();
+                    let get = |i: u32| {
+                        let (a, b) = recent.expect("non-empty");
+                        let i = i as usize;
+                        if i < a.len() {
+                            &a[i]
+                        } else {
+                            &b[i - a.len()]
+                        }
+                    };
+                    probe(&candidates, h, |i| !get(i).present.contains(&class)).map(|i| get(i).id.as_str())
+                } else {
+                    self.absent_recent
+                        .get(&(split, class))
+                        .filter(|l| !l.is_empty())
+                        .map(|l| l[(h % l.len() as u64) as usize].as_str())
                 };
-                if let Some(i) = probe(candidates, stable_hash(&[&seed, "avfc2", image_id, &class_name]), lacks) {
+                if let Some(other_image) = negative {
                     extra.push((
                         2,
                         false,
-                        record(avfc(2, false, None, None), &image_ids[i as usize], clip),
+                        record(avfc(2, false, None, None), other_image, clip),
                         clip_index,
                     ));
                 }
             }
             // Type 4: is the sound related to the object in the given box?
-            let h = stable_hash(&[&seed, "avfc4", image_id, &class_name]);
+            let h = stable_hash(&[seed, "avfc4", image_id, &class_name]);
             if balance.next(4, split) {
                 let shown = boxes[(h % boxes.len() as u64) as usize];
                 extra.push((
@@ -435,10 +540,11 @@ pub fn read_curated(
                     clip_index,
                 ));
             } else {
-                let others: Vec<BBox> = groups[image_groups]
+                let others: Vec<BBox> = image
+                    .boxes
                     .iter()
-                    .filter(|o| o.class != g.class)
-                    .flat_map(|o| rows[o.boxes.clone()].iter().map(|r| r.2))
+                    .filter(|(c, _)| *c != class)
+                    .map(|(_, b)| *b)
                     .filter(|b| boxes.iter().all(|own| iou(b, own) < MAX_NEGATIVE_IOU))
                     .collect();
                 if !others.is_empty() {
@@ -452,9 +558,9 @@ pub fn read_curated(
                 }
             }
         }
-        if side == AudioSide::AudioSetStrong {
+        if self.side == AudioSide::AudioSetStrong {
             // Type 3: does the object make the sound within the given segment?
-            let h = stable_hash(&[&seed, "avfc3", image_id, &class_name]);
+            let h = stable_hash(&[seed, "avfc3", image_id, &class_name]);
             let shown = if balance.next(3, split) {
                 class_events
                     .get((h % class_events.len().max(1) as u64) as usize)
@@ -471,22 +577,28 @@ pub fn read_curated(
                 ));
             }
         }
+        out.emit(main, path, at, group_rows)?;
+        *self.drawn_per_class.entry((class, split)).or_default() += 1;
+        self.clips[clip_index as usize].drawn = true;
         for (kind, verdict, r, clip_used) in extra {
-            out.emit(r, bbox_file, at, 0)?;
-            balance.record(kind, split, verdict);
-            clips[clip_used as usize].drawn = true;
+            out.emit(r, path, at, 0)?;
+            self.balance.record(kind, split, verdict);
+            self.clips[clip_used as usize].drawn = true;
         }
+        Ok(())
     }
-    for clip in &clips {
-        if clip.drawn {
-            out.use_units(clip.rows);
-        } else if clip.split.is_none() {
-            out.skip(Skip::ReservedGroup, clip.rows);
-        } else {
-            out.skip(Skip::ClipNotDrawn, clip.rows);
-        }
-    }
-    Ok(())
+}
+
+/// Whether the group `<namespace>:<id>` may not be used in `split` by this curated row: another
+/// source of the build (or `--exclude-groups`) used it in the other split, or an earlier curated
+/// row of the build, whose test fraction puts `id` in the other split, may have.
+fn group_claimed(options: &SourceOptions, namespace: &str, id: &str, split: Split) -> bool {
+    let earlier = options.earlier_test_fractions.iter().any(|f| split_of(id, *f) != split);
+    earlier
+        || options
+            .reserved_groups
+            .get(&format!("{namespace}:{id}"))
+            .is_some_and(|used| *used != split)
 }
 
 /// Verdict counts of the AVFC samples made so far, per type and split.
@@ -548,10 +660,7 @@ fn read_clips(
     let fraction = options.curation.test_fraction;
     let eligible = |youtube_id: &str| {
         let hashed = split_of(youtube_id, fraction);
-        match options.reserved_groups.get(&format!("yt:{youtube_id}")) {
-            Some(used) if *used != hashed => None,
-            _ => Some(hashed),
-        }
+        (!group_claimed(options, "yt", youtube_id, hashed)).then_some(hashed)
     };
     let mut clips: Vec<Clip> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();

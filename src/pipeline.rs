@@ -183,7 +183,11 @@ enum Item {
     /// Shard `shard` starts, under this stem.
     Open { shard: usize, stem: String },
     /// A record of shard `shard`.
-    Record { shard: usize, record: Box<Record>, origin: Origin },
+    Record {
+        shard: usize,
+        record: Box<Record>,
+        origin: Origin,
+    },
     /// Shard `shard` is complete.
     Close { shard: usize },
 }
@@ -222,8 +226,11 @@ struct Planner<'a> {
     open: HashMap<(Split, Task, &'static str), usize>,
     /// Shards per (split, task, source) so far.
     per_key: HashMap<(Split, Task, &'static str), usize>,
-    /// Every group of the samples so far, with its split (test wins): later curated rows read it.
+    /// Every group of the direct sources' samples so far, with its split (test wins): the curated
+    /// rows read it.
     used_groups: HashMap<String, Split>,
+    /// Whether records' groups go into `used_groups` (direct sources).
+    track_groups: bool,
     rejects: RejectsWriter,
     batch: Vec<Item>,
     send: std::sync::mpsc::SyncSender<Vec<Item>>,
@@ -274,7 +281,7 @@ impl Sink for Planner<'_> {
     fn record(&mut self, record: Record, origin: Origin) -> Result<()> {
         let task = record.target.task();
         let key = (record.split, task, record.source);
-        for group in &record.groups {
+        for group in record.groups.iter().filter(|_| self.track_groups) {
             let split = self.used_groups.entry(group.clone()).or_insert(record.split);
             if record.split == Split::Test {
                 *split = Split::Test;
@@ -338,7 +345,10 @@ impl Renderer<'_> {
             Item::Close { shard } => Rendered::Close { shard },
             Item::Record { shard, record, origin } => {
                 let mut record = *record;
-                let root = self.source_index.get(record.source).and_then(|&i| self.media_root[i].as_ref());
+                let root = self
+                    .source_index
+                    .get(record.source)
+                    .and_then(|&i| self.media_root[i].as_ref());
                 if let Some(Err((reason, detail))) = root.map(|r| r.apply(&mut record)) {
                     let reject = origin.reject(record.source, &record.key, reason, &detail);
                     return Ok(Rendered::MediaReject {
@@ -441,9 +451,7 @@ fn resume_or_prepare(plan: &Plan, header: &JournalHeader) -> Result<HashMap<usiz
     let _ = std::fs::remove_file(plan.out.join("manifest.json"));
     Ok(outcomes
         .into_iter()
-        .filter(|o| {
-            std::fs::metadata(plan.out.join(&o.path)).is_ok_and(|m| m.len() == o.bytes)
-        })
+        .filter(|o| std::fs::metadata(plan.out.join(&o.path)).is_ok_and(|m| m.len() == o.bytes))
         .map(|o| (o.index, o))
         .collect())
 }
@@ -455,8 +463,12 @@ fn build(
     journal: Journal,
 ) -> Result<OutputManifest> {
     let media_roots: Vec<Option<MediaRoot>> = plan.jobs.iter().map(|j| j.options.media_root.clone()).collect();
-    let source_index: HashMap<&'static str, usize> =
-        plan.jobs.iter().enumerate().map(|(i, j)| (j.source.name(), i)).collect();
+    let source_index: HashMap<&'static str, usize> = plan
+        .jobs
+        .iter()
+        .enumerate()
+        .map(|(i, j)| (j.source.name(), i))
+        .collect();
     let renderer = Renderer {
         templates: &plan.templates,
         dialect: plan.dialect,
@@ -540,6 +552,7 @@ fn read_sources(
         open: HashMap::new(),
         per_key: HashMap::new(),
         used_groups: plan.excluded_groups.iter().map(|g| (g.clone(), Split::Test)).collect(),
+        track_groups: true,
         rejects: RejectsWriter::create(&plan.out)?,
         batch: Vec::with_capacity(BATCH),
         send,
@@ -549,12 +562,24 @@ fn read_sources(
     // each curated row sees the groups of every source before it.
     let mut order: Vec<usize> = (0..plan.jobs.len()).collect();
     order.sort_by_key(|&i| plan.jobs[i].source.is_curated());
+    // The groups of the direct sources, shared by every curated row (which add none: between
+    // curated rows, `earlier_test_fractions` keeps splits apart without remembering groups).
+    let mut reserved = std::sync::Arc::new(HashMap::new());
+    let mut curated_fractions: Vec<f64> = Vec::new();
     for &i in &order {
         let (job, files) = (&plan.jobs[i], &files[i]);
+        if job.source.is_curated() && planner.track_groups {
+            planner.track_groups = false;
+            reserved = std::sync::Arc::new(std::mem::take(&mut planner.used_groups));
+        }
         let mut options = job.options.clone();
         options.seed = plan.seed;
         if job.source.is_curated() {
-            options.reserved_groups = std::sync::Arc::new(planner.used_groups.clone());
+            options.reserved_groups = reserved.clone();
+            options.earlier_test_fractions = curated_fractions.clone();
+            curated_fractions.push(options.curation.test_fraction);
+        } else {
+            planner.track_groups = true;
         }
         let mut collector = Collector::new(
             job.source.name(),

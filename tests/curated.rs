@@ -70,7 +70,8 @@ fn openimages_boxes_are_exact_and_every_row_is_accounted_for() {
         .collect();
     assert_eq!(
         r,
-        vec![("reversed_box".to_string(), 12), ("duplicate_row".to_string(), 17)]
+        // The audio side is read first, then the images stream.
+        vec![("duplicate_row".to_string(), 17), ("reversed_box".to_string(), 12)]
     );
     // Every sample pairs an image with a clip: groups oi: and yt:.
     for s in samples(&out) {
@@ -111,7 +112,7 @@ fn strong_events_merge_per_class_and_type_3_negatives_are_the_longest_gap() {
         .iter()
         .map(|r| r["reason"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(r, vec!["reversed_box", "zero_length_segment"]);
+    assert_eq!(r, vec!["zero_length_segment", "reversed_box"]);
 }
 
 /// A small deterministic generator (64-bit LCG) for native-format inputs.
@@ -659,11 +660,12 @@ fn bad_rows_of_the_large_formats_are_rejected_at_their_lines() {
             )
         })
         .collect();
+    // The audio side is read first, then the images stream.
     let expected = [
-        ("test-annotations-bbox.csv", "missing_field", 3),
-        ("test-annotations-bbox.csv", "reversed_box", 4),
         ("eval_segments.csv", "malformed_field", 4),
         ("eval_segments.csv", "malformed_field", 5),
+        ("test-annotations-bbox.csv", "missing_field", 3),
+        ("test-annotations-bbox.csv", "reversed_box", 4),
     ];
     assert_eq!(
         r,

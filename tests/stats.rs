@@ -36,7 +36,7 @@ fn the_sample_build_counts_equal_the_manifest_and_strict_passes() {
         assert_eq!(row["expected"], manifest["expected"][&key], "{key}");
         assert_eq!(row["difference"], 0, "{key}");
     }
-    assert_eq!(stats["samples"], 93);
+    assert_eq!(stats["samples"], 89);
     assert_eq!(stats["leakage"], json!({"count": 0, "examples": []}));
     assert_eq!(stats["duplicates"], json!({"count": 0, "examples": []}));
     let rejects = stats["rejects"].as_array().unwrap();

@@ -29,7 +29,7 @@ fn a_built_corpus_validates_in_every_dialect() {
         let run = avfit_ok(&["validate", out.to_str().unwrap()]);
         assert_eq!(
             String::from_utf8_lossy(&run.stdout),
-            format!("{}: 93 lines, 0 problems\n", out.display())
+            format!("{}: 89 lines, 0 problems\n", out.display())
         );
     }
 }
@@ -67,7 +67,7 @@ fn validate_names_each_defect_with_file_and_line() {
     assert_eq!(lines[expected.len()], "manifest_mismatch: 3");
     assert_eq!(
         lines.last().unwrap(),
-        &format!("{}: 93 lines, 8 problems", out.display())
+        &format!("{}: 89 lines, 8 problems", out.display())
     );
 }
 
@@ -118,7 +118,7 @@ fn media_list_names_every_file_with_its_clip() {
     let run = avfit_ok(&["media", out.to_str().unwrap(), "--list", list.to_str().unwrap()]);
     assert_eq!(
         String::from_utf8_lossy(&run.stdout),
-        format!("86 media files → {}\n", list.display())
+        format!("85 media files → {}\n", list.display())
     );
     let text = std::fs::read_to_string(&list).unwrap();
     let lines: Vec<&str> = text.lines().collect();

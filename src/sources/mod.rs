@@ -107,6 +107,9 @@ pub struct SourceOptions {
     /// Groups (`yt:<id>`, ...) that other sources of the build use, with their split: a curated
     /// row never draws such a clip into the other split.
     pub reserved_groups: std::sync::Arc<std::collections::HashMap<String, Split>>,
+    /// Test fractions of the curated rows read before this one in the build: an image or clip
+    /// that one of them would put in the other split is never used (see [`crate::curate`]).
+    pub earlier_test_fractions: Vec<f64>,
 }
 
 impl SourceOptions {
@@ -121,6 +124,7 @@ impl SourceOptions {
             seed: 0,
             curation: Default::default(),
             reserved_groups: Default::default(),
+            earlier_test_fractions: Vec::new(),
         }
     }
 
