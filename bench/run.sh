@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# The avfit benchmark: build time and memory at two scales, and one defined conversion done three
+# ways (avfit, plain Python, DuckDB) on the same Open Images bbox file. Run from the repo root:
+#
+#   bench/run.sh
+#
+# Steps: 1. release build; 2. synthetic native inputs at F = 0.1 and 1.0 (`avfit synth --scale F`;
+# until that command exists, bench/gen_bbox.py --sorted with 2,000,000 x F rows and a manifest of
+# `openimages` + `openimages_vggsound`); 3. `avfit build` at both scales: wall seconds, peak RSS;
+# 4. the conversion of the F = 1.0 `train-annotations-bbox.csv` into one JSONL line per (image, class)
+# with the meerkat answer and a fixed instruction, by `avfit convert --source openimages`,
+# bench/convert_python.py and bench/convert_duckdb.py (DuckDB pip-installed into bench/.venv), the
+# three outputs checked to hold the same (image, label, answer) triples; 5. a Markdown block for
+# docs/BENCHMARKS.md with the machine, the commands, the numbers and the acceptance checks.
+#
+# Environment: SCALES (default "0.1 1.0"; the last one is used for the conversion), RUNS (default 1:
+# each timing is the best of RUNS), WORK (default a fresh directory under /tmp, removed at the end
+# unless KEEP=1), STRICT=1 to exit 1 when an acceptance check is missed. Needs python3 (3.11+) and
+# cargo; measures with /usr/bin/time when it is there, else with a Python getrusage wrapper.
+# Exits 1 when the three conversions disagree.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scales=(${SCALES:-0.1 1.0})
+runs="${RUNS:-1}"
+work="${WORK:-$(mktemp -d /tmp/avfit-bench.XXXXXX)}"
+mkdir -p "$work"
+if [ -z "${KEEP:-}" ] && [ -z "${WORK:-}" ]; then trap 'rm -rf "$work"' EXIT; fi
+bin="$PWD/target/release/avfit"
+instruction="Which object in the image is making the sound? Answer [<obj>,xLeft,yTop,xRight,yBottom] with coordinates between 0 and 1."
+
+# measure NAME CMD...: runs CMD RUNS times; "<wall seconds> <peak RSS KiB>" of the fastest run goes
+# to $work/NAME.time. Stdout of CMD is discarded, stderr kept in $work/NAME.err.
+measure() {
+  local name="$1" best="" i
+  shift
+  for ((i = 0; i < runs; i++)); do
+    if /usr/bin/time -f '%e %M' -o "$work/$name.try" true 2> /dev/null; then
+      /usr/bin/time -f '%e %M' -o "$work/$name.try" "$@" > /dev/null 2> "$work/$name.err" \
+        || { cat "$work/$name.err" >&2; echo "bench: $name failed" >&2; exit 1; }
+    else
+      python3 "$work/measure.py" "$work/$name.try" "$@" > /dev/null 2> "$work/$name.err" \
+        || { cat "$work/$name.err" >&2; echo "bench: $name failed" >&2; exit 1; }
+    fi
+    if [ -z "$best" ] || awk -v a="$(cut -d' ' -f1 "$work/$name.try")" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+      best="$(cut -d' ' -f1 "$work/$name.try")"
+      cp "$work/$name.try" "$work/$name.time"
+    fi
+  done
+}
+cat > "$work/measure.py" << 'EOF'
+import resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.call(sys.argv[2:])
+wall = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux: the largest child
+open(sys.argv[1], "w").write(f"{wall:.2f} {peak}\n")
+sys.exit(code)
+EOF
+wall() { cut -d' ' -f1 "$work/$1.time"; }
+rss_mib() { awk '{ printf "%.0f", $2 / 1024 }' "$work/$1.time"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== 1. release build"
+cargo build --release --quiet
+
+echo "== 2. synthetic inputs at F = ${scales[*]}"
+has_synth=0
+"$bin" synth --help > /dev/null 2>&1 && has_synth=1
+for f in "${scales[@]}"; do
+  dir="$work/in-$f"
+  if [ "$has_synth" = 1 ]; then
+    "$bin" synth --scale "$f" --out "$dir" > /dev/null
+    bbox_dir="$dir/openimages"
+  else
+    rows="$(awk -v f="$f" 'BEGIN { printf "%d", 2000000 * f }')"
+    python3 bench/gen_bbox.py "$dir" "$rows" --sorted
+    cat > "$dir/manifest.toml" << EOF
+# Stand-in for avfit synth: Open Images boxes alone and paired with VGGSound.
+[[source]]
+name = "openimages"
+inputs = ["oi/train-annotations-bbox.csv", "oi/class-descriptions-boxable.csv"]
+
+[[source]]
+name = "openimages_vggsound"
+inputs = ["oi", "vggsound.csv"]
+EOF
+    bbox_dir="$dir/oi"
+  fi
+  echo "F = $f: $(($(wc -l < "$bbox_dir/train-annotations-bbox.csv") - 1)) Open Images train bbox rows$([ "$has_synth" = 1 ] || echo ' (gen_bbox.py stand-in)')"
+done
+big="${scales[${#scales[@]} - 1]}"
+small="${scales[0]}"
+if [ "$has_synth" = 1 ]; then bbox_dir="$work/in-$big/openimages"; else bbox_dir="$work/in-$big/oi"; fi
+bbox="$bbox_dir/train-annotations-bbox.csv"
+descriptions="$bbox_dir/class-descriptions-boxable.csv"
+
+echo "== 3. avfit build"
+for f in "${scales[@]}"; do
+  measure "build-$f" "$bin" build --manifest "$work/in-$f/manifest.toml" --out "$work/build-$f" --quiet
+  samples="$(cat "$work"/build-"$f"/*/*/*.jsonl | wc -l)"
+  echo "F = $f: $samples samples, $(wall "build-$f") s wall, $(rss_mib "build-$f") MiB peak RSS"
+done
+
+echo "== 4. conversion of $(($(wc -l < "$bbox") - 1)) bbox rows, three ways"
+mkdir -p "$work/templates"
+cat > "$work/templates/arig.toml" << EOF
+[[template]]
+id = "fixed"
+instruction = "$instruction"
+EOF
+if ! bench/.venv/bin/python -c "import duckdb" 2> /dev/null; then
+  python3 -m venv bench/.venv
+  bench/.venv/bin/pip install --quiet duckdb
+fi
+cat "$bbox" > /dev/null # the same warm page cache for all three
+measure conv-avfit "$bin" convert --source openimages --input "$bbox" --input "$descriptions" \
+  --out "$work/conv-avfit" --templates "$work/templates" --quiet
+measure conv-python python3 bench/convert_python.py "$bbox" "$descriptions" "$work/conv-python.jsonl" "$instruction"
+measure conv-duckdb bench/.venv/bin/python bench/convert_duckdb.py "$bbox" "$descriptions" \
+  "$work/conv-duckdb.jsonl" "$instruction"
+python3 bench/compare_outputs.py "$instruction" "$work/conv-avfit" "$work/conv-python.jsonl" "$work/conv-duckdb.jsonl"
+lines="$(wc -l < "$work/conv-python.jsonl")"
+for way in avfit python duckdb; do
+  echo "$way: $(wall "conv-$way") s wall, $(rss_mib "conv-$way") MiB peak RSS"
+done
+py_ratio="$(ratio "$(wall conv-python)" "$(wall conv-avfit)")"
+duck_ratio="$(ratio "$(wall conv-duckdb)" "$(wall conv-avfit)")"
+rss_ratio="$(ratio "$(cut -d' ' -f2 "$work/build-$big.time")" "$(cut -d' ' -f2 "$work/build-$small.time")")"
+echo "python/avfit = $py_ratio, duckdb/avfit = $duck_ratio"
+
+check() { # check LABEL VALUE OP LIMIT
+  if awk -v v="$2" -v l="$4" "BEGIN { exit !(v $3 l) }"; then echo "| $1 | $2 | $3 $4 | yes |"; else
+    echo "| $1 | $2 | $3 $4 | **no** |"
+    missed=1
+  fi
+}
+missed=0
+cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+ram="$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+duck_version="$(bench/.venv/bin/python -c 'import duckdb; print(duckdb.__version__)')"
+inputs="$([ "$has_synth" = 1 ] && echo "avfit synth --scale F" || echo "bench/gen_bbox.py --sorted (2,000,000 x F rows; avfit synth not available)")"
+{
+  echo
+  echo "----- 8< ----- for docs/BENCHMARKS.md -----"
+  echo "Run $(date -u +%Y-%m-%d) at commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' (with uncommitted changes)') by \`bench/run.sh\` (RUNS=$runs)."
+  echo
+  echo "Machine: $(nproc) cores, $cpu, $ram RAM; $(rustc --version | cut -d' ' -f1-2), Python $(python3 -c 'import platform; print(platform.python_version())'), DuckDB $duck_version."
+  echo "Inputs: $inputs. Load average (1, 5, 15 min) before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores: above 2, other work shared the machine)."
+  echo
+  echo "| step | wall (s) | peak RSS (MiB) |"
+  echo "|---|---|---|"
+  for f in "${scales[@]}"; do
+    echo "| \`avfit build\` F = $f ($(cat "$work"/build-"$f"/*/*/*.jsonl | wc -l) samples) | $(wall "build-$f") | $(rss_mib "build-$f") |"
+  done
+  echo "| conversion, avfit ($lines lines) | $(wall conv-avfit) | $(rss_mib conv-avfit) |"
+  echo "| conversion, Python csv + json | $(wall conv-python) | $(rss_mib conv-python) |"
+  echo "| conversion, DuckDB | $(wall conv-duckdb) | $(rss_mib conv-duckdb) |"
+  echo
+  echo "| acceptance | measured | limit | met |"
+  echo "|---|---|---|---|"
+  check "Python / avfit (conversion)" "$py_ratio" ">=" 5
+  check "DuckDB / avfit (conversion)" "$duck_ratio" ">=" 1.5
+  check "build F = $big, wall seconds" "$(wall "build-$big")" "<=" 30
+  check "build F = $big, peak RSS MiB" "$(rss_mib "build-$big")" "<=" 1024
+  check "RSS(F = $big) / RSS(F = $small)" "$rss_ratio" "<" 2
+  echo
+  echo "Commands (F = 0.1 and 1.0; the conversion on the F = 1.0 bbox file):"
+  echo
+  echo '```sh'
+  if [ "$has_synth" = 1 ]; then echo 'avfit synth --scale F --out in-F'; else echo 'python3 bench/gen_bbox.py in-F ROWS --sorted'; fi
+  echo 'avfit build --manifest in-F/manifest.toml --out build-F --quiet'
+  echo "avfit convert --source openimages --input BBOX --input CLASS_DESCRIPTIONS --out conv-avfit --templates T --quiet"
+  echo "python3 bench/convert_python.py BBOX CLASS_DESCRIPTIONS conv-python.jsonl INSTRUCTION"
+  echo "bench/.venv/bin/python bench/convert_duckdb.py BBOX CLASS_DESCRIPTIONS conv-duckdb.jsonl INSTRUCTION"
+  echo '```'
+  echo
+  echo "BBOX = \`$(basename "$(dirname "$bbox")")/train-annotations-bbox.csv\`; T/arig.toml holds one template with INSTRUCTION = \"$instruction\""
+  echo "----- >8 -----"
+} > "$work/BENCHMARKS.block.md"
+cat "$work/BENCHMARKS.block.md"
+if [ "$missed" = 1 ] && [ -n "${STRICT:-}" ]; then exit 1; fi
