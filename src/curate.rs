@@ -29,10 +29,9 @@
 //! and over both; a pair whose turn is false but that has no valid negative makes no sample of
 //! that type.
 //! 1. false: a clip of another class that has no label of the image's class;
-//! 2. false: the same clip with an earlier image of the same split without the class: one of the
-//!    last [`RECENT_ABSENT`] whose human-verified image labels say the class is absent when an
-//!    `*-human-imagelabels*.csv` is given, else one of the last [`RECENT_IMAGES`] with no box of
-//!    the class;
+//! 2. false: the same clip with an image without the class, probed among the last
+//!    [`RECENT_IMAGES`] images of the split: one whose human-verified image labels say the class
+//!    is absent when an `*-human-imagelabels*.csv` is given, else one with no box of the class;
 //! 3. (strong) true: one event segment of the class; false: the longest window of at least
 //!    [`MIN_NEGATIVE_WINDOW`] seconds that overlaps no event of the class;
 //! 4. true: a box of the class; false: a box of another class in the same image with IoU < 0.1
@@ -251,7 +250,6 @@ pub fn read_curated(
         drawn_per_class: HashMap::new(),
         balance: Balance::default(),
         recent: HashMap::new(),
-        absent_recent: HashMap::new(),
     };
     for path in &bbox_files {
         let mut image = ImageBoxes::default();
@@ -308,8 +306,6 @@ struct RecentImage {
 
 /// Recent images kept per split as type-2 negative candidates.
 pub const RECENT_IMAGES: usize = 1024;
-/// Recent images kept per (split, class) that human-verified labels say lack the class.
-pub const RECENT_ABSENT: usize = 256;
 
 /// The state of a curated row while its images stream by: the audio side, the counters, and a
 /// bounded window of recent images for AVFC type-2 negatives. Nothing in it grows with the bbox
@@ -328,7 +324,6 @@ struct Pairing<'a> {
     drawn_per_class: HashMap<(ClassId, Split), u64>,
     balance: Balance,
     recent: HashMap<Split, VecDeque<RecentImage>>,
-    absent_recent: HashMap<(Split, ClassId), VecDeque<String>>,
 }
 
 impl Pairing<'_> {
@@ -365,16 +360,6 @@ impl Pairing<'_> {
             id: image_id.to_string(),
             present: present.clone(),
         });
-        for &class in self.verified_absent.get(image_id).map(Vec::as_slice).unwrap_or(&[]) {
-            if present.contains(&class) {
-                continue;
-            }
-            let list = self.absent_recent.entry((split, class)).or_default();
-            if list.len() == RECENT_ABSENT {
-                list.pop_front();
-            }
-            list.push_back(image_id.to_string());
-        }
         Ok(())
     }
 
@@ -501,25 +486,27 @@ impl Pairing<'_> {
                 extra.push((2, true, record(avfc(2, true, None, None), image_id, clip), clip_index));
             } else {
                 let h = stable_hash(&[seed, "avfc2", image_id, &class_name]);
-                let negative: Option<&str> = if self.verified_absent.is_empty() {
-                    let recent = self.recent.get(&split).map(|r| r.as_slices());
-                    let candidates: Vec<u32> = (0..recent.map_or(0, |(a, b)| a.len() + b.len()) as u32).collect();
-                    let get = |i: u32| {
-                        let (a, b) = recent.expect("non-empty");
-                        let i = i as usize;
-                        if i < a.len() {
-                            &a[i]
-                        } else {
-                            &b[i - a.len()]
-                        }
-                    };
-                    probe(&candidates, h, |i| !get(i).present.contains(&class)).map(|i| get(i).id.as_str())
-                } else {
-                    self.absent_recent
-                        .get(&(split, class))
-                        .filter(|l| !l.is_empty())
-                        .map(|l| l[(h % l.len() as u64) as usize].as_str())
+                let recent = self.recent.get(&split).map(|r| r.as_slices());
+                let candidates: Vec<u32> = (0..recent.map_or(0, |(a, b)| a.len() + b.len()) as u32).collect();
+                let get = |i: u32| {
+                    let (a, b) = recent.expect("candidates exist");
+                    let i = i as usize;
+                    if i < a.len() {
+                        &a[i]
+                    } else {
+                        &b[i - a.len()]
+                    }
                 };
+                let verified = self.verified_absent;
+                let lacks = |i: u32| {
+                    let image = get(i);
+                    !image.present.contains(&class)
+                        && (verified.is_empty()
+                            || verified
+                                .get(image.id.as_str())
+                                .is_some_and(|absent| absent.contains(&class)))
+                };
+                let negative = probe(&candidates, h, lacks).map(|i| get(i).id.as_str());
                 if let Some(other_image) = negative {
                     extra.push((
                         2,

@@ -115,10 +115,13 @@ pub fn read(out: &Path) -> Result<Option<(JournalHeader, Vec<ShardOutcome>)>> {
         None => "",
     };
     let mut lines = complete.lines();
-    let header: JournalHeader = lines
-        .next()
-        .and_then(|l| serde_json::from_str(l).ok())
-        .ok_or_else(|| Error::input(&path, Some(1), "expected the journal header {config_hash, records_per_shard, partition}"))?;
+    let header: JournalHeader = lines.next().and_then(|l| serde_json::from_str(l).ok()).ok_or_else(|| {
+        Error::input(
+            &path,
+            Some(1),
+            "expected the journal header {config_hash, records_per_shard, partition}",
+        )
+    })?;
     let mut outcomes = Vec::new();
     for (i, line) in lines.enumerate() {
         let outcome = serde_json::from_str(line)

@@ -51,7 +51,25 @@ impl MediaLayout {
     }
 
     fn fill(&self, pattern: &str, key: &str) -> String {
-        pattern.replace("{dataset}", &self.dataset).replace("{key}", key)
+        // One pass over the pattern (this runs once per media path of every record).
+        let mut path = String::with_capacity(pattern.len() + self.dataset.len() + key.len());
+        let mut rest = pattern;
+        while let Some(open) = rest.find('{') {
+            path.push_str(&rest[..open]);
+            let tail = &rest[open..];
+            if let Some(after) = tail.strip_prefix("{dataset}") {
+                path.push_str(&self.dataset);
+                rest = after;
+            } else if let Some(after) = tail.strip_prefix("{key}") {
+                path.push_str(key);
+                rest = after;
+            } else {
+                path.push('{');
+                rest = &tail[1..];
+            }
+        }
+        path.push_str(rest);
+        path
     }
 
     /// Image path of `key`.

@@ -26,14 +26,24 @@ pub fn merge(out: &Path, parts: &[PathBuf]) -> Result<OutputManifest> {
         let path = dir.join(PARTITION_FILE);
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
         let file: PartitionFile = serde_json::from_str(&text).map_err(|e| {
-            Error::input(&path, None, format!("expected the partition.json of `avfit build --partition`: {e}"))
+            Error::input(
+                &path,
+                None,
+                format!("expected the partition.json of `avfit build --partition`: {e}"),
+            )
         })?;
         files.push((dir.clone(), file));
     }
     let Some((first_dir, first)) = files.first() else {
-        return Err(Error::Config("merge needs the output directories of the partitions".into()));
+        return Err(Error::Config(
+            "merge needs the output directories of the partitions".into(),
+        ));
     };
-    let count = first.partition.split_once('/').and_then(|(_, n)| n.parse::<usize>().ok()).unwrap_or(0);
+    let count = first
+        .partition
+        .split_once('/')
+        .and_then(|(_, n)| n.parse::<usize>().ok())
+        .unwrap_or(0);
     let mut seen = vec![None; count];
     for (dir, file) in &files {
         if file.plan != first.plan {
@@ -75,7 +85,11 @@ pub fn merge(out: &Path, parts: &[PathBuf]) -> Result<OutputManifest> {
     for (dir, file) in &files {
         for outcome in &file.outcomes {
             let planned = plan.shards.get(outcome.index).ok_or_else(|| {
-                Error::input(dir.join(PARTITION_FILE), None, format!("shard {} is not in the plan", outcome.index))
+                Error::input(
+                    dir.join(PARTITION_FILE),
+                    None,
+                    format!("shard {} is not in the plan", outcome.index),
+                )
             })?;
             copy_checked(&dir.join(&planned.path), &out.join(&planned.path), outcome)?;
             outcomes.insert(outcome.index, outcome.clone());

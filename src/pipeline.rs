@@ -566,6 +566,8 @@ fn read_sources(
     // curated rows, `earlier_test_fractions` keeps splits apart without remembering groups).
     let mut reserved = std::sync::Arc::new(HashMap::new());
     let mut curated_fractions: Vec<f64> = Vec::new();
+    // Without curated rows nothing reads the groups: they are not remembered at all.
+    planner.track_groups = plan.jobs.iter().any(|j| j.source.is_curated());
     for &i in &order {
         let (job, files) = (&plan.jobs[i], &files[i]);
         if job.source.is_curated() && planner.track_groups {
@@ -578,8 +580,6 @@ fn read_sources(
             options.reserved_groups = reserved.clone();
             options.earlier_test_fractions = curated_fractions.clone();
             curated_fractions.push(options.curation.test_fraction);
-        } else {
-            planner.track_groups = true;
         }
         let mut collector = Collector::new(
             job.source.name(),

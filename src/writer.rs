@@ -8,11 +8,11 @@
 //! half shard under a complete or final name. `manifest.json` is written last, via a rename.
 
 use crate::error::{Error, Result};
+use crate::journal::{Journal, ShardOutcome, JOURNAL_FILE};
 use crate::record::{Split, Task};
 use crate::sources::Reject;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use crate::journal::{Journal, ShardOutcome, JOURNAL_FILE};
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};

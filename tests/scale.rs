@@ -26,9 +26,20 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 fn assert_same_tree(a: &Path, b: &Path) {
     let (ta, tb) = (tree(a), tree(b));
     let names = |t: &BTreeMap<String, Vec<u8>>| t.keys().cloned().collect::<Vec<_>>();
-    assert_eq!(names(&ta), names(&tb), "{} and {} list different files", a.display(), b.display());
+    assert_eq!(
+        names(&ta),
+        names(&tb),
+        "{} and {} list different files",
+        a.display(),
+        b.display()
+    );
     for (name, bytes) in &ta {
-        assert!(bytes == &tb[name], "{name} differs between {} and {}", a.display(), b.display());
+        assert!(
+            bytes == &tb[name],
+            "{name} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
     }
 }
 
@@ -44,7 +55,9 @@ fn run_ok(args: &[&str]) {
 /// A VALOR `desc_train.json` of `n` clips in `dir`: enough samples for many shards and batches.
 fn big_valor(dir: &Path, n: usize) -> PathBuf {
     let entries: Vec<String> = (0..n)
-        .map(|i| format!(r#"{{"video_id": "v{i:010}_0.000_10.000", "desc": "Clip {i}: a dog barks, then a car passes."}}"#))
+        .map(|i| {
+            format!(r#"{{"video_id": "v{i:010}_0.000_10.000", "desc": "Clip {i}: a dog barks, then a car passes."}}"#)
+        })
         .collect();
     std::fs::create_dir_all(dir).unwrap();
     let path = dir.join("desc_train.json");
@@ -138,7 +151,10 @@ fn a_build_killed_mid_way_resumes_to_the_same_bytes() {
     // Kill it (SIGKILL) once the journal vouches for a few of its 600 shards.
     let started = std::time::Instant::now();
     while journal_lines(&killed) < 6 {
-        assert!(child.try_wait().unwrap().is_none(), "the build ended before it could be killed");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the build ended before it could be killed"
+        );
         assert!(started.elapsed().as_secs() < 60, "no shard completed within a minute");
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
@@ -146,7 +162,7 @@ fn a_build_killed_mid_way_resumes_to_the_same_bytes() {
     child.wait().unwrap();
     assert!(!killed.join("manifest.json").exists());
     let vouched = journal_lines(&killed) - 1;
-    assert!(vouched >= 5 && vouched < 600, "{vouched} shards vouched for");
+    assert!((5..600).contains(&vouched), "{vouched} shards vouched for");
     // What a crash can leave besides: a torn journal line and a half-written shard.
     let mut journal = std::fs::OpenOptions::new()
         .append(true)
@@ -190,7 +206,14 @@ fn a_build_killed_mid_way_resumes_to_the_same_bytes() {
 /// `merged`; asserts both are the same bytes.
 fn partitions_equal_whole(whole: &Path, merged: &Path, extra: &[&str]) {
     let build = |out: &Path, more: &[&str]| {
-        let mut args = vec!["build", "--out", out.to_str().unwrap(), "--records-per-shard", "1", "--quiet"];
+        let mut args = vec![
+            "build",
+            "--out",
+            out.to_str().unwrap(),
+            "--records-per-shard",
+            "1",
+            "--quiet",
+        ];
         args.extend_from_slice(extra);
         args.extend_from_slice(more);
         run_ok(&args);
@@ -212,14 +235,23 @@ fn partitions_equal_whole(whole: &Path, merged: &Path, extra: &[&str]) {
     assert_eq!(whole_shards, part_shards);
     let mut args = vec!["merge", "--out", merged.to_str().unwrap()];
     // Any order of the partition directories.
-    let names: Vec<String> = [2, 0, 1].iter().map(|&k| dirs[k].to_str().unwrap().to_string()).collect();
+    let names: Vec<String> = [2, 0, 1]
+        .iter()
+        .map(|&k| dirs[k].to_str().unwrap().to_string())
+        .collect();
     args.extend(names.iter().map(String::as_str));
     run_ok(&args);
     assert_same_tree(whole, merged);
     check_output(merged);
 
     // A missing partition, or one of another build, is an error.
-    let missing = avfit(&["merge", "--out", parts.path().join("m").to_str().unwrap(), &names[0], &names[1]]);
+    let missing = avfit(&[
+        "merge",
+        "--out",
+        parts.path().join("m").to_str().unwrap(),
+        &names[0],
+        &names[1],
+    ]);
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("partition 1/3 is missing"));
 }

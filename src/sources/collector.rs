@@ -57,8 +57,8 @@ pub struct Reject {
 /// native units it stands for.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Origin {
-    /// The input file, as given.
-    pub file: String,
+    /// The input file, as given (shared by the records of one file).
+    pub file: std::sync::Arc<str>,
     /// Where in the file its first unit is.
     pub at: At,
     /// Native units it was built from (they count as rejected if its media fail).
@@ -71,7 +71,7 @@ impl Origin {
         let (line, index) = self.at.line_and_index();
         Reject {
             source,
-            file: self.file.clone(),
+            file: self.file.to_string(),
             line,
             index,
             reason,
@@ -108,7 +108,8 @@ impl Sink for VecSink {
     fn record(&mut self, mut record: Record, origin: Origin) -> Result<()> {
         if let Some(root) = &self.media_root {
             if let Err((reason, detail)) = root.apply(&mut record) {
-                self.rejects.push(origin.reject(record.source, &record.key, reason, &detail));
+                self.rejects
+                    .push(origin.reject(record.source, &record.key, reason, &detail));
                 self.media_rejected_units += origin.units;
                 return Ok(());
             }
@@ -163,6 +164,8 @@ pub struct Collector<'a> {
     sink: &'a mut dyn Sink,
     progress: ProgressBar,
     media_root: Option<MediaRoot>,
+    /// The file of the last record emitted and its display form, shared by its records.
+    last_file: (std::path::PathBuf, std::sync::Arc<str>),
 }
 
 impl<'a> Collector<'a> {
@@ -180,6 +183,7 @@ impl<'a> Collector<'a> {
             sink,
             progress,
             media_root,
+            last_file: (std::path::PathBuf::new(), "".into()),
         }
     }
 
@@ -195,8 +199,11 @@ impl<'a> Collector<'a> {
     /// rejects line at `at`) and its units move from used to rejected.
     pub fn emit(&mut self, record: Record, file: &Path, at: At, units: u64) -> Result<()> {
         self.stats.used += units;
+        if self.last_file.0 != file {
+            self.last_file = (file.to_path_buf(), file.display().to_string().into());
+        }
         let origin = Origin {
-            file: file.display().to_string(),
+            file: self.last_file.1.clone(),
             at,
             units,
         };

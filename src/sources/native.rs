@@ -161,6 +161,9 @@ impl<R: std::io::Read> std::io::Read for UnixLines<R> {
             if n == 0 {
                 return Ok(0);
             }
+            if !self.after_cr && !buf[..n].contains(&b'\r') {
+                return Ok(n); // the common case: no CR at all (a vectorized search)
+            }
             let mut w = 0;
             for i in 0..n {
                 let b = buf[i];
