@@ -488,10 +488,11 @@ fn build(
         let written = writing.join().expect("the writing thread does not panic");
         (read, written)
     });
-    // A reading error explains a stopped writer; else the writer's own error.
+    // A writer that failed (a full disk) stops the reader too: its error is the cause. A reader
+    // that failed (an unreadable input) lets the writer finish normally.
     let (planner_parts, sources) = match (read, written) {
-        (Err(e), _) => return Err(e),
-        (Ok(_), Err(e)) => return Err(e),
+        (_, Err(e)) => return Err(e),
+        (Err(e), Ok(())) => return Err(e),
         (Ok(parts), Ok(())) => parts,
     };
     let (slots, rejects) = planner_parts;
