@@ -302,6 +302,9 @@ struct RecentImage {
     id: String,
     /// Classes with a box in it.
     present: Vec<ClassId>,
+    /// Clips it was already shown with as a type-2 negative (the same claim twice would be a
+    /// duplicate sample).
+    negative_for: Vec<u32>,
 }
 
 /// Recent images kept per split as type-2 negative candidates.
@@ -359,6 +362,7 @@ impl Pairing<'_> {
         recent.push_back(RecentImage {
             id: image_id.to_string(),
             present: present.clone(),
+            negative_for: Vec::new(),
         });
         Ok(())
     }
@@ -457,6 +461,8 @@ impl Pairing<'_> {
         };
         // (type, verdict, record, the clip it uses)
         let mut extra: Vec<(u8, bool, Record, u32)> = Vec::new();
+        // The recent image shown as the type-2 negative, if any.
+        let mut negative_used: Option<usize> = None;
         let balance = &self.balance;
         if self.side == AudioSide::AudioSet {
             // Type 1: does the object in the image make the sound?
@@ -501,19 +507,20 @@ impl Pairing<'_> {
                 let lacks = |i: u32| {
                     let image = get(i);
                     !image.present.contains(&class)
+                        && !image.negative_for.contains(&clip_index)
                         && (verified.is_empty()
                             || verified
                                 .get(image.id.as_str())
                                 .is_some_and(|absent| absent.contains(&class)))
                 };
-                let negative = probe(&candidates, h, lacks).map(|i| get(i).id.as_str());
-                if let Some(other_image) = negative {
+                if let Some(i) = probe(&candidates, h, lacks) {
                     extra.push((
                         2,
                         false,
-                        record(avfc(2, false, None, None), other_image, clip),
+                        record(avfc(2, false, None, None), &get(i).id, clip),
                         clip_index,
                     ));
+                    negative_used = Some(i as usize);
                 }
             }
             // Type 4: is the sound related to the object in the given box?
@@ -562,6 +569,11 @@ impl Pairing<'_> {
                     record(avfc(3, verdict, None, Some(segment)), image_id, clip),
                     clip_index,
                 ));
+            }
+        }
+        if let Some(i) = negative_used {
+            if let Some(recent) = self.recent.get_mut(&split) {
+                recent[i].negative_for.push(clip_index);
             }
         }
         out.emit(main, path, at, group_rows)?;

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 /// File name of the journal inside the output directory.
 pub const JOURNAL_FILE: &str = "build.journal";
 
-/// First line of the journal: the build it belongs to. A resume needs all three to match.
+/// First line of the journal: the build it belongs to. A resume needs every field to match.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalHeader {
     /// The configuration hash of the build (see `manifest.json`).
@@ -24,6 +24,8 @@ pub struct JournalHeader {
     pub records_per_shard: usize,
     /// `K/N` of a partitioned build, `0/1` for a whole build.
     pub partition: String,
+    /// Fingerprint of the input files: path, size and modification time of each.
+    pub inputs: String,
 }
 
 /// What writing one shard produced: its file and the media rejects of its records.
@@ -119,7 +121,7 @@ pub fn read(out: &Path) -> Result<Option<(JournalHeader, Vec<ShardOutcome>)>> {
         Error::input(
             &path,
             Some(1),
-            "expected the journal header {config_hash, records_per_shard, partition}",
+            "expected the journal header {config_hash, records_per_shard, partition, inputs}",
         )
     })?;
     let mut outcomes = Vec::new();

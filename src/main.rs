@@ -452,7 +452,16 @@ fn execute(jobs: Vec<Job>, out: PathBuf, common: &Common, defaults: Defaults, co
             &seed.to_string(),
             dialect.name(),
             &records_per_shard.to_string(),
-            templates.digest()
+            templates.digest(),
+            // Media settings change samples (IGATL durations, --check-media rejects).
+            &common
+                .media_root
+                .as_ref()
+                .map_or("no media root".to_string(), |r| format!(
+                    "{} {}",
+                    r.display(),
+                    common.check_media
+                )),
         ])
     );
     let plan = Plan {

@@ -5,7 +5,7 @@
 use crate::error::{Error, Result};
 use crate::journal::ShardOutcome;
 use crate::pipeline::{assemble, OutputManifest, PartitionFile};
-use crate::writer::{prepare_out_dir, write_json_atomically, PARTITION_FILE};
+use crate::writer::{prepare_out_dir, remove_partials, write_json_atomically, PARTITION_FILE};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -24,7 +24,21 @@ pub fn merge(out: &Path, parts: &[PathBuf]) -> Result<OutputManifest> {
     let mut files: Vec<(PathBuf, PartitionFile)> = Vec::new();
     for dir in parts {
         let path = dir.join(PARTITION_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                Error::io(&path, e)
+            } else if dir.join(crate::journal::JOURNAL_FILE).exists() {
+                Error::Config(format!(
+                    "{}: an unfinished partition (it has a build.journal): rerun its build with --resume",
+                    dir.display()
+                ))
+            } else {
+                Error::Config(format!(
+                    "{}: not the output of `avfit build --partition K/N` (no partition.json)",
+                    dir.display()
+                ))
+            }
+        })?;
         let file: PartitionFile = serde_json::from_str(&text).map_err(|e| {
             Error::input(
                 &path,
@@ -79,10 +93,44 @@ pub fn merge(out: &Path, parts: &[PathBuf]) -> Result<OutputManifest> {
     if let Some(k) = seen.iter().position(Option::is_none) {
         return Err(Error::Config(format!("partition {k}/{count} is missing")));
     }
+    refuse_overlap(out, parts)?;
     prepare_out_dir(out)?;
+    let merged = copy_and_write(out, &files);
+    if merged.is_err() {
+        remove_partials(out);
+    }
+    merged
+}
+
+/// Errors when `out` is one of the partition directories, inside one, or holds one: preparing
+/// it would delete what is being merged.
+fn refuse_overlap(out: &Path, parts: &[PathBuf]) -> Result<()> {
+    let absolute = |p: &Path| {
+        p.canonicalize()
+            .or_else(|_| std::path::absolute(p).map(|a| crate::config::lexically_normal(&a)))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let target = absolute(out);
+    for part in parts {
+        let part_path = absolute(part);
+        if target.starts_with(&part_path) || part_path.starts_with(&target) {
+            return Err(Error::Config(format!(
+                "--out {} overlaps the partition directory {}: merge into a new directory",
+                out.display(),
+                part.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Copies every shard (under `.partial` names until all are verified), then writes
+/// `rejects.jsonl` and `manifest.json`.
+fn copy_and_write(out: &Path, files: &[(PathBuf, PartitionFile)]) -> Result<OutputManifest> {
+    let (first_dir, first) = &files[0];
     let plan = &first.plan;
     let mut outcomes: BTreeMap<usize, ShardOutcome> = BTreeMap::new();
-    for (dir, file) in &files {
+    for (dir, file) in files {
         for outcome in &file.outcomes {
             let planned = plan.shards.get(outcome.index).ok_or_else(|| {
                 Error::input(
@@ -102,12 +150,18 @@ pub fn merge(out: &Path, parts: &[PathBuf]) -> Result<OutputManifest> {
         )));
     }
     write_rejects(out, first_dir, plan.plan_rejects_lines, &outcomes)?;
+    // Every shard verified: only now do they take their final names.
+    for shard in &plan.shards {
+        let to = out.join(&shard.path);
+        let partial = PathBuf::from(format!("{}.partial", to.display()));
+        std::fs::rename(&partial, &to).map_err(|e| Error::io(&to, e))?;
+    }
     let manifest = assemble(plan, &outcomes);
     write_json_atomically(&out.join("manifest.json"), &manifest)?;
     Ok(manifest)
 }
 
-/// Copies `from` to `to` through a `.partial` name, checking size and SHA-256 against `outcome`.
+/// Copies `from` to `<to>.partial`, checking size and SHA-256 against `outcome`.
 fn copy_checked(from: &Path, to: &Path, outcome: &ShardOutcome) -> Result<()> {
     if let Some(dir) = to.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
@@ -140,7 +194,7 @@ fn copy_checked(from: &Path, to: &Path, outcome: &ShardOutcome) -> Result<()> {
             ),
         ));
     }
-    std::fs::rename(&partial, to).map_err(|e| Error::io(to, e))
+    Ok(())
 }
 
 /// `rejects.jsonl`: the first `plan_lines` lines of the first partition's (the rejects found

@@ -17,7 +17,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Version of the `manifest.json` layout.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -418,6 +418,7 @@ pub fn run(plan: &Plan) -> Result<OutputManifest> {
         config_hash: plan.config_hash.clone(),
         records_per_shard: plan.records_per_shard,
         partition: plan.partition.to_string(),
+        inputs: inputs_fingerprint(&files),
     };
     let done = resume_or_prepare(plan, &header)?;
     let kept: Vec<ShardOutcome> = done.values().cloned().collect();
@@ -438,22 +439,66 @@ fn resume_or_prepare(plan: &Plan, header: &JournalHeader) -> Result<HashMap<usiz
         prepare_out_dir(&plan.out)?;
         return Ok(HashMap::new());
     };
-    if found != *header {
+    let differs = [
+        (
+            "configuration (manifest, seed, dialect, templates, media settings)",
+            found.config_hash != header.config_hash,
+        ),
+        ("records per shard", found.records_per_shard != header.records_per_shard),
+        ("partition", found.partition != header.partition),
+        ("input files (size or modification time)", found.inputs != header.inputs),
+    ];
+    if let Some((what, _)) = differs.iter().find(|(_, d)| *d) {
         return Err(Error::Config(format!(
-            "{}: its journal belongs to another build (config {}, {} records per shard, partition {}); run without --resume to start over",
-            plan.out.display(),
-            found.config_hash,
-            found.records_per_shard,
-            found.partition
+            "{}: its journal belongs to another build: the {what} differs from this run's; run without --resume to start over",
+            plan.out.display()
         )));
     }
     remove_partials(&plan.out);
     let _ = std::fs::remove_file(plan.out.join("manifest.json"));
     Ok(outcomes
         .into_iter()
-        .filter(|o| std::fs::metadata(plan.out.join(&o.path)).is_ok_and(|m| m.len() == o.bytes))
+        .filter(|o| file_matches(&plan.out.join(&o.path), o))
         .map(|o| (o.index, o))
         .collect())
+}
+
+/// Whether `path` holds exactly the shard `outcome` vouches for: its size and SHA-256.
+fn file_matches(path: &Path, outcome: &ShardOutcome) -> bool {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    if file.metadata().map(|m| m.len()).ok() != Some(outcome.bytes) {
+        return false;
+    }
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 16];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buffer[..n]),
+            Err(_) => return false,
+        }
+    }
+    format!("{:x}", hasher.finalize()) == outcome.sha256
+}
+
+/// Path, size and modification time of every input file, hashed: a resume refuses a journal
+/// written over other inputs.
+fn inputs_fingerprint(files: &[Vec<PathBuf>]) -> String {
+    let mut text = String::new();
+    for path in files.iter().flatten() {
+        let meta = std::fs::metadata(path).ok();
+        let modified = meta
+            .as_ref()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        text += &format!("{}\t{}\t{modified}\n", path.display(), meta.map_or(0, |m| m.len()));
+    }
+    format!("{:016x}", crate::split::stable_hash(&[&text]))
 }
 
 fn build(
@@ -496,6 +541,18 @@ fn build(
         (Ok(parts), Ok(())) => parts,
     };
     let (slots, rejects) = planner_parts;
+    for (index, kept) in done {
+        let planned = slots.get(*index).map_or(0, |s| s.planned as u64);
+        if planned != kept.records + kept.rejects.len() as u64 {
+            return Err(Error::Config(format!(
+                "{}: the inputs changed since the interrupted run: shard {} ({}) now has {planned} records, the journal {}; run without --resume",
+                plan.out.display(),
+                index,
+                kept.path,
+                kept.records + kept.rejects.len() as u64
+            )));
+        }
+    }
     let (written, journal) = writer.finish()?;
     let (plan_rejects_lines, plan_rejects_sha256) = rejects.lines_and_digest();
     let summary = summarize(plan, &slots, sources, plan_rejects_lines, plan_rejects_sha256);

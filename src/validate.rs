@@ -84,8 +84,8 @@ pub fn validate(dir: &Path, media_root: Option<&Path>) -> Result<Report> {
         let digest = format!("{:x}", sha2::Sha256::digest(&bytes));
         let mut records = 0u64;
         for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
-            if line.is_empty() && i > 0 {
-                continue; // the final newline
+            if line.is_empty() && (i > 0 || bytes.is_empty()) {
+                continue; // the final newline, or an empty shard (all its samples failed media)
             }
             report.lines += 1;
             records += 1;

@@ -171,6 +171,36 @@ fn a_build_killed_mid_way_resumes_to_the_same_bytes() {
     std::io::Write::write_all(&mut journal, br#"{"index":599,"path":"train/avc/valor-00599.js"#).unwrap();
     std::fs::write(killed.join("train/avc/valor-00598.jsonl.partial"), b"{\"id\":").unwrap();
 
+    // Resuming with other media settings is another build: refused, nothing written.
+    let media = tempfile::tempdir().unwrap();
+    let mut other_media = args(&killed);
+    other_media.extend([
+        "--resume".into(),
+        "--media-root".into(),
+        media.path().to_str().unwrap().into(),
+    ]);
+    let run = avfit(&other_media.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("configuration (manifest, seed, dialect, templates, media settings) differs"),
+        "{stderr}"
+    );
+    // A journaled shard changed on disk (same size) is not trusted: it is built again.
+    let first: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(killed.join("build.journal"))
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap(),
+    )
+    .unwrap();
+    let vouched_path = killed.join(first["path"].as_str().unwrap());
+    let mut bytes = std::fs::read(&vouched_path).unwrap();
+    let digit = bytes.iter().position(u8::is_ascii_digit).unwrap();
+    bytes[digit] = if bytes[digit] == b'7' { b'8' } else { b'7' };
+    std::fs::write(&vouched_path, bytes).unwrap();
+
     let mut resume = args(&killed);
     resume.push("--resume".into());
     run_ok(&resume.iter().map(String::as_str).collect::<Vec<_>>());
@@ -254,6 +284,40 @@ fn partitions_equal_whole(whole: &Path, merged: &Path, extra: &[&str]) {
     ]);
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("partition 1/3 is missing"));
+
+    // Merging into one of the partitions is refused before anything is touched.
+    let before = tree(&dirs[0]);
+    let into_part = avfit(&["merge", "--out", &names[1], &names[0], &names[1], &names[2]]);
+    assert!(!into_part.status.success());
+    assert!(String::from_utf8_lossy(&into_part.stderr).contains("overlaps the partition directory"));
+    assert_eq!(tree(&dirs[0]), before);
+
+    // A shard changed in a partition: the merge fails and leaves no shard under a final name.
+    let shard = dirs
+        .iter()
+        .flat_map(|d| tree(d).into_iter().map(move |(k, v)| (d.join(k), v)))
+        .find(|(k, v)| k.to_string_lossy().contains("-of-") && !v.is_empty())
+        .map(|(k, _)| k)
+        .unwrap();
+    let mut bytes = std::fs::read(&shard).unwrap();
+    bytes[0] = b' ';
+    std::fs::write(&shard, bytes).unwrap();
+    let failed = parts.path().join("failed");
+    let tampered = avfit(&[
+        "merge",
+        "--out",
+        failed.to_str().unwrap(),
+        &names[0],
+        &names[1],
+        &names[2],
+    ]);
+    assert!(!tampered.status.success());
+    assert!(String::from_utf8_lossy(&tampered.stderr).contains("SHA-256"));
+    assert!(
+        !tree(&failed).keys().any(|k| k.ends_with(".jsonl")),
+        "{:?}",
+        tree(&failed).keys()
+    );
 }
 
 #[test]
@@ -281,6 +345,9 @@ fn partitions_with_media_checks_merge_into_the_bytes_of_a_single_build() {
     let rejects = std::fs::read_to_string(whole.join("rejects.jsonl")).unwrap();
     assert_eq!(manifest["rejects_lines"], rejects.lines().count());
     assert!(rejects.lines().any(|l| l.contains("\"missing_media\"")));
+    // Shards whose every sample failed its media are empty files, and validate accepts them.
+    assert!(tree(&whole).values().any(Vec::is_empty));
+    run_ok(&["validate", whole.to_str().unwrap()]);
     // The LLP clip with its WAV and frames: Dog (3 rows) and Speech (1 row) are samples.
     assert_eq!(manifest["counts"]["test/igatl/llp"], 2);
 }

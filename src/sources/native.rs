@@ -140,7 +140,6 @@ pub fn delimited_reader(path: &Path, delimiter: u8, quoting: bool, has_headers: 
         .quoting(quoting)
         .has_headers(has_headers)
         .flexible(true)
-        .trim(csv::Trim::All)
         .from_reader(UnixLines {
             inner: file,
             after_cr: false,
@@ -185,10 +184,29 @@ impl<R: std::io::Read> std::io::Read for UnixLines<R> {
 ///
 /// Errors: the header cannot be read or is not UTF-8, with the path and line 1.
 pub fn header_row(path: &Path, reader: &mut DelimitedReader) -> Result<csv::StringRecord> {
-    reader
+    let mut headers = reader
         .headers()
         .cloned()
-        .map_err(|e| Error::input(path, Some(1), e.to_string()))
+        .map_err(|e| Error::input(path, Some(1), e.to_string()))?;
+    headers.trim();
+    Ok(headers)
+}
+
+/// Reads the next row of `reader` into `bytes` with every field trimmed of ASCII whitespace (as
+/// `csv::Trim::All` would, but without rebuilding rows that need no trimming: most rows).
+/// Returns false at the end.
+///
+/// Errors: an I/O error or a CSV error, with the path and line.
+pub fn read_trimmed_row(path: &Path, reader: &mut DelimitedReader, bytes: &mut csv::ByteRecord) -> Result<bool> {
+    let more = reader
+        .read_byte_record(bytes)
+        .map_err(|e| Error::input(path, e.position().map(|p| p.line()), e.to_string()))?;
+    let padded =
+        |f: &[u8]| f.first().is_some_and(u8::is_ascii_whitespace) || f.last().is_some_and(u8::is_ascii_whitespace);
+    if more && bytes.iter().any(padded) {
+        bytes.trim();
+    }
+    Ok(more)
 }
 
 /// Streams the data rows of `reader`, calling `on_row(line, row)` with each row's 1-based line
@@ -203,17 +221,21 @@ pub fn for_each_row(
 ) -> Result<()> {
     let mut bytes = csv::ByteRecord::new();
     loop {
-        let more = reader
-            .read_byte_record(&mut bytes)
-            .map_err(|e| Error::input(path, e.position().map(|p| p.line()), e.to_string()))?;
-        if !more {
+        if !read_trimmed_row(path, reader, &mut bytes)? {
             return Ok(());
         }
         let line = bytes.position().map(|p| p.line()).unwrap_or(0);
-        match csv::StringRecord::from_byte_record(bytes.clone()) {
-            Ok(row) => on_row(line, Ok(&row))?,
-            Err(e) => on_row(line, Err(format!("not UTF-8 text: {e}")))?,
-        }
+        // The row's buffer goes into the StringRecord and back, never copied.
+        bytes = match csv::StringRecord::from_byte_record(std::mem::take(&mut bytes)) {
+            Ok(row) => {
+                on_row(line, Ok(&row))?;
+                row.into_byte_record()
+            }
+            Err(e) => {
+                on_row(line, Err(format!("not UTF-8 text: {e}")))?;
+                e.into_byte_record()
+            }
+        };
     }
 }
 

@@ -264,16 +264,13 @@ pub fn stream_box_rows<C: ClassLookup + ?Sized>(
     // super::for_each_row; this loop is the hot path of a large bbox file).
     let mut bytes = csv::ByteRecord::new();
     loop {
-        let more = reader
-            .read_byte_record(&mut bytes)
-            .map_err(|e| Error::input(path, e.position().map(|p| p.line()), e.to_string()))?;
-        if !more {
+        if !super::read_trimmed_row(path, &mut reader, &mut bytes)? {
             return Ok(());
         }
         let line = bytes.position().map(|p| p.line()).unwrap_or(0);
         out.read(1);
         let at = At::Line(line);
-        if bytes.iter().any(|field| std::str::from_utf8(field).is_err()) {
+        if std::str::from_utf8(bytes.as_slice()).is_err() {
             let why = match csv::StringRecord::from_byte_record(bytes.clone()) {
                 Err(e) => format!("not UTF-8 text: {e}"),
                 Ok(_) => "not UTF-8 text".to_string(),

@@ -478,6 +478,9 @@ pub(super) fn music_avqa(ctx: &Ctx) -> Result<Entry> {
                 format!("{real_video:08}")
             };
             let questions = rng.gen_range(2..=7u64);
+            // One video never asks the same question twice (with two answers it would be a
+            // duplicate sample that `avfit stats --strict` flags).
+            let mut asked = std::collections::HashSet::new();
             for _ in 0..questions {
                 if !synthetic && valid == n {
                     break;
@@ -492,6 +495,9 @@ pub(super) fn music_avqa(ctx: &Ctx) -> Result<Entry> {
                         _ => *pick(&mut rng, &["loudest", "leftmost"]),
                     })
                     .collect();
+                if !asked.insert((content, values.clone())) {
+                    continue;
+                }
                 let answer = *pick(&mut rng, answers);
                 let deleted = !synthetic && rng.gen_range(0..100) == 0;
                 let element = |qid: u64, types: &str, values: &[&str], answer: &str| {
