@@ -172,7 +172,7 @@ struct Common {
     /// checks for those only), and `partition.json`; join the N outputs with `avfit merge`.
     #[arg(long, value_name = "K/N")]
     partition: Option<pipeline::Partition>,
-    /// Threads rendering samples (default: one per core). The output is the same for any count.
+    /// Threads rendering samples (absent or 0: one per core). The output is the same for any count.
     #[arg(long)]
     threads: Option<usize>,
 }
