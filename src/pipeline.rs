@@ -397,11 +397,13 @@ fn write_batches(
 /// partition of several, `partition.json` for `avfit merge`). Returns the manifest (for a
 /// partition: what its own shards hold).
 ///
-/// With `plan.resume`, shards the journal of a previous run of the same configuration vouches
-/// for (and whose files are there, at their size) are kept, not written again.
+/// With `plan.resume`, shards the journal of a previous run of the same configuration and inputs
+/// vouches for (and whose files are there with their size and SHA-256) are kept, not written
+/// again.
 ///
-/// Errors: any input error of an adapter, an I/O error, a template error, a journal of another
-/// configuration with `resume`; on error the `.partial` files are removed, and completed shards
+/// Errors: any input error of an adapter, an I/O error, a template error, with `resume` a journal
+/// of another configuration or other inputs, or a kept shard the plan now fills differently; on
+/// error the `.partial` files are removed, and completed shards
 /// stay for `--resume`. No final shard name or manifest of a failed run exists.
 pub fn run(plan: &Plan) -> Result<OutputManifest> {
     let mut files = Vec::with_capacity(plan.jobs.len());
@@ -431,7 +433,7 @@ pub fn run(plan: &Plan) -> Result<OutputManifest> {
 }
 
 /// With `resume` and a journal of this configuration: the outcomes it vouches for whose files are
-/// there at their size, after removing leftover `.partial` files. Otherwise prepares a fresh
+/// there with their size and SHA-256, after removing leftover `.partial` files. Otherwise prepares a fresh
 /// output directory and returns nothing.
 fn resume_or_prepare(plan: &Plan, header: &JournalHeader) -> Result<HashMap<usize, ShardOutcome>> {
     let journal = if plan.resume { journal::read(&plan.out)? } else { None };
