@@ -5,8 +5,9 @@
 //! files of the datasets.
 
 use crate::error::{Error, Result};
+use crate::split::FastMap;
 use serde::Deserialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Index of a class in [`ClassMap::classes`].
@@ -42,10 +43,10 @@ struct ClassFile {
 pub struct ClassMap {
     /// The classes in file order; a [`ClassId`] indexes this.
     pub classes: Vec<ClassEntry>,
-    by_openimages: HashMap<String, ClassId>,
-    by_audioset: HashMap<String, ClassId>,
-    by_strong: HashMap<String, ClassId>,
-    by_vggsound: HashMap<String, ClassId>,
+    by_openimages: FastMap<String, ClassId>,
+    by_audioset: FastMap<String, ClassId>,
+    by_strong: FastMap<String, ClassId>,
+    by_vggsound: FastMap<String, ClassId>,
 }
 
 /// Which audio vocabulary a lookup is in.
@@ -82,10 +83,10 @@ impl ClassMap {
         }
         let mut map = ClassMap {
             classes: Vec::new(),
-            by_openimages: HashMap::new(),
-            by_audioset: HashMap::new(),
-            by_strong: HashMap::new(),
-            by_vggsound: HashMap::new(),
+            by_openimages: FastMap::default(),
+            by_audioset: FastMap::default(),
+            by_strong: FastMap::default(),
+            by_vggsound: FastMap::default(),
         };
         let mut problems = Vec::new();
         let mut names = BTreeSet::new();

@@ -46,8 +46,8 @@ use crate::record::{Media, Record, Split, Target};
 use crate::sources::audioset_strong::AUDIOSET_CLIP_SECONDS;
 use crate::sources::openimages::{self, BoxFilter, OpenImagesFile};
 use crate::sources::{audioset, audioset_strong, vggsound, At, Collector, Source, SourceOptions};
-use crate::split::stable_hash;
-use std::collections::{HashMap, HashSet, VecDeque};
+use crate::split::{stable_hash, FastMap, FastSet};
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
 /// How many pool entries after the hashed start a draw may try.
@@ -200,21 +200,19 @@ pub fn read_curated(
             .cloned()
             .unwrap_or_else(|| classes.name(c).to_string())
     };
-    let mut rotated = HashSet::new();
+    let mut rotated = FastSet::default();
     for path in of_kind(OpenImagesFile::Rotation) {
         rotated.extend(openimages::read_rotated(path)?);
     }
     // Image id → classes its human-verified labels say are absent (`Confidence` 0).
-    let mut verified_absent: HashMap<String, Vec<ClassId>> = HashMap::new();
+    let mut verified_absent = VerifiedAbsent::default();
     for path in of_kind(OpenImagesFile::ImageLabels) {
-        for (image, class) in openimages::read_verified_absent(path, &classes)? {
-            verified_absent.entry(image).or_default().push(class);
-        }
+        openimages::read_verified_absent(path, &classes, |image, class| verified_absent.insert(image, class))?;
     }
 
     // Audio side.
     let mut clips = read_clips(side, &audio_files, &classes, options, out)?;
-    let mut pools: HashMap<(ClassId, Split), Vec<u32>> = HashMap::new();
+    let mut pools: FastMap<(ClassId, Split), Vec<u32>> = FastMap::default();
     for (i, clip) in clips.iter().enumerate() {
         if let Some(split) = clip.split {
             for c in &clip.classes {
@@ -247,9 +245,9 @@ pub fn read_curated(
         pools: &pools,
         pool_classes: &pool_classes,
         seed: options.seed.to_string(),
-        drawn_per_class: HashMap::new(),
+        drawn_per_class: FastMap::default(),
         balance: Balance::default(),
-        recent: HashMap::new(),
+        recent: FastMap::default(),
     };
     for path in &bbox_files {
         let mut image = ImageBoxes::default();
@@ -288,6 +286,37 @@ pub fn read_curated(
     Ok(())
 }
 
+/// The (image, class) pairs human-verified absent. Open Images ids (16 hex digits) are kept as
+/// the number they spell, exactly, in 16 bytes a pair; other ids as text.
+#[derive(Default)]
+struct VerifiedAbsent {
+    hex: FastSet<(u64, ClassId)>,
+    other: FastSet<(String, ClassId)>,
+}
+
+impl VerifiedAbsent {
+    fn hex_id(image: &str) -> Option<u64> {
+        (image.len() == 16 && image.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+            .then(|| u64::from_str_radix(image, 16).ok())
+            .flatten()
+    }
+    fn insert(&mut self, image: &str, class: ClassId) {
+        match Self::hex_id(image) {
+            Some(n) => self.hex.insert((n, class)),
+            None => self.other.insert((image.to_string(), class)),
+        };
+    }
+    fn contains(&self, image: &str, class: ClassId) -> bool {
+        match Self::hex_id(image) {
+            Some(n) => self.hex.contains(&(n, class)),
+            None => self.other.contains(&(image.to_string(), class)),
+        }
+    }
+    fn is_empty(&self) -> bool {
+        self.hex.is_empty() && self.other.is_empty()
+    }
+}
+
 /// The boxes of one image, in file order.
 #[derive(Default)]
 struct ImageBoxes {
@@ -319,14 +348,14 @@ struct Pairing<'a> {
     options: &'a SourceOptions,
     classes: &'a ClassMap,
     label_of: &'a dyn Fn(ClassId) -> String,
-    verified_absent: &'a HashMap<String, Vec<ClassId>>,
+    verified_absent: &'a VerifiedAbsent,
     clips: &'a mut Vec<Clip>,
-    pools: &'a HashMap<(ClassId, Split), Vec<u32>>,
+    pools: &'a FastMap<(ClassId, Split), Vec<u32>>,
     pool_classes: &'a [(ClassId, Split)],
     seed: String,
-    drawn_per_class: HashMap<(ClassId, Split), u64>,
+    drawn_per_class: FastMap<(ClassId, Split), u64>,
     balance: Balance,
-    recent: HashMap<Split, VecDeque<RecentImage>>,
+    recent: FastMap<Split, VecDeque<RecentImage>>,
 }
 
 impl Pairing<'_> {
@@ -508,10 +537,7 @@ impl Pairing<'_> {
                     let image = get(i);
                     !image.present.contains(&class)
                         && !image.negative_for.contains(&clip_index)
-                        && (verified.is_empty()
-                            || verified
-                                .get(image.id.as_str())
-                                .is_some_and(|absent| absent.contains(&class)))
+                        && (verified.is_empty() || verified.contains(&image.id, class))
                 };
                 if let Some(i) = probe(&candidates, h, lacks) {
                     extra.push((

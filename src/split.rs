@@ -33,6 +33,13 @@ pub fn native_split_of(file_name: &str) -> Option<NativeSplit> {
         })
 }
 
+/// A hash map for in-memory lookups on hot paths: foldhash with a fixed seed (fast and the same
+/// on every run). Never iterated where the order could reach the output.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
+/// The set counterpart of [`FastMap`].
+pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
+
 /// SHA-256 of the parts joined by U+001F; the first 8 bytes as a big-endian `u64`.
 pub fn stable_hash(parts: &[&str]) -> u64 {
     let mut h = Sha256::new();

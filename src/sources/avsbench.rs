@@ -291,11 +291,29 @@ fn mask_frames(dir: &Path, video: &str) -> Vec<(u32, PathBuf)> {
 /// Errors: the file is not a readable image.
 pub fn read_mask(path: &Path) -> Result<GrayImage> {
     let decoded = image::open(path).map_err(|e| Error::input(path, None, format!("not a readable mask PNG: {e}")))?;
-    let rgba = decoded.to_rgba16();
-    Ok(GrayImage::from_fn(rgba.width(), rgba.height(), |x, y| {
-        let p = rgba.get_pixel(x, y).0;
-        image::Luma([if p[0] | p[1] | p[2] != 0 { 255 } else { 0 }])
-    }))
+    let binary = |on: bool| image::Luma([if on { 255 } else { 0 }]);
+    // 8-bit masks (the usual grey, RGB and palette PNGs) are read as they are; other layouts
+    // through 16-bit RGBA. A value is non-zero in 8 bits exactly when it is in 16.
+    Ok(match &decoded {
+        image::DynamicImage::ImageLuma8(g) => {
+            GrayImage::from_fn(g.width(), g.height(), |x, y| binary(g.get_pixel(x, y).0[0] != 0))
+        }
+        image::DynamicImage::ImageRgb8(c) => GrayImage::from_fn(c.width(), c.height(), |x, y| {
+            let p = c.get_pixel(x, y).0;
+            binary(p[0] | p[1] | p[2] != 0)
+        }),
+        image::DynamicImage::ImageRgba8(c) => GrayImage::from_fn(c.width(), c.height(), |x, y| {
+            let p = c.get_pixel(x, y).0;
+            binary(p[0] | p[1] | p[2] != 0)
+        }),
+        other => {
+            let rgba = other.to_rgba16();
+            GrayImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+                let p = rgba.get_pixel(x, y).0;
+                binary(p[0] | p[1] | p[2] != 0)
+            })
+        }
+    })
 }
 
 /// The normalized boxes of a binary mask: S4, one box around all foreground; MS3, one per

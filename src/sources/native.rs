@@ -26,13 +26,16 @@ pub fn for_each_json_element<'f>(
 ) -> Result<()> {
     for path in files {
         let split = options.split_of_file(source, path, rule)?;
-        for (index, item) in read_json_array(path)?.into_iter().enumerate() {
+        stream_json_array(path, |index, item| {
             out.read(1);
             match split {
-                Some(split) => each(path, At::Index(index as u64), &item, split, out)?,
-                None => out.skip(Skip::SplitNotUsed, 1),
+                Some(split) => each(path, At::Index(index), &item, split, out),
+                None => {
+                    out.skip(Skip::SplitNotUsed, 1);
+                    Ok(())
+                }
             }
-        }
+        })?;
     }
     Ok(())
 }
@@ -87,6 +90,52 @@ pub fn read_json_array(path: &Path) -> Result<Vec<serde_json::Value>> {
             format!("expected a JSON array of records, found {}", json_kind(&other)),
         )),
     }
+}
+
+/// Streams the elements of a JSON file that must hold an array of records: `each(index, element)`
+/// for each element in order (0-based index), as it is parsed, so memory holds one element at a
+/// time whatever the file's size.
+///
+/// Errors: unreadable file, invalid JSON (with line), a top-level value that is not an array, and
+/// what `each` returns (the first error stops the read).
+pub fn stream_json_array(path: &Path, each: impl FnMut(u64, serde_json::Value) -> Result<()>) -> Result<()> {
+    use serde::de::{Deserializer, SeqAccess, Visitor};
+    struct Elements<F> {
+        each: F,
+        failed: Option<Error>,
+    }
+    impl<'de, F: FnMut(u64, serde_json::Value) -> Result<()>> Visitor<'de> for &mut Elements<F> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON array of records")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+            let mut index = 0;
+            while let Some(element) = seq.next_element::<serde_json::Value>()? {
+                if let Err(e) = (self.each)(index, element) {
+                    self.failed = Some(e);
+                    return Err(serde::de::Error::custom("stopped"));
+                }
+                index += 1;
+            }
+            Ok(())
+        }
+    }
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::new(file));
+    let mut elements = Elements { each, failed: None };
+    let read = de.deserialize_seq(&mut elements).and_then(|()| de.end());
+    if let Some(e) = elements.failed {
+        return Err(e);
+    }
+    read.map_err(|e| {
+        let message = if e.is_data() {
+            e.to_string() // "invalid type: map, expected a JSON array of records at line 1 column 1"
+        } else {
+            format!("invalid JSON: {e}")
+        };
+        Error::input(path, Some(e.line() as u64), message)
+    })
 }
 
 fn json_kind(v: &serde_json::Value) -> &'static str {

@@ -41,7 +41,8 @@ use crate::geometry::BBox;
 use crate::media_layout::MediaLayout;
 use crate::reason::{Reason, Skip};
 use crate::record::{Media, Record, Split, Target, Task};
-use std::collections::{HashMap, HashSet};
+use crate::split::{FastMap, FastSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Which Open Images file a name is.
@@ -142,7 +143,7 @@ impl ClassLookup for ClassMap {
 /// Class ids are positions in MID order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BoxableClasses {
-    ids: HashMap<String, ClassId>,
+    ids: FastMap<String, ClassId>,
     names: Vec<String>,
     /// The names with spaces as underscores, for sample keys.
     key_names: Vec<String>,
@@ -207,7 +208,7 @@ pub struct BoxFilter<'a, C: ClassLookup + ?Sized = ClassMap> {
     /// Keep `IsDepiction = 1` boxes (default: skip them).
     pub include_depiction: bool,
     /// Images to skip as `rotated`.
-    pub rotated: &'a HashSet<String>,
+    pub rotated: &'a FastSet<String>,
 }
 
 /// Streams the bbox rows of `path`: counts every row read, skips and rejects as the module
@@ -335,7 +336,7 @@ pub fn stream_box_rows<C: ClassLookup + ?Sized>(
 /// Images with a non-zero `Rotation` in a rotation file.
 ///
 /// Errors: unreadable file, a header without `ImageID` and `Rotation`.
-pub fn read_rotated(path: &Path) -> Result<HashSet<String>> {
+pub fn read_rotated(path: &Path) -> Result<FastSet<String>> {
     let mut reader = super::delimited_reader(path, b',', true, true)?;
     let headers = super::header_row(path, &mut reader)?;
     let (Some(c_image), Some(c_rotation)) = (
@@ -348,7 +349,7 @@ pub fn read_rotated(path: &Path) -> Result<HashSet<String>> {
             "expected a header with ImageID and Rotation",
         ));
     };
-    let mut rotated = HashSet::new();
+    let mut rotated = FastSet::default();
     super::for_each_row(path, &mut reader, |_, row| {
         if let Ok(row) = row {
             if row
@@ -364,10 +365,11 @@ pub fn read_rotated(path: &Path) -> Result<HashSet<String>> {
     Ok(rotated)
 }
 
-/// (image, class) pairs that a human verified absent (`Confidence 0`) for mapped classes.
+/// Calls `each(image, class)` for every (image, mapped class) pair that a human verified absent
+/// (`Confidence 0`) in an Open Images `*-human-imagelabels*.csv`, streaming.
 ///
 /// Errors: unreadable file, a header without `ImageID`, `LabelName`, `Confidence`.
-pub fn read_verified_absent(path: &Path, classes: &ClassMap) -> Result<HashSet<(String, ClassId)>> {
+pub fn read_verified_absent(path: &Path, classes: &ClassMap, mut each: impl FnMut(&str, ClassId)) -> Result<()> {
     let mut reader = super::delimited_reader(path, b',', true, true)?;
     let headers = super::header_row(path, &mut reader)?;
     let column = |name: &str| headers.iter().position(|h| h == name);
@@ -380,19 +382,17 @@ pub fn read_verified_absent(path: &Path, classes: &ClassMap) -> Result<HashSet<(
             "expected a header with ImageID, LabelName, Confidence",
         ));
     };
-    let mut absent = HashSet::new();
     super::for_each_row(path, &mut reader, |_, row| {
         if let Ok(row) = row {
             if let (Some(class), Some("0")) = (
                 row.get(c_label).and_then(|m| classes.of_openimages(m)),
                 row.get(c_confidence),
             ) {
-                absent.insert((row.get(c_image).unwrap_or_default().to_string(), class));
+                each(row.get(c_image).unwrap_or_default(), class);
             }
         }
         Ok(())
-    })?;
-    Ok(absent)
+    })
 }
 
 /// The direct Open Images source `openimages`: one ARIG sample per (image, class) with all that
@@ -510,7 +510,7 @@ impl Source for OpenImages {
             }
         }
         let classes = BoxableClasses::new(names)?;
-        let mut rotated = HashSet::new();
+        let mut rotated = FastSet::default();
         for path in of_kind(OpenImagesFile::Rotation) {
             rotated.extend(read_rotated(path)?);
         }
