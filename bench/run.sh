@@ -28,12 +28,14 @@ if [ -z "${KEEP:-}" ] && [ -z "${WORK:-}" ]; then trap 'rm -rf "$work"' EXIT; fi
 bin="$PWD/target/release/avfit"
 instruction="Which object in the image is making the sound? Answer [<obj>,xLeft,yTop,xRight,yBottom] with coordinates between 0 and 1."
 
-# measure NAME CMD...: runs CMD RUNS times; "<wall seconds> <peak RSS KiB>" of the fastest run goes
+# measure NAME CMD...: runs CMD RUNS times, each after a `sync`; "<wall seconds> <peak RSS KiB>" of the fastest run goes
 # to $work/NAME.time. Stdout of CMD is discarded, stderr kept in $work/NAME.err.
 measure() {
   local name="$1" best="" i
   shift
   for ((i = 0; i < runs; i++)); do
+    # Flush what earlier steps wrote, so no step is timed while the disk writes back another's.
+    sync
     if /usr/bin/time -f '%e %M' -o "$work/$name.try" true 2> /dev/null; then
       /usr/bin/time -f '%e %M' -o "$work/$name.try" "$@" > /dev/null 2> "$work/$name.err" \
         || { cat "$work/$name.err" >&2; echo "bench: $name failed" >&2; exit 1; }

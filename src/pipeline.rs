@@ -202,7 +202,7 @@ enum Rendered {
 
 /// Items per batch handed to the renderers.
 const BATCH: usize = 4096;
-/// Batches in flight between the reading and the writing thread.
+/// Batches in flight between the reading and the rendering thread.
 const BATCHES_IN_FLIGHT: usize = 4;
 
 /// A shard the plan has opened.
@@ -366,15 +366,28 @@ impl Renderer<'_> {
     }
 }
 
-/// The writing thread: renders each batch in parallel (order kept), then writes it in order.
-fn write_batches(
+/// The rendering thread: renders each batch on the rayon pool (order kept) and hands it to the
+/// writing thread, so the next batch renders while the last one is written. Stops when the
+/// writing thread has stopped.
+fn render_batches(
     receive: std::sync::mpsc::Receiver<Vec<Item>>,
     renderer: &Renderer,
-    writer: &mut ShardWriter,
-) -> Result<()> {
+    pool: &rayon::ThreadPool,
+    send: std::sync::mpsc::SyncSender<Vec<Result<Rendered>>>,
+) {
     use rayon::prelude::*;
     for batch in receive {
-        let rendered: Vec<Result<Rendered>> = batch.into_par_iter().map(|item| renderer.render(item)).collect();
+        let rendered: Vec<Result<Rendered>> =
+            pool.install(|| batch.into_par_iter().map(|item| renderer.render(item)).collect());
+        if send.send(rendered).is_err() {
+            return;
+        }
+    }
+}
+
+/// The writing thread: writes every rendered batch in order; the first rendering error stops it.
+fn write_batches(receive: std::sync::mpsc::Receiver<Vec<Result<Rendered>>>, writer: &mut ShardWriter) -> Result<()> {
+    for rendered in receive {
         for item in rendered {
             match item? {
                 Rendered::Open { shard, stem } => writer.open(shard, &stem)?,
@@ -529,9 +542,12 @@ fn build(
         .num_threads(plan.threads.unwrap_or(0))
         .build()
         .map_err(|e| Error::Config(format!("cannot start the rendering threads: {e}")))?;
+    let (send_rendered, receive_rendered) = std::sync::mpsc::sync_channel::<Vec<Result<Rendered>>>(2);
     let (read, written) = std::thread::scope(|scope| {
-        let writing = scope.spawn(|| pool.install(|| write_batches(receive, &renderer, &mut writer)));
+        let rendering = scope.spawn(|| render_batches(receive, &renderer, &pool, send_rendered));
+        let writing = scope.spawn(|| write_batches(receive_rendered, &mut writer));
         let read = read_sources(plan, files, done, send);
+        rendering.join().expect("the rendering thread does not panic");
         let written = writing.join().expect("the writing thread does not panic");
         (read, written)
     });

@@ -284,14 +284,21 @@ fn invalid_json_mid_build_leaves_no_shard_under_a_final_name() {
         broken.join("desc_train.json").display()
     );
     assert!(err.starts_with(&expected_prefix), "{err}");
-    // VGG-SS samples were written before VALOR failed: none may remain, under any name.
+    // VGG-SS samples were read before VALOR failed: no shard under a final name, no partial file,
+    // no manifest may remain (a completed `<source>-NNNNN.jsonl` may, with its journal, for
+    // --resume; here VGG-SS's few samples were still in the batch being read).
     let left: Vec<_> = walk(&out)
         .into_iter()
         .map(|p| p.strip_prefix(&out).unwrap().display().to_string())
         .collect();
     assert!(
         left.iter()
-            .all(|p| !p.ends_with(".jsonl") && !p.ends_with(".partial") && p != "manifest.json"),
+            .all(|p| !p.contains("-of-") && !p.ends_with(".partial") && p != "manifest.json"),
+        "{left:?}"
+    );
+    assert!(
+        left.iter()
+            .all(|p| !p.ends_with(".jsonl") || out.join("build.journal").exists()),
         "{left:?}"
     );
     // Nor the split and task directories the run created.
