@@ -203,7 +203,7 @@ enum Rendered {
 /// Items per batch handed to the renderers.
 const BATCH: usize = 4096;
 /// Batches in flight between the reading and the rendering thread.
-const BATCHES_IN_FLIGHT: usize = 4;
+const BATCHES_IN_FLIGHT: usize = 8;
 
 /// A shard the plan has opened.
 struct Slot {
@@ -542,7 +542,7 @@ fn build(
         .num_threads(plan.threads.unwrap_or(0))
         .build()
         .map_err(|e| Error::Config(format!("cannot start the rendering threads: {e}")))?;
-    let (send_rendered, receive_rendered) = std::sync::mpsc::sync_channel::<Vec<Result<Rendered>>>(2);
+    let (send_rendered, receive_rendered) = std::sync::mpsc::sync_channel::<Vec<Result<Rendered>>>(4);
     let (read, written) = std::thread::scope(|scope| {
         let rendering = scope.spawn(|| render_batches(receive, &renderer, &pool, send_rendered));
         let writing = scope.spawn(|| write_batches(receive_rendered, &mut writer));
