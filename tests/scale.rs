@@ -65,6 +65,24 @@ fn big_valor(dir: &Path, n: usize) -> PathBuf {
     path
 }
 
+/// `avfit convert` arguments for the VALOR file `valor` into `out` with `records_per_shard`.
+fn valor_convert(valor: &Path, out: &Path, records_per_shard: &str) -> Vec<String> {
+    [
+        "convert",
+        "--source",
+        "valor",
+        "--input",
+        valor.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--records-per-shard",
+        records_per_shard,
+        "--quiet",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
 #[test]
 fn the_output_is_the_same_for_one_thread_and_many() {
     let inputs = tempfile::tempdir().unwrap();
@@ -87,20 +105,9 @@ fn the_output_is_the_same_for_one_thread_and_many() {
     // 20,000 samples: several batches of 4096 rendered on different threads.
     let convert = |name: &str, threads: &str| {
         let out = out_dir(name);
-        run_ok(&[
-            "convert",
-            "--source",
-            "valor",
-            "--input",
-            valor.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--records-per-shard",
-            "1000",
-            "--threads",
-            threads,
-            "--quiet",
-        ]);
+        let mut args = valor_convert(&valor, &out, "1000");
+        args.extend(["--threads".into(), threads.into()]);
+        run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
         out
     };
     let one = convert("threads-valor-1", "1");
@@ -121,22 +128,7 @@ fn journal_lines(dir: &Path) -> usize {
 fn a_build_killed_mid_way_resumes_to_the_same_bytes() {
     let inputs = tempfile::tempdir().unwrap();
     let valor = big_valor(inputs.path(), 30_000);
-    let args = |out: &Path| -> Vec<String> {
-        [
-            "convert",
-            "--source",
-            "valor",
-            "--input",
-            valor.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--records-per-shard",
-            "50",
-            "--quiet",
-        ]
-        .map(String::from)
-        .to_vec()
-    };
+    let args = |out: &Path| valor_convert(&valor, out, "50");
     let whole = out_dir("resume-uninterrupted");
     run_ok(&args(&whole).iter().map(String::as_str).collect::<Vec<_>>());
 
