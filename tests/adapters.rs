@@ -498,7 +498,7 @@ fn avsbench_all_frames_gives_one_sample_per_non_empty_frame() {
 
 #[test]
 fn avsbench_without_its_mask_directory_is_an_error_naming_it() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     std::fs::write(
         tmp.path().join("s4_meta_data.csv"),
         "video_id,start_second,category,split\nx,0,dog,test\n",
@@ -582,7 +582,7 @@ fn pascal_sound_takes_direct_object_boxes_of_the_label() {
 
 #[test]
 fn pascal_sound_reads_a_missing_size_from_the_image_under_the_media_root() {
-    let media = tempfile::tempdir().unwrap();
+    let media = common::tempdir().unwrap();
     std::fs::create_dir_all(media.path().join("pascal_sound/frames")).unwrap();
     image::RgbImage::new(100, 200)
         .save(media.path().join("pascal_sound/frames/000030.jpg"))
@@ -661,7 +661,7 @@ fn flickr_soundnet_keeps_every_annotator_box() {
 
 #[test]
 fn llp_rows_with_quotes_or_bad_bytes_are_judged_one_by_one() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let mut audio = b"filename\tonset\toffset\tevent_labels\n".to_vec();
     audio.extend_from_slice(b"aaaaaaaaaaa_0_10\t0\t2\t\"Dog\n");
     audio.extend_from_slice(b"aaaaaaaaaaa_0_10\t4\t5\tDog\n");
@@ -705,7 +705,7 @@ fn write(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
 
 #[test]
 fn avqa_rejects_odd_answers_and_options() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let q = |id: u32, choices: &str, answer: &str| {
         format!(
             r#"{{"id": {id}, "video_name": "aaaaaaaaaaa_000010", "question_text": "Q?", "multi_choice": {choices}, "answer": {answer}, "question_type": "T"}}"#
@@ -755,7 +755,7 @@ fn avqa_rejects_odd_answers_and_options() {
 
 #[test]
 fn music_avqa_deleted_flags_empty_questions_and_json_update_copies() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let q = |qid: &str, content: &str, deleted: &str, answer: &str| {
         format!(
             r#"{{"video_id": "00000001", "question_id": {qid}, "type": "[\"Audio\", \"Counting\"]", "question_content": "{content}", "templ_values": "[]", "question_deleted": {deleted}, "anser": "{answer}"}}"#
@@ -795,7 +795,7 @@ fn music_avqa_deleted_flags_empty_questions_and_json_update_copies() {
 
 #[test]
 fn vggss_keeps_a_valid_copy_after_an_invalid_one() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     write(
         tmp.path(),
         "vggss.json",
@@ -837,7 +837,7 @@ fn mask_png(path: &std::path::Path, rect: Option<(u32, u32, u32, u32)>) {
 
 #[test]
 fn avsbench_judges_every_frame_before_counting_the_video() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let root = tmp.path();
     // No header; a repeated row; a corrupt first frame followed by a good one.
     write(
@@ -857,7 +857,7 @@ fn avsbench_judges_every_frame_before_counting_the_video() {
         Some((0, 112, 111, 223)),
     );
     // Media only for frame 2 of hhhhhhhhhhh_1 (its frame 1 image is missing) and frame 2 of iiiiiiiiiii_2.
-    let media = tempfile::tempdir().unwrap();
+    let media = common::tempdir().unwrap();
     for frame in ["hhhhhhhhhhh_1_2", "iiiiiiiiiii_2_2"] {
         let path = media.path().join(format!("avsbench/frames/{frame}.jpg"));
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -899,7 +899,7 @@ fn avsbench_judges_every_frame_before_counting_the_video() {
 
 #[test]
 fn pascal_sound_drops_objects_without_a_box_and_needs_annotations() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let size = "<size><width>100</width><height>100</height></size>";
     let dog = |bbox: &str| format!("<object><name>dog</name>{bbox}</object>");
     let box_xml = "<bndbox><xmin>11</xmin><ymin>21</ymin><xmax>50</xmax><ymax>60</ymax></bndbox>";
@@ -949,7 +949,7 @@ fn pascal_sound_drops_objects_without_a_box_and_needs_annotations() {
 
 #[test]
 fn flickr_test_list_with_a_bom_and_dotted_ids() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let xml = "<annotation><bbox><xmin>0</xmin><ymin>0</ymin><xmax>128</xmax><ymax>128</ymax></bbox></annotation>";
     write(tmp.path(), "Annotations/11.xml", xml);
     write(tmp.path(), "Annotations/1.0.xml", xml);
@@ -1030,7 +1030,7 @@ const OI_HEADER: &str =
 
 #[test]
 fn openimages_train_file_keys_labels_depiction_and_bad_rows() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     // CRLF descriptions with a header; a two-word class.
     write(
         tmp.path(),
@@ -1108,7 +1108,7 @@ fn openimages_train_file_keys_labels_depiction_and_bad_rows() {
 
 #[test]
 fn openimages_stops_on_an_image_id_out_of_sorted_order() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     write(tmp.path(), "class-descriptions-boxable.csv", "/m/0bt9lr,Dog\n");
     let bbox = write(
         tmp.path(),

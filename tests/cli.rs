@@ -198,7 +198,7 @@ fn progress_is_silent_off_a_terminal() {
 
 #[test]
 fn a_missing_input_stops_with_its_path() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let out = tmp.path().join("out");
     let run = avfit(&[
         "convert",
@@ -250,7 +250,7 @@ fn unknown_source_lists_the_known_ones() {
 
 #[test]
 fn invalid_json_mid_build_leaves_no_shard_under_a_final_name() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let broken = tmp.path().join("broken");
     std::fs::create_dir(&broken).unwrap();
     std::fs::write(
@@ -307,7 +307,7 @@ fn invalid_json_mid_build_leaves_no_shard_under_a_final_name() {
 
 #[test]
 fn a_directory_with_foreign_files_is_not_overwritten() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     std::fs::write(tmp.path().join("thesis.tex"), "keep me").unwrap();
     let run = avfit(&["build", "--out", tmp.path().to_str().unwrap(), "--quiet"]);
     assert_eq!(run.status.code(), Some(1));
@@ -320,7 +320,7 @@ fn a_directory_with_foreign_files_is_not_overwritten() {
 
 #[test]
 fn a_broken_template_stops_the_run_naming_file_and_id() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     std::fs::write(
         tmp.path().join("avc.toml"),
         "[[template]]\nid = \"fine\"\ninstruction = \"Describe the clip.\"\n\n[[template]]\nid = \"typo\"\ninstruction = \"Describe {{ captoin }}.\"\n",
@@ -343,7 +343,7 @@ fn a_broken_template_stops_the_run_naming_file_and_id() {
 
 #[test]
 fn a_template_directory_without_a_needed_task_fails_before_writing() {
-    let templates = tempfile::tempdir().unwrap();
+    let templates = common::tempdir().unwrap();
     std::fs::write(
         templates.path().join("avc.toml"),
         "[[template]]\nid = \"a\"\ninstruction = \"Describe the clip.\"\n",
@@ -375,7 +375,7 @@ fn a_template_directory_without_a_needed_task_fails_before_writing() {
 
 #[test]
 fn a_source_listed_twice_in_a_manifest_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let manifest = tmp.path().join("m.toml");
     let vggss = common::data("vggss");
     let entry = format!("[[source]]\nname = \"vggss\"\ninputs = [\"{}\"]\n", vggss.display());

@@ -278,7 +278,7 @@ fn clip_of(s: &Value) -> String {
 
 #[test]
 fn generated_inputs_pair_deterministically_without_leakage_and_with_valid_negatives() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let truth = generate(tmp.path());
     let (oi, audioset, strong) = (tmp.path().join("oi"), tmp.path().join("as"), tmp.path().join("st"));
 
@@ -475,7 +475,7 @@ fn generated_inputs_pair_deterministically_without_leakage_and_with_valid_negati
 #[test]
 fn a_build_never_draws_a_direct_test_clip_for_train() {
     // aaaaaaaaaaa is a VGG-SS (test) clip in the sample; make it a VGGSound clip of the dog too.
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let data = common::data("");
     let manifest = tmp.path().join("m.toml");
     std::fs::write(
@@ -518,7 +518,7 @@ fn a_build_never_draws_a_direct_test_clip_for_train() {
 
 #[test]
 fn the_class_map_checks_against_label_files() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     std::fs::write(
         tmp.path().join("class-descriptions-boxable.csv"),
         "/m/0bt9lr,Dog\n/m/01yrx,Cat\n",
@@ -580,7 +580,7 @@ fn the_class_map_checks_against_label_files() {
 
 #[test]
 fn curated_rows_of_one_build_with_different_test_fractions_do_not_leak() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let data = common::data("");
     let manifest = tmp.path().join("m.toml");
     std::fs::write(
@@ -620,7 +620,7 @@ fn curated_rows_of_one_build_with_different_test_fractions_do_not_leak() {
 
 #[test]
 fn bad_rows_of_the_large_formats_are_rejected_at_their_lines() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let dir = tmp.path();
     std::fs::write(
         dir.join("class-descriptions-boxable.csv"),
@@ -715,7 +715,7 @@ fn bad_rows_of_the_large_formats_are_rejected_at_their_lines() {
 
 #[test]
 fn type_3_claims_follow_the_wav_duration() {
-    let media = tempfile::tempdir().unwrap();
+    let media = common::tempdir().unwrap();
     for clip in [
         "AAAAAAAAAA8_30000",
         "AAAAAAAAAA9_0",

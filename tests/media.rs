@@ -9,7 +9,7 @@ use std::path::Path;
 
 #[test]
 fn image_size_and_wav_duration_from_headers() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     write_image(&tmp.path().join("a.png"), 320, 240);
     write_image(&tmp.path().join("b.jpg"), 17, 9);
     assert_eq!(image_size(&tmp.path().join("a.png")), Ok((320, 240)));
@@ -40,7 +40,7 @@ fn llp_media(root: &Path) {
 
 #[test]
 fn check_media_rejects_missing_media_and_takes_durations_from_wavs() {
-    let media = tempfile::tempdir().unwrap();
+    let media = common::tempdir().unwrap();
     llp_media(media.path());
     let out = out_dir("check-media-llp");
     let root = media.path().to_str().unwrap();
@@ -93,7 +93,7 @@ fn check_media_rejects_missing_media_and_takes_durations_from_wavs() {
 
 #[test]
 fn a_media_root_without_check_only_reads_durations() {
-    let media = tempfile::tempdir().unwrap();
+    let media = common::tempdir().unwrap();
     llp_media(media.path());
     let out = out_dir("media-root-llp");
     let root = media.path().to_str().unwrap();
@@ -126,7 +126,7 @@ fn a_media_root_without_check_only_reads_durations() {
 
 #[test]
 fn an_unreadable_wav_is_missing_media_and_a_short_wav_rejects_late_segments() {
-    let media = tempfile::tempdir().unwrap();
+    let media = common::tempdir().unwrap();
     llp_media(media.path());
     // Replace clip b's WAV by garbage and clip a's by a 4 s WAV: Dog [7,9) starts after its end.
     std::fs::write(
@@ -136,7 +136,7 @@ fn an_unreadable_wav_is_missing_media_and_a_short_wav_rejects_late_segments() {
     .unwrap();
     write_image(&media.path().join("llp/frames/b_bbbbbbbbb_30_40_5.0.jpg"), 64, 48);
     write_wav(&media.path().join("llp/audios/aaaaaaaaaaa_0_10.wav"), 1_000, 4_000);
-    let out = tempfile::tempdir().unwrap();
+    let out = common::tempdir().unwrap();
     let target = out.path().join("o");
     let root = media.path().to_str().unwrap();
     let run = avfit(&[

@@ -280,7 +280,7 @@ fn valor_real_slices_and_digit_captions() {
         .starts_with("In the room, a woman held a can of stuff in her hand"));
 
     // QUIRKS_records.json has no split in its name: given under a native name, split forced.
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let native = tmp.path().join("desc_val.json");
     std::fs::copy(dir.join("QUIRKS_records.json"), &native).unwrap();
     let quirks = out_dir("real-valor-quirks");
@@ -296,7 +296,7 @@ fn valor_real_slices_and_digit_captions() {
 #[test]
 fn pascal_voc_real_annotation() {
     let Some(dir) = real_data("pascal_voc") else { return };
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     std::fs::create_dir(tmp.path().join("Annotations")).unwrap();
     std::fs::copy(
         dir.join("mmdetection_tests_VOC2012_Annotations_000001.xml"),
@@ -325,7 +325,7 @@ fn flickr_soundnet_real_test_lists_restrict_the_ids() {
     let Some(dir) = real_data("flickr_soundnet") else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let xml = "<annotation><object><bbox><annotator>1</annotator><xmin>0</xmin><ymin>0</ymin><xmax>128</xmax><ymax>64</ymax></bbox></object></annotation>";
     std::fs::create_dir(tmp.path().join("Annotations")).unwrap();
     // 2432219254 is the first id of both real lists (`2432219254.png`, `/hdd/.../2432219254.mp4`).

@@ -85,7 +85,7 @@ fn valor_convert(valor: &Path, out: &Path, records_per_shard: &str) -> Vec<Strin
 
 #[test]
 fn the_output_is_the_same_for_one_thread_and_many() {
-    let inputs = tempfile::tempdir().unwrap();
+    let inputs = common::tempdir().unwrap();
     let valor = big_valor(inputs.path(), 20_000);
     let sample = |name: &str, threads: &str| {
         let out = out_dir(name);
@@ -126,7 +126,7 @@ fn journal_lines(dir: &Path) -> usize {
 
 #[test]
 fn a_build_killed_mid_way_resumes_to_the_same_bytes() {
-    let inputs = tempfile::tempdir().unwrap();
+    let inputs = common::tempdir().unwrap();
     let valor = big_valor(inputs.path(), 30_000);
     let args = |out: &Path| valor_convert(&valor, out, "50");
     let whole = out_dir("resume-uninterrupted");
@@ -164,7 +164,7 @@ fn a_build_killed_mid_way_resumes_to_the_same_bytes() {
     std::fs::write(killed.join("train/avc/valor-00598.jsonl.partial"), b"{\"id\":").unwrap();
 
     // Resuming with other media settings is another build: refused, nothing written.
-    let media = tempfile::tempdir().unwrap();
+    let media = common::tempdir().unwrap();
     let mut other_media = args(&killed);
     other_media.extend([
         "--resume".into(),
@@ -200,7 +200,7 @@ fn a_build_killed_mid_way_resumes_to_the_same_bytes() {
     check_output(&killed);
 
     // A journal of another configuration is refused, not silently mixed.
-    let other = tempfile::tempdir().unwrap();
+    let other = common::tempdir().unwrap();
     let target = other.path().join("o");
     let mut child = Command::new(env!("CARGO_BIN_EXE_avfit"))
         .args(args(&target))
@@ -241,7 +241,7 @@ fn partitions_equal_whole(whole: &Path, merged: &Path, extra: &[&str]) {
         run_ok(&args);
     };
     build(whole, &[]);
-    let parts = tempfile::tempdir().unwrap();
+    let parts = common::tempdir().unwrap();
     let dirs: Vec<PathBuf> = (0..3).map(|k| parts.path().join(format!("part-{k}"))).collect();
     for (k, dir) in dirs.iter().enumerate() {
         build(dir, &["--partition", &format!("{k}/3")]);
@@ -321,7 +321,7 @@ fn partitions_merge_into_the_bytes_of_a_single_build() {
 fn partitions_with_media_checks_merge_into_the_bytes_of_a_single_build() {
     // Media for the LLP clips only: every other sample fails --check-media, in whichever
     // partition writes its shard, and its rejects line lands in the same place after the merge.
-    let media = tempfile::tempdir().unwrap();
+    let media = common::tempdir().unwrap();
     let root = media.path();
     write_wav(&root.join("llp/audios/aaaaaaaaaaa_0_10.wav"), 16_000, 159_200);
     common::write_image(&root.join("llp/frames/aaaaaaaaaaa_0_10_0.5.jpg"), 64, 48);

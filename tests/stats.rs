@@ -13,7 +13,7 @@ fn build(out: &Path) {
 }
 
 fn stats_json(dir: &Path) -> Value {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let json = tmp.path().join("stats.json");
     avfit_ok(&["stats", dir.to_str().unwrap(), "--json", json.to_str().unwrap()]);
     serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap()
@@ -150,7 +150,7 @@ fn edit_shard(path: &Path, edit: impl Fn(&mut Vec<String>)) {
 
 #[test]
 fn leakage_and_duplicates_fail_strict() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let out = tmp.path().join("corpus");
     build(&out);
     // A train VALOR sample now uses the YouTube id of a test VGG-SS clip.
@@ -185,18 +185,7 @@ fn leakage_and_duplicates_fail_strict() {
 }
 
 fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            let path = Command::new("sh")
-                .arg("-c")
-                .arg(format!("command -v {name}"))
-                .output()
-                .ok()?;
-            path.status
-                .success()
-                .then(|| PathBuf::from(String::from_utf8_lossy(&path.stdout).trim()))
-        })
+    common::find_program(&["chromium", "chromium-browser", "google-chrome"])
 }
 
 #[test]
@@ -229,15 +218,10 @@ fn the_html_report_renders_its_table_and_every_chart_in_a_browser() {
     assert_eq!(text.matches(r#"<figure class="chart""#).count(), 14);
     assert_eq!(text.matches(r#"class="tile""#).count(), 3);
 
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("AVFIT_REQUIRE_BROWSER").is_none(),
-            "AVFIT_REQUIRE_BROWSER=1 but no chromium found"
-        );
-        eprintln!("skipped: no chromium on this machine, the report was not opened in a browser");
+    let Some(browser) = common::require_tool("the_html_report_renders_its_table_and_every_chart_in_a_browser", "BROWSER", chromium) else {
         return;
     };
-    let profile = tempfile::tempdir().unwrap();
+    let profile = common::tempdir().unwrap();
     let flags = [
         "--headless",
         "--no-sandbox",

@@ -36,7 +36,7 @@ fn a_built_corpus_validates_in_every_dialect() {
 
 #[test]
 fn validate_names_each_defect_with_file_and_line() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let out = tmp.path().join("corpus");
     build(&out, &[]);
     edit_line(&out.join("test/arig/vggss-00000-of-00002.jsonl"), 1, |v| {
@@ -84,7 +84,7 @@ fn validate_with_a_media_root_finds_missing_media() {
         out.to_str().unwrap(),
         "--quiet",
     ]);
-    let media = tempfile::tempdir().unwrap();
+    let media = common::tempdir().unwrap();
     for key in ["aaaaaaaaaaa_000010", "-bbbbbbbbbb_000000", "cc_cccccccc_000123"] {
         if key != "-bbbbbbbbbb_000000" {
             common::write_image(&media.path().join(format!("vggss/frames/{key}.jpg")), 4, 4);
@@ -113,7 +113,7 @@ fn validate_with_a_media_root_finds_missing_media() {
 fn media_list_names_every_file_with_its_clip() {
     let out = out_dir("media-list");
     build(&out, &[]);
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let list = tmp.path().join("media.csv");
     let run = avfit_ok(&["media", out.to_str().unwrap(), "--list", list.to_str().unwrap()]);
     assert_eq!(
@@ -144,7 +144,7 @@ fn media_list_names_every_file_with_its_clip() {
 
 #[test]
 fn validate_checks_ids_the_manifest_and_bad_bytes() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let out = tmp.path().join("corpus");
     build(&out, &[]);
     let shard = out.join("test/avc/valor-00000-of-00001.jsonl");

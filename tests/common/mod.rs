@@ -16,7 +16,7 @@ pub fn data(rel: &str) -> PathBuf {
 }
 
 /// The real public slices (`AVFIT_REAL_DATA`, set by `.ci/run` to `../shared/real`), or `None`
-/// with a printed notice so a plain `cargo test` needs nothing outside the repository.
+/// with a visible skip notice so a plain `cargo test` needs nothing outside the repository.
 pub fn real_data(dataset: &str) -> Option<PathBuf> {
     match std::env::var_os("AVFIT_REAL_DATA") {
         Some(root) => {
@@ -28,10 +28,45 @@ pub fn real_data(dataset: &str) -> Option<PathBuf> {
             panic!("CI is set but AVFIT_REAL_DATA is not: the real slices must be tested")
         }
         None => {
-            eprintln!("skipped: AVFIT_REAL_DATA is not set, so the real {dataset} slice is not read");
+            skip_notice(
+                &format!("a test of the real {dataset} slice"),
+                "AVFIT_REAL_DATA is not set (.ci/run sets it to ../shared/real)",
+            );
             None
         }
     }
+}
+
+/// Prints a skip notice straight to the terminal's stderr (past the test harness's output
+/// capture, so `cargo test` shows it even for a passing test).
+pub fn skip_notice(test: &str, why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+}
+
+/// The path of the first of `names` found on `PATH`, or `None`.
+pub fn find_program(names: &[&str]) -> Option<PathBuf> {
+    names.iter().find_map(|name| {
+        let out = Command::new("sh").arg("-c").arg(format!("command -v {name}")).output().ok()?;
+        out.status
+            .success()
+            .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+    })
+}
+
+/// A tool that a test needs but a fresh machine may lack (Chromium, ffmpeg, Java, a Python package):
+/// `Some(found)` when `probe` finds it; else `None` with a visible skip notice for `test`, or a
+/// panic when `AVFIT_REQUIRE_<TOOL>` is set (`.ci/run` sets it for every tool it installs).
+///
+/// `tool` is the upper-case name in the variable (`BROWSER`, `FFMPEG`, `JAVA`, `PYTHON_DATASETS`).
+pub fn require_tool<T>(test: &str, tool: &str, probe: impl FnOnce() -> Option<T>) -> Option<T> {
+    let found = probe();
+    if found.is_none() {
+        let var = format!("AVFIT_REQUIRE_{tool}");
+        assert!(std::env::var_os(&var).is_none(), "{var}=1 but the tool is missing on this machine");
+        skip_notice(test, &format!("{} not found (set {var}=1 to make this a failure)", tool.to_lowercase()));
+    }
+    found
 }
 
 /// Reads `source` from `inputs` with default options (or a forced split).
@@ -59,6 +94,51 @@ pub fn reject_summary(rejects: &[Reject]) -> Vec<(String, u64, String)> {
             )
         })
         .collect()
+}
+
+/// A directory removed (with everything in it) when dropped: a temporary working place for one test.
+///
+/// Written here instead of using the `tempfile` crate: as a dev-dependency it changes the features of
+/// crates that polars shares, so `cargo test --release` would compile polars a second time after
+/// `cargo build --release`.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A new empty directory under `target/tmp/`, unique in this machine's runs (process id, a counter
+/// and the time), removed when the returned guard is dropped.
+pub fn tempdir() -> std::io::Result<TempDir> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let base = repo().join("target/tmp");
+    std::fs::create_dir_all(&base)?;
+    loop {
+        let dir = base.join(format!(
+            "t{}-{}-{nanos}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(TempDir(dir)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// A fresh output directory `target/test-outputs/<name>`; `.ci/run` runs `check-output` on
