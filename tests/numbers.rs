@@ -81,7 +81,10 @@ fn vggss_issue_input_keeps_the_correctly_rounded_coordinates() {
     );
     // The text of the written line, not only its parsed value.
     let line = std::fs::read_to_string(out.join("test/arig/vggss-00000-of-00001.jsonl")).unwrap();
-    assert!(line.contains("[0.559375,0.3875,0.9874999999999999,0.9937499999999999]"), "{line}");
+    assert!(
+        line.contains("[0.559375,0.3875,0.9874999999999999,0.9937499999999999]"),
+        "{line}"
+    );
     assert_eq!(sample["answer"], "[<bull bellowing>,0.559,0.388,0.987,0.994]");
 }
 
@@ -134,7 +137,11 @@ fn every_reader_rounds_17_digit_decimals_correctly() {
     let (sink, _) = read("vggss", &[d], None);
     assert_eq!(sink.records.len(), N);
     for (record, decimal) in sink.records.iter().zip(&xs) {
-        assert_eq!(boxes(record)[0].0[0].to_bits(), parsed(decimal).to_bits(), "vggss {decimal}");
+        assert_eq!(
+            boxes(record)[0].0[0].to_bits(),
+            parsed(decimal).to_bits(),
+            "vggss {decimal}"
+        );
     }
 
     // AVQA (JSON, streamed): a numeric option is the answer, written as its shortest decimal.
@@ -153,7 +160,9 @@ fn every_reader_rounds_17_digit_decimals_correctly() {
     let (sink, _) = read("avqa", &[d], None);
     assert_eq!(sink.records.len(), N);
     for (record, decimal) in sink.records.iter().zip(&xs) {
-        let Target::Avqa { answer, .. } = &record.target else { panic!() };
+        let Target::Avqa { answer, .. } = &record.target else {
+            panic!()
+        };
         let shortest = serde_json::Number::from_f64(parsed(decimal)).unwrap().to_string();
         assert_eq!(answer, &shortest, "avqa {decimal}");
         assert_eq!(parsed(answer).to_bits(), parsed(decimal).to_bits(), "avqa {decimal}");
@@ -165,7 +174,11 @@ fn every_reader_rounds_17_digit_decimals_correctly() {
     let mut audio = s("filename\tonset\toffset\tevent_labels\n");
     let mut visual = audio.clone();
     for (i, x) in xs.iter().enumerate() {
-        let x = if x.starts_with('9') { x.replacen('9', "8", 1) } else { x.clone() };
+        let x = if x.starts_with('9') {
+            x.replacen('9', "8", 1)
+        } else {
+            x.clone()
+        };
         audio.push_str(&format!("v{i:09}_0_10\t{x}\t9.5\tDog\n"));
         visual.push_str(&format!("v{i:09}_0_10\t0\t10\tDog\n"));
     }
@@ -176,11 +189,18 @@ fn every_reader_rounds_17_digit_decimals_correctly() {
     let onsets: HashMap<String, &str> = audio
         .lines()
         .skip(1)
-        .map(|l| (format!("{}/Dog", l.split('\t').next().unwrap()), l.split('\t').nth(1).unwrap()))
+        .map(|l| {
+            (
+                format!("{}/Dog", l.split('\t').next().unwrap()),
+                l.split('\t').nth(1).unwrap(),
+            )
+        })
         .collect();
     for record in &sink.records {
         let onset = onsets[&record.key];
-        let Target::Igatl { segments, .. } = &record.target else { panic!() };
+        let Target::Igatl { segments, .. } = &record.target else {
+            panic!()
+        };
         assert_eq!(segments[0].0[0].to_bits(), parsed(onset).to_bits(), "llp {onset}");
     }
 
@@ -196,7 +216,11 @@ fn every_reader_rounds_17_digit_decimals_correctly() {
     let (sink, _) = read("openimages", &[d], None);
     assert_eq!(sink.records.len(), N);
     for (record, decimal) in sink.records.iter().zip(&xs) {
-        assert_eq!(boxes(record)[0].0[0].to_bits(), parsed(decimal).to_bits(), "openimages {decimal}");
+        assert_eq!(
+            boxes(record)[0].0[0].to_bits(),
+            parsed(decimal).to_bits(),
+            "openimages {decimal}"
+        );
     }
 
     // PASCAL VOC (XML): xmin in pixels, 1-based inclusive: x0 = (xmin - 1) / width.
@@ -242,7 +266,11 @@ fn every_reader_rounds_17_digit_decimals_correctly() {
     for (i, x) in xs.iter().enumerate() {
         let record = by_key[(2_000_000_000 + i).to_string().as_str()];
         let expected = parsed(x) / 256.0;
-        assert_eq!(boxes(record)[0].0[0].to_bits(), expected.to_bits(), "flickr_soundnet {x}");
+        assert_eq!(
+            boxes(record)[0].0[0].to_bits(),
+            expected.to_bits(),
+            "flickr_soundnet {x}"
+        );
     }
 
     // AudioSet Strong (TSV, curated row openimages_audioset_strong): the event's onset, in every
@@ -255,7 +283,11 @@ fn every_reader_rounds_17_digit_decimals_correctly() {
     let mut onsets = HashMap::new();
     for (i, x) in xs.iter().enumerate() {
         bbox.push_str(&format!("{i:016x},xclick,/m/0bt9lr,1,0.1,0.9,0.1,0.9,0,0,0,0,0\n"));
-        let x = if x.starts_with('9') { x.replacen('9', "8", 1) } else { x.clone() };
+        let x = if x.starts_with('9') {
+            x.replacen('9', "8", 1)
+        } else {
+            x.clone()
+        };
         events.push_str(&format!("s{i:010}_30000\t{x}\t9.5\t/m/0bt9lr\n"));
         onsets.insert(format!("s{i:010}_30000"), parsed(&x));
     }
@@ -283,7 +315,10 @@ fn every_reader_rounds_17_digit_decimals_correctly() {
     let mut names = HashMap::new();
     for (i, x) in xs.iter().enumerate() {
         segments.push_str(&format!("a{i:010}, {x}, 100.000, \"/m/0bt9lr\"\n"));
-        names.insert(format!("yt:a{i:010}"), format!("a{i:010}_{}", (parsed(x) * 1000.0).round() as i64));
+        names.insert(
+            format!("yt:a{i:010}"),
+            format!("a{i:010}_{}", (parsed(x) * 1000.0).round() as i64),
+        );
     }
     write(&d, "balanced_train_segments.csv", &segments);
     let (sink, _) = read_all_train("openimages_audioset", &d);
@@ -324,7 +359,10 @@ fn vggss_clip_names_need_six_start_digits() {
     assert_eq!(record.groups, vec![s("yt:YBd5lEnpT_8")]);
     // The media list reads the clip from second 0 of `YBd5lEnpT_8`.
     let row = avfit::media_list::describe(record.media.audio.as_deref().unwrap(), "audio", &record.groups);
-    assert_eq!((row.youtube_id.as_str(), row.clip_start, row.clip_end), ("YBd5lEnpT_8", Some(0.0), Some(10.0)));
+    assert_eq!(
+        (row.youtube_id.as_str(), row.clip_start, row.clip_end),
+        ("YBd5lEnpT_8", Some(0.0), Some(10.0))
+    );
 }
 
 #[test]
@@ -338,22 +376,38 @@ fn avqa_clip_names_need_six_start_digits() {
     write(
         tmp.path(),
         "train_qa.json",
-        &format!("[{},{},{}]", q(1, "YBd5lEnpT_8"), q(2, "YBd5lEnpT_8_000030"), q(3, "zpWuikVorYg_32")),
+        &format!(
+            "[{},{},{}]",
+            q(1, "YBd5lEnpT_8"),
+            q(2, "YBd5lEnpT_8_000030"),
+            q(3, "zpWuikVorYg_32")
+        ),
     );
     let (sink, stats) = read("avqa", &[tmp.path().to_path_buf()], None);
     assert_eq!((stats.read, stats.used, stats.rejected), (3, 1, 2));
     assert_eq!(
         reject_summary(&sink.rejects),
         vec![
-            (s("bad_clip_id"), 0, s("question 1: `YBd5lEnpT_8` is not <ytid>_<NNNNNN>")),
-            (s("bad_clip_id"), 2, s("question 3: `zpWuikVorYg_32` is not <ytid>_<NNNNNN>")),
+            (
+                s("bad_clip_id"),
+                0,
+                s("question 1: `YBd5lEnpT_8` is not <ytid>_<NNNNNN>")
+            ),
+            (
+                s("bad_clip_id"),
+                2,
+                s("question 3: `zpWuikVorYg_32` is not <ytid>_<NNNNNN>")
+            ),
         ]
     );
     let record = &sink.records[0];
     assert_eq!(record.key, "YBd5lEnpT_8_000030/2");
     assert_eq!(record.groups, vec![s("yt:YBd5lEnpT_8")]);
     let row = avfit::media_list::describe(record.media.video.as_deref().unwrap(), "video", &record.groups);
-    assert_eq!((row.youtube_id.as_str(), row.clip_start, row.clip_end), ("YBd5lEnpT_8", Some(30.0), Some(40.0)));
+    assert_eq!(
+        (row.youtube_id.as_str(), row.clip_start, row.clip_end),
+        ("YBd5lEnpT_8", Some(30.0), Some(40.0))
+    );
 }
 
 #[test]
@@ -384,7 +438,10 @@ fn vggsound_ids_keep_their_underscores_and_starts_fit_six_digits() {
         )]
     );
     let record = &sink.records[0];
-    assert_eq!(record.media.audio.as_deref(), Some("vggsound/audios/YBd5lEnpT_8_000000.wav"));
+    assert_eq!(
+        record.media.audio.as_deref(),
+        Some("vggsound/audios/YBd5lEnpT_8_000000.wav")
+    );
     assert!(record.groups.contains(&s("yt:YBd5lEnpT_8")), "{:?}", record.groups);
 }
 
@@ -400,10 +457,16 @@ fn rotation_inputs(dir: &Path, rotation_rows: &str) {
     write(dir, "class-descriptions-boxable.csv", "/m/0bt9lr,Dog\n");
     let mut bbox = s(OI_HEADER);
     for i in 1..=5 {
-        bbox.push_str(&format!("000000000000000{i},xclick,/m/0bt9lr,1,0.1,0.9,0.1,0.9,0,0,0,0,0\n"));
+        bbox.push_str(&format!(
+            "000000000000000{i},xclick,/m/0bt9lr,1,0.1,0.9,0.1,0.9,0,0,0,0,0\n"
+        ));
     }
     write(dir, "validation-annotations-bbox.csv", &bbox);
-    write(dir, "validation-images-with-rotation.csv", &format!("{ROTATION_HEADER}{rotation_rows}"));
+    write(
+        dir,
+        "validation-images-with-rotation.csv",
+        &format!("{ROTATION_HEADER}{rotation_rows}"),
+    );
 }
 
 const ROTATIONS: &str = "0000000000000001,validation,u,l,lic,a,b,t,1,md5,th,90.0\n\
@@ -422,7 +485,12 @@ fn openimages_keeps_images_of_unknown_rotation() {
     let images: Vec<&str> = sink.records.iter().map(|r| r.key.as_str()).collect();
     assert_eq!(
         images,
-        ["0000000000000002/Dog", "0000000000000003/Dog", "0000000000000004/Dog", "0000000000000005/Dog"]
+        [
+            "0000000000000002/Dog",
+            "0000000000000003/Dog",
+            "0000000000000004/Dog",
+            "0000000000000005/Dog"
+        ]
     );
 }
 
@@ -437,20 +505,33 @@ fn curated_rows_keep_images_of_unknown_rotation() {
     assert_eq!(stats.skipped, counts(&[("rotated", 1)]));
     let mut images: Vec<&str> = sink.records.iter().map(|r| &r.key[..16]).collect();
     images.sort();
-    assert_eq!(images, ["0000000000000002", "0000000000000003", "0000000000000004", "0000000000000005"]);
+    assert_eq!(
+        images,
+        [
+            "0000000000000002",
+            "0000000000000003",
+            "0000000000000004",
+            "0000000000000005"
+        ]
+    );
 }
 
 #[test]
 fn an_unreadable_rotation_stops_the_run_with_its_line() {
     let tmp = tempfile::tempdir().unwrap();
-    rotation_inputs(tmp.path(), "0000000000000001,validation,u,l,lic,a,b,t,1,md5,th,90.0\n\
-        0000000000000002,validation,u,l,lic,a,b,t,1,md5,th,ninety\n");
+    rotation_inputs(
+        tmp.path(),
+        "0000000000000001,validation,u,l,lic,a,b,t,1,md5,th,90.0\n\
+        0000000000000002,validation,u,l,lic,a,b,t,1,md5,th,ninety\n",
+    );
     let source = avfit::sources::find("openimages").unwrap();
     let options = avfit::sources::SourceOptions::new(source);
     let err = avfit::sources::read_all(source, &[tmp.path().to_path_buf()], &options).unwrap_err();
     let text = err.to_string();
     assert!(
-        text.contains("validation-images-with-rotation.csv:3: Rotation `ninety` is not a number of degrees, `nan` or empty"),
+        text.contains(
+            "validation-images-with-rotation.csv:3: Rotation `ninety` is not a number of degrees, `nan` or empty"
+        ),
         "{text}"
     );
 }
