@@ -3,7 +3,8 @@
 //!
 //! Native files: `train_qa.json` and `val_qa.json`, each a JSON array of
 //! `{id, video_name, video_id, question_text, multi_choice, answer, question_relation, question_type}`:
-//! * `video_name`: `<ytid>_<NNNNNN>`, a VGGSound clip;
+//! * `video_name`: `<ytid>_<NNNNNN>`, a VGGSound clip (exactly six start digits, else
+//!   `bad_clip_id`);
 //! * `multi_choice`: up to four options, some may be `null`;
 //! * `answer`: a **0-based index** into `multi_choice`.
 //!

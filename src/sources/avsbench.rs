@@ -169,7 +169,7 @@ impl Source for Avsbench {
                 }
                 let youtube_id = match subset {
                     Subset::S4 => video,
-                    Subset::Ms3 => super::youtube_id_of_clip(video).unwrap_or(video),
+                    Subset::Ms3 => ms3_youtube_id(video).unwrap_or(video),
                 };
                 // Judge every frame (mask, then media) before counting the video once.
                 let mut ready = Vec::new();
@@ -262,6 +262,14 @@ fn mask_root(meta: &Path, subset: Subset) -> Result<PathBuf> {
             ),
         )
     })
+}
+
+/// The YouTube id of an MS3 video name `<ytid>_<n>` (AVSBench's own convention: `n` is a
+/// sequence number of any length, not a six-digit start): what stands before the last
+/// underscore when [`super::is_youtube_id`] and followed by digits; `None` otherwise.
+fn ms3_youtube_id(video: &str) -> Option<&str> {
+    let (yt, n) = video.rsplit_once('_')?;
+    (super::is_youtube_id(yt) && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())).then_some(yt)
 }
 
 /// The `(k, path)` of every `<video>_<k>.png` in `dir`, by k; empty when `dir` is missing.
@@ -398,6 +406,14 @@ mod tests {
 
     fn mask(w: u32, h: u32, on: impl Fn(u32, u32) -> bool) -> GrayImage {
         GrayImage::from_fn(w, h, |x, y| image::Luma([if on(x, y) { 255 } else { 0 }]))
+    }
+
+    #[test]
+    fn ms3_names_keep_their_own_convention() {
+        assert_eq!(ms3_youtube_id("rq5RDUm2Hnk_1"), Some("rq5RDUm2Hnk"));
+        assert_eq!(ms3_youtube_id("0WxgIKuetYI_0"), Some("0WxgIKuetYI"));
+        assert_eq!(ms3_youtube_id("rq5RDUm2Hnk"), None);
+        assert_eq!(ms3_youtube_id("rq5RDUm2Hnk_x"), None);
     }
 
     #[test]

@@ -1,6 +1,11 @@
 //! Readers and id parsers shared by the adapters: JSON arrays, delimited text (CSV, TSV),
 //! YouTube clip names and display labels. Format facts stay in each adapter; only the
 //! mechanics that several formats share live here.
+//!
+//! Numbers: every reader gives the correctly rounded double of a decimal. JSON goes through
+//! `serde_json` built with its `float_roundtrip` feature (Cargo.toml): its default parser can be
+//! one ulp off (VGG-SS `0.9874999999999999` read as `0.9875`, issue 10); delimited text and XML
+//! fields go through `str::parse::<f64>`, which is correctly rounded.
 
 use super::{At, Collector, Source, SourceOptions};
 use crate::error::{Error, Result};
@@ -288,12 +293,26 @@ pub fn for_each_row(
     }
 }
 
-/// The YouTube id of a `<ytid>_<N>` clip name (VGGSound, VGG-SS, AVQA `<ytid>_<NNNNNN>`, AVSBench
-/// MS3 `<ytid>_<n>`): what stands before the last underscore, if [`is_youtube_id`] and followed by
-/// digits. `None` otherwise.
-pub fn youtube_id_of_clip(clip: &str) -> Option<&str> {
+/// Digits of the start second in a `<ytid>_<NNNNNN>` clip name (VGGSound, VGG-SS, AVQA; FORMATS.md
+/// "Ids"): always six, zero-padded.
+pub const CLIP_START_DIGITS: usize = 6;
+
+/// Parses a VGGSound-style clip name `<ytid>_<NNNNNN>` (VGGSound's file names, VGG-SS `file`, AVQA
+/// `video_name`): the YouTube id and the clip's start in whole seconds. The start is exactly
+/// [`CLIP_START_DIGITS`] digits after the last underscore, so `YBd5lEnpT_8` (an id without its
+/// start) is not read as `YBd5lEnpT` from second 8, while `YBd5lEnpT_8_000000` is `YBd5lEnpT_8`
+/// from second 0. `None` unless the start has six digits and the rest [`is_youtube_id`].
+/// (AVSBench MS3's `<ytid>_<n>` is another convention, parsed by its adapter.)
+pub fn youtube_clip_start(clip: &str) -> Option<(&str, u32)> {
     let (yt, start) = clip.rsplit_once('_')?;
-    (is_youtube_id(yt) && !start.is_empty() && start.bytes().all(|b| b.is_ascii_digit())).then_some(yt)
+    let six = start.len() == CLIP_START_DIGITS && start.bytes().all(|b| b.is_ascii_digit());
+    (six && is_youtube_id(yt)).then(|| (yt, start.parse().expect("six ASCII digits fit a u32")))
+}
+
+/// The YouTube id of a `<ytid>_<NNNNNN>` clip name, as [`youtube_clip_start`]; `None` when the
+/// name is not one.
+pub fn youtube_id_of_clip(clip: &str) -> Option<&str> {
+    youtube_clip_start(clip).map(|(yt, _)| yt)
 }
 
 #[cfg(test)]
@@ -323,8 +342,20 @@ mod tests {
         assert_eq!(youtube_id_of_clip("-HG3Omg_89c_000030"), Some("-HG3Omg_89c"));
         assert_eq!(youtube_id_of_clip("zpWuikVorYg_000032"), Some("zpWuikVorYg"));
         assert_eq!(youtube_id_of_clip("zpWuikVorYg"), None);
-        assert_eq!(youtube_id_of_clip("rq5RDUm2Hnk_1"), Some("rq5RDUm2Hnk"));
         assert_eq!(youtube_id_of_clip("yy/../../etc_000009"), None);
+    }
+
+    #[test]
+    fn clip_starts_have_exactly_six_digits() {
+        assert_eq!(youtube_clip_start("YBd5lEnpT_8"), None);
+        assert_eq!(youtube_clip_start("rq5RDUm2Hnk_1"), None);
+        assert_eq!(youtube_clip_start("zpWuikVorYg_0000320"), None);
+        assert_eq!(youtube_clip_start("zpWuikVorYg_00003a"), None);
+        assert_eq!(youtube_clip_start("zpWuikVorYg_+00032"), None);
+        assert_eq!(youtube_clip_start("_000030"), None);
+        assert_eq!(youtube_clip_start("YBd5lEnpT_8_000000"), Some(("YBd5lEnpT_8", 0)));
+        assert_eq!(youtube_clip_start("-HG3Omg_89c_000030"), Some(("-HG3Omg_89c", 30)));
+        assert_eq!(youtube_clip_start("zpWuikVorYg_999999"), Some(("zpWuikVorYg", 999_999)));
     }
 
     #[test]

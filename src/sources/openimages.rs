@@ -12,8 +12,10 @@
 //!   `ImageID`.
 //! * `class-descriptions-boxable.csv`: `MID,DisplayName`, no header (copies with a header, CR-only
 //!   or CRLF endings exist). Joined on MID, never on display name.
-//! * Optional `*rotation*.csv` (`ImageID`, ..., `Rotation`): images with a non-zero rotation are
-//!   skipped (`rotated`), since their boxes refer to the rotated image.
+//! * Optional `*rotation*.csv` (`ImageID`, ..., `Rotation`, degrees): images with a non-zero
+//!   rotation are skipped (`rotated`), since their boxes refer to the rotated image. `nan` (any
+//!   case) and an empty field mean the orientation is unknown, not rotated: those images are kept.
+//!   Any other value stops the run with the path and line.
 //! * Optional `*-human-imagelabels*.csv` (`ImageID,Source,LabelName,Confidence`): `Confidence 0`
 //!   says a human verified the class absent; used for AVFC type-2 negatives (curated rows only).
 //!
@@ -333,9 +335,13 @@ pub fn stream_box_rows<C: ClassLookup + ?Sized>(
     }
 }
 
-/// Images with a non-zero `Rotation` in a rotation file.
+/// Images with a non-zero `Rotation` in an Open Images rotation file
+/// (`*-images-with-rotation.csv`: comma, header with `ImageID` and `Rotation` in degrees).
+/// `nan` (any case, as pandas writes a missing value) and an empty field mean the orientation is
+/// unknown: such images are not rotated. Rows that are not UTF-8 text are ignored.
 ///
-/// Errors: unreadable file, a header without `ImageID` and `Rotation`.
+/// Errors: unreadable file, a header without `ImageID` and `Rotation`, a `Rotation` that is
+/// neither a finite number, `nan` nor empty (with the path and line).
 pub fn read_rotated(path: &Path) -> Result<FastSet<String>> {
     let mut reader = super::delimited_reader(path, b',', true, true)?;
     let headers = super::header_row(path, &mut reader)?;
@@ -350,17 +356,27 @@ pub fn read_rotated(path: &Path) -> Result<FastSet<String>> {
         ));
     };
     let mut rotated = FastSet::default();
-    super::for_each_row(path, &mut reader, |_, row| {
-        if let Ok(row) = row {
-            if row
-                .get(c_rotation)
-                .and_then(|r| r.parse::<f64>().ok())
-                .is_some_and(|r| r != 0.0)
-            {
-                rotated.insert(row.get(c_image).unwrap_or_default().to_string());
-            }
+    super::for_each_row(path, &mut reader, |line, row| {
+        let Ok(row) = row else {
+            return Ok(());
+        };
+        let text = row.get(c_rotation).unwrap_or_default();
+        if text.is_empty() || text.eq_ignore_ascii_case("nan") {
+            return Ok(()); // orientation unknown: the image is kept
         }
-        Ok(())
+        match text.parse::<f64>() {
+            Ok(degrees) if degrees.is_finite() => {
+                if degrees != 0.0 {
+                    rotated.insert(row.get(c_image).unwrap_or_default().to_string());
+                }
+                Ok(())
+            }
+            _ => Err(Error::input(
+                path,
+                Some(line),
+                format!("Rotation `{text}` is not a number of degrees, `nan` or empty"),
+            )),
+        }
     })?;
     Ok(rotated)
 }

@@ -200,8 +200,7 @@ impl Source for PascalSound {
 /// The YouTube id of a VGGSound clip name `<11-character ytid>_<6 digits>`, else `None`
 /// (`train_horn_01` is a file name, not a clip).
 fn vggsound_clip(name: &str) -> Option<&str> {
-    let (yt, start) = name.rsplit_once('_')?;
-    (yt.len() == 11 && start.len() == 6 && super::youtube_id_of_clip(name).is_some()).then_some(yt)
+    super::youtube_id_of_clip(name).filter(|yt| yt.len() == 11)
 }
 
 /// `[xmin, ymin, xmax, ymax]` of a VOC `<bndbox>`, 1-based inclusive pixels.

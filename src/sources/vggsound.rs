@@ -9,7 +9,9 @@
 //!
 //! Units: one row. Clip key (media name): `<ytid>_<NNNNNN>`, the six-digit zero-padded start, as
 //! VGGSound names its files. Skipped: labels outside the class map (`class_not_in_map`).
-//! Rejected: missing fields, a non-integer start (`malformed_field`), a bad id.
+//! Rejected: missing fields, a non-integer start or one of more than six digits
+//! (`malformed_field`), a bad id (`bad_clip_id`). The id column is the id as it is
+//! (`YBd5lEnpT_8` with start 0 is the clip `YBd5lEnpT_8_000000`, group `yt:YBd5lEnpT_8`).
 
 use super::audioset::ClipRow;
 use super::{At, Collector};
@@ -60,6 +62,14 @@ pub fn stream_clips(
                 format!("{ytid}: start `{start}` is not a whole number of seconds"),
             );
         };
+        if start >= 10u32.pow(super::CLIP_START_DIGITS as u32) {
+            return out.reject(
+                path,
+                at,
+                Reason::MalformedField,
+                format!("{ytid}: start {start} does not fit the six digits of a clip name"),
+            );
+        }
         let Some(class) = classes.of_audio(AudioVocabulary::VggSound, label) else {
             out.skip(Skip::ClassNotInMap, 1);
             return Ok(());

@@ -1,7 +1,8 @@
 //! VGG-SS (Chen et al., "Localizing Visual Sounds the Hard Way", CVPR 2021) → ARIG, test.
 //!
 //! Native file: `vggss.json`, one JSON array of `{"file", "class", "bbox"}`:
-//! * `file`: `<ytid>_<NNNNNN>`, a VGGSound clip (six-digit zero-padded start second);
+//! * `file`: `<ytid>_<NNNNNN>`, a VGGSound clip (six-digit zero-padded start second; a name
+//!   whose last `_` part is not six digits, such as `YBd5lEnpT_8`, is `bad_clip_id`);
 //! * `class`: the VGGSound label (may contain commas);
 //! * `bbox`: 1–7 boxes `[x1, y1, x2, y2]` already normalized to [0, 1] (numbers may be JSON ints),
 //!   drawn on frame 125 of the 25 fps clip.
