@@ -48,7 +48,7 @@ fn boxes(record: &Record) -> &[BBox] {
 /// 0.9937499999999999 as 0.99375 (one ulp off), so the answer said 0.988.
 #[test]
 fn vggss_issue_input_keeps_the_correctly_rounded_coordinates() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     write(
         tmp.path(),
         "vggss.json",
@@ -118,7 +118,7 @@ const N: usize = 300;
 /// exactly `str::parse::<f64>` of the decimal (or the documented arithmetic on it).
 #[test]
 fn every_reader_rounds_17_digit_decimals_correctly() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let dir = |name: &str| {
         let d = tmp.path().join(name);
         std::fs::create_dir_all(&d).unwrap();
@@ -337,7 +337,7 @@ fn every_reader_rounds_17_digit_decimals_correctly() {
 
 #[test]
 fn vggss_clip_names_need_six_start_digits() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     write(
         tmp.path(),
         "vggss.json",
@@ -367,7 +367,7 @@ fn vggss_clip_names_need_six_start_digits() {
 
 #[test]
 fn avqa_clip_names_need_six_start_digits() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let q = |id: u32, name: &str| {
         format!(
             r#"{{"id":{id},"video_name":"{name}","question_text":"What sounds?","multi_choice":["dog","cat"],"answer":1,"question_type":"Which"}}"#
@@ -414,7 +414,7 @@ fn avqa_clip_names_need_six_start_digits() {
 fn vggsound_ids_keep_their_underscores_and_starts_fit_six_digits() {
     // vggsound.csv gives the id and the start in two columns: the id is taken as it is, and the
     // clip name is `<id>_<start as six digits>`; a start of seven digits cannot be named.
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     write(tmp.path(), "class-descriptions-boxable.csv", "/m/0bt9lr,Dog\n");
     write(
         tmp.path(),
@@ -477,7 +477,7 @@ const ROTATIONS: &str = "0000000000000001,validation,u,l,lic,a,b,t,1,md5,th,90.0
 
 #[test]
 fn openimages_keeps_images_of_unknown_rotation() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     rotation_inputs(tmp.path(), ROTATIONS);
     let (sink, stats) = read("openimages", &[tmp.path().to_path_buf()], None);
     assert_eq!((stats.read, stats.used, stats.rejected), (5, 4, 0));
@@ -496,7 +496,7 @@ fn openimages_keeps_images_of_unknown_rotation() {
 
 #[test]
 fn curated_rows_keep_images_of_unknown_rotation() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     rotation_inputs(tmp.path(), ROTATIONS);
     write(tmp.path(), "vggsound.csv", "AAAAAAAAAA1,30,dog barking,train\n");
     let (sink, stats) = read_all_train("openimages_vggsound", tmp.path());
@@ -518,7 +518,7 @@ fn curated_rows_keep_images_of_unknown_rotation() {
 
 #[test]
 fn an_unreadable_rotation_stops_the_run_with_its_line() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     rotation_inputs(
         tmp.path(),
         "0000000000000001,validation,u,l,lic,a,b,t,1,md5,th,90.0\n\
