@@ -144,29 +144,30 @@ impl ClassMap {
     /// Checks every entry against the label files found (recursively) in `labels`:
     /// `class-descriptions-boxable.csv` (or `oidv7-class-descriptions-boxable.csv`),
     /// `class_labels_indices.csv`, `mid_to_display_name.tsv`, and `vggsound.csv` or the
-    /// VGGSound `stat.csv` / `vggsound_stat.csv`. Returns one line per problem (an entry whose MID
-    /// or label is absent, an Open Images name that differs from the file's) and the names of the
-    /// files used; a vocabulary whose file is not found is reported once and not checked.
+    /// VGGSound `stat.csv` / `vggsound_stat.csv`. Problems: an entry whose MID or label is absent;
+    /// a vocabulary whose file is not found (reported once, not checked). Notes: an Open Images
+    /// MID the file names differently from the map (a display name renamed between Open Images
+    /// versions, such as V7's `Fixed-wing aircraft` for `Airplane`): the map joins on MIDs, so it
+    /// is no problem, and samples show the file's name.
     ///
     /// Errors: `labels` cannot be read, or a label file cannot be parsed.
-    pub fn check(&self, labels: &Path) -> Result<(Vec<String>, Vec<PathBuf>)> {
+    pub fn check(&self, labels: &Path) -> Result<ClassCheck> {
         let files = LabelFiles::find(labels)?;
-        let mut problems = Vec::new();
-        let mut used = Vec::new();
+        let mut report = ClassCheck::default();
         match &files.openimages {
             Some(path) => {
-                used.push(path.clone());
+                report.used.push(path.clone());
                 let names = crate::sources::openimages::read_class_descriptions(path)?;
                 for c in &self.classes {
                     match names.get(&c.openimages) {
-                        None => problems.push(format!(
+                        None => report.problems.push(format!(
                             "{}: Open Images MID {} is not in {}",
                             c.name,
                             c.openimages,
                             path.display()
                         )),
-                        Some(n) if *n != c.name => problems.push(format!(
-                            "{}: {} is named `{n}` in {}",
+                        Some(n) if *n != c.name => report.notes.push(format!(
+                            "{}: {} is named `{n}` in {} (the map joins on MIDs; samples show `{n}`)",
                             c.name,
                             c.openimages,
                             path.display()
@@ -175,47 +176,88 @@ impl ClassMap {
                     }
                 }
             }
-            None => problems.push("no class-descriptions-boxable.csv found: Open Images MIDs not checked".into()),
+            None => report
+                .problems
+                .push("no class-descriptions-boxable.csv found: Open Images MIDs not checked".into()),
         }
         let audio = [
-            (
-                &files.audioset,
-                "AudioSet",
-                "class_labels_indices.csv",
-                AudioVocabulary::AudioSet,
-            ),
-            (
-                &files.audioset_strong,
-                "AudioSet Strong",
-                "mid_to_display_name.tsv",
-                AudioVocabulary::AudioSetStrong,
-            ),
-            (&files.vggsound, "VGGSound", "vggsound.csv", AudioVocabulary::VggSound),
+            (&files.audioset, AudioVocabulary::AudioSet),
+            (&files.audioset_strong, AudioVocabulary::AudioSetStrong),
+            (&files.vggsound, AudioVocabulary::VggSound),
         ];
-        for (path, what, native, vocabulary) in audio {
+        for (path, vocabulary) in audio {
             let Some(path) = path else {
-                problems.push(format!("no {native} found: {what} labels not checked"));
+                report.problems.push(format!(
+                    "no {} found: {} labels not checked",
+                    vocabulary.label_file(),
+                    vocabulary.dataset()
+                ));
                 continue;
             };
-            used.push(path.clone());
+            report.used.push(path.clone());
             let known = read_label_set(path, vocabulary)?;
-            for c in &self.classes {
-                let labels = match vocabulary {
-                    AudioVocabulary::AudioSet => &c.audioset,
-                    AudioVocabulary::AudioSetStrong => &c.audioset_strong,
-                    AudioVocabulary::VggSound => &c.vggsound,
-                };
-                for label in labels.iter().filter(|l| !known.contains(*l)) {
-                    problems.push(format!(
-                        "{}: {what} label `{label}` is not in {}",
-                        c.name,
-                        path.display()
-                    ));
-                }
+            for (class, label) in self.unknown_labels(vocabulary, &known) {
+                report.problems.push(format!(
+                    "{class}: {} label `{label}` is not in {}",
+                    vocabulary.dataset(),
+                    path.display()
+                ));
             }
         }
-        Ok((problems, used))
+        Ok(report)
     }
+
+    /// Every (class name, label) of the map in `vocabulary` that `known` lacks, in class-map
+    /// order.
+    pub fn unknown_labels<'a>(
+        &'a self,
+        vocabulary: AudioVocabulary,
+        known: &BTreeSet<String>,
+    ) -> Vec<(&'a str, &'a str)> {
+        let mut unknown = Vec::new();
+        for c in &self.classes {
+            let labels = match vocabulary {
+                AudioVocabulary::AudioSet => &c.audioset,
+                AudioVocabulary::AudioSetStrong => &c.audioset_strong,
+                AudioVocabulary::VggSound => &c.vggsound,
+            };
+            for label in labels.iter().filter(|l| !known.contains(*l)) {
+                unknown.push((c.name.as_str(), label.as_str()));
+            }
+        }
+        unknown
+    }
+}
+
+impl AudioVocabulary {
+    /// The dataset's name as written in messages (`AudioSet`, `AudioSet Strong`, `VGGSound`).
+    pub fn dataset(self) -> &'static str {
+        match self {
+            AudioVocabulary::AudioSet => "AudioSet",
+            AudioVocabulary::AudioSetStrong => "AudioSet Strong",
+            AudioVocabulary::VggSound => "VGGSound",
+        }
+    }
+    /// The native name of its label-list file (`class_labels_indices.csv`,
+    /// `mid_to_display_name.tsv`, `vggsound.csv`).
+    pub fn label_file(self) -> &'static str {
+        match self {
+            AudioVocabulary::AudioSet => "class_labels_indices.csv",
+            AudioVocabulary::AudioSetStrong => "mid_to_display_name.tsv",
+            AudioVocabulary::VggSound => "vggsound.csv",
+        }
+    }
+}
+
+/// What [`ClassMap::check`] found, one line each.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClassCheck {
+    /// Entries that do not match the label files, and vocabularies not checked.
+    pub problems: Vec<String>,
+    /// Differences that are no problem: Open Images display names renamed in the file.
+    pub notes: Vec<String>,
+    /// The label files read.
+    pub used: Vec<PathBuf>,
 }
 
 /// The label files found in a directory.
@@ -256,10 +298,12 @@ impl LabelFiles {
     }
 }
 
-/// Every label of one vocabulary's label file: the MIDs of `class_labels_indices.csv` (column
-/// `mid`) or `mid_to_display_name.tsv` (column 1), the labels of VGGSound (`vggsound.csv` column 3,
-/// `stat.csv` column 1).
-fn read_label_set(path: &Path, vocabulary: AudioVocabulary) -> Result<BTreeSet<String>> {
+/// Every label of one vocabulary's label file: the MIDs of AudioSet's `class_labels_indices.csv`
+/// (header `index,mid,display_name`, column `mid`) or AudioSet Strong's `mid_to_display_name.tsv`
+/// (no header, TAB, column 1), the labels of VGGSound (`vggsound.csv` column 3, `stat.csv` column 1).
+///
+/// Errors: the file cannot be read or a row cannot be parsed (path and line).
+pub fn read_label_set(path: &Path, vocabulary: AudioVocabulary) -> Result<BTreeSet<String>> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -37,7 +37,7 @@
 //! 4. true: a box of the class; false: a box of another class in the same image with IoU < 0.1
 //!    against every box of the class.
 
-use crate::classes::{ClassId, ClassMap};
+use crate::classes::{AudioVocabulary, ClassId, ClassMap};
 use crate::error::{Error, Result};
 use crate::geometry::{merge_segments, BBox, Segment};
 use crate::media;
@@ -89,6 +89,20 @@ impl AudioSide {
             AudioSide::VggSound => vggsound::is_vggsound_file(name),
             AudioSide::AudioSetStrong => audioset_strong::is_strong_file(name),
         }
+    }
+    /// The audio vocabulary of its labels.
+    pub fn vocabulary(self) -> AudioVocabulary {
+        match self {
+            AudioSide::AudioSet => AudioVocabulary::AudioSet,
+            AudioSide::VggSound => AudioVocabulary::VggSound,
+            AudioSide::AudioSetStrong => AudioVocabulary::AudioSetStrong,
+        }
+    }
+    /// Whether `name` is the label list distributed with this side's dataset (AudioSet's
+    /// `class_labels_indices.csv`, AudioSet Strong's `mid_to_display_name.tsv`; VGGSound has
+    /// none apart from `vggsound.csv`): read only to check the class map's MIDs.
+    pub fn is_label_list(self, name: &str) -> bool {
+        self != AudioSide::VggSound && name == self.vocabulary().label_file()
     }
     /// The folder of its clips under the media root.
     pub fn dataset(self) -> &'static str {
@@ -159,6 +173,9 @@ struct Clip {
 /// Reads a curated row: the Open Images side and the audio side from `files`, pairs them and
 /// emits every ARIG / IGATL / AVFC record through `out`.
 ///
+/// The side's label list (`class_labels_indices.csv`, `mid_to_display_name.tsv`), when given, is
+/// not read here: [`check_label_lists`] checks it before the run reads any source.
+///
 /// Errors: no bbox file, no class descriptions, no audio file of the row's side, an invalid class
 /// map, and the readers' errors.
 pub fn read_curated(
@@ -172,7 +189,11 @@ pub fn read_curated(
     let classes = ClassMap::load(&curation.classes)?;
     let kind = |p: &Path| p.file_name().and_then(|n| OpenImagesFile::of(&n.to_string_lossy()));
     let of_kind = |k: OpenImagesFile| files.iter().filter(move |p| kind(p) == Some(k)).collect::<Vec<_>>();
-    let audio_files: Vec<&PathBuf> = files.iter().filter(|p| kind(p).is_none()).collect();
+    let is_label_list = |p: &Path| p.file_name().is_some_and(|n| side.is_label_list(&n.to_string_lossy()));
+    let audio_files: Vec<&PathBuf> = files
+        .iter()
+        .filter(|p| kind(p).is_none() && !is_label_list(p))
+        .collect();
     let (bbox_files, descriptions) = (
         of_kind(OpenImagesFile::Boxes),
         of_kind(OpenImagesFile::ClassDescriptions),
@@ -284,6 +305,49 @@ pub fn read_curated(
         }
     }
     Ok(())
+}
+
+/// Checks that every label list of `side` among `files` (AudioSet's `class_labels_indices.csv` or
+/// AudioSet Strong's `mid_to_display_name.tsv`, read by [`crate::classes::read_label_set`]) has
+/// every MID that the class map of `options` lists for that dataset. Run before any source of a
+/// run is read ([`Source::check_inputs`]); without a label list it does nothing.
+///
+/// Errors: the class map or a list cannot be read; the first class-map MID a list lacks, as one
+/// line naming the list, the class and the MID (and, when several are absent, how many).
+pub fn check_label_lists(side: AudioSide, files: &[PathBuf], options: &SourceOptions) -> Result<()> {
+    let lists: Vec<&PathBuf> = files
+        .iter()
+        .filter(|p| p.file_name().is_some_and(|n| side.is_label_list(&n.to_string_lossy())))
+        .collect();
+    if lists.is_empty() {
+        return Ok(());
+    }
+    let classes = ClassMap::load(&options.curation.classes)?;
+    for path in lists {
+        check_label_list(&classes, &options.curation.classes, side.vocabulary(), path)?;
+    }
+    Ok(())
+}
+
+fn check_label_list(classes: &ClassMap, map_path: &Path, vocabulary: AudioVocabulary, path: &Path) -> Result<()> {
+    let known = crate::classes::read_label_set(path, vocabulary)?;
+    let unknown = classes.unknown_labels(vocabulary, &known);
+    let Some((class, mid)) = unknown.first() else {
+        return Ok(());
+    };
+    let more = match unknown.len() {
+        1 => String::new(),
+        n => format!(" ({n} of the map's MIDs are not)"),
+    };
+    Err(Error::input(
+        path,
+        None,
+        format!(
+            "class `{class}` of {}: {} MID `{mid}` is not in this file{more}",
+            map_path.display(),
+            vocabulary.dataset()
+        ),
+    ))
 }
 
 /// The (image, class) pairs human-verified absent. Open Images ids (16 hex digits) are kept as

@@ -127,7 +127,8 @@ enum Command {
     },
     /// Check the class map of the curated rows against the datasets' label files.
     Classes {
-        /// Report every entry whose MID or label is absent from the label files in --labels.
+        /// Report every entry whose MID or label is absent from the label files in --labels
+        /// (exit 1); an Open Images display name renamed in the file is a note (exit 0).
         #[arg(long, required = true)]
         check: bool,
         /// Directory holding class-descriptions-boxable.csv, class_labels_indices.csv,
@@ -328,18 +329,23 @@ fn run(command: Command) -> Result<()> {
         } => {
             let path = classes.unwrap_or_else(avfit::curate::default_classes_path);
             let map = ClassMap::load(&path)?;
-            let (problems, used) = map.check(&labels)?;
-            for file in &used {
+            let report = map.check(&labels)?;
+            for file in &report.used {
                 println!("checked against {}", file.display());
             }
-            for p in &problems {
+            for p in &report.problems {
                 println!("{p}");
             }
+            for n in &report.notes {
+                println!("note: {n}");
+            }
+            let problems = &report.problems;
             println!(
-                "{}: {} classes, {} problems",
+                "{}: {} classes, {} problems, {} notes",
                 path.display(),
                 map.classes.len(),
-                problems.len()
+                problems.len(),
+                report.notes.len()
             );
             if problems.is_empty() {
                 Ok(())

@@ -8,7 +8,7 @@ use crate::journal::{self, Journal, JournalHeader, ShardOutcome};
 use crate::media::MediaRoot;
 use crate::record::{Record, Split, Task};
 use crate::render::Templates;
-use crate::sources::{discover_files, Collector, Origin, Reject, Sink, Source, SourceOptions, SourceStats};
+use crate::sources::{discover_files, Collector, Discovered, Origin, Reject, Sink, Source, SourceOptions, SourceStats};
 use crate::writer::{
     final_shard_path, prepare_out_dir, remove_partials, shard_stem, write_json_atomically, RejectsWriter, ShardInfo,
     ShardWriter, PARTITION_FILE,
@@ -400,8 +400,9 @@ fn write_batches(receive: std::sync::mpsc::Receiver<Vec<Result<Rendered>>>, writ
     Ok(())
 }
 
-/// Runs `plan`: checks templates and finds every source's files first (so a missing input or
-/// template file fails before anything is written), then reads the direct sources in order and
+/// Runs `plan`: checks templates, finds every source's files and runs its
+/// [`Source::check_inputs`] first (so a missing input, an inconsistent one or a template file
+/// fails before anything is written), then reads the direct sources in order and
 /// the curated rows after them. Reading (one thread) gives every record its shard; the shards
 /// this run writes are rendered in parallel (rayon, `plan.threads`) and written in plan order, so
 /// the bytes never depend on the thread count. Every completed shard is synced and recorded in
@@ -424,7 +425,9 @@ pub fn run(plan: &Plan) -> Result<OutputManifest> {
         for task in job.source.tasks() {
             plan.templates.require(*task)?;
         }
-        files.push(discover_files(job.source, &job.inputs)?);
+        let found = discover_files(job.source, &job.inputs)?;
+        job.source.check_inputs(&found.files, &job.options)?;
+        files.push(found);
     }
     if plan.records_per_shard == 0 {
         return Err(Error::Config("records per shard must be at least 1".into()));
@@ -502,9 +505,9 @@ fn file_matches(path: &Path, outcome: &ShardOutcome) -> bool {
 
 /// Path, size and modification time of every input file, hashed: a resume refuses a journal
 /// written over other inputs.
-fn inputs_fingerprint(files: &[Vec<PathBuf>]) -> String {
+fn inputs_fingerprint(files: &[Discovered]) -> String {
     let mut text = String::new();
-    for path in files.iter().flatten() {
+    for path in files.iter().flat_map(|d| &d.files) {
         let meta = std::fs::metadata(path).ok();
         let modified = meta
             .as_ref()
@@ -518,7 +521,7 @@ fn inputs_fingerprint(files: &[Vec<PathBuf>]) -> String {
 
 fn build(
     plan: &Plan,
-    files: &[Vec<PathBuf>],
+    files: &[Discovered],
     done: &HashMap<usize, ShardOutcome>,
     journal: Journal,
 ) -> Result<OutputManifest> {
@@ -616,7 +619,7 @@ fn build(
 #[allow(clippy::type_complexity)]
 fn read_sources(
     plan: &Plan,
-    files: &[Vec<PathBuf>],
+    files: &[Discovered],
     done: &HashMap<usize, ShardOutcome>,
     send: std::sync::mpsc::SyncSender<Vec<Item>>,
 ) -> Result<((Vec<Slot>, RejectsWriter), BTreeMap<String, SourceStats>)> {
@@ -663,7 +666,8 @@ fn read_sources(
             progress_bar(job.source.name(), plan.quiet),
             job.options.media_root.clone(),
         );
-        job.source.read(files, &options, &mut collector)?;
+        files.note_not_read(&mut collector);
+        job.source.read(&files.files, &options, &mut collector)?;
         let stats = collector.finish();
         if !stats.reconciles() {
             return Err(Error::Config(format!(

@@ -8,12 +8,13 @@
 //! answers equal the target's answer or caption; sample ids are unique; every shard matches the
 //! path, record count and SHA-256 that `manifest.json` lists for it, and every listed shard
 //! exists. With a media root: every referenced file exists,
-//! images have a readable header, WAVs a readable header, and IGATL and AVFC segments end within the WAV
-//! (up to [`crate::media::DURATION_TOLERANCE`] seconds past it).
+//! images have a readable header, WAVs a readable header, videos a container header
+//! ([`crate::media::video_header`], the probe `--check-media` uses), and IGATL and AVFC segments
+//! end within the WAV (up to [`crate::media::DURATION_TOLERANCE`] seconds past it).
 
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::media::{image_size, wav_info, DURATION_TOLERANCE};
+use crate::media::{image_size, video_header, wav_info, DURATION_TOLERANCE};
 use crate::record::{Sample, Target};
 use sha2::Digest;
 use std::collections::BTreeMap;
@@ -243,11 +244,8 @@ fn check_sample(s: &Sample, file: &str, line: u64, dialect: Dialect, media_root:
         }
     }
     if let Some(video) = &s.video {
-        if !root.join(video).is_file() {
-            problem(
-                "missing_media",
-                format!("{}: video {} not found", s.id, root.join(video).display()),
-            );
+        if let Err(e) = video_header(&root.join(video)) {
+            problem("missing_media", format!("{}: video {e}", s.id));
         }
     }
 }

@@ -794,6 +794,64 @@ fn music_avqa_deleted_flags_empty_questions_and_json_update_copies() {
 }
 
 #[test]
+fn music_avqa_subset_files_are_noted_in_a_folder_and_read_when_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let q = |video: &str, qid: u32, answer: &str| {
+        format!(
+            r#"{{"video_id": "{video}", "question_id": {qid}, "type": "[\"Audio\", \"Counting\"]", "question_content": "How many instruments are sounding in the video?", "templ_values": "[]", "question_deleted": 0, "anser": "{answer}"}}"#
+        )
+    };
+    let text = format!(
+        "[{}, {}, {}]",
+        q("00000001", 1, "two"),
+        q("00000002", 2, "one"),
+        q("00000003", 3, "three")
+    );
+    // data/json/ as distributed: the split file and its two subsets (copies of its questions).
+    for name in ["avqa-test.json", "avqa-test_real.json", "avqa-test_fake.json"] {
+        write(tmp.path(), &format!("json/{name}"), &text);
+    }
+    let keys = |sink: &avfit::sources::VecSink| sink.records.iter().map(|r| r.key.clone()).collect::<Vec<_>>();
+    let plain = vec![s("00000001/1"), s("00000002/2"), s("00000003/3")];
+
+    let (sink, stats) = read("music_avqa", &[tmp.path().join("json")], None);
+    assert_eq!(keys(&sink), plain);
+    assert_eq!((stats.read, stats.used, stats.rejected), (3, 3, 0));
+    assert_eq!(reject_summary(&sink.rejects), vec![]);
+    assert_eq!(stats.notes, counts(&[("subset_file_not_read", 2)]));
+
+    // Named, a subset file is read (and is no copy to note).
+    let (sink, stats) = read("music_avqa", &[tmp.path().join("json/avqa-test_real.json")], None);
+    assert_eq!(keys(&sink), plain);
+    assert_eq!((stats.read, stats.used, stats.rejected), (3, 3, 0));
+    assert_eq!(stats.notes, counts(&[]));
+    assert_eq!(sink.records[0].split, Split::Test);
+
+    // Named beside a json_update copy of its split, a subset file is still read: json_update has no
+    // subsets, so nothing supersedes it (its questions then repeat the update's).
+    write(
+        tmp.path(),
+        "json_update/avqa-test.json",
+        &format!("[{}]", q("00000001", 1, "two")),
+    );
+    let (sink, stats) = read(
+        "music_avqa",
+        &[
+            tmp.path().join("json_update/avqa-test.json"),
+            tmp.path().join("json/avqa-test_fake.json"),
+        ],
+        None,
+    );
+    assert_eq!(keys(&sink), plain);
+    assert_eq!((stats.read, stats.used, stats.rejected), (4, 3, 1));
+    assert_eq!(stats.notes, counts(&[]));
+    assert_eq!(
+        reject_summary(&sink.rejects),
+        vec![(s("duplicate_row"), 0, s("00000001/1 appeared before"))]
+    );
+}
+
+#[test]
 fn vggss_keeps_a_valid_copy_after_an_invalid_one() {
     let tmp = common::tempdir().unwrap();
     write(

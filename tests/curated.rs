@@ -548,20 +548,21 @@ fn the_class_map_checks_against_label_files() {
     let stdout = String::from_utf8_lossy(&run.stdout);
     let problems: Vec<&str> = stdout.lines().filter(|l| !l.starts_with("checked against")).collect();
     let dir = tmp.path().display();
+    // A renamed display name (same MID) is a note, not a problem: the map joins on MIDs.
     assert_eq!(
         problems,
         vec![
-            format!("Kat: /m/01yrx is named `Cat` in {dir}/class-descriptions-boxable.csv"),
             format!("Dog: AudioSet label `/m/nope` is not in {dir}/class_labels_indices.csv"),
             "no mid_to_display_name.tsv found: AudioSet Strong labels not checked".to_string(),
             format!("Kat: VGGSound label `cat meowing` is not in {dir}/vggsound.csv"),
-            format!("{}: 2 classes, 4 problems", classes.display()),
+            format!("note: Kat: /m/01yrx is named `Cat` in {dir}/class-descriptions-boxable.csv (the map joins on MIDs; samples show `Cat`)"),
+            format!("{}: 2 classes, 3 problems, 1 notes", classes.display()),
         ]
     );
     // The shipped class map against the complete real label lists.
     if let Some(labels) = common::real_data("labels") {
         let run = avfit_ok(&["classes", "--check", "--labels", labels.to_str().unwrap()]);
-        assert!(String::from_utf8_lossy(&run.stdout).ends_with("classes, 0 problems\n"));
+        assert!(String::from_utf8_lossy(&run.stdout).ends_with("classes, 0 problems, 0 notes\n"));
         let count: usize = String::from_utf8_lossy(&run.stdout)
             .lines()
             .last()
@@ -576,6 +577,201 @@ fn the_class_map_checks_against_label_files() {
             .unwrap();
         assert!(count >= 80, "{count} classes");
     }
+}
+
+#[test]
+fn renamed_open_images_v7_display_names_are_notes() {
+    let Some(labels) = common::real_data("labels") else {
+        return;
+    };
+    // The Open Images V7 class list beside the audio label lists, under its native name.
+    let tmp = tempfile::tempdir().unwrap();
+    let v7 = tmp.path().join("oidv7-class-descriptions-boxable.csv");
+    std::fs::copy(labels.join("oidv7-class-descriptions-boxable.RECONSTRUCTED.csv"), &v7).unwrap();
+    for name in [
+        "class_labels_indices.csv",
+        "mid_to_display_name.tsv",
+        "vggsound_stat.csv",
+    ] {
+        std::fs::copy(labels.join(name), tmp.path().join(name)).unwrap();
+    }
+    let classes = common::repo().join("manifests/classes.toml");
+    let run = avfit_ok(&[
+        "classes",
+        "--check",
+        "--labels",
+        tmp.path().to_str().unwrap(),
+        "--classes",
+        classes.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let lines: Vec<&str> = stdout.lines().filter(|l| !l.starts_with("checked against")).collect();
+    let note = |name: &str, mid: &str, v7_name: &str| {
+        format!(
+            "note: {name}: {mid} is named `{v7_name}` in {} (the map joins on MIDs; samples show `{v7_name}`)",
+            v7.display()
+        )
+    };
+    assert_eq!(
+        lines,
+        vec![
+            note("Airplane", "/m/0cmf2", "Fixed-wing aircraft"),
+            note("Ball", "/m/018xm", "Ball (Object)"),
+            note("Drill", "/m/01d380", "Drill (Tool)"),
+            note("Horn", "/m/0319l", "French horn"),
+            note("Maracas", "/m/0xzly", "Maraca"),
+            note("Organ", "/m/013y1f", "Organ (Musical Instrument)"),
+            note("Ratchet", "/m/02bm9n", "Ratchet (Device)"),
+            note("Volleyball", "/m/02rgn06", "Volleyball (Ball)"),
+            format!("{}: 121 classes, 0 problems, 8 notes", classes.display()),
+        ]
+    );
+}
+
+#[test]
+fn audio_label_lists_are_inputs_checked_against_the_class_map() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = common::data("");
+    let classes = tmp.path().join("classes.toml");
+    std::fs::write(
+        &classes,
+        "[[class]]\nname = \"Dog\"\nopenimages = \"/m/0bt9lr\"\naudioset = [\"/m/0bt9lr\", \"/m/05tny_\"]\n\
+         audioset_strong = [\"/m/0bt9lr\", \"/m/05tny_\"]\n\n\
+         [[class]]\nname = \"Cat\"\nopenimages = \"/m/01yrx\"\naudioset = [\"/m/01yrx\", \"/m/07qrkrw\"]\n\
+         audioset_strong = [\"/m/01yrx\", \"/m/07qrkrw\"]\n",
+    )
+    .unwrap();
+    let map = ["--classes", classes.to_str().unwrap()];
+    // AudioSet as distributed: the segments file beside class_labels_indices.csv.
+    let audioset = tmp.path().join("audioset");
+    std::fs::create_dir_all(&audioset).unwrap();
+    std::fs::copy(
+        data.join("audioset/balanced_train_segments.csv"),
+        audioset.join("balanced_train_segments.csv"),
+    )
+    .unwrap();
+    let indices = audioset.join("class_labels_indices.csv");
+    std::fs::write(
+        &indices,
+        "index,mid,display_name\n0,/m/09x0r,\"Speech\"\n1,/m/05tny_,\"Bark\"\n2,/m/0bt9lr,\"Dog\"\n\
+         3,/m/01yrx,\"Cat\"\n4,/m/07qrkrw,\"Meow\"\n",
+    )
+    .unwrap();
+    let oi = data.join("openimages");
+    let segments = audioset.join("balanced_train_segments.csv");
+    let reference = out_dir("curated-label-list-reference");
+    let expected = convert("openimages_audioset", &[&oi, &segments], &reference, &map);
+    // Named, or found in the directory: read, checked, and no unit of its own.
+    let named: [&Path; 3] = [&oi, &segments, &indices];
+    let in_dir: [&Path; 2] = [&oi, &audioset];
+    for (name, inputs) in [("named", &named[..]), ("dir", &in_dir[..])] {
+        let out = out_dir(&format!("curated-label-list-{name}"));
+        let got = convert("openimages_audioset", inputs, &out, &map);
+        assert_eq!(got["sources"], expected["sources"], "{name}");
+        assert_eq!(samples(&out), samples(&reference), "{name}");
+    }
+    assert_eq!(expected["sources"]["openimages_audioset"]["read"], 30);
+
+    // A MID of the map absent from the list stops the run at once, naming the class.
+    std::fs::write(
+        &indices,
+        "index,mid,display_name\n0,/m/09x0r,\"Speech\"\n1,/m/05tny_,\"Bark\"\n2,/m/0bt9lr,\"Dog\"\n3,/m/01yrx,\"Cat\"\n",
+    )
+    .unwrap();
+    let out = out_dir("curated-label-list-unknown");
+    let run = avfit(&[
+        "convert",
+        "--source",
+        "openimages_audioset",
+        "--input",
+        oi.to_str().unwrap(),
+        "--input",
+        audioset.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--classes",
+        classes.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        format!(
+            "avfit: {}: class `Cat` of {}: AudioSet MID `/m/07qrkrw` is not in this file\n",
+            indices.display(),
+            classes.display()
+        )
+    );
+    assert!(!out.join("manifest.json").exists());
+
+    // AudioSet Strong: mid_to_display_name.tsv (no header, MID TAB name); two MIDs absent.
+    let strong = tmp.path().join("strong");
+    std::fs::create_dir_all(&strong).unwrap();
+    std::fs::copy(
+        data.join("audioset_strong/audioset_eval_strong.tsv"),
+        strong.join("audioset_eval_strong.tsv"),
+    )
+    .unwrap();
+    let names = strong.join("mid_to_display_name.tsv");
+    std::fs::write(
+        &names,
+        "/m/0bt9lr\tDog\n/m/05tny_\tBark\n/m/01yrx\tCat\n/m/07qrkrw\tMeow\n",
+    )
+    .unwrap();
+    let events = strong.join("audioset_eval_strong.tsv");
+    let reference = out_dir("curated-strong-list-reference");
+    let expected = convert("openimages_audioset_strong", &[&oi, &events], &reference, &map);
+    let out = out_dir("curated-strong-list-dir");
+    let got = convert("openimages_audioset_strong", &[&oi, &strong], &out, &map);
+    assert_eq!(got["sources"], expected["sources"]);
+    assert_eq!(samples(&out), samples(&reference));
+    std::fs::write(&names, "/m/0bt9lr\tDog\n/m/05tny_\tBark\n").unwrap();
+    let out = out_dir("curated-strong-list-unknown");
+    let run = avfit(&[
+        "convert",
+        "--source",
+        "openimages_audioset_strong",
+        "--input",
+        oi.to_str().unwrap(),
+        "--input",
+        names.to_str().unwrap(),
+        "--input",
+        events.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--classes",
+        classes.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        format!(
+            "avfit: {}: class `Cat` of {}: AudioSet Strong MID `/m/01yrx` is not in this file (2 of the map's MIDs are not)\n",
+            names.display(),
+            classes.display()
+        )
+    );
+    // Each list belongs to its own row: AudioSet's is not an input of the strong row.
+    let run = avfit(&[
+        "convert",
+        "--source",
+        "openimages_audioset_strong",
+        "--input",
+        indices.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).starts_with(&format!(
+            "avfit: {}: not a file that source `openimages_audioset_strong` reads",
+            indices.display()
+        )),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
 }
 
 #[test]

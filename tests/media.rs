@@ -206,3 +206,190 @@ fn check_media_needs_a_media_root() {
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("--media-root"));
 }
+
+/// A valid start of an MP4: a 24-byte `ftyp` box (brand `isom`, compatible `isom`, `mp41`).
+const TINY_MP4: &[u8] = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41";
+
+#[test]
+fn video_headers_by_container() {
+    use avfit::media::{video_header, VideoContainer};
+    let tmp = tempfile::tempdir().unwrap();
+    let file = |name: &str, bytes: &[u8]| {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let err = |name: &str, why: &str| Err(format!("{}: {why}", tmp.path().join(name).display()));
+    assert_eq!(video_header(&file("a.mp4", TINY_MP4)), Ok(VideoContainer::IsoBmff));
+    // QuickTime files may open with `wide` or `mdat`; size 0 runs to the end of the file, size 1
+    // has a 64-bit size after the type.
+    assert_eq!(
+        video_header(&file("b.MOV", b"\x00\x00\x00\x08wide")),
+        Ok(VideoContainer::IsoBmff)
+    );
+    assert_eq!(
+        video_header(&file("c.mp4", b"\x00\x00\x00\x00mdat")),
+        Ok(VideoContainer::IsoBmff)
+    );
+    assert_eq!(
+        video_header(&file("d.mp4", b"\x00\x00\x00\x01mdat\x00\x00\x00\x00\x00\x00\x00\x10")),
+        Ok(VideoContainer::IsoBmff)
+    );
+    let no_box = "no ISO-BMFF box header (expected a box size and a type such as `ftyp`)";
+    assert_eq!(
+        video_header(&file("e.mp4", b"\x00\x00\x00\x01mdat\x00\x00\x00\x00\x00\x00\x00\x08")),
+        err("e.mp4", no_box)
+    );
+    assert_eq!(
+        video_header(&file("f.mp4", b"\x00\x00\x00\x04ftyp")),
+        err("f.mp4", no_box)
+    );
+    assert_eq!(
+        video_header(&file("g.mp4", b"<html>not found</html>")),
+        err("g.mp4", no_box)
+    );
+    assert_eq!(video_header(&file("h.mp4", b"\x00\x00")), err("h.mp4", no_box));
+    assert_eq!(video_header(&file("i.mp4", b"")), err("i.mp4", "empty file"));
+    assert_eq!(video_header(&tmp.path().join("j.mp4")), err("j.mp4", "no such file"));
+    assert_eq!(
+        video_header(&file("k.webm", b"\x1a\x45\xdf\xa3\x01")),
+        Ok(VideoContainer::Matroska)
+    );
+    assert_eq!(
+        video_header(&file("l.mkv", b"\x1a\x45\xdf\xa3")),
+        Ok(VideoContainer::Matroska)
+    );
+    assert_eq!(
+        video_header(&file("m.mkv", TINY_MP4)),
+        err("m.mkv", "no EBML header (expected 1A 45 DF A3)")
+    );
+    assert_eq!(
+        video_header(&file("n.avi", b"RIFF\x04\x00\x00\x00AVI LIST")),
+        Ok(VideoContainer::Avi)
+    );
+    assert_eq!(
+        video_header(&file("o.avi", b"RIFF\x04\x00\x00\x00WAVEfmt ")),
+        err("o.avi", "no RIFF AVI header (expected `RIFF`, a size, `AVI `)")
+    );
+    assert_eq!(video_header(&file("p.flv", b"FLV")), Ok(VideoContainer::Unknown));
+    assert_eq!(video_header(&file("q", b"x")), Ok(VideoContainer::Unknown));
+    assert_eq!(video_header(&file("r.flv", b"")), err("r.flv", "empty file"));
+}
+
+/// VALOR inputs with four clips whose frame and WAV are there and whose videos are: a valid MP4
+/// header, missing, empty, garbage. Returns (the annotation directory, the media root).
+fn valor_with_videos() -> (tempfile::TempDir, tempfile::TempDir) {
+    let input = tempfile::tempdir().unwrap();
+    let ids = ["aaaaaaaaaaa", "bbbbbbbbbbb", "ccccccccccc", "ddddddddddd"].map(|y| format!("{y}_0.000_10.000"));
+    let items: Vec<String> = ids
+        .iter()
+        .map(|id| format!(r#"{{"video_id": "{id}", "desc": "A dog barks at {id}."}}"#))
+        .collect();
+    std::fs::write(input.path().join("desc_train.json"), format!("[{}]", items.join(", "))).unwrap();
+    let media = tempfile::tempdir().unwrap();
+    for id in &ids {
+        write_image(&media.path().join(format!("valor/frames/{id}.jpg")), 8, 8);
+        write_wav(&media.path().join(format!("valor/audios/{id}.wav")), 8_000, 80_000);
+    }
+    let video = |id: &str| media.path().join(format!("valor/videos/{id}.mp4"));
+    std::fs::create_dir_all(media.path().join("valor/videos")).unwrap();
+    std::fs::write(video(&ids[0]), TINY_MP4).unwrap();
+    std::fs::write(video(&ids[2]), b"").unwrap();
+    std::fs::write(video(&ids[3]), b"garbage, not a video").unwrap();
+    (input, media)
+}
+
+#[test]
+fn check_media_checks_videos_as_validate_does() {
+    let (input, media) = valor_with_videos();
+    let video = |y: &str| {
+        media
+            .path()
+            .join(format!("valor/videos/{y}_0.000_10.000.mp4"))
+            .display()
+            .to_string()
+    };
+    let file = input.path().join("desc_train.json").display().to_string();
+    let no_box = "no ISO-BMFF box header (expected a box size and a type such as `ftyp`)";
+
+    // The build's check rejects the three bad videos, with the path and why.
+    let out = out_dir("check-media-valor-videos");
+    avfit_ok(&[
+        "convert",
+        "--source",
+        "valor",
+        "--input",
+        input.path().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--media-root",
+        media.path().to_str().unwrap(),
+        "--check-media",
+        "--quiet",
+    ]);
+    check_output(&out);
+    let kept: Vec<_> = samples(&out)
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kept, vec!["valor/aaaaaaaaaaa_0.000_10.000/avc"]);
+    let reject = |index: u64, y: &str, why: &str| {
+        json!({"source": "valor", "file": file, "index": index, "reason": "missing_media",
+               "detail": format!("{y}_0.000_10.000: {}: {why}", video(y))})
+    };
+    assert_eq!(
+        rejects(&out),
+        vec![
+            reject(1, "bbbbbbbbbbb", "no such file"),
+            reject(2, "ccccccccccc", "empty file"),
+            reject(3, "ddddddddddd", no_box),
+        ]
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let valor = &manifest["sources"]["valor"];
+    assert_eq!(
+        (&valor["read"], &valor["used"], &valor["rejected"]),
+        (&json!(4), &json!(1), &json!(3))
+    );
+    let run = avfit(&[
+        "validate",
+        out.to_str().unwrap(),
+        "--media-root",
+        media.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stdout));
+
+    // Built without the check, the same three samples fail `validate --media-root`, for the
+    // same reasons.
+    let unchecked = out_dir("unchecked-valor-videos");
+    avfit_ok(&[
+        "convert",
+        "--source",
+        "valor",
+        "--input",
+        input.path().to_str().unwrap(),
+        "--out",
+        unchecked.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let run = avfit(&[
+        "validate",
+        unchecked.to_str().unwrap(),
+        "--media-root",
+        media.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    let shard = "train/avc/valor-00000-of-00001.jsonl";
+    let line =
+        |n: u32, y: &str, why: &str| format!("  {shard}:{n}: valor/{y}_0.000_10.000/avc: video {}: {why}", video(y));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stdout).lines().take(4).collect::<Vec<_>>(),
+        vec![
+            "missing_media: 3".to_string(),
+            line(2, "bbbbbbbbbbb", "no such file"),
+            line(3, "ccccccccccc", "empty file"),
+            line(4, "ddddddddddd", no_box),
+        ]
+    );
+}

@@ -245,12 +245,23 @@ fn music_avqa_real_slices_and_their_defects() {
     assert!(samples(&plain)
         .iter()
         .all(|s| s["id"] != "music_avqa/00003328/337/avqa"));
-    // The whole folder: the fake train file is all synthetic.
+    // The whole folder: the subset file avqa-train_fake is not read (only noted), so the
+    // synthetic videos skipped are the QUIRKS file's six; val's plain copy is superseded.
     let fake = out_dir("real-music-avqa-all");
     let manifest = convert("music_avqa", &[&dir], &fake, &[]);
     let skipped = &manifest["sources"]["music_avqa"]["skipped"];
     assert_eq!(skipped["split_not_used"], 30);
-    assert_eq!(skipped["synthetic_video"], 26);
+    assert_eq!(skipped["synthetic_video"], 6);
+    assert_eq!(
+        manifest["sources"]["music_avqa"]["notes"],
+        json!({"subset_file_not_read": 1, "superseded_by_json_update": 1})
+    );
+    // Named, the fake subset is read: its 20 questions are all on synthetic videos (so there is
+    // no corpus to write, and the adapter is read directly).
+    let (sink, stats) = common::read("music_avqa", &[dir.join("avqa-train_fake.slice.json")], None);
+    assert_eq!((stats.read, sink.records.len()), (20, 0));
+    assert_eq!(stats.skipped, BTreeMap::from([("synthetic_video".to_string(), 20)]));
+    assert!(stats.notes.is_empty());
 }
 
 #[test]

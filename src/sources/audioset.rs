@@ -7,7 +7,8 @@
 //!   positive_labels` with `", "` separators and the MIDs quoted and comma-joined
 //!   (`--4gqARaEJE, 0.000, 10.000, "/m/068hy,/m/07q6cd_,/m/0bt9lr,/m/0jbk"`).
 //! * `class_labels_indices.csv` (`index,mid,display_name`, 527 classes): names only; the class map
-//!   already names each MID's Open Images class, so it is a lookup, not a unit.
+//!   already names each MID's Open Images class, so it is a lookup, not a unit. Given as an
+//!   input, it is checked to hold every AudioSet MID of the class map ([`crate::curate`]).
 //!
 //! Units: one segment row. Clip key (media name): `<ytid>_<start in ms>` (`--4gqARaEJE_0`),
 //! as AudioSet Strong names its segments. Skipped: rows with no MID in the class map

@@ -8,6 +8,7 @@
 //!   within the 10 s clip (3 decimals); `label` is a MID.
 //! * `mid_to_display_name.tsv` (no header, `MID<TAB>name`): names only; 74 MIDs exist only in
 //!   the strong vocabulary, which is why the class map lists strong MIDs apart (a lookup, not units).
+//!   Given as an input, it is checked to hold every strong MID of the class map ([`crate::curate`]).
 //!
 //! Units: one event row. Clip key (media name): the `segment_id`. Events of one clip and class are
 //! merged where they overlap or touch by [`crate::curate`]. Skipped: MIDs outside the class map

@@ -8,13 +8,16 @@
 //! | `openimages_audioset_strong` | `audioset_*_strong.tsv` | IGATL, AVFC type 3 |
 //!
 //! Image side: `*-annotations-bbox.csv` and `class-descriptions-boxable.csv`, optionally
-//! `*rotation*.csv` and `*-human-imagelabels*.csv` (see [`super::openimages`]). The AudioSet
-//! `class_labels_indices.csv` and `mid_to_display_name.tsv` are not needed: the class map names
-//! each MID's class. Media: `openimages/images/<ImageID>.jpg` and `<audio dataset>/audios/<clip>.wav`.
+//! `*rotation*.csv` and `*-human-imagelabels*.csv` (see [`super::openimages`]). The label lists
+//! distributed with the audio datasets, AudioSet's `class_labels_indices.csv` and AudioSet
+//! Strong's `mid_to_display_name.tsv`, are optional inputs (named or in a directory): the class
+//! map names each MID's class, and a given list is only checked, at the start of the run, to
+//! have every MID the map lists for that dataset. Media: `openimages/images/<ImageID>.jpg` and
+//! `<audio dataset>/audios/<clip>.wav`.
 
 use super::openimages::OpenImagesFile;
 use super::{Collector, Source, SourceOptions};
-use crate::curate::{read_curated, AudioSide};
+use crate::curate::{check_label_lists, read_curated, AudioSide};
 use crate::error::Result;
 use crate::media_layout::MediaLayout;
 use crate::record::Task;
@@ -33,7 +36,7 @@ pub static OPENIMAGES_AUDIOSET: Curated = Curated {
     name: "openimages_audioset",
     side: AudioSide::AudioSet,
     tasks: &[Task::Arig, Task::Avfc],
-    files: "*-annotations-bbox.csv, class-descriptions-boxable.csv, AudioSet *_segments.csv (optional: *rotation*.csv, *-human-imagelabels*.csv)",
+    files: "*-annotations-bbox.csv, class-descriptions-boxable.csv, AudioSet *_segments.csv (optional: *rotation*.csv, *-human-imagelabels*.csv, class_labels_indices.csv)",
 };
 
 /// Open Images boxes with VGGSound clips: ARIG.
@@ -49,7 +52,7 @@ pub static OPENIMAGES_AUDIOSET_STRONG: Curated = Curated {
     name: "openimages_audioset_strong",
     side: AudioSide::AudioSetStrong,
     tasks: &[Task::Igatl, Task::Avfc],
-    files: "*-annotations-bbox.csv, class-descriptions-boxable.csv, audioset_*_strong.tsv (optional: *rotation*.csv)",
+    files: "*-annotations-bbox.csv, class-descriptions-boxable.csv, audioset_*_strong.tsv (optional: *rotation*.csv, mid_to_display_name.tsv)",
 };
 
 impl Source for Curated {
@@ -63,7 +66,7 @@ impl Source for Curated {
         self.files
     }
     fn recognizes(&self, file_name: &str) -> bool {
-        OpenImagesFile::of(file_name).is_some() || self.side.recognizes(file_name)
+        OpenImagesFile::of(file_name).is_some() || self.side.recognizes(file_name) || self.side.is_label_list(file_name)
     }
     fn is_curated(&self) -> bool {
         true
@@ -75,6 +78,9 @@ impl Source for Curated {
             audio: format!("{}/audios/{{key}}.wav", self.side.dataset()),
             ..MediaLayout::meerkat("openimages")
         }
+    }
+    fn check_inputs(&self, files: &[PathBuf], options: &SourceOptions) -> Result<()> {
+        check_label_lists(self.side, files, options)
     }
     fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()> {
         read_curated(self, self.side, files, options, out)

@@ -45,12 +45,26 @@ pub trait Source: Sync {
     fn files(&self) -> &'static str;
     /// Whether a file of this name is one of its native files.
     fn recognizes(&self, file_name: &str) -> bool;
+    /// For a file it recognizes: `Some(note)` when such a file found in a directory is left
+    /// unread (it holds a subset of another native file, say), counted in the manifest's
+    /// `notes` as `note`; `None` (the default) when it is read. Named as an input, it is read.
+    fn not_read_in_directory(&self, _file_name: &str) -> Option<&'static str> {
+        None
+    }
     /// Reads `files` (already recognized, in a stable order) and reports every unit to `out`.
     ///
     /// Errors: a file that cannot be opened or parsed at all, or a required file that is missing
     /// ([`Error::Input`] with path and line). Malformed rows are rejected through `out`, never
     /// errors.
     fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()>;
+    /// Checks `files` (as [`Source::read`] would get them) against `options` before the run
+    /// reads any source, so an inconsistent input stops it at once (the curated rows: the class
+    /// map against the audio label lists). The default checks nothing.
+    ///
+    /// Errors: what the source cannot work with, as an [`Error::Input`] naming the file.
+    fn check_inputs(&self, _files: &[PathBuf], _options: &SourceOptions) -> Result<()> {
+        Ok(())
+    }
     /// Whether it pairs datasets (a curated row): curated rows are built after every direct
     /// source, so they can avoid the clips those use in the other split.
     fn is_curated(&self) -> bool {
@@ -170,20 +184,44 @@ impl SourceOptions {
     }
 }
 
+/// The native files of one source found in its inputs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Discovered {
+    /// The files to read, in input order (a directory's files in name order).
+    pub files: Vec<PathBuf>,
+    /// Files found in a directory and deliberately not read, with the note each is counted
+    /// under in the manifest ([`Source::not_read_in_directory`]).
+    pub not_read: Vec<(PathBuf, &'static str)>,
+}
+
+impl Discovered {
+    /// Counts every file not read in `out`'s notes (one per file).
+    pub fn note_not_read(&self, out: &mut Collector) {
+        for (_, note) in &self.not_read {
+            out.note(note);
+        }
+    }
+}
+
 /// Finds the native files of `source` in `inputs`: a directory is searched recursively (files in
-/// name order) and keeps the files the source recognizes; a file given by name must be one.
+/// name order) and keeps the files the source recognizes, except those it does not read from a
+/// directory ([`Source::not_read_in_directory`], returned in [`Discovered::not_read`]); a file
+/// given by name must be one the source recognizes, and is read.
 ///
-/// Errors: an input that does not exist, a named file the source does not read, or no
-/// recognized file at all.
-pub fn discover_files(source: &dyn Source, inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
+/// Errors: an input that does not exist, a named file the source does not read, or no file to
+/// read at all.
+pub fn discover_files(source: &dyn Source, inputs: &[PathBuf]) -> Result<Discovered> {
+    let mut found = Discovered::default();
     for input in inputs {
         if input.is_dir() {
             for entry in walkdir::WalkDir::new(input).sort_by_file_name() {
                 let entry = entry.map_err(|e| Error::input(input, None, e.to_string()))?;
                 let name = entry.file_name().to_string_lossy();
                 if entry.file_type().is_file() && source.recognizes(&name) {
-                    files.push(entry.into_path());
+                    match source.not_read_in_directory(&name) {
+                        Some(note) => found.not_read.push((entry.into_path(), note)),
+                        None => found.files.push(entry.into_path()),
+                    }
                 }
             }
         } else if input.is_file() {
@@ -199,12 +237,12 @@ pub fn discover_files(source: &dyn Source, inputs: &[PathBuf]) -> Result<Vec<Pat
                     ),
                 ));
             }
-            files.push(input.clone());
+            found.files.push(input.clone());
         } else {
             return Err(Error::input(input, None, "no such file or directory"));
         }
     }
-    if files.is_empty() {
+    if found.files.is_empty() {
         return Err(Error::Config(format!(
             "source `{}`: no native file found in {}; expected {}",
             source.name(),
@@ -216,13 +254,14 @@ pub fn discover_files(source: &dyn Source, inputs: &[PathBuf]) -> Result<Vec<Pat
             source.files()
         )));
     }
-    Ok(files)
+    Ok(found)
 }
 
 /// Reads `source` from `inputs` into memory: discovery, reading, counts. For tests and tools;
 /// builds stream through [`crate::pipeline`] instead.
 pub fn read_all(source: &dyn Source, inputs: &[PathBuf], options: &SourceOptions) -> Result<(VecSink, SourceStats)> {
-    let files = discover_files(source, inputs)?;
+    let found = discover_files(source, inputs)?;
+    source.check_inputs(&found.files, options)?;
     let mut sink = VecSink {
         media_root: options.media_root.clone(),
         ..VecSink::default()
@@ -233,7 +272,8 @@ pub fn read_all(source: &dyn Source, inputs: &[PathBuf], options: &SourceOptions
         ProgressBar::hidden(),
         options.media_root.clone(),
     );
-    source.read(&files, options, &mut out)?;
+    found.note_not_read(&mut out);
+    source.read(&found.files, options, &mut out)?;
     let mut stats = out.finish();
     stats.used -= sink.media_rejected_units;
     stats.rejected += sink.media_rejected_units;

@@ -21,7 +21,11 @@
 //!
 //! The official repository ships `data/json/` and corrected copies in `data/json_update/`: when
 //! both copies of a split are given, only the `json_update` one is read (the other is counted in
-//! the manifest's notes as `superseded_by_json_update`).
+//! the manifest's notes as `superseded_by_json_update`). `data/json/` also holds the subsets
+//! `avqa-<split>_real.json` and `avqa-<split>_fake.json` (the questions on real and on synthetic
+//! videos, copies of questions of `avqa-<split>.json`): found in a directory they are not read
+//! (counted in the notes as `subset_file_not_read`, one per file), named as inputs they are read
+//! (and never superseded: `json_update` has no subset files).
 //!
 //! Unit counted: one array element. Key: `<video_id>/<question_id>`. Groups: `music:<video_id>`.
 //! Media: `music_avqa/frames/<video_id>.jpg`, `.../audios/<video_id>.wav`, `.../videos/<video_id>.mp4`.
@@ -72,6 +76,9 @@ impl Source for MusicAvqa {
             .iter()
             .any(|p| file_name.contains(p))
             && file_name.ends_with(".json")
+    }
+    fn not_read_in_directory(&self, file_name: &str) -> Option<&'static str> {
+        is_subset_file(file_name).then_some("subset_file_not_read")
     }
 
     fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()> {
@@ -197,10 +204,21 @@ impl MusicAvqa {
     }
 }
 
+/// Whether `file_name` is one of the subset files of `data/json/`: `avqa-<split>_real` or
+/// `avqa-<split>_fake` followed by `.` (`avqa-test_real.json`, `avqa-train_fake.slice.json`).
+pub fn is_subset_file(file_name: &str) -> bool {
+    ["train", "val", "test"].iter().any(|split| {
+        ["real", "fake"]
+            .iter()
+            .any(|subset| file_name.contains(&format!("avqa-{split}_{subset}.")))
+    })
+}
+
 /// The files to read: for each native split, only the `json_update` copies when there are any
 /// (a path with a `json_update` component or name prefix, as in the official repository's
 /// `data/json_update/avqa-val.json`); the superseded copies are counted in the notes as
-/// `superseded_by_json_update` and not read.
+/// `superseded_by_json_update` and not read. Subset files ([`is_subset_file`]) are never
+/// superseded.
 fn prefer_json_update<'a>(files: &'a [PathBuf], out: &mut Collector) -> Vec<&'a PathBuf> {
     let is_update = |p: &Path| p.to_string_lossy().contains("json_update");
     let split_of = |p: &Path| {
@@ -215,7 +233,9 @@ fn prefer_json_update<'a>(files: &'a [PathBuf], out: &mut Collector) -> Vec<&'a 
     files
         .iter()
         .filter(|p| {
-            let superseded = !is_update(p) && split_of(p).is_some_and(|s| updated.contains(&s));
+            let name = p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+            let superseded =
+                !is_update(p) && !is_subset_file(&name) && split_of(p).is_some_and(|s| updated.contains(&s));
             if superseded {
                 out.note("superseded_by_json_update");
             }
@@ -349,5 +369,25 @@ mod tests {
             !is_deleted(Some(&serde_json::json!(0))) && !is_deleted(Some(&serde_json::json!("0"))) && !is_deleted(None)
         );
         assert!(!is_synthetic("va"));
+    }
+
+    #[test]
+    fn subset_files() {
+        for name in [
+            "avqa-test_real.json",
+            "avqa-train_fake.json",
+            "avqa-val_real.json",
+            "avqa-train_fake.slice.json",
+        ] {
+            assert!(is_subset_file(name), "{name}");
+        }
+        for name in [
+            "avqa-test.json",
+            "json_update__avqa-val.slice.json",
+            "avqa-test_realistic.json",
+            "avqa-test.slice.json",
+        ] {
+            assert!(!is_subset_file(name), "{name}");
+        }
     }
 }
