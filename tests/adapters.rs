@@ -795,7 +795,7 @@ fn music_avqa_deleted_flags_empty_questions_and_json_update_copies() {
 
 #[test]
 fn music_avqa_subset_files_are_noted_in_a_folder_and_read_when_named() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let q = |video: &str, qid: u32, answer: &str| {
         format!(
             r#"{{"video_id": "{video}", "question_id": {qid}, "type": "[\"Audio\", \"Counting\"]", "question_content": "How many instruments are sounding in the video?", "templ_values": "[]", "question_deleted": 0, "anser": "{answer}"}}"#

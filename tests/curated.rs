@@ -585,7 +585,7 @@ fn renamed_open_images_v7_display_names_are_notes() {
         return;
     };
     // The Open Images V7 class list beside the audio label lists, under its native name.
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let v7 = tmp.path().join("oidv7-class-descriptions-boxable.csv");
     std::fs::copy(labels.join("oidv7-class-descriptions-boxable.RECONSTRUCTED.csv"), &v7).unwrap();
     for name in [
@@ -630,7 +630,7 @@ fn renamed_open_images_v7_display_names_are_notes() {
 
 #[test]
 fn audio_label_lists_are_inputs_checked_against_the_class_map() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let data = common::data("");
     let classes = tmp.path().join("classes.toml");
     std::fs::write(

@@ -213,7 +213,7 @@ const TINY_MP4: &[u8] = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41";
 #[test]
 fn video_headers_by_container() {
     use avfit::media::{video_header, VideoContainer};
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let file = |name: &str, bytes: &[u8]| {
         let path = tmp.path().join(name);
         std::fs::write(&path, bytes).unwrap();
@@ -279,14 +279,14 @@ fn video_headers_by_container() {
 /// VALOR inputs with four clips whose frame and WAV are there and whose videos are: a valid MP4
 /// header, missing, empty, garbage. Returns (the annotation directory, the media root).
 fn valor_with_videos() -> (tempfile::TempDir, tempfile::TempDir) {
-    let input = tempfile::tempdir().unwrap();
+    let input = common::tempdir().unwrap();
     let ids = ["aaaaaaaaaaa", "bbbbbbbbbbb", "ccccccccccc", "ddddddddddd"].map(|y| format!("{y}_0.000_10.000"));
     let items: Vec<String> = ids
         .iter()
         .map(|id| format!(r#"{{"video_id": "{id}", "desc": "A dog barks at {id}."}}"#))
         .collect();
     std::fs::write(input.path().join("desc_train.json"), format!("[{}]", items.join(", "))).unwrap();
-    let media = tempfile::tempdir().unwrap();
+    let media = common::tempdir().unwrap();
     for id in &ids {
         write_image(&media.path().join(format!("valor/frames/{id}.jpg")), 8, 8);
         write_wav(&media.path().join(format!("valor/audios/{id}.wav")), 8_000, 80_000);
