@@ -193,6 +193,7 @@ impl MusicAvqa {
                 answer_index: None,
                 question_type,
             },
+            referring: false,
         })
     }
 }
