@@ -513,6 +513,7 @@ impl Pairing<'_> {
                 video: None,
             },
             target,
+            referring: false,
         };
         let clip = &clips[clip_index as usize];
         // AudioSet Strong: the clip's length from its WAV when the media root has it, else 10 s.

@@ -187,9 +187,46 @@ pub fn merge_segments(mut segments: Vec<Segment>) -> Vec<Segment> {
     merged
 }
 
+/// The parts of `segments` that no segment of `removed` covers, merged and sorted.
+///
+/// Takes and returns seconds, every segment `[start,end)`; an empty remainder is dropped:
+/// `[0,10)` minus `[2,4)` and `[6,10)` is `[0,2)`, `[4,6)`.
+pub fn subtract_segments(segments: Vec<Segment>, removed: Vec<Segment>) -> Vec<Segment> {
+    let removed = merge_segments(removed);
+    let mut out = Vec::new();
+    for s in merge_segments(segments) {
+        let mut start = s.start();
+        for r in removed.iter().filter(|r| r.end() > s.start() && r.start() < s.end()) {
+            if r.start() > start {
+                out.push(Segment([start, r.start()]));
+            }
+            start = start.max(r.end());
+        }
+        if start < s.end() {
+            out.push(Segment([start, s.end()]));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subtraction_keeps_what_nothing_removed_covers() {
+        let seg = |a: f64, b: f64| Segment([a, b]);
+        assert_eq!(
+            subtract_segments(vec![seg(0.0, 10.0)], vec![seg(6.0, 10.0), seg(2.0, 4.0)]),
+            vec![seg(0.0, 2.0), seg(4.0, 6.0)]
+        );
+        assert_eq!(subtract_segments(vec![seg(2.0, 6.0)], vec![seg(0.0, 10.0)]), vec![]);
+        assert_eq!(
+            subtract_segments(vec![seg(0.0, 1.0), seg(2.0, 6.0)], vec![seg(0.0, 3.0)]),
+            vec![seg(3.0, 6.0)]
+        );
+        assert_eq!(subtract_segments(vec![seg(1.0, 3.0)], vec![]), vec![seg(1.0, 3.0)]);
+    }
 
     #[test]
     fn normalized_box_keeps_exact_values() {

@@ -113,7 +113,8 @@ enum Command {
         /// With --html: draw the boxes of some grounding samples over their images found here.
         #[arg(long)]
         media_root: Option<PathBuf>,
-        /// Exit 1 when any group is in both splits or any sample is a duplicate.
+        /// Exit 1 when any group is in both splits, any sample is a duplicate, or any samples are
+        /// ambiguous (same task, media and input, different answers).
         #[arg(long)]
         strict: bool,
     },
@@ -286,10 +287,10 @@ fn run(command: Command) -> Result<()> {
             if let Some(path) = &html {
                 avfit::report::write_html(&stats, &dir, media_root.as_deref(), path)?;
             }
-            if strict && (stats.leakage.count > 0 || stats.duplicates.count > 0) {
+            if strict && (stats.leakage.count > 0 || stats.duplicates.count > 0 || stats.ambiguous.count > 0) {
                 return Err(Error::Config(format!(
-                    "--strict: {} groups in both splits, {} duplicate samples",
-                    stats.leakage.count, stats.duplicates.count
+                    "--strict: {} groups in both splits, {} duplicate samples, {} ambiguous groups",
+                    stats.leakage.count, stats.duplicates.count, stats.ambiguous.count
                 )));
             }
             Ok(())

@@ -159,6 +159,12 @@ pub struct Record {
     pub media: Media,
     /// The truth.
     pub target: Target,
+    /// Whether the media alone do not say what the sample asks about, so its `input` names the
+    /// class and its instruction comes from the task's `[[referring]]` templates (ARIG and IGATL;
+    /// see [`crate::render`]): an image without audio (`openimages`), an LLP frame that shows
+    /// several classes heard in the clip. Two samples of one task with the same media and input
+    /// must have the same answer; this is how the adapters keep that when the media are shared.
+    pub referring: bool,
 }
 
 /// One line of a shard: the rendered triple with its record's identity and truth.

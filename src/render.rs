@@ -7,7 +7,18 @@
 //! id = "which-object"                 # unique in the file
 //! instruction = "Which object ...? Answer as {{ box_format }}."
 //! input = "{{ input }}"               # optional; this is the default
+//!
+//! [[referring]]                       # optional: the referring set (below)
+//! id = "named-object"                 # unique in the file, across both lists
+//! instruction = "Box the object named in the input, as {{ box_format }}."
+//! input = "{{ input }}"               # must keep the class: it is what tells samples apart
 //! ```
+//! Two sets ([`TemplateSet`]): `[[template]]` entries are for samples whose media say what is
+//! asked about (the sound picks the object to box); `[[referring]]` entries are for samples whose
+//! `input` names the class to find, because the media alone do not single it out (an Open Images
+//! box without audio; an LLP frame that shows several sounding classes). A referring template
+//! must render the class in its input: when loaded, each one is rendered on the probes with the
+//! probe's class as input, and one whose rendered input lacks it is refused.
 //! Variables: `input` (the task's input text), `box_format`, `segment_format` (the dialect's
 //! formats), and per task the fields its builder provides (see [`crate::tasks`]).
 //! The answer is never templated: it is fixed by the task and the dialect.
@@ -42,6 +53,17 @@ const BUILTIN: [(Task, &str); 5] = [
 #[serde(deny_unknown_fields)]
 struct TemplateFile {
     template: Vec<TemplateEntry>,
+    #[serde(default)]
+    referring: Vec<TemplateEntry>,
+}
+
+/// Which of a task's two template lists a sample draws from (see the module documentation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TemplateSet {
+    /// `[[template]]`: the media say what is asked about; the input does not name it.
+    Media,
+    /// `[[referring]]`: the input names the class to find.
+    Referring,
 }
 
 #[derive(Deserialize)]
@@ -77,7 +99,10 @@ struct Plain {
 /// The compiled templates of every task that has a file.
 pub struct Templates {
     tera: Tera,
+    /// Every template id of each task: the `[[template]]` list, then the `[[referring]]` list.
     ids: BTreeMap<Task, Vec<String>>,
+    /// How many of `ids` are `[[template]]` entries (the referring ones follow).
+    media_count: BTreeMap<Task, usize>,
     /// `<task>/<template id>` of each template, in the order of `ids`.
     labels: BTreeMap<Task, Vec<String>>,
     /// The fast-path pieces of each template, in the order of `ids`; `None` where Tera renders.
@@ -183,6 +208,7 @@ impl Templates {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![]);
         let mut ids: BTreeMap<Task, Vec<String>> = BTreeMap::new();
+        let mut media_count: BTreeMap<Task, usize> = BTreeMap::new();
         let mut plain: BTreeMap<Task, Vec<Option<Plain>>> = BTreeMap::new();
         let mut files: BTreeMap<Task, String> = BTreeMap::new();
         let mut digest_input = String::new();
@@ -197,7 +223,8 @@ impl Templates {
                 return Err(err("-", "no [[template]] entry".into()));
             }
             let task_ids = ids.entry(task).or_default();
-            for entry in parsed.template {
+            media_count.insert(task, parsed.template.len());
+            for entry in parsed.template.into_iter().chain(parsed.referring) {
                 if task_ids.contains(&entry.id) {
                     return Err(err(&entry.id, "this id is used twice".into()));
                 }
@@ -225,6 +252,7 @@ impl Templates {
         let mut templates = Templates {
             tera,
             ids,
+            media_count,
             labels,
             plain,
             files,
@@ -236,16 +264,28 @@ impl Templates {
         for (task, task_ids) in &templates.ids {
             for dialect in crate::dialect::ALL_DIALECTS {
                 for target in crate::tasks::probe_targets(*task) {
-                    let probe = crate::tasks::parts(&target, dialect);
-                    let input = probe.context.get("input").and_then(|v| v.as_str()).unwrap_or_default();
+                    let media_count = templates.media_count[task];
                     for (index, id) in task_ids.iter().enumerate() {
+                        let referring = index >= media_count;
+                        let probe = crate::tasks::parts(&target, referring, dialect);
+                        let input = probe.context.get("input").and_then(|v| v.as_str()).unwrap_or_default();
                         let rendered = templates.render(*task, index, &probe.context)?;
+                        let refused = |message: String| Error::Template {
+                            file: templates.files[task].clone(),
+                            id: id.clone(),
+                            message,
+                        };
                         if rendered.0.is_empty() {
-                            return Err(Error::Template {
-                                file: templates.files[task].clone(),
-                                id: id.clone(),
-                                message: format!("renders an empty instruction in dialect {}", dialect.name()),
-                            });
+                            return Err(refused(format!(
+                                "renders an empty instruction in dialect {}",
+                                dialect.name()
+                            )));
+                        }
+                        if referring && !rendered.1.contains(input) {
+                            return Err(refused(format!(
+                                "a [[referring]] template must keep the class in its input: renders `{}` for `{input}`",
+                                rendered.1
+                            )));
                         }
                         if templates
                             .render_without_context(*task, index, dialect, input)
@@ -263,9 +303,21 @@ impl Templates {
         Ok(templates)
     }
 
-    /// The template ids of `task`, in file order (empty when the task has no file).
+    /// Every template id of `task`: the `[[template]]` list then the `[[referring]]` list, each in
+    /// file order (empty when the task has no file). Indices into it are the `index` of the other
+    /// methods.
     pub fn ids(&self, task: Task) -> &[String] {
         self.ids.get(&task).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The indices (into [`Templates::ids`]) of `task`'s templates of `set` (empty when none).
+    pub fn indices(&self, task: Task, set: TemplateSet) -> std::ops::Range<usize> {
+        let all = self.ids(task).len();
+        let media = self.media_count.get(&task).copied().unwrap_or(0);
+        match set {
+            TemplateSet::Media => 0..media,
+            TemplateSet::Referring => media..all,
+        }
     }
 
     /// A short hash of every template text, for the manifest's config hash.
@@ -289,17 +341,37 @@ impl Templates {
         Ok(())
     }
 
-    /// The index of the template that sample `sample_id` uses: `stable_hash(seed, id) mod n`
-    /// (0 without hashing when the task has one template: anything mod 1 is 0).
+    /// The index of the `[[template]]` entry that sample `sample_id` uses: `stable_hash(seed, id)
+    /// mod n` over the n `[[template]]` entries (0 without hashing when there is one: anything
+    /// mod 1 is 0). Same as [`Templates::choose_in`] with [`TemplateSet::Media`].
     ///
     /// Errors: as [`Templates::require`].
     pub fn choose(&self, task: Task, seed: u64, sample_id: &str) -> Result<usize> {
+        self.choose_in(task, TemplateSet::Media, seed, sample_id)
+    }
+
+    /// The index (into [`Templates::ids`]) of the template of `set` that sample `sample_id` uses:
+    /// the first index of the set plus `stable_hash(seed, id) mod n` over its n entries (no
+    /// hashing when n is 1).
+    ///
+    /// Errors: as [`Templates::require`]; for [`TemplateSet::Referring`], [`Error::Config`] when
+    /// the task's file has no `[[referring]]` entry.
+    pub fn choose_in(&self, task: Task, set: TemplateSet, seed: u64, sample_id: &str) -> Result<usize> {
         self.require(task)?;
-        let n = self.ids(task).len() as u64;
-        if n == 1 {
-            return Ok(0);
+        let range = self.indices(task, set);
+        let n = range.len() as u64;
+        if n == 0 {
+            return Err(Error::Config(format!(
+                "{}: {}.toml has no [[referring]] template, needed by {sample_id} (its input names the class \
+                 because its media do not single it out)",
+                self.origin,
+                task.as_str()
+            )));
         }
-        Ok((stable_hash(&[&seed.to_string(), sample_id]) % n) as usize)
+        if n == 1 {
+            return Ok(range.start);
+        }
+        Ok(range.start + (stable_hash(&[&seed.to_string(), sample_id]) % n) as usize)
     }
 
     /// Whether template `index` of `task` renders on the fast path (see the module
@@ -352,11 +424,19 @@ impl Templates {
         self.labels[&task][index].clone()
     }
 
-    /// Renders every dialect's probe for `task` (used by tests of template files).
+    /// Renders the first probe of `task` in the meerkat dialect with every template, in the order
+    /// of [`Templates::ids`] (the referring ones with the probe's class as input); used by tests of
+    /// template files.
+    ///
+    /// Errors: as [`Templates::render`].
     pub fn probe_all(&self, task: Task) -> Result<Vec<(String, String)>> {
-        let probe = crate::tasks::parts(&crate::tasks::probe_targets(task)[0], Dialect::Meerkat);
+        let target = &crate::tasks::probe_targets(task)[0];
+        let referring = self.indices(task, TemplateSet::Referring);
         (0..self.ids(task).len())
-            .map(|i| self.render(task, i, &probe.context))
+            .map(|i| {
+                let probe = crate::tasks::parts(target, referring.contains(&i), Dialect::Meerkat);
+                self.render(task, i, &probe.context)
+            })
             .collect()
     }
 }
@@ -390,9 +470,10 @@ mod tests {
         for task in ALL_TASKS {
             for dialect in crate::dialect::ALL_DIALECTS {
                 for target in crate::tasks::probe_targets(task) {
-                    let probe = crate::tasks::parts(&target, dialect);
-                    let input = probe.context.get("input").unwrap().as_str().unwrap();
                     for index in 0..templates.ids(task).len() {
+                        let referring = templates.indices(task, TemplateSet::Referring).contains(&index);
+                        let probe = crate::tasks::parts(&target, referring, dialect);
+                        let input = probe.context.get("input").unwrap().as_str().unwrap();
                         let tera = templates.render(task, index, &probe.context).unwrap();
                         if let Some(fast) = templates.render_without_context(task, index, dialect, input) {
                             assert_eq!(fast, tera, "{}", templates.label(task, index));
@@ -445,7 +526,7 @@ mod tests {
                 let target = crate::record::Target::Avc {
                     caption: " A dog barks. ".into(),
                 };
-                let parts = crate::tasks::parts(&target, dialect);
+                let parts = crate::tasks::parts(&target, false, dialect);
                 let input = parts.context.get("input").unwrap().as_str().unwrap();
                 assert_eq!(
                     templates.render_without_context(Task::Avc, index, dialect, input),

@@ -6,10 +6,13 @@
 //! units) and centres on a 10 × 10 grid; segment durations, starts and clip coverage; AVQA answers
 //! and question types; AVC caption lengths; AVFC verdict balance per type and split; rejects and
 //! skips by source and reason with the first examples; leakage (a group in both splits, across
-//! datasets) and duplicate samples (same media and instruction).
+//! datasets); duplicate samples (same media, instruction and input); ambiguous samples (same
+//! task, media and input, different answers: the model would be taught two answers to one
+//! question, since templates only rephrase it). Captioning (`avc`) is left out of both duplicates
+//! and ambiguous: several captions of one clip are several right answers.
 
 use crate::error::{Error, Result};
-use crate::record::{Sample, Target};
+use crate::record::{Sample, Target, Task};
 use polars::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -45,8 +48,11 @@ pub struct Stats {
     pub skips: Vec<ReasonRow>,
     /// Groups found in both splits.
     pub leakage: Findings,
-    /// Samples with the same media and instruction as another.
+    /// Samples with the same media, instruction and input as another (AVC left out).
     pub duplicates: Findings,
+    /// Groups of samples of one task with the same media (image, audio, video) and `input` but
+    /// different answers, whatever their templates (AVC left out).
+    pub ambiguous: Findings,
 }
 
 /// One count.
@@ -160,7 +166,8 @@ pub struct ReasonRow {
 pub struct Findings {
     /// Number found.
     pub count: u64,
-    /// Every finding: leaked groups with the samples on each side, or duplicated samples.
+    /// Every finding: leaked groups with the samples on each side, duplicated samples, or the
+    /// samples of an ambiguous group (duplicates and ambiguous: the first few only).
     pub examples: Vec<String>,
 }
 
@@ -172,7 +179,13 @@ struct Columns {
     source: Vec<String>,
     template: Vec<String>,
     answer_len: Vec<u32>,
+    /// Per non-AVC sample: media, instruction and input (duplicates).
     dedup_key: Vec<String>,
+    /// Per non-AVC sample: task, media and input (ambiguous).
+    question_key: Vec<String>,
+    /// Per non-AVC sample: its answer.
+    answer: Vec<String>,
+    /// Per non-AVC sample: its id.
     id: Vec<String>,
     group: Vec<String>,
     group_split: Vec<String>,
@@ -200,11 +213,18 @@ impl Columns {
         self.source.push(s.source.clone());
         self.template.push(s.template.clone());
         self.answer_len.push(s.answer.chars().count() as u32);
-        let media = [&s.image, &s.audio, &s.video]
-            .map(|m| m.clone().unwrap_or_default())
-            .join("|");
-        self.dedup_key.push(format!("{media}|{}|{}", s.instruction, s.input));
-        self.id.push(s.id.clone());
+        if s.task != Task::Avc {
+            // Fields joined with a separator no path or text of a sample holds (U+001F).
+            let media = [&s.image, &s.audio, &s.video]
+                .map(|m| m.as_deref().unwrap_or_default())
+                .join("\u{1f}");
+            self.dedup_key
+                .push(format!("{media}\u{1f}{}\u{1f}{}", s.instruction, s.input));
+            self.question_key
+                .push(format!("{}\u{1f}{media}\u{1f}{}", s.task.as_str(), s.input));
+            self.answer.push(s.answer.clone());
+            self.id.push(s.id.clone());
+        }
         for g in &s.groups {
             self.group.push(g.clone());
             self.group_split.push(split.clone());
@@ -304,6 +324,7 @@ pub fn compute(dir: &Path) -> Result<Stats> {
     stats.skips = skips(&manifest);
     stats.leakage = leakage(&c).map_err(polars_error)?;
     stats.duplicates = duplicates(&c).map_err(polars_error)?;
+    stats.ambiguous = ambiguous(&c).map_err(polars_error)?;
     Ok(stats)
 }
 
@@ -643,6 +664,40 @@ fn duplicates(c: &Columns) -> PolarsResult<Findings> {
     })
 }
 
+/// Groups of non-AVC samples with the same task, media and input and more than one distinct
+/// answer: the count of such groups, and for the first few (by first sample id) the ids of every
+/// sample in the group with the number of distinct answers.
+fn ambiguous(c: &Columns) -> PolarsResult<Findings> {
+    if c.id.is_empty() {
+        return Ok(Findings::default());
+    }
+    let df = df!("key" => &c.question_key, "answer" => &c.answer, "id" => &c.id)?;
+    let out = df
+        .lazy()
+        .group_by([col("key")])
+        .agg([
+            col("answer").n_unique().alias("answers"),
+            col("id").min().alias("first"),
+        ])
+        .filter(col("answers").gt(lit(1)))
+        .sort(["first"], Default::default())
+        .collect()?;
+    let (keys, answers) = (strings(&out, "key")?, numbers(&out, "answers")?);
+    let mut examples = Vec::new();
+    for (key, n) in keys.iter().zip(&answers).take(EXAMPLES) {
+        let mut members: Vec<&str> = (0..c.id.len())
+            .filter(|&i| &c.question_key[i] == key)
+            .map(|i| c.id[i].as_str())
+            .collect();
+        members.sort_unstable();
+        examples.push(format!("{} ({n} answers)", members.join(" / ")));
+    }
+    Ok(Findings {
+        count: keys.len() as u64,
+        examples,
+    })
+}
+
 /// The figures as a readable text table for the terminal.
 pub fn render_text(stats: &Stats) -> String {
     use std::fmt::Write;
@@ -716,6 +771,13 @@ pub fn render_text(stats: &Stats) -> String {
         "duplicates: {} samples repeat another's media, instruction and input{}",
         stats.duplicates.count,
         examples(&stats.duplicates.examples)
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "ambiguous: {} groups of samples share task, media and input but not the answer{}",
+        stats.ambiguous.count,
+        examples(&stats.ambiguous.examples)
     )
     .unwrap();
     out

@@ -42,6 +42,7 @@ fn vggss_keeps_valid_boxes_and_rejects_sentinels_and_degenerates() {
                     label: s("dog barking"),
                     boxes: vec![bx([0.25, 0.125, 0.75, 0.875])]
                 },
+                referring: false,
             },
             Record {
                 source: "vggss",
@@ -54,6 +55,7 @@ fn vggss_keeps_valid_boxes_and_rejects_sentinels_and_degenerates() {
                     label: s("male speech, man speaking"),
                     boxes: vec![bx([0.0, 0.5, 0.5, 1.0]), bx([0.0625, 0.0, 0.9375, 0.5])],
                 },
+                referring: false,
             },
             Record {
                 source: "vggss",
@@ -65,6 +67,7 @@ fn vggss_keeps_valid_boxes_and_rejects_sentinels_and_degenerates() {
                     label: s("playing acoustic guitar"),
                     boxes: vec![bx([0.3, 0.3, 0.6, 0.6])]
                 },
+                referring: false,
             },
         ]
     );
@@ -94,9 +97,9 @@ fn vggss_keeps_valid_boxes_and_rejects_sentinels_and_degenerates() {
 }
 
 #[test]
-fn llp_merges_audio_rows_and_takes_the_first_visual_midpoint() {
+fn llp_merges_audio_rows_and_takes_a_frame_of_the_label_alone() {
     let (sink, stats) = read("llp", &[data("llp")], None);
-    let rec = |clip: &str, yt: &str, label: &str, t: &str, segments: Vec<Segment>| Record {
+    let rec = |clip: &str, yt: &str, label: &str, t: &str, segments: Vec<Segment>, referring: bool| Record {
         source: "llp",
         key: format!("{clip}/{label}"),
         split: Split::Test,
@@ -111,26 +114,40 @@ fn llp_merges_audio_rows_and_takes_the_first_visual_midpoint() {
             segments,
             duration: 10.0,
         },
+        referring,
     };
     assert_eq!(
         sink.records,
         vec![
-            // Dog audio [0,3) [3,5) touch and merge, [7,9) stays apart; visual [2,6) and [0,1):
-            // the first visual segment is [0,1), midpoint 0.5 s.
+            // Dog audio [0,3) [3,5) touch and merge, [7,9) stays apart. Its visual [0,1) and [2,6)
+            // are all under Speech's visual [0,10) (Speech is heard too): no second shows Dog
+            // alone, so the frame is the midpoint of its first visual segment, 0.5 s, and the
+            // input names the class.
             rec(
                 "aaaaaaaaaaa_0_10",
                 "aaaaaaaaaaa",
                 "Dog",
                 "0.5",
-                vec![seg(0.0, 5.0), seg(7.0, 9.0)]
+                vec![seg(0.0, 5.0), seg(7.0, 9.0)],
+                true
             ),
-            rec("aaaaaaaaaaa_0_10", "aaaaaaaaaaa", "Speech", "5.0", vec![seg(0.0, 10.0)]),
+            // Speech visual [0,10) minus Dog's [0,1) [2,6): first own run [1,2), midpoint 1.5 s.
+            rec(
+                "aaaaaaaaaaa_0_10",
+                "aaaaaaaaaaa",
+                "Speech",
+                "1.5",
+                vec![seg(0.0, 10.0)],
+                false
+            ),
+            // Frying alone in view (Singing is heard but never seen; Speech's rows are invalid).
             rec(
                 "b_bbbbbbbbb_30_40",
                 "b_bbbbbbbbb",
                 "Frying_(food)",
                 "5.0",
-                vec![seg(2.0, 6.0)]
+                vec![seg(2.0, 6.0)],
+                false
             ),
         ]
     );
@@ -191,6 +208,7 @@ fn avqa_answer_is_the_option_text_with_null_options_left_out() {
                 answer_index: Some(index),
                 question_type: s(qtype),
             },
+            referring: false,
         };
     assert_eq!(
         sink.records,
@@ -259,6 +277,7 @@ fn music_avqa_fills_templates_and_applies_subset_and_duplicate_rules() {
             answer_index: None,
             question_type: s(qtype),
         },
+        referring: false,
     };
     // Files are read in name order: avqa-test, avqa-train, avqa-val.
     assert_eq!(
@@ -340,6 +359,7 @@ fn valor_maps_val_to_test_skips_test_and_rejects_digit_captions() {
             video: Some(format!("valor/videos/{video}.mp4")),
         },
         target: Target::Avc { caption: s(caption) },
+        referring: false,
     };
     assert_eq!(
         sink.records,
@@ -398,6 +418,7 @@ fn avsbench_boxes_from_s4_and_ms3_masks() {
             video: None,
         },
         target: Target::Arig { label: s(label), boxes },
+        referring: false,
     };
     // Files in name order: Multi-sources/ms3_meta_data.csv, then Single-source/s4_meta_data.csv.
     assert_eq!(
@@ -541,6 +562,7 @@ fn pascal_sound_takes_direct_object_boxes_of_the_label() {
                     label: s("dog"),
                     boxes: vec![bx([0.0, 0.0, 1.0, 1.0])]
                 },
+                referring: false,
             },
             Record {
                 source: "pascal_sound",
@@ -558,6 +580,7 @@ fn pascal_sound_takes_direct_object_boxes_of_the_label() {
                     label: s("cat"),
                     boxes: vec![bx([0.09875, 0.09833333333333333, 0.5, 0.5]), bx([0.5, 0.0, 1.0, 1.0])]
                 },
+                referring: false,
             },
         ]
     );
@@ -622,6 +645,7 @@ fn flickr_soundnet_keeps_every_annotator_box() {
             label: s("sounding object"),
             boxes,
         },
+        referring: false,
     };
     assert_eq!(
         sink.records,
@@ -1039,6 +1063,8 @@ fn oi_record(image: &str, label: &str, split: Split, boxes: Vec<BBox>) -> Record
             video: None,
         },
         target: Target::Arig { label: s(label), boxes },
+        // No audio: the input names the class.
+        referring: true,
     }
 }
 

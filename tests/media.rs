@@ -34,7 +34,7 @@ fn image_size_and_wav_duration_from_headers() {
 fn llp_media(root: &Path) {
     write_wav(&root.join("llp/audios/aaaaaaaaaaa_0_10.wav"), 16_000, 159_200);
     write_image(&root.join("llp/frames/aaaaaaaaaaa_0_10_0.5.jpg"), 64, 48);
-    write_image(&root.join("llp/frames/aaaaaaaaaaa_0_10_5.0.jpg"), 64, 48);
+    write_image(&root.join("llp/frames/aaaaaaaaaaa_0_10_1.5.jpg"), 64, 48);
     write_wav(&root.join("llp/audios/b_bbbbbbbbb_30_40.wav"), 8_000, 80_000);
 }
 

@@ -17,6 +17,15 @@ fn convert(source: &str, inputs: &[&Path], out: &Path, extra: &[&str]) -> Value 
     args.extend(extra);
     avfit_ok(&args);
     check_output(out);
+    // No two samples of one task share media and input with different answers (issue 10).
+    let stats = avfit::stats::compute(out).unwrap();
+    assert_eq!(
+        stats.ambiguous.count,
+        0,
+        "{}: ambiguous samples {:?}",
+        out.display(),
+        stats.ambiguous.examples
+    );
     let manifest: Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     let s = &manifest["sources"][source];
     let skipped: u64 = s["skipped"]

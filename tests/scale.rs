@@ -325,7 +325,7 @@ fn partitions_with_media_checks_merge_into_the_bytes_of_a_single_build() {
     let root = media.path();
     write_wav(&root.join("llp/audios/aaaaaaaaaaa_0_10.wav"), 16_000, 159_200);
     common::write_image(&root.join("llp/frames/aaaaaaaaaaa_0_10_0.5.jpg"), 64, 48);
-    common::write_image(&root.join("llp/frames/aaaaaaaaaaa_0_10_5.0.jpg"), 64, 48);
+    common::write_image(&root.join("llp/frames/aaaaaaaaaaa_0_10_1.5.jpg"), 64, 48);
     let whole = out_dir("partition-media-whole");
     partitions_equal_whole(
         &whole,

@@ -39,6 +39,7 @@ fn the_sample_build_counts_equal_the_manifest_and_strict_passes() {
     assert_eq!(stats["samples"], 89);
     assert_eq!(stats["leakage"], json!({"count": 0, "examples": []}));
     assert_eq!(stats["duplicates"], json!({"count": 0, "examples": []}));
+    assert_eq!(stats["ambiguous"], json!({"count": 0, "examples": []}));
     let rejects = stats["rejects"].as_array().unwrap();
     let vggss_range = rejects
         .iter()
@@ -166,11 +167,17 @@ fn leakage_and_duplicates_fail_strict() {
     ));
     assert_eq!(
         String::from_utf8_lossy(&run.stderr),
-        "avfit: --strict: 1 groups in both splits, 0 duplicate samples\n"
+        "avfit: --strict: 1 groups in both splits, 0 duplicate samples, 0 ambiguous groups\n"
     );
 
     let out2 = tmp.path().join("corpus2");
     build(&out2);
+    // A copy of a grounding sample is a duplicate; a copy of a caption sample is not (several
+    // captions of one clip are several right answers, so captioning is left out).
+    edit_shard(&out2.join("test/arig/pascal_sound-00000-of-00001.jsonl"), |lines| {
+        let copy = lines[0].clone();
+        lines.push(copy);
+    });
     edit_shard(&out2.join("test/avc/valor-00000-of-00001.jsonl"), |lines| {
         let copy = lines[0].clone();
         lines.push(copy);
@@ -178,7 +185,7 @@ fn leakage_and_duplicates_fail_strict() {
     let stats = stats_json(&out2);
     assert_eq!(
         stats["duplicates"],
-        json!({"count": 1, "examples": ["valor/ccccccccccc_30.000_37.500/avc ×2"]})
+        json!({"count": 1, "examples": ["pascal_sound/000010/dog/arig ×2"]})
     );
     let run = avfit(&["stats", out2.to_str().unwrap(), "--strict"]);
     assert_eq!(run.status.code(), Some(1));

@@ -46,6 +46,9 @@ fn tiny_synth_builds_with_exact_counts_and_its_defects_rejected() {
         out.to_str().unwrap(),
         "--quiet",
     ]);
+    // No two samples of one task share media and input with different answers (issue 10).
+    let stats = avfit::stats::compute(&out).unwrap();
+    assert_eq!(stats.ambiguous.count, 0, "{:?}", stats.ambiguous.examples);
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     let counts = manifest["counts"].as_object().unwrap();

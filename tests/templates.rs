@@ -87,3 +87,55 @@ fn an_avqa_template_must_render_open_ended_questions_too() {
         .unwrap();
     assert!(err.to_string().starts_with("avqa.toml: template joined: "), "{err}");
 }
+
+#[test]
+fn grounding_tasks_have_ten_referring_phrasings_that_keep_the_class_in_the_input() {
+    use avfit::render::TemplateSet;
+    let t = Templates::builtin().unwrap();
+    for task in [Task::Arig, Task::Igatl] {
+        let referring = t.indices(task, TemplateSet::Referring);
+        let media = t.indices(task, TemplateSet::Media);
+        assert_eq!((media.start, media.end), (0, referring.start));
+        assert_eq!(referring.end, t.ids(task).len());
+        let rendered = t.probe_all(task).unwrap();
+        let distinct: BTreeSet<&String> = rendered[referring.clone()].iter().map(|(i, _)| i).collect();
+        assert!(
+            distinct.len() >= 10,
+            "{}: {} referring phrasings",
+            task.as_str(),
+            distinct.len()
+        );
+        // The probe's class is `dog`: every referring input carries it, no media one does.
+        assert!(rendered[referring.clone()]
+            .iter()
+            .all(|(_, input)| input.contains("dog")));
+        assert!(rendered[media.clone()].iter().all(|(_, input)| input.is_empty()));
+        // The choice stays within the set asked for.
+        for seed in 0..20 {
+            let id = format!("openimages/000{seed}/Dog/{}", task.as_str());
+            assert!(referring.contains(&t.choose_in(task, TemplateSet::Referring, seed, &id).unwrap()));
+            assert!(media.contains(&t.choose(task, seed, &id).unwrap()));
+        }
+    }
+    // Tasks without a [[referring]] list refuse a referring sample, naming it.
+    let err = t
+        .choose_in(Task::Avc, TemplateSet::Referring, 0, "valor/x/avc")
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "built-in templates: avc.toml has no [[referring]] template, needed by valor/x/avc (its input names the class because its media do not single it out)"
+    );
+}
+
+#[test]
+fn a_referring_template_that_drops_the_class_is_refused() {
+    let text = "[[template]]\nid = \"a\"\ninstruction = \"Where is the sound?\"\n\
+                [[referring]]\nid = \"b\"\ninstruction = \"Box the named object.\"\ninput = \"the object\"\n";
+    let err = Templates::from_texts("test", [(Task::Arig, "arig.toml".to_string(), text.to_string())])
+        .err()
+        .unwrap();
+    assert_eq!(
+        err.to_string(),
+        "arig.toml: template b: a [[referring]] template must keep the class in its input: renders `the object` for `dog`"
+    );
+}

@@ -155,6 +155,7 @@ impl Avqa {
                 answer_index: Some(answer_index),
                 question_type: text("question_type").unwrap_or_default().to_string(),
             },
+            referring: false,
         })
     }
 }

@@ -219,6 +219,7 @@ impl Source for Avsbench {
                             label: label.clone(),
                             boxes,
                         },
+                        referring: false,
                     };
                     if let Some((reason, detail)) = out.media_problem(&mut record) {
                         out.drop_part(meta, at, reason, detail.clone())?;

@@ -128,6 +128,7 @@ impl Source for FlickrSoundnet {
                     label: label.clone(),
                     boxes,
                 },
+                referring: false,
             };
             out.emit(record, path, at, 1)?;
         }

@@ -9,9 +9,25 @@
 //! (`0 3` is [0, 3)). Labels are the 25 AVVP classes with underscores (`Frying_(food)`).
 //!
 //! One sample per (clip, audio label): the label's audio rows merged where they overlap or
-//! touch; duration 10 s; the image is the frame at the midpoint of the label's first (merged)
-//! visual segment, `llp/frames/<clip>_<t>.jpg`. A label never visible in the clip gets no sample:
-//! each of its audio rows is rejected `not_visible`.
+//! touch; duration 10 s; the image is a frame of the clip, `llp/frames/<clip>_<t>.jpg`. A label
+//! never visible in the clip gets no sample: each of its audio rows is rejected `not_visible`.
+//!
+//! The frame must show the queried label alone among the clip's sounding classes, or the IGATL
+//! question "when does the object in the image sound?" has several answers (two labels of one
+//! clip on one frame: 39 such groups in the full `AVVP_eval_audio.csv` when the frame was the
+//! midpoint of each label's first visual segment). Rule, per (clip, label):
+//! * the label's *own* seconds are its visual segments minus the visual segments of every other
+//!   label with audio rows in the clip (a class visible there but never heard does not count);
+//! * where it has own seconds, the frame is at the midpoint of the first (merged) run of them
+//!   (`[2,6)` → `_4.0.jpg`) and the input is empty, as before;
+//! * where it has none (every visible second also shows another heard class), the frame is at
+//!   the midpoint of the label's first (merged) visual segment and the sample is a referring one
+//!   ([`crate::record::Record::referring`]): its input is the class (`Speech`) and its
+//!   instruction comes from the `[[referring]]` templates of `templates/igatl.toml`.
+//!
+//! Own runs of two labels are disjoint, so their midpoints differ; as a last guard, labels of one
+//! clip whose frame paths still coincide (times equal at one decimal) are made referring too. So
+//! no two samples share image, audio and input with different answers.
 //!
 //! Real defects, each an audio row rejected with its reason: zero-length (`9 9`,
 //! `zero_length_segment`), reversed (`9 0`, `reversed_segment`), exact repeats (`duplicate_row`,
@@ -23,7 +39,7 @@
 
 use super::{At, Collector, Source, SourceOptions};
 use crate::error::{Error, Result};
-use crate::geometry::{merge_segments, Segment};
+use crate::geometry::{merge_segments, subtract_segments, Segment};
 use crate::reason::Reason;
 use crate::record::{Media, Record, Split, Target, Task};
 use std::collections::{HashMap, HashSet};
@@ -122,14 +138,53 @@ impl Source for Llp {
             })?;
         }
 
-        for events in groups {
+        // The labels heard in each clip (their visual seconds decide each other's frames).
+        let mut heard: HashMap<&str, Vec<&str>> = HashMap::new();
+        for events in &groups {
+            let ev = &events[0].1;
+            heard.entry(ev.clip.as_str()).or_default().push(ev.label.as_str());
+        }
+        // (frame time, referring) of every group that is visible; `None` for the rest.
+        let mut frames: Vec<Option<(f64, bool)>> = groups
+            .iter()
+            .map(|events| {
+                let ev = &events[0].1;
+                let own_visual = visual.get(&(ev.clip.clone(), ev.label.clone()))?;
+                let others: Vec<Segment> = heard[ev.clip.as_str()]
+                    .iter()
+                    .filter(|other| **other != ev.label)
+                    .filter_map(|other| visual.get(&(ev.clip.clone(), other.to_string())))
+                    .flatten()
+                    .copied()
+                    .collect();
+                match subtract_segments(own_visual.clone(), others).first() {
+                    Some(alone) => Some((alone.midpoint(), false)),
+                    None => merge_segments(own_visual.clone())
+                        .first()
+                        .map(|first| (first.midpoint(), true)),
+                }
+            })
+            .collect();
+        // Last guard: labels of one clip whose frame paths coincide name their class.
+        let mut on_frame: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, frame) in frames.iter().enumerate() {
+            if let Some((t, _)) = frame {
+                let path = options.media.frame_at(&groups[i][0].1.clip, *t);
+                on_frame.entry(path).or_default().push(i);
+            }
+        }
+        for shared in on_frame.values().filter(|v| v.len() > 1) {
+            for &i in shared {
+                if let Some((_, referring)) = frames[i].as_mut() {
+                    *referring = true;
+                }
+            }
+        }
+
+        for (events, frame) in groups.iter().zip(frames) {
             let (first_path, first) = &events[0];
-            let key = (first.clip.clone(), first.label.clone());
-            let Some(first_visual) = visual
-                .get(&key)
-                .and_then(|v| merge_segments(v.clone()).first().copied())
-            else {
-                for (path, ev) in &events {
+            let Some((frame_time, referring)) = frame else {
+                for (path, ev) in events {
                     let detail = format!("{}: {} is heard but never visible", ev.clip, ev.label);
                     out.reject(path, At::Line(ev.line), Reason::NotVisible, detail)?;
                 }
@@ -142,7 +197,7 @@ impl Source for Llp {
                 split,
                 groups: vec![format!("yt:{}", first.youtube_id)],
                 media: Media {
-                    image: Some(options.media.frame_at(&first.clip, first_visual.midpoint())),
+                    image: Some(options.media.frame_at(&first.clip, frame_time)),
                     audio: Some(options.media.audio(&first.clip)),
                     video: None,
                 },
@@ -151,6 +206,7 @@ impl Source for Llp {
                     segments,
                     duration: LLP_CLIP_SECONDS,
                 },
+                referring,
             };
             out.emit(record, first_path, At::Line(first.line), events.len() as u64)?;
         }

@@ -200,6 +200,7 @@ impl MusicAvqa {
                 answer_index: None,
                 question_type,
             },
+            referring: false,
         })
     }
 }

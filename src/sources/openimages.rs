@@ -26,7 +26,11 @@
 //! files, rotation and image label files are lookups, not units.
 //!
 //! The direct source `openimages` makes one ARIG sample per (image, class): every valid box of the
-//! class in that image, in file order; label = the class's display name; key
+//! class in that image, in file order; label = the class's display name. It has no audio, so
+//! nothing but the input can say which class to box: each sample is a referring one
+//! ([`crate::record::Record::referring`]), its input the display name (`Alarm clock`) and its
+//! instruction from the `[[referring]]` templates of `templates/arig.toml`; two classes of one
+//! image are two samples with the same image and different inputs. Key
 //! `<ImageID>/<DisplayName with spaces as underscores>` (as the curated rows); image
 //! `openimages/images/<ImageID>.jpg`, no audio; groups `oi:<ImageID>`. Split from the file name
 //! (FORMATS.md has no rule for it): `train` → train, `validation` (or `val`) and `test` → test.
@@ -470,6 +474,8 @@ impl ImageGroups {
                     label: label.to_string(),
                     boxes,
                 },
+                // No audio: the input names the class (a referring sample).
+                referring: true,
             };
             out.emit(record, path, At::Line(line), units)?;
         }

@@ -189,6 +189,7 @@ impl Source for PascalSound {
                         label: super::display_label(label),
                         boxes,
                     },
+                    referring: false,
                 };
                 out.emit_unique(&mut emitted, record, pairing, at)
             })?;

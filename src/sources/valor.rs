@@ -84,6 +84,7 @@ impl Valor {
             target: Target::Avc {
                 caption: caption.to_string(),
             },
+            referring: false,
         })
     }
 }

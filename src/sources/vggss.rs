@@ -114,6 +114,7 @@ impl Source for Vggss {
                         label: super::display_label(class),
                         boxes,
                     },
+                    referring: false,
                 };
                 out.emit_unique(&mut emitted, record, path, at)?;
             }

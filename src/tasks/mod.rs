@@ -11,7 +11,7 @@ use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::geometry::{BBox, Segment};
 use crate::record::{Record, Sample, Target, Task};
-use crate::render::Templates;
+use crate::render::{TemplateSet, Templates};
 use tera::Context;
 
 /// What a task builder derives from a target before templating.
@@ -22,19 +22,21 @@ pub struct TaskParts {
     pub context: Context,
 }
 
-/// The input text, answer and template variables of `target` in `dialect`.
-pub fn parts(target: &Target, dialect: Dialect) -> TaskParts {
+/// The input text, answer and template variables of `target` in `dialect`; `referring` as
+/// [`Record::referring`] (ARIG and IGATL: the input is the label).
+pub fn parts(target: &Target, referring: bool, dialect: Dialect) -> TaskParts {
     let mut context = Context::new();
     context.insert("box_format", dialect.box_format());
     context.insert("segment_format", dialect.segment_format());
-    let (input, answer) = input_and_answer(target, dialect, &mut context);
+    let (input, answer) = input_and_answer(target, referring, dialect, &mut context);
     context.insert("input", &input);
     TaskParts { answer, context }
 }
 
 /// (input, answer) of `target` in `dialect`; the task's own template variables (beyond `input`,
-/// `box_format`, `segment_format`) go into `context`.
-fn input_and_answer(target: &Target, dialect: Dialect, context: &mut Context) -> (String, String) {
+/// `box_format`, `segment_format`) go into `context`. With `referring`, an ARIG or IGATL input is
+/// the label (the other tasks' inputs already name what they ask about and do not change).
+fn input_and_answer(target: &Target, referring: bool, dialect: Dialect, context: &mut Context) -> (String, String) {
     match target {
         Target::Avfc {
             kind,
@@ -56,12 +58,12 @@ fn input_and_answer(target: &Target, dialect: Dialect, context: &mut Context) ->
             };
             avfc::parts(&claim, dialect, context)
         }
-        Target::Arig { label, boxes } => arig::parts(label, boxes, dialect),
+        Target::Arig { label, boxes } => arig::parts(label, boxes, referring, dialect),
         Target::Igatl {
             label,
             segments,
             duration,
-        } => igatl::parts(label, segments, *duration, dialect, context),
+        } => igatl::parts(label, segments, *duration, referring, dialect, context),
         Target::Avqa {
             question,
             choices,
@@ -110,27 +112,35 @@ pub fn probe_targets(task: Task) -> Vec<Target> {
 }
 
 /// Turns `record` into its sample: id `<source>/<key>/<task>` (`.../avfc/<type>` for AVFC), a template chosen by
-/// `stable_hash(seed, id)`, the instruction and input rendered, the answer fixed by the dialect.
+/// `stable_hash(seed, id)` among the task's `[[template]]` entries, or its `[[referring]]` ones
+/// when [`Record::referring`] is set, the instruction and input rendered, the answer fixed by the
+/// dialect.
 ///
-/// Errors: the task has no templates, or a template fails to render (naming file and id).
+/// Errors: the task has no templates (or no referring ones for a referring record), or a
+/// template fails to render (naming file and id).
 pub fn build_sample(record: Record, templates: &Templates, dialect: Dialect, seed: u64) -> Result<Sample> {
     let task = record.target.task();
     let id = match &record.target {
         Target::Avfc { kind, .. } => format!("{}/{}/avfc/{kind}", record.source, record.key),
         _ => format!("{}/{}/{}", record.source, record.key, task.as_str()),
     };
-    let index = templates.choose(task, seed, &id)?;
+    let set = if record.referring {
+        TemplateSet::Referring
+    } else {
+        TemplateSet::Media
+    };
+    let index = templates.choose_in(task, set, seed, &id)?;
     // A template without Tera syntax beyond box_format, segment_format and input needs no Tera
     // context (building one serializes every variable): same bytes, less work.
     let (instruction, input, answer) = if templates.is_plain(task, index) {
         let mut unused = Context::new();
-        let (input, answer) = input_and_answer(&record.target, dialect, &mut unused);
+        let (input, answer) = input_and_answer(&record.target, record.referring, dialect, &mut unused);
         let (instruction, input) = templates
             .render_without_context(task, index, dialect, &input)
             .expect("is_plain checked");
         (instruction, input, answer)
     } else {
-        let parts = parts(&record.target, dialect);
+        let parts = parts(&record.target, record.referring, dialect);
         let (instruction, input) = templates.render(task, index, &parts.context)?;
         (instruction, input, parts.answer)
     };
