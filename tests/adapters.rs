@@ -179,6 +179,164 @@ fn llp_merges_audio_rows_and_takes_a_frame_of_the_label_alone() {
     );
 }
 
+/// Reads tests/data/llp with `[source.params] samples = "<samples>"` and an optional media root.
+fn read_llp_with_samples(
+    samples: &str,
+    media_root: Option<avfit::media::MediaRoot>,
+) -> avfit::Result<(avfit::sources::VecSink, avfit::sources::SourceStats)> {
+    let source = avfit::sources::find("llp").unwrap();
+    let mut options = avfit::sources::SourceOptions::new(source);
+    options.params.insert(s("samples"), toml::Value::String(s(samples)));
+    options.media_root = media_root;
+    avfit::sources::read_all(source, &[data("llp")], &options)
+}
+
+#[test]
+fn llp_per_visual_event_gives_one_sample_per_merged_visual_segment() {
+    let (sink, stats) = read_llp_with_samples("per_visual_event", None).unwrap();
+    let rec = |clip: &str, yt: &str, label: &str, seen: &str, t: &str, segments: Vec<Segment>, referring| Record {
+        source: "llp",
+        key: format!("{clip}/{label}/{seen}"),
+        split: Split::Test,
+        groups: vec![format!("yt:{yt}")],
+        media: Media {
+            image: Some(format!("llp/frames/{clip}_{t}.jpg")),
+            audio: Some(format!("llp/audios/{clip}.wav")),
+            video: None,
+        },
+        target: Target::Igatl {
+            label: label.replace('_', " "),
+            segments,
+            duration: 10.0,
+        },
+        referring,
+    };
+    let dog = vec![seg(0.0, 5.0), seg(7.0, 9.0)];
+    assert_eq!(
+        sink.records,
+        vec![
+            // Dog is seen [0,1) and [2,6), always beside Speech (seen [0,10)): two images at the
+            // events' midpoints (0.5 s, 4.0 s), both naming the class, one answer.
+            rec("aaaaaaaaaaa_0_10", "aaaaaaaaaaa", "Dog", "0-1", "0.5", dog.clone(), true),
+            rec("aaaaaaaaaaa_0_10", "aaaaaaaaaaa", "Dog", "2-6", "4.0", dog, true),
+            // Speech alone in [1,2) and [6,10): the first run's midpoint.
+            rec(
+                "aaaaaaaaaaa_0_10",
+                "aaaaaaaaaaa",
+                "Speech",
+                "0-10",
+                "1.5",
+                vec![seg(0.0, 10.0)],
+                false
+            ),
+            rec(
+                "b_bbbbbbbbb_30_40",
+                "b_bbbbbbbbb",
+                "Frying_(food)",
+                "0-10",
+                "5.0",
+                vec![seg(2.0, 6.0)],
+                false
+            ),
+        ]
+    );
+    // The same rejects as per label; the 3 Dog rows are used once, with its first sample.
+    assert_eq!(
+        reject_summary(&sink.rejects)
+            .into_iter()
+            .map(|r| r.0)
+            .collect::<Vec<_>>(),
+        [
+            "duplicate_row",
+            "zero_length_segment",
+            "reversed_segment",
+            "not_visible"
+        ]
+    );
+    assert_eq!(
+        (stats.read, stats.used, stats.rejected, stats.skipped_total()),
+        (9, 5, 4, 0)
+    );
+    // Touching or overlapping visual rows of one label are one visual event.
+    let tmp = common::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("AVVP_eval_audio.csv"),
+        "filename\tonset\toffset\tevent_labels\nccccccccccc_0_10\t1\t4\tCat\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("AVVP_eval_visual.csv"),
+        "filename\tonset\toffset\tevent_labels\nccccccccccc_0_10\t0\t2\tCat\nccccccccccc_0_10\t2\t3\tCat\nccccccccccc_0_10\t1\t2\tCat\n",
+    )
+    .unwrap();
+    let source = avfit::sources::find("llp").unwrap();
+    let mut options = avfit::sources::SourceOptions::new(source);
+    options
+        .params
+        .insert(s("samples"), toml::Value::String(s("per_visual_event")));
+    let (sink, stats) = avfit::sources::read_all(source, &[tmp.path().to_path_buf()], &options).unwrap();
+    assert_eq!(
+        sink.records
+            .iter()
+            .map(|r| (r.key.as_str(), r.media.image.as_deref()))
+            .collect::<Vec<_>>(),
+        [("ccccccccccc_0_10/Cat/0-3", Some("llp/frames/ccccccccccc_0_10_1.5.jpg"))]
+    );
+    assert_eq!((stats.read, stats.used, stats.rejected), (1, 1, 0));
+}
+
+#[test]
+fn llp_samples_param_per_label_is_the_default_and_other_values_are_refused() {
+    let (explicit, _) = read_llp_with_samples("per_label", None).unwrap();
+    let (default, _) = read("llp", &[data("llp")], None);
+    assert_eq!(explicit.records, default.records);
+    let err = read_llp_with_samples("per_row", None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "source llp: samples = \"per_row\"; expected \"per_label\" or \"per_visual_event\""
+    );
+}
+
+#[test]
+fn llp_per_visual_event_drops_an_event_whose_frame_is_missing_and_rejects_rows_with_none() {
+    let media = common::tempdir().unwrap();
+    let root = media.path();
+    // Frames 0.5 (Dog) and 1.5 (Speech) of clip a exist; Dog's second frame (4.0) and clip b's
+    // frame do not.
+    common::write_wav(&root.join("llp/audios/aaaaaaaaaaa_0_10.wav"), 8_000, 80_000);
+    common::write_wav(&root.join("llp/audios/b_bbbbbbbbb_30_40.wav"), 8_000, 80_000);
+    common::write_image(&root.join("llp/frames/aaaaaaaaaaa_0_10_0.5.jpg"), 64, 48);
+    common::write_image(&root.join("llp/frames/aaaaaaaaaaa_0_10_1.5.jpg"), 64, 48);
+    let media_root = avfit::media::MediaRoot {
+        root: root.to_path_buf(),
+        check: true,
+    };
+    let (sink, stats) = read_llp_with_samples("per_visual_event", Some(media_root)).unwrap();
+    assert_eq!(
+        sink.records.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
+        ["aaaaaaaaaaa_0_10/Dog/0-1", "aaaaaaaaaaa_0_10/Speech/0-10"]
+    );
+    let missing: Vec<_> = reject_summary(&sink.rejects)
+        .into_iter()
+        .filter(|r| r.0 == "missing_media")
+        .map(|r| (r.1, r.2.split(": ").next().unwrap().to_string()))
+        .collect();
+    // Dog's [2,6) image is dropped (line of its first audio row); Frying's only image is missing,
+    // so its one audio row (line 6) is rejected.
+    assert_eq!(
+        missing,
+        [
+            (2, s("aaaaaaaaaaa_0_10/Dog/2-6")),
+            (6, s("b_bbbbbbbbb_30_40/Frying_(food)/0-10"))
+        ]
+    );
+    assert_eq!(stats.dropped.get("missing_media"), Some(&1));
+    assert_eq!(
+        (stats.read, stats.used, stats.rejected, stats.skipped_total()),
+        (9, 4, 5, 0)
+    );
+}
+
 #[test]
 fn llp_without_its_visual_file_is_an_error_naming_it() {
     let source = avfit::sources::find("llp").unwrap();

@@ -121,7 +121,7 @@ fn write_llp_clip(dir: &Path) {
 
 #[test]
 fn llp_labels_sharing_a_frame_get_their_own_frame_or_name_their_class() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     write_llp_clip(tmp.path());
     let (sink, stats) = read("llp", &[tmp.path().to_path_buf()], None);
     let rec = |label: &str, t: &str, segments: Vec<Segment>, referring: bool| Record {
@@ -193,7 +193,7 @@ fn edit_shard(path: &Path, edit: impl Fn(&mut Vec<String>)) {
 
 #[test]
 fn stats_counts_one_ambiguous_pair_and_strict_fails_on_it() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir().unwrap();
     let out = tmp.path().join("corpus");
     avfit_ok(&["build", "--out", out.to_str().unwrap(), "--quiet"]);
     let shard = out.join("test/arig/vggss-00000-of-00002.jsonl");

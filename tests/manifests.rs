@@ -27,4 +27,9 @@ fn the_full_corpus_manifest_lists_every_row_with_the_papers_counts() {
     // ARIG 1.26M, IGATL 123K, AVFC 1.5M, AVQA 90.4K, AVC 28.5K: about 3M.
     assert_eq!(total, 3_003_290);
     assert_eq!(m.sources[8].curation.test_fraction, 0.214);
+    // LLP follows the rule that meets the paper's 2.32K: one sample per visual event.
+    assert_eq!(
+        m.sources[4].params.get("samples").and_then(|v| v.as_str()),
+        Some("per_visual_event")
+    );
 }

@@ -164,6 +164,42 @@ fn llp_real_slice_and_its_defects() {
 }
 
 #[test]
+fn llp_real_slice_per_visual_event() {
+    let Some(dir) = real_data("llp") else { return };
+    let out = out_dir("real-llp-per-visual-event");
+    let tmp = common::tempdir().unwrap();
+    let manifest = tmp.path().join("llp.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "[[source]]\nname = \"llp\"\ninputs = [{:?}, {:?}]\nparams = {{ samples = \"per_visual_event\" }}\n",
+            dir.join("AVVP_eval_audio.csv"),
+            dir.join("AVVP_eval_visual.csv")
+        ),
+    )
+    .unwrap();
+    avfit_ok(&[
+        "build",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    check_output(&out);
+    assert_eq!(avfit::stats::compute(&out).unwrap().ambiguous.count, 0);
+    // 22 (clip, label) pairs seen at least once; Motorcycle of NaSGRWCzZYM_0_10 is seen twice,
+    // [0,7) and [8,10): one more sample, both with the audio answer [0,10).
+    assert_eq!(samples(&out).len(), 23);
+    for (seen, frame) in [("0-7", "3.5"), ("8-10", "9.0")] {
+        let moto = sample(&out, &format!("llp/NaSGRWCzZYM_0_10/Motorcycle/{seen}/igatl"));
+        assert_eq!(moto["target"]["segments"], json!([[0.0, 10.0]]));
+        assert_eq!(moto["image"], format!("llp/frames/NaSGRWCzZYM_0_10_{frame}.jpg"));
+    }
+    assert_eq!(reasons(&out), map(&[("not_visible", 16)]));
+}
+
+#[test]
 fn avqa_real_record() {
     let Some(dir) = real_data("avqa") else { return };
     let out = out_dir("real-avqa");

@@ -22,7 +22,8 @@ pub fn real_data(dataset: &str) -> Option<PathBuf> {
         Some(root) => {
             let dir = PathBuf::from(root).join(dataset);
             assert!(dir.is_dir(), "AVFIT_REAL_DATA is set but {} is missing", dir.display());
-            Some(dir)
+            // Absolute, so manifests written elsewhere by a test can name it.
+            Some(dir.canonicalize().unwrap())
         }
         None if std::env::var_os("CI").is_some() => {
             panic!("CI is set but AVFIT_REAL_DATA is not: the real slices must be tested")
