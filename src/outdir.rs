@@ -155,7 +155,11 @@ impl Owned {
             let shards = partition["plan"]["shards"].as_array();
             let outcomes = partition["outcomes"].as_array();
             let (Some(shards), Some(outcomes)) = (shards, outcomes) else {
-                return Err(foreign(out, PARTITION_FILE, "not the partition.json of `avfit build --partition`"));
+                return Err(foreign(
+                    out,
+                    PARTITION_FILE,
+                    "not the partition.json of `avfit build --partition`",
+                ));
             };
             for outcome in outcomes {
                 let path = outcome["index"]
@@ -217,9 +221,7 @@ impl Owned {
             .or_else(|| complete_name(rel).and_then(|c| self.completes.get(&c)));
         match voucher {
             None => Some(self.named_by),
-            Some(v) if !file_matches(path, v) => {
-                Some("its size or SHA-256 differs from what avfit recorded for it")
-            }
+            Some(v) if !file_matches(path, v) => Some("its size or SHA-256 differs from what avfit recorded for it"),
             Some(_) => None,
         }
     }
@@ -360,7 +362,12 @@ fn clear_owned(out: &Path, owned: &Owned, keep: &HashSet<String>) -> Result<()> 
 /// directories left empty (best effort). Completed shards and the journal stay for `--resume`;
 /// other files are left alone.
 pub fn remove_partials(out: &Path) {
-    for entry in walkdir::WalkDir::new(out).min_depth(1).contents_first(true).into_iter().flatten() {
+    for entry in walkdir::WalkDir::new(out)
+        .min_depth(1)
+        .contents_first(true)
+        .into_iter()
+        .flatten()
+    {
         let path = entry.path();
         if entry.file_type().is_dir() {
             let _ = std::fs::remove_dir(path); // only succeeds when empty

@@ -6,10 +6,10 @@ use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::journal::{self, Journal, JournalHeader, ShardOutcome};
 use crate::media::MediaRoot;
+use crate::outdir::{self, remove_partials};
 use crate::record::{Record, Split, Task};
 use crate::render::Templates;
 use crate::sources::{discover_files, Collector, Origin, Reject, Sink, Source, SourceOptions, SourceStats};
-use crate::outdir::{self, remove_partials};
 use crate::writer::{
     commit, final_shard_path, shard_stem, write_json_partial, FileInfo, RejectsWriter, ShardInfo, ShardWriter,
     PARTITION_FILE,

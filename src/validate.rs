@@ -191,10 +191,14 @@ fn check_files(dir: &Path, manifest: &serde_json::Value, report: &mut Report) {
             continue;
         }
         let (bytes, sha) = (entry["bytes"].as_u64(), entry["sha256"].as_str().unwrap_or_default());
-        let found = std::fs::read(dir.join(rel))
-            .map(|b| (b.len() as u64, format!("{:x}", sha2::Sha256::digest(&b))));
+        let found = std::fs::read(dir.join(rel)).map(|b| (b.len() as u64, format!("{:x}", sha2::Sha256::digest(&b))));
         match found {
-            Err(e) => report.add("manifest_mismatch", rel, 0, format!("listed in manifest.json but unreadable: {e}")),
+            Err(e) => report.add(
+                "manifest_mismatch",
+                rel,
+                0,
+                format!("listed in manifest.json but unreadable: {e}"),
+            ),
             Ok((n, digest)) if Some(n) != bytes || digest != sha => report.add(
                 "manifest_mismatch",
                 rel,

@@ -89,7 +89,11 @@ fn user_files_at_every_output_path_are_never_removed_or_overwritten() {
             "a .partial file that no interrupted avfit run of this directory names".into(),
         ),
     ];
-    cases.extend(shards.iter().map(|s| (s.clone(), "{\"id\":\"mine\"}\n", UNLISTED.to_string())));
+    cases.extend(
+        shards
+            .iter()
+            .map(|s| (s.clone(), "{\"id\":\"mine\"}\n", UNLISTED.to_string())),
+    );
     for (i, (rel, content, why)) in cases.iter().enumerate() {
         let user = tmp.path().join(format!("user-{i}"));
         let file = user.join(rel);
@@ -201,7 +205,10 @@ fn a_second_run_on_a_locked_directory_is_refused_with_the_holders_pid() {
         parts[1].to_str().unwrap(),
     ]);
     assert_eq!(stderr(&merge), locked);
-    assert_eq!(tree(&out), BTreeMap::from([(".avfit.lock".to_string(), b"4242\n".to_vec())]));
+    assert_eq!(
+        tree(&out),
+        BTreeMap::from([(".avfit.lock".to_string(), b"4242\n".to_vec())])
+    );
     // Released: the next run goes ahead, and leaves the lock file empty.
     drop(held);
     avfit_ok(&build_args(&out).iter().map(String::as_str).collect::<Vec<_>>());
@@ -271,7 +278,17 @@ fn absurd_arguments_are_refused_at_parse_time_naming_the_flag_and_limit() {
         first_line(&threads),
         "error: invalid value '10000' for '--threads <N>': 10000 is not in 0..=1024"
     );
-    let shard = avfit(&["convert", "--source", "vggss", "--input", "tests/data/vggss", "--out", o, "--records-per-shard", "0"]);
+    let shard = avfit(&[
+        "convert",
+        "--source",
+        "vggss",
+        "--input",
+        "tests/data/vggss",
+        "--out",
+        o,
+        "--records-per-shard",
+        "0",
+    ]);
     assert_eq!(shard.status.code(), Some(2));
     assert_eq!(
         first_line(&shard),
@@ -286,8 +303,18 @@ fn absurd_arguments_are_refused_at_parse_time_naming_the_flag_and_limit() {
     let edge = tempfile::tempdir().unwrap();
     let edge_out = edge.path().join("edge");
     avfit_ok(&[
-        "convert", "--source", "vggss", "--input", "tests/data/vggss", "--out",
-        edge_out.to_str().unwrap(), "--threads", "1024", "--partition", "99999/100000", "--quiet",
+        "convert",
+        "--source",
+        "vggss",
+        "--input",
+        "tests/data/vggss",
+        "--out",
+        edge_out.to_str().unwrap(),
+        "--threads",
+        "1024",
+        "--partition",
+        "99999/100000",
+        "--quiet",
     ]);
     assert!(edge_out.join("partition.json").is_file());
 }
@@ -322,7 +349,10 @@ fn a_disk_full_while_finishing_leaves_no_final_name_and_resume_completes_it() {
         let journal = String::from_utf8(left["build.journal"].clone()).unwrap();
         assert_eq!(journal.lines().count(), 1 + 48, "the header and 48 shards");
         let names: Vec<&String> = left.keys().collect();
-        assert!(names.iter().all(|k| !k.contains("-of-") && !k.ends_with(".partial")), "{names:?}");
+        assert!(
+            names.iter().all(|k| !k.contains("-of-") && !k.ends_with(".partial")),
+            "{names:?}"
+        );
         assert!(!out.join("manifest.json").exists() && !out.join("rejects.jsonl").exists());
         assert_eq!(left.keys().filter(|k| k.ends_with(".jsonl")).count(), 48);
         assert_eq!(left[".avfit.lock"], b"");
@@ -394,7 +424,10 @@ fn validate_checks_rejects_counts_and_files_under_the_split_directories() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("corpus");
     avfit_ok(&build_args(&out).iter().map(String::as_str).collect::<Vec<_>>());
-    assert_eq!(validate(&out), (Some(0), format!("{}: 89 lines, 0 problems\n", out.display())));
+    assert_eq!(
+        validate(&out),
+        (Some(0), format!("{}: 89 lines, 0 problems\n", out.display()))
+    );
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     // A truncated rejects.jsonl.
