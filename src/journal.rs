@@ -1,8 +1,11 @@
 //! The build journal: `build.journal` in the output directory, one JSON object per line, append
 //! only. The first line says which build it belongs to ([`JournalHeader`]); every further line
-//! vouches for one completed shard ([`ShardOutcome`]), appended and synced to disk only after the
-//! shard file itself was synced and renamed to its complete name. `--resume` reads it back and
-//! keeps the shards it vouches for; a successful build removes it.
+//! vouches for one completed shard ([`ShardOutcome`]), appended and synced to disk after the
+//! shard file itself was synced and before it is renamed to its complete name: a file under a
+//! complete name always has its line. `--resume` reads it back and keeps the shards it vouches
+//! for; a later run removes only files it vouches for (with their size and SHA-256, see
+//! [`crate::outdir`]); a successful build removes it. `avfit merge` keeps one too while it
+//! copies, its header's partition `merge`, each line naming a copied shard's final path.
 //!
 //! A build killed while appending leaves at most a torn last line: it is ignored on resume.
 
@@ -67,7 +70,11 @@ impl Journal {
         for outcome in kept {
             text += &(serde_json::to_string(outcome).expect("outcome serializes") + "\n");
         }
-        let mut file = File::create(&temp).map_err(|e| Error::io(&temp, e))?;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .map_err(|e| Error::io(&temp, e))?;
         file.write_all(text.as_bytes())
             .and_then(|_| file.sync_all())
             .map_err(|e| Error::io(&temp, e))?;

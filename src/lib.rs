@@ -18,6 +18,7 @@ pub mod media;
 pub mod media_layout;
 pub mod media_list;
 pub mod merge;
+pub mod outdir;
 pub mod pipeline;
 pub mod reason;
 pub mod record;

@@ -150,8 +150,8 @@ struct Common {
     /// Token dialect of boxes and segments in answers.
     #[arg(long, value_enum)]
     dialect: Option<Dialect>,
-    /// Samples per shard (default: the manifest's, else 10000).
-    #[arg(long)]
+    /// Samples per shard, at least 1 (default: the manifest's, else 10000).
+    #[arg(long, value_name = "N", value_parser = parse_records_per_shard)]
     records_per_shard: Option<usize>,
     /// Directory of `<task>.toml` template files replacing the built-in ones.
     #[arg(long)]
@@ -170,13 +170,27 @@ struct Common {
     /// (`build.journal`) vouches for and build the rest. Without a journal, a fresh build.
     #[arg(long)]
     resume: bool,
-    /// Write only partition K of N: the shards whose global index i has i mod N = K (media
-    /// checks for those only), and `partition.json`; join the N outputs with `avfit merge`.
+    /// Write only partition K of N (0 <= K < N <= 100000): the shards whose global index i has
+    /// i mod N = K (media checks for those only), and `partition.json`; join the N outputs with
+    /// `avfit merge`.
     #[arg(long, value_name = "K/N")]
     partition: Option<pipeline::Partition>,
-    /// Threads rendering samples (absent or 0: one per core). The output is the same for any count.
-    #[arg(long)]
-    threads: Option<usize>,
+    /// Threads rendering samples, at most 1024 (absent or 0: one per core). The output is the
+    /// same for any count.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=MAX_THREADS))]
+    threads: Option<u16>,
+}
+
+/// The most rendering threads `--threads` accepts.
+const MAX_THREADS: i64 = 1024;
+
+/// `--records-per-shard`: a whole number of at least 1.
+fn parse_records_per_shard(text: &str) -> std::result::Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("a shard holds at least 1 record".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("expected a whole number of at least 1 ({e})")),
+    }
 }
 
 impl Common {
@@ -483,7 +497,7 @@ fn execute(jobs: Vec<Job>, out: PathBuf, common: &Common, defaults: Defaults, co
         quiet: common.quiet,
         partition: common.partition.unwrap_or(Partition::WHOLE),
         resume: common.resume,
-        threads: common.threads,
+        threads: common.threads.map(usize::from),
     };
     let written = pipeline::run(&plan)?;
     if !common.quiet {

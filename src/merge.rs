@@ -3,9 +3,10 @@
 //! byte: the same shards, `rejects.jsonl` and `manifest.json`.
 
 use crate::error::{Error, Result};
-use crate::journal::ShardOutcome;
-use crate::pipeline::{assemble, OutputManifest, PartitionFile};
-use crate::writer::{prepare_out_dir, remove_partials, write_json_atomically, PARTITION_FILE};
+use crate::journal::{Journal, JournalHeader, ShardOutcome};
+use crate::outdir::{self, remove_partials};
+use crate::pipeline::{assemble, OutputManifest, Partition, PartitionFile};
+use crate::writer::{commit, write_json_partial, RejectsWriter, PARTITION_FILE};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -14,12 +15,16 @@ use std::path::{Path, PathBuf};
 /// Reads `partition.json` of each directory in `parts`, checks that they are the N partitions of
 /// one plan (same plan, every K from 0 to N-1 once), copies every shard into `out` (checking its
 /// size and SHA-256 on the way), writes `rejects.jsonl` (the rejects found while reading, from
-/// the first partition, then every partition's media rejects in shard order) and `manifest.json`.
-/// Returns the manifest.
+/// the first partition's `rejects.jsonl`, checked against the size and SHA-256 its
+/// `partition.json` lists, then every partition's media rejects in shard order) and
+/// `manifest.json`, under the lock of `out` and with the same final phase as a build
+/// ([`commit`]). A journal in `out` lists every shard copied until the merge ends, so a later run
+/// can prove they are avfit's. Returns the manifest.
 ///
 /// Errors: a missing or unreadable `partition.json`, partitions of different plans, a missing or
-/// repeated partition, a shard whose bytes differ from its partition's record, `out` holding
-/// files that are not avfit's, an I/O error.
+/// repeated partition (`K/N` with N at most 100000), a shard or `rejects.jsonl` whose bytes differ
+/// from its partition's record, `out` locked by another run or holding files avfit cannot prove
+/// it wrote, an I/O error.
 pub fn merge(out: &Path, parts: &[PathBuf]) -> Result<OutputManifest> {
     let mut files: Vec<(PathBuf, PartitionFile)> = Vec::new();
     for dir in parts {
@@ -53,11 +58,7 @@ pub fn merge(out: &Path, parts: &[PathBuf]) -> Result<OutputManifest> {
             "merge needs the output directories of the partitions".into(),
         ));
     };
-    let count = first
-        .partition
-        .split_once('/')
-        .and_then(|(_, n)| n.parse::<usize>().ok())
-        .unwrap_or(0);
+    let count = first.partition.parse::<Partition>().map_or(0, |p| p.count);
     let mut seen = vec![None; count];
     for (dir, file) in &files {
         if file.plan != first.plan {
@@ -67,12 +68,8 @@ pub fn merge(out: &Path, parts: &[PathBuf]) -> Result<OutputManifest> {
                 dir.display()
             )));
         }
-        let parsed = file
-            .partition
-            .split_once('/')
-            .and_then(|(k, n)| Some((k.parse::<usize>().ok()?, n.parse::<usize>().ok()?)));
-        match parsed {
-            Some((k, n)) if n == count && k < n => {
+        match file.partition.parse::<Partition>().map(|p| (p.index, p.count)) {
+            Ok((k, n)) if n == count => {
                 if let Some(other) = seen[k].replace(dir.clone()) {
                     return Err(Error::Config(format!(
                         "partition {k}/{n} given twice: {} and {}",
@@ -94,12 +91,26 @@ pub fn merge(out: &Path, parts: &[PathBuf]) -> Result<OutputManifest> {
         return Err(Error::Config(format!("partition {k}/{count} is missing")));
     }
     refuse_overlap(out, parts)?;
-    prepare_out_dir(out)?;
-    let merged = copy_and_write(out, &files);
-    if merged.is_err() {
-        remove_partials(out);
+    let _lock = outdir::lock(out)?;
+    outdir::clear(out, &Default::default())?;
+    let header = JournalHeader {
+        config_hash: first.plan.config_hash.clone(),
+        records_per_shard: first.plan.records_per_shard,
+        partition: "merge".into(),
+        inputs: String::new(),
+    };
+    let mut journal = Journal::create(out, &header, &[])?;
+    let merged = copy_and_write(out, &files, &mut journal);
+    match merged {
+        Ok(manifest) => {
+            journal.remove()?;
+            Ok(manifest)
+        }
+        Err(e) => {
+            remove_partials(out);
+            Err(e)
+        }
     }
-    merged
 }
 
 /// Errors when `out` is one of the partition directories, inside one, or holds one: preparing
@@ -124,9 +135,9 @@ fn refuse_overlap(out: &Path, parts: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-/// Copies every shard (under `.partial` names until all are verified), then writes
-/// `rejects.jsonl` and `manifest.json`.
-fn copy_and_write(out: &Path, files: &[(PathBuf, PartitionFile)]) -> Result<OutputManifest> {
+/// Copies every shard (under `.partial` names until all are verified; each appended to
+/// `journal` under its final name), then writes `rejects.jsonl` and `manifest.json`.
+fn copy_and_write(out: &Path, files: &[(PathBuf, PartitionFile)], journal: &mut Journal) -> Result<OutputManifest> {
     let (first_dir, first) = &files[0];
     let plan = &first.plan;
     let mut outcomes: BTreeMap<usize, ShardOutcome> = BTreeMap::new();
@@ -140,6 +151,10 @@ fn copy_and_write(out: &Path, files: &[(PathBuf, PartitionFile)]) -> Result<Outp
                 )
             })?;
             copy_checked(&dir.join(&planned.path), &out.join(&planned.path), outcome)?;
+            journal.append(&ShardOutcome {
+                path: planned.path.clone(),
+                ..outcome.clone()
+            })?;
             outcomes.insert(outcome.index, outcome.clone());
         }
     }
@@ -149,15 +164,16 @@ fn copy_and_write(out: &Path, files: &[(PathBuf, PartitionFile)]) -> Result<Outp
             index, plan.shards[index].path
         )));
     }
-    write_rejects(out, first_dir, plan.plan_rejects_lines, &outcomes)?;
-    // Every shard verified: only now do they take their final names.
-    for shard in &plan.shards {
-        let to = out.join(&shard.path);
-        let partial = PathBuf::from(format!("{}.partial", to.display()));
-        std::fs::rename(&partial, &to).map_err(|e| Error::io(&to, e))?;
-    }
-    let manifest = assemble(plan, &outcomes);
-    write_json_atomically(&out.join("manifest.json"), &manifest)?;
+    let rejects = write_rejects(out, first_dir, first, &outcomes)?;
+    let manifest = assemble(plan, &outcomes, vec![rejects]);
+    write_json_partial(out, "manifest.json", &manifest)?;
+    // Every shard verified, rejects and manifest on disk: only now do they take their final names.
+    let renames: Vec<(String, String)> = plan
+        .shards
+        .iter()
+        .map(|s| (format!("{}{}", s.path, outdir::PARTIAL), s.path.clone()))
+        .collect();
+    commit(out, &renames, "manifest.json")?;
     Ok(manifest)
 }
 
@@ -168,7 +184,12 @@ fn copy_checked(from: &Path, to: &Path, outcome: &ShardOutcome) -> Result<()> {
     }
     let partial = PathBuf::from(format!("{}.partial", to.display()));
     let mut reader = std::fs::File::open(from).map_err(|e| Error::io(from, e))?;
-    let mut writer = std::io::BufWriter::new(std::fs::File::create(&partial).map_err(|e| Error::io(&partial, e))?);
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&partial)
+        .map_err(|e| Error::io(&partial, e))?;
+    let mut writer = std::io::BufWriter::new(created);
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 1 << 16];
     let mut bytes = 0u64;
@@ -181,7 +202,8 @@ fn copy_checked(from: &Path, to: &Path, outcome: &ShardOutcome) -> Result<()> {
         writer.write_all(&buffer[..n]).map_err(|e| Error::io(&partial, e))?;
         bytes += n as u64;
     }
-    writer.flush().map_err(|e| Error::io(&partial, e))?;
+    let written = writer.into_inner().map_err(|e| Error::io(&partial, e.into_error()))?;
+    written.sync_all().map_err(|e| Error::io(&partial, e))?;
     let digest = format!("{:x}", hasher.finalize());
     if bytes != outcome.bytes || digest != outcome.sha256 {
         let _ = std::fs::remove_file(&partial);
@@ -197,18 +219,57 @@ fn copy_checked(from: &Path, to: &Path, outcome: &ShardOutcome) -> Result<()> {
     Ok(())
 }
 
-/// `rejects.jsonl`: the first `plan_lines` lines of the first partition's (the rejects found
-/// while reading, alike in every partition), then the media rejects of every shard in order.
-fn write_rejects(out: &Path, first: &Path, plan_lines: u64, outcomes: &BTreeMap<usize, ShardOutcome>) -> Result<()> {
-    let from = first.join("rejects.jsonl");
-    let reader = BufReader::new(std::fs::File::open(&from).map_err(|e| Error::io(&from, e))?);
-    let partial = out.join("rejects.jsonl.partial");
-    let mut writer = std::io::BufWriter::new(std::fs::File::create(&partial).map_err(|e| Error::io(&partial, e))?);
-    let mut copied = 0;
-    for line in reader.lines().take(plan_lines as usize) {
-        let line = line.map_err(|e| Error::io(&from, e))?;
-        writeln!(writer, "{line}").map_err(|e| Error::io(&partial, e))?;
-        copied += 1;
+/// `rejects.jsonl` (under its `.partial` name, synced): the first `plan_rejects_lines` lines of
+/// the first partition's (the rejects found while reading, alike in every partition), then the
+/// media rejects of every shard in order. Returns its entry for `files`.
+///
+/// Errors: the first partition's `rejects.jsonl` is not the file its `partition.json` lists
+/// (size and SHA-256) or has fewer lines than the plan; an I/O error.
+fn write_rejects(
+    out: &Path,
+    first_dir: &Path,
+    first: &PartitionFile,
+    outcomes: &BTreeMap<usize, ShardOutcome>,
+) -> Result<crate::writer::FileInfo> {
+    let from = first_dir.join("rejects.jsonl");
+    let listed = first.files.iter().find(|f| f.path == "rejects.jsonl").ok_or_else(|| {
+        Error::input(
+            first_dir.join(PARTITION_FILE),
+            None,
+            "expected rejects.jsonl with its size and SHA-256 under `files`",
+        )
+    })?;
+    let plan_lines = first.plan.plan_rejects_lines;
+    let mut reader = BufReader::new(std::fs::File::open(&from).map_err(|e| Error::io(&from, e))?);
+    let mut writer = RejectsWriter::create(out)?;
+    let mut hasher = Sha256::new();
+    let (mut bytes, mut copied) = (0u64, 0u64);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line).map_err(|e| Error::io(&from, e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&line);
+        bytes += n as u64;
+        if copied < plan_lines {
+            let text = std::str::from_utf8(line.strip_suffix(b"\n").unwrap_or(&line))
+                .map_err(|e| Error::input(&from, Some(copied + 1), format!("expected UTF-8 JSON: {e}")))?;
+            writer.write_text(text)?;
+            copied += 1;
+        }
+    }
+    let digest = format!("{:x}", hasher.finalize());
+    if bytes != listed.bytes || digest != listed.sha256 {
+        return Err(Error::input(
+            &from,
+            None,
+            format!(
+                "expected {} bytes with SHA-256 {} as its partition.json says; found {bytes} bytes, {digest}",
+                listed.bytes, listed.sha256
+            ),
+        ));
     }
     if copied != plan_lines {
         return Err(Error::input(
@@ -219,10 +280,8 @@ fn write_rejects(out: &Path, first: &Path, plan_lines: u64, outcomes: &BTreeMap<
     }
     for outcome in outcomes.values() {
         for line in &outcome.rejects {
-            writeln!(writer, "{line}").map_err(|e| Error::io(&partial, e))?;
+            writer.write_text(line)?;
         }
     }
-    writer.flush().map_err(|e| Error::io(&partial, e))?;
-    let final_path = out.join("rejects.jsonl");
-    std::fs::rename(&partial, &final_path).map_err(|e| Error::io(&final_path, e))
+    writer.close()
 }

@@ -6,18 +6,19 @@ use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::journal::{self, Journal, JournalHeader, ShardOutcome};
 use crate::media::MediaRoot;
+use crate::outdir::{self, remove_partials};
 use crate::record::{Record, Split, Task};
 use crate::render::Templates;
 use crate::sources::{discover_files, Collector, Discovered, Origin, Reject, Sink, Source, SourceOptions, SourceStats};
 use crate::writer::{
-    final_shard_path, prepare_out_dir, remove_partials, shard_stem, write_json_atomically, RejectsWriter, ShardInfo,
-    ShardWriter, PARTITION_FILE,
+    commit, final_shard_path, shard_stem, write_json_partial, FileInfo, RejectsWriter, ShardInfo, ShardWriter,
+    PARTITION_FILE,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Version of the `manifest.json` layout.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -89,6 +90,8 @@ pub struct OutputManifest {
     pub shards: Vec<ShardInfo>,
     /// Lines in `rejects.jsonl`.
     pub rejects_lines: u64,
+    /// The other files of the corpus with size and SHA-256: `rejects.jsonl`.
+    pub files: Vec<FileInfo>,
     /// Per source: read, used, rejected, skipped (by reason), dropped parts (by reason).
     pub sources: BTreeMap<String, SourceStats>,
 }
@@ -118,16 +121,27 @@ impl std::fmt::Display for Partition {
     }
 }
 
+impl Partition {
+    /// The most partitions a build may have (`--partition K/N` with N at most this).
+    pub const MAX_COUNT: usize = 100_000;
+}
+
 impl std::str::FromStr for Partition {
     type Err = String;
-    /// `K/N` with `0 <= K < N`.
+    /// `K/N` with `0 <= K < N <= 100000` ([`Partition::MAX_COUNT`]); the error says so.
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         let parsed = s
             .split_once('/')
-            .and_then(|(k, n)| Some((k.trim().parse::<usize>().ok()?, n.trim().parse::<usize>().ok()?)));
+            .and_then(|(k, n)| Some((k.trim().parse::<u64>().ok()?, n.trim().parse::<u64>().ok()?)));
         match parsed {
-            Some((index, count)) if index < count => Ok(Partition { index, count }),
-            _ => Err(format!("`{s}`: expected K/N with 0 <= K < N, as 0/4")),
+            Some((index, count)) if index < count && count <= Self::MAX_COUNT as u64 => Ok(Partition {
+                index: index as usize,
+                count: count as usize,
+            }),
+            _ => Err(format!(
+                "`{s}`: expected K/N with 0 <= K < N <= {}, as 0/4",
+                Self::MAX_COUNT
+            )),
         }
     }
 }
@@ -176,6 +190,8 @@ pub struct PartitionFile {
     pub plan: PlanSummary,
     /// The outcome of every shard of this partition, by global index.
     pub outcomes: Vec<ShardOutcome>,
+    /// This partition's `rejects.jsonl` with size and SHA-256 (`avfit merge` checks it).
+    pub files: Vec<FileInfo>,
 }
 
 /// What the reading thread sends to the writing thread, in plan order.
@@ -406,19 +422,25 @@ fn write_batches(receive: std::sync::mpsc::Receiver<Vec<Result<Rendered>>>, writ
 /// the curated rows after them. Reading (one thread) gives every record its shard; the shards
 /// this run writes are rendered in parallel (rayon, `plan.threads`) and written in plan order, so
 /// the bytes never depend on the thread count. Every completed shard is synced and recorded in
-/// the journal. At the end: final shard names, `rejects.jsonl` (rejects found while reading, in
-/// reading order, then media rejects shard by shard) and, last, `manifest.json` (or, for one
-/// partition of several, `partition.json` for `avfit merge`). Returns the manifest (for a
-/// partition: what its own shards hold).
+/// the journal. At the end `rejects.jsonl` (rejects found while reading, in reading order, then
+/// media rejects shard by shard) and `manifest.json` (or, for one partition of several,
+/// `partition.json` for `avfit merge`) are written and synced under temporary names; only then
+/// do the shards take their final names, then `rejects.jsonl`, and `manifest.json` last
+/// ([`commit`]). Returns the manifest (for a partition: what its own shards hold).
+///
+/// The whole run holds the lock on `plan.out` ([`outdir::lock`]); the directory is cleared of
+/// what avfit can prove it wrote ([`outdir::clear`]) and of nothing else.
 ///
 /// With `plan.resume`, shards the journal of a previous run of the same configuration and inputs
 /// vouches for (and whose files are there with their size and SHA-256) are kept, not written
 /// again.
 ///
 /// Errors: any input error of an adapter, an I/O error, a template error, with `resume` a journal
-/// of another configuration or other inputs, or a kept shard the plan now fills differently; on
-/// error the `.partial` files are removed, and completed shards
-/// stay for `--resume`. No final shard name or manifest of a failed run exists.
+/// of another configuration or other inputs, or a kept shard the plan now fills differently;
+/// another run holds the lock; `plan.out` holds a file avfit cannot prove it wrote. On error the
+/// `.partial` files are removed, and completed shards stay with the journal for `--resume`. No
+/// final shard name or manifest of a failed run exists (short of a failed rename, see
+/// [`commit`]).
 pub fn run(plan: &Plan) -> Result<OutputManifest> {
     let mut files = Vec::with_capacity(plan.jobs.len());
     for job in &plan.jobs {
@@ -430,7 +452,10 @@ pub fn run(plan: &Plan) -> Result<OutputManifest> {
         files.push(found);
     }
     if plan.records_per_shard == 0 {
-        return Err(Error::Config("records per shard must be at least 1".into()));
+        return Err(Error::Config(
+            "records per shard must be at least 1 (--records-per-shard, or records_per_shard in the build manifest)"
+                .into(),
+        ));
     }
     let header = JournalHeader {
         config_hash: plan.config_hash.clone(),
@@ -438,6 +463,7 @@ pub fn run(plan: &Plan) -> Result<OutputManifest> {
         partition: plan.partition.to_string(),
         inputs: inputs_fingerprint(&files),
     };
+    let _lock = outdir::lock(&plan.out)?;
     let done = resume_or_prepare(plan, &header)?;
     let kept: Vec<ShardOutcome> = done.values().cloned().collect();
     let journal = Journal::create(&plan.out, &header, &kept)?;
@@ -449,12 +475,14 @@ pub fn run(plan: &Plan) -> Result<OutputManifest> {
 }
 
 /// With `resume` and a journal of this configuration: the outcomes it vouches for whose files are
-/// there with their size and SHA-256, after removing leftover `.partial` files. Otherwise prepares a fresh
-/// output directory and returns nothing.
+/// there with their size and SHA-256, after clearing everything else avfit wrote. Otherwise
+/// clears the output directory of a previous avfit run and returns nothing.
+///
+/// Errors: a journal of another build; a file avfit cannot prove it wrote ([`outdir::clear`]).
 fn resume_or_prepare(plan: &Plan, header: &JournalHeader) -> Result<HashMap<usize, ShardOutcome>> {
     let journal = if plan.resume { journal::read(&plan.out)? } else { None };
     let Some((found, outcomes)) = journal else {
-        prepare_out_dir(&plan.out)?;
+        outdir::clear(&plan.out, &Default::default())?;
         return Ok(HashMap::new());
     };
     let differs = [
@@ -472,35 +500,15 @@ fn resume_or_prepare(plan: &Plan, header: &JournalHeader) -> Result<HashMap<usiz
             plan.out.display()
         )));
     }
-    remove_partials(&plan.out);
-    let _ = std::fs::remove_file(plan.out.join("manifest.json"));
-    Ok(outcomes
+    let kept: HashMap<usize, ShardOutcome> = outcomes
         .into_iter()
-        .filter(|o| file_matches(&plan.out.join(&o.path), o))
+        .filter(|o| outdir::file_matches_sha(&plan.out.join(&o.path), Some(o.bytes), &o.sha256))
         .map(|o| (o.index, o))
-        .collect())
-}
-
-/// Whether `path` holds exactly the shard `outcome` vouches for: its size and SHA-256.
-fn file_matches(path: &Path, outcome: &ShardOutcome) -> bool {
-    use sha2::{Digest, Sha256};
-    use std::io::Read;
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return false;
-    };
-    if file.metadata().map(|m| m.len()).ok() != Some(outcome.bytes) {
-        return false;
-    }
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 16];
-    loop {
-        match file.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(n) => hasher.update(&buffer[..n]),
-            Err(_) => return false,
-        }
-    }
-    format!("{:x}", hasher.finalize()) == outcome.sha256
+        .collect();
+    let mut keep: std::collections::HashSet<String> = kept.values().map(|o| o.path.clone()).collect();
+    keep.insert(journal::JOURNAL_FILE.to_string());
+    outdir::clear(&plan.out, &keep)?;
+    Ok(kept)
 }
 
 /// Path, size and modification time of every input file, hashed: a resume refuses a journal
@@ -579,6 +587,7 @@ fn build(
     let summary = summarize(plan, &slots, sources, plan_rejects_lines, plan_rejects_sha256);
     let mut outcomes: BTreeMap<usize, ShardOutcome> = done.clone().into_iter().collect();
     outcomes.extend(written.into_iter().map(|o| (o.index, o)));
+    let mut renames = Vec::new();
     for (index, shard) in summary.shards.iter().enumerate() {
         if !plan.partition.owns(index) {
             continue;
@@ -586,11 +595,7 @@ fn build(
         let outcome = outcomes
             .get(&index)
             .ok_or_else(|| Error::Config(format!("internal error: shard {index} was not written")))?;
-        let complete = plan.out.join(&outcome.path);
-        let final_path = plan.out.join(&shard.path);
-        if complete.exists() {
-            std::fs::rename(&complete, &final_path).map_err(|e| Error::io(&final_path, e))?;
-        }
+        renames.push((outcome.path.clone(), shard.path.clone()));
     }
     let mut rejects = rejects;
     for outcome in outcomes.values() {
@@ -598,18 +603,22 @@ fn build(
             rejects.write_text(line)?;
         }
     }
-    rejects.finish()?;
-    let manifest = assemble(&summary, &outcomes);
-    if plan.partition.count == 1 {
-        write_json_atomically(&plan.out.join("manifest.json"), &manifest)?;
+    let files = vec![rejects.close()?];
+    let manifest = assemble(&summary, &outcomes, files.clone());
+    let record = if plan.partition.count == 1 {
+        write_json_partial(&plan.out, "manifest.json", &manifest)?;
+        "manifest.json"
     } else {
         let file = PartitionFile {
             partition: plan.partition.to_string(),
             plan: summary,
             outcomes: outcomes.into_values().collect(),
+            files,
         };
-        write_json_atomically(&plan.out.join(PARTITION_FILE), &file)?;
-    }
+        write_json_partial(&plan.out, PARTITION_FILE, &file)?;
+        PARTITION_FILE
+    };
+    commit(&plan.out, &renames, record)?;
     journal.remove()?;
     Ok(manifest)
 }
@@ -733,8 +742,13 @@ fn summarize(
 
 /// The `manifest.json` of the shards in `outcomes` (by global index) under `summary`: shard list
 /// in path order, counts from the shards, media-rejected units moved from used to rejected.
+/// `files` are the other files of the corpus (`rejects.jsonl`) with size and SHA-256.
 /// A whole build and the merge of its partitions call this alike.
-pub fn assemble(summary: &PlanSummary, outcomes: &BTreeMap<usize, ShardOutcome>) -> OutputManifest {
+pub fn assemble(
+    summary: &PlanSummary,
+    outcomes: &BTreeMap<usize, ShardOutcome>,
+    files: Vec<FileInfo>,
+) -> OutputManifest {
     let mut sources = summary.sources.clone();
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut shards = Vec::with_capacity(outcomes.len());
@@ -752,6 +766,7 @@ pub fn assemble(summary: &PlanSummary, outcomes: &BTreeMap<usize, ShardOutcome>)
         shards.push(ShardInfo {
             path: planned.path.clone(),
             records: outcome.records,
+            bytes: outcome.bytes,
             sha256: outcome.sha256.clone(),
         });
     }
@@ -768,6 +783,7 @@ pub fn assemble(summary: &PlanSummary, outcomes: &BTreeMap<usize, ShardOutcome>)
         counts,
         shards,
         rejects_lines: summary.plan_rejects_lines + media_rejects,
+        files,
         sources,
     }
 }

@@ -7,10 +7,14 @@
 //! dialect's rendering of `target`, AVFC answers are `True`/`False` as `verdict` says, AVQA and AVC
 //! answers equal the target's answer or caption; sample ids are unique; every shard matches the
 //! path, record count and SHA-256 that `manifest.json` lists for it, and every listed shard
-//! exists. With a media root: every referenced file exists,
-//! images have a readable header, WAVs a readable header, videos a container header
-//! ([`crate::media::video_header`], the probe `--check-media` uses), and IGATL and AVFC segments
-//! end within the WAV (up to [`crate::media::DURATION_TOLERANCE`] seconds past it).
+//! exists; the `counts` map equals the records of the shards per `<split>/<task>/<source>`;
+//! every file under `files` (`rejects.jsonl`) has its listed size and SHA-256 and
+//! `rejects.jsonl` has `rejects_lines` lines; `train/` and `test/` hold nothing but the listed
+//! shards (a symbolic link or any other file is `unexpected_file`). With a media root: every
+//! referenced file exists, images have a readable header, WAVs a readable header, videos a
+//! container header ([`crate::media::video_header`], the probe `--check-media` uses), and IGATL
+//! and AVFC segments end within the WAV (up to [`crate::media::DURATION_TOLERANCE`] seconds past
+//! it).
 
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
@@ -74,6 +78,7 @@ pub fn validate(dir: &Path, media_root: Option<&Path>) -> Result<Report> {
             )
         })
         .collect();
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     for shard in crate::corpus::shard_paths(dir)? {
         let rel = shard
             .strip_prefix(dir)
@@ -106,6 +111,9 @@ pub fn validate(dir: &Path, media_root: Option<&Path>) -> Result<Report> {
             }
             check_sample(&sample, &rel, n, dialect, media_root, &mut report);
         }
+        if records > 0 {
+            *counts.entry(count_key(&rel)).or_default() += records;
+        }
         match listed.remove(&rel) {
             None => report.add(
                 "manifest_mismatch",
@@ -130,7 +138,131 @@ pub fn validate(dir: &Path, media_root: Option<&Path>) -> Result<Report> {
             "listed in manifest.json but missing".into(),
         );
     }
+    check_counts(&manifest["counts"], &counts, &mut report);
+    check_files(dir, &manifest, &mut report);
+    check_split_dirs(dir, &mut report)?;
     Ok(report)
+}
+
+/// `<split>/<task>/<source>` of a shard path `<split>/<task>/<source>-NNNNN-of-MMMMM.jsonl`.
+fn count_key(rel: &str) -> String {
+    let stem = rel.strip_suffix(".jsonl").unwrap_or(rel);
+    let stem = stem.rsplit_once("-of-").map_or(stem, |(s, _)| s);
+    stem.rsplit_once('-').map_or(stem, |(s, _)| s).to_string()
+}
+
+/// Compares the manifest's `counts` with the records the shards hold (keys with 0 records are
+/// absent from both).
+fn check_counts(listed: &serde_json::Value, found: &BTreeMap<String, u64>, report: &mut Report) {
+    let listed: BTreeMap<String, Option<u64>> = listed
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.as_u64()))
+        .collect();
+    let keys: std::collections::BTreeSet<&String> = listed.keys().chain(found.keys()).collect();
+    for key in keys {
+        let says = listed.get(key).copied().flatten().unwrap_or(0);
+        let holds = found.get(key).copied().unwrap_or(0);
+        if says != holds {
+            report.add(
+                "manifest_mismatch",
+                "manifest.json",
+                0,
+                format!("counts.{key}: manifest.json says {says}, the shards hold {holds}"),
+            );
+        }
+    }
+}
+
+/// Checks every `files` entry (size and SHA-256) and the line count of `rejects.jsonl`.
+fn check_files(dir: &Path, manifest: &serde_json::Value, report: &mut Report) {
+    for entry in manifest["files"].as_array().into_iter().flatten() {
+        let rel = entry["path"].as_str().unwrap_or_default();
+        let inside = !rel.is_empty()
+            && Path::new(rel)
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !inside {
+            report.add(
+                "manifest_mismatch",
+                "manifest.json",
+                0,
+                format!("files lists `{rel}`, not a path inside the corpus"),
+            );
+            continue;
+        }
+        let (bytes, sha) = (entry["bytes"].as_u64(), entry["sha256"].as_str().unwrap_or_default());
+        let found = std::fs::read(dir.join(rel)).map(|b| (b.len() as u64, format!("{:x}", sha2::Sha256::digest(&b))));
+        match found {
+            Err(e) => report.add(
+                "manifest_mismatch",
+                rel,
+                0,
+                format!("listed in manifest.json but unreadable: {e}"),
+            ),
+            Ok((n, digest)) if Some(n) != bytes || digest != sha => report.add(
+                "manifest_mismatch",
+                rel,
+                0,
+                format!(
+                    "manifest.json says {} bytes, sha256 {sha}; the file has {n}, {digest}",
+                    bytes.map_or("?".into(), |b| b.to_string())
+                ),
+            ),
+            Ok(_) => {}
+        }
+    }
+    let rejects = dir.join("rejects.jsonl");
+    let lines = std::fs::read(&rejects).map(|b| b.iter().filter(|&&c| c == b'\n').count() as u64);
+    match (lines, manifest["rejects_lines"].as_u64()) {
+        (Err(e), _) => report.add("manifest_mismatch", "rejects.jsonl", 0, format!("unreadable: {e}")),
+        (Ok(found), Some(says)) if found != says => report.add(
+            "manifest_mismatch",
+            "rejects.jsonl",
+            0,
+            format!("manifest.json says {says} lines; the file has {found}"),
+        ),
+        _ => {}
+    }
+}
+
+/// Reports every entry under `train/` and `test/` that is neither a directory nor a `.jsonl`
+/// regular file (the shards themselves are checked against the manifest): symbolic links (never
+/// followed) and other files.
+///
+/// Errors: a directory cannot be read.
+fn check_split_dirs(dir: &Path, report: &mut Report) -> Result<()> {
+    for split in ["train", "test"] {
+        let root = dir.join(split);
+        if std::fs::symlink_metadata(&root).is_err() {
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
+            let entry = entry.map_err(|e| Error::input(&root, None, e.to_string()))?;
+            let rel = entry
+                .path()
+                .strip_prefix(dir)
+                .unwrap_or(entry.path())
+                .display()
+                .to_string()
+                .replace('\\', "/");
+            let kind = entry.file_type();
+            if kind.is_symlink() {
+                report.add(
+                    "unexpected_file",
+                    &rel,
+                    0,
+                    "a symbolic link; a corpus holds only the regular files manifest.json lists".into(),
+                );
+            } else if kind.is_file() && !rel.ends_with(".jsonl") {
+                report.add("unexpected_file", &rel, 0, "not a shard manifest.json lists".into());
+            } else if !kind.is_file() && !kind.is_dir() {
+                report.add("unexpected_file", &rel, 0, "not a regular file".into());
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_sample(s: &Sample, file: &str, line: u64, dialect: Dialect, media_root: Option<&Path>, report: &mut Report) {

@@ -5,13 +5,17 @@
 //! complete it is synced, renamed to `<source>-NNNNN.jsonl` and recorded in the journal
 //! ([`crate::journal`]); at the end of the build every shard gets its final
 //! `<source>-NNNNN-of-MMMMM.jsonl` name (only then is MMMMM known). A failed run never leaves a
-//! half shard under a complete or final name. `manifest.json` is written last, via a rename.
+//! half shard under a complete or final name. The last phase ([`commit`]) renames nothing before
+//! `rejects.jsonl` and `manifest.json` (or `partition.json`) are fully written and synced under
+//! their `.partial` names; `manifest.json` takes its name last. Every file is created with
+//! `create_new`: avfit never writes through a file it did not create.
 
 use crate::error::{Error, Result};
-use crate::journal::{Journal, ShardOutcome, JOURNAL_FILE};
+use crate::journal::{Journal, ShardOutcome};
+pub use crate::outdir::{PARTIAL, PARTITION_FILE};
 use crate::record::{Split, Task};
 use crate::sources::Reject;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::fs::File;
@@ -21,8 +25,6 @@ use std::path::{Path, PathBuf};
 /// Records per shard unless the manifest or `--records-per-shard` says otherwise.
 pub const DEFAULT_RECORDS_PER_SHARD: usize = 10_000;
 
-const PARTIAL: &str = ".partial";
-
 /// A finished shard as listed in `manifest.json`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ShardInfo {
@@ -30,8 +32,43 @@ pub struct ShardInfo {
     pub path: String,
     /// Number of samples (lines).
     pub records: u64,
+    /// Size of the file in bytes.
+    pub bytes: u64,
     /// SHA-256 of the file's bytes, lowercase hex.
     pub sha256: String,
+}
+
+/// Another file of an output directory as `manifest.json` and `partition.json` list it under
+/// `files` (`rejects.jsonl`; the dataset card `README.md` belongs there too): what `validate`
+/// checks and what proves the file is avfit's before a later run removes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileInfo {
+    /// Path relative to the output directory, `/`-separated.
+    pub path: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// SHA-256 of the file's bytes, lowercase hex.
+    pub sha256: String,
+}
+
+/// Test hook standing in for a full disk: when the environment variable `AVFIT_FAIL_WRITE`
+/// names a file (`rejects.jsonl`, `manifest.json`, `partition.json`), writing that file's
+/// temporary copy fails with ENOSPC, as a disk that fills at that moment would.
+fn simulated_full_disk(name: &str) -> std::io::Result<()> {
+    match std::env::var_os("AVFIT_FAIL_WRITE") {
+        Some(target) if target == name => Err(std::io::Error::from_raw_os_error(28)),
+        _ => Ok(()),
+    }
+}
+
+/// Creates `path` for writing; fails when anything is already there (never writes through a
+/// file or link avfit did not create).
+fn create_new(path: &Path) -> Result<File> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| Error::io(path, e))
 }
 
 /// A file being written with its running SHA-256 and line count.
@@ -45,7 +82,7 @@ struct HashingFile {
 
 impl HashingFile {
     fn create(path: PathBuf) -> Result<Self> {
-        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+        let file = create_new(&path)?;
         Ok(HashingFile {
             path,
             out: BufWriter::with_capacity(1 << 16, file),
@@ -146,8 +183,9 @@ impl ShardWriter {
         Ok(())
     }
 
-    /// Completes shard `index`: flushes and syncs it, renames it to `<stem>.jsonl` and appends
-    /// its outcome to the journal (synced).
+    /// Completes shard `index`: flushes and syncs it, appends its outcome to the journal (synced)
+    /// and renames it to `<stem>.jsonl`: a file under a complete name always has its journal line,
+    /// which is what lets a later run prove the file is avfit's.
     ///
     /// Errors: the shard is not open (an internal error), or an I/O error.
     pub fn close(&mut self, index: usize) -> Result<()> {
@@ -155,7 +193,6 @@ impl ShardWriter {
         let shard = self.open.remove(&index).expect("checked above");
         let (partial, records, bytes, sha256) = shard.file.close()?;
         let complete = self.out.join(&shard.complete);
-        std::fs::rename(&partial, &complete).map_err(|e| Error::io(&complete, e))?;
         let outcome = ShardOutcome {
             index,
             path: shard.complete,
@@ -166,6 +203,7 @@ impl ShardWriter {
             rejects: shard.rejects,
         };
         self.journal.append(&outcome)?;
+        std::fs::rename(&partial, &complete).map_err(|e| Error::io(&complete, e))?;
         self.written.push(outcome);
         Ok(())
     }
@@ -225,27 +263,19 @@ impl RejectsWriter {
         (self.file.records, format!("{:x}", self.file.hasher.clone().finalize()))
     }
 
-    /// Syncs the file and renames it to `rejects.jsonl`. Returns its number of lines.
+    /// Flushes and syncs the file, still under its `.partial` name ([`commit`] renames it).
+    /// Returns its entry for `files`: path `rejects.jsonl`, size, SHA-256.
     ///
-    /// Errors: an I/O error.
-    pub fn finish(self) -> Result<u64> {
-        let (partial, lines, _, _) = self.file.close()?;
-        let final_path = partial.with_file_name("rejects.jsonl");
-        std::fs::rename(&partial, &final_path).map_err(|e| Error::io(&final_path, e))?;
-        Ok(lines)
-    }
-}
-
-/// Removes every `.partial` file under `out` after a failed run, and the split and task
-/// directories left empty (best effort). Completed shards and the journal stay for `--resume`.
-pub fn remove_partials(out: &Path) {
-    for entry in walkdir::WalkDir::new(out).contents_first(true).into_iter().flatten() {
-        let path = entry.path();
-        if entry.file_type().is_dir() && path != out {
-            let _ = std::fs::remove_dir(path); // only succeeds when empty
-        } else if entry.file_name().to_string_lossy().ends_with(PARTIAL) {
-            let _ = std::fs::remove_file(path);
-        }
+    /// Errors: an I/O error (a full disk), with the `.partial` path.
+    pub fn close(self) -> Result<FileInfo> {
+        let path = self.file.path.clone();
+        simulated_full_disk("rejects.jsonl").map_err(|e| Error::io(&path, e))?;
+        let (_, _, bytes, sha256) = self.file.close()?;
+        Ok(FileInfo {
+            path: "rejects.jsonl".into(),
+            bytes,
+            sha256,
+        })
     }
 }
 
@@ -260,56 +290,37 @@ pub fn shard_stem(split: Split, task: Task, source: &str, local: usize) -> Strin
     format!("{}/{}/{source}-{local:05}", split.as_str(), task.as_str())
 }
 
-/// Writes `value` as pretty JSON to `path` through a temporary file and a rename.
-pub fn write_json_atomically(path: &Path, value: &impl Serialize) -> Result<()> {
-    let partial = PathBuf::from(format!("{}{PARTIAL}", path.display()));
+/// Writes `value` as pretty JSON to `<out>/<name>.partial` (created new) and syncs it, for
+/// [`commit`] to rename to `name`.
+///
+/// Errors: the file exists or cannot be written (a full disk), with its path.
+pub fn write_json_partial(out: &Path, name: &str, value: &impl Serialize) -> Result<()> {
+    let partial = out.join(format!("{name}{PARTIAL}"));
     let mut text = serde_json::to_vec_pretty(value).expect("manifest serializes");
     text.push(b'\n');
-    std::fs::write(&partial, text).map_err(|e| Error::io(&partial, e))?;
-    std::fs::rename(&partial, path).map_err(|e| Error::io(path, e))
+    let mut file = create_new(&partial)?;
+    simulated_full_disk(name)
+        .and_then(|_| file.write_all(&text))
+        .and_then(|_| file.sync_all())
+        .map_err(|e| Error::io(&partial, e))
 }
 
-/// Entries an avfit output directory may hold (with `.partial` variants of the files).
-const OWN_ENTRIES: [&str; 6] = [
-    "train",
-    "test",
-    "rejects.jsonl",
-    "manifest.json",
-    JOURNAL_FILE,
-    PARTITION_FILE,
-];
-
-/// File a partitioned build writes in its output directory for `avfit merge`.
-pub const PARTITION_FILE: &str = "partition.json";
-
-/// Prepares `out` for a new corpus: creates it, or clears the shards, rejects, manifest and
-/// journal of a previous avfit output there.
+/// The last phase of a run, once every shard is complete and `rejects.jsonl` and `record`
+/// (`manifest.json` or `partition.json`) are written and synced under their `.partial` names:
+/// renames each shard `from` → `to` (relative to `out`), then `rejects.jsonl.partial`, then
+/// `record` last. Renames allocate no data blocks, so a full disk stops a run before this phase,
+/// leaving no final name; a rename that still fails stops here (the shards renamed so far keep
+/// their final names, vouched for by the journal; no `manifest.json`).
 ///
-/// Errors: `out` holds anything else (avfit never deletes files it did not write), or cannot be
-/// created.
-pub fn prepare_out_dir(out: &Path) -> Result<()> {
-    if out.exists() {
-        let entries = std::fs::read_dir(out).map_err(|e| Error::io(out, e))?;
-        let mut own = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io(out, e))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !OWN_ENTRIES.contains(&name.trim_end_matches(PARTIAL)) {
-                return Err(Error::Config(format!(
-                    "{}: not an avfit output directory (it holds `{name}`); choose an empty or new directory",
-                    out.display()
-                )));
-            }
-            own.push(entry.path());
-        }
-        for path in own {
-            let removed = if path.is_dir() {
-                std::fs::remove_dir_all(&path)
-            } else {
-                std::fs::remove_file(&path)
-            };
-            removed.map_err(|e| Error::io(&path, e))?;
-        }
+/// Errors: a rename fails, with its target path.
+pub fn commit(out: &Path, shards: &[(String, String)], record: &str) -> Result<()> {
+    let tail = [
+        (format!("rejects.jsonl{PARTIAL}"), "rejects.jsonl".to_string()),
+        (format!("{record}{PARTIAL}"), record.to_string()),
+    ];
+    for (from, to) in shards.iter().chain(&tail) {
+        let to = out.join(to);
+        std::fs::rename(out.join(from), &to).map_err(|e| Error::io(&to, e))?;
     }
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))
+    Ok(())
 }

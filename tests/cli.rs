@@ -311,7 +311,13 @@ fn a_directory_with_foreign_files_is_not_overwritten() {
     std::fs::write(tmp.path().join("thesis.tex"), "keep me").unwrap();
     let run = avfit(&["build", "--out", tmp.path().to_str().unwrap(), "--quiet"]);
     assert_eq!(run.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&run.stderr).contains("not an avfit output directory (it holds `thesis.tex`)"));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        format!(
+            "avfit: {}: not written by avfit (no manifest.json, build.journal or partition.json of avfit here names it); avfit removes and overwrites only its own files: move it away or choose another --out\n",
+            tmp.path().join("thesis.tex").display()
+        )
+    );
     assert_eq!(
         std::fs::read_to_string(tmp.path().join("thesis.tex")).unwrap(),
         "keep me"

@@ -178,7 +178,9 @@ fn a_build_killed_mid_way_resumes_to_the_same_bytes() {
         stderr.contains("configuration (manifest, seed, dialect, templates, media settings) differs"),
         "{stderr}"
     );
-    // A journaled shard changed on disk (same size) is not trusted: it is built again.
+    // A journaled shard changed on disk (same size) is not trusted: avfit can no longer prove it
+    // wrote those bytes, so the resume stops naming it and leaves it alone; once its owner has
+    // removed it, it is built again.
     let first: serde_json::Value = serde_json::from_str(
         std::fs::read_to_string(killed.join("build.journal"))
             .unwrap()
@@ -195,6 +197,16 @@ fn a_build_killed_mid_way_resumes_to_the_same_bytes() {
 
     let mut resume = args(&killed);
     resume.push("--resume".into());
+    let refused = avfit(&resume.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        String::from_utf8_lossy(&refused.stderr),
+        format!(
+            "avfit: {}: not written by avfit (its size or SHA-256 differs from what avfit recorded for it); avfit removes and overwrites only its own files: move it away or choose another --out\n",
+            vouched_path.display()
+        )
+    );
+    assert!(vouched_path.exists());
+    std::fs::remove_file(&vouched_path).unwrap();
     run_ok(&resume.iter().map(String::as_str).collect::<Vec<_>>());
     assert_same_tree(&whole, &killed);
     check_output(&killed);

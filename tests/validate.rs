@@ -165,8 +165,10 @@ fn validate_checks_ids_the_manifest_and_bad_bytes() {
     for expected in [
         "duplicate_id: 1\n  test/avc/valor-00000-of-00001.jsonl:3: valor/ccccccccccc_30.000_37.500/avc is also at test/avc/valor-00000-of-00001.jsonl:1",
         "malformed_line: 1\n  test/avc/valor-00000-of-00001.jsonl:4: invalid utf-8 sequence of 1 bytes from index 0",
-        "manifest_mismatch: 2\n  test/avc/valor-00000-of-00001.jsonl:0: manifest.json says 2 records",
+        "manifest_mismatch: 4\n  test/avc/valor-00000-of-00001.jsonl:0: manifest.json says 2 records",
         "  test/avqa/avqa-00000-of-00001.jsonl:0: listed in manifest.json but missing",
+        // The counts map, recomputed from the shards (lines, as `records` counts them).
+        "  manifest.json:0: counts.test/avc/valor: manifest.json says 2, the shards hold 4\n  manifest.json:0: counts.test/avqa/avqa: manifest.json says 1, the shards hold 0\n",
     ] {
         assert!(stdout.contains(expected), "{expected}\n--- in ---\n{stdout}");
     }

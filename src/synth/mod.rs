@@ -128,29 +128,71 @@ pub fn synth(options: &SynthOptions) -> Result<SynthSummary> {
     entries.extend(curated::curated(&ctx, &classes)?);
     let manifest = options.out.join("manifest.toml");
     write_manifest(&manifest, options, &entries)?;
+    write_listing(&options.out)?;
     Ok(SynthSummary {
         sources: entries.into_iter().map(|e| e.summary).collect(),
         manifest,
     })
 }
 
-/// Creates `dir`, or empties it when it holds an earlier synth output.
+/// The list of every file a synth wrote, in `sha256sum` format (`<sha256>  <path>`).
+const LISTING: &str = "synth.sha256";
+
+/// Creates `dir`, or clears an earlier synth output there: only the files its `synth.sha256`
+/// lists with their SHA-256, and empty directories ([`crate::outdir::clear_listed`]).
+///
+/// Errors: `dir` holds anything else (one line naming the first such path, nothing removed), or
+/// is not empty without an earlier synth's `manifest.toml` and `synth.sha256`; an I/O error.
 fn prepare_dir(dir: &Path) -> Result<()> {
     if dir.is_dir() {
         let mut entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
         if entries.next().is_some() {
             let manifest = dir.join("manifest.toml");
             let ours = std::fs::read_to_string(&manifest).is_ok_and(|t| t.starts_with(MANIFEST_MARKER));
-            if !ours {
+            let listing = std::fs::read_to_string(dir.join(LISTING)).ok().filter(|_| ours);
+            let Some(listing) = listing else {
                 return Err(Error::Config(format!(
-                    "{}: not empty and not an earlier `avfit synth` output; choose another --out",
+                    "{}: not empty and not an earlier `avfit synth` output (manifest.toml and {LISTING}); choose another --out",
                     dir.display()
                 )));
-            }
-            std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            };
+            let listed = listing
+                .lines()
+                .filter_map(|l| l.split_once("  "))
+                .map(|(sha, path)| (path.to_string(), sha.to_string()))
+                .collect();
+            crate::outdir::clear_listed(dir, listed, &[LISTING])?;
         }
     }
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))
+}
+
+/// Writes `dir/synth.sha256`: every file under `dir` (path order) with its SHA-256, so a later
+/// synth into `dir` removes exactly these.
+fn write_listing(dir: &Path) -> Result<()> {
+    use sha2::Digest;
+    let mut text = String::new();
+    for entry in walkdir::WalkDir::new(dir).min_depth(1).sort_by_file_name() {
+        let entry = entry.map_err(|e| Error::input(dir, None, e.to_string()))?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        let rel = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        if rel == LISTING {
+            continue;
+        }
+        let mut hasher = sha2::Sha256::new();
+        let mut file = std::fs::File::open(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+        std::io::copy(&mut file, &mut hasher).map_err(|e| Error::io(entry.path(), e))?;
+        text += &format!("{:x}  {rel}\n", hasher.finalize());
+    }
+    let path = dir.join(LISTING);
+    std::fs::write(&path, text).map_err(|e| Error::io(&path, e))
 }
 
 fn write_manifest(path: &Path, options: &SynthOptions, entries: &[Entry]) -> Result<()> {
