@@ -278,7 +278,7 @@ fn video_headers_by_container() {
 
 /// VALOR inputs with four clips whose frame and WAV are there and whose videos are: a valid MP4
 /// header, missing, empty, garbage. Returns (the annotation directory, the media root).
-fn valor_with_videos() -> (tempfile::TempDir, tempfile::TempDir) {
+fn valor_with_videos() -> (common::TempDir, common::TempDir) {
     let input = common::tempdir().unwrap();
     let ids = ["aaaaaaaaaaa", "bbbbbbbbbbb", "ccccccccccc", "ddddddddddd"].map(|y| format!("{y}_0.000_10.000"));
     let items: Vec<String> = ids
