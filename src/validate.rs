@@ -13,7 +13,7 @@
 
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::media::{image_size, wav_info, DURATION_TOLERANCE};
+use crate::media::{image_size, media_path, wav_info, DURATION_TOLERANCE};
 use crate::record::{Sample, Target};
 use sha2::Digest;
 use std::collections::BTreeMap;
@@ -212,12 +212,12 @@ fn check_sample(s: &Sample, file: &str, line: u64, dialect: Dialect, media_root:
     }
     let Some(root) = media_root else { return };
     if let Some(image) = &s.image {
-        if let Err(e) = image_size(&root.join(image)) {
+        if let Err(e) = media_path(root, image).and_then(|p| image_size(&p)) {
             problem("missing_media", format!("{}: image {e}", s.id));
         }
     }
     if let Some(audio) = &s.audio {
-        match wav_info(&root.join(audio)) {
+        match media_path(root, audio).and_then(|p| wav_info(&p)) {
             Err(e) => problem("missing_media", format!("{}: audio {e}", s.id)),
             Ok(wav) => {
                 let segments: &[crate::geometry::Segment] = match &s.target {
@@ -243,11 +243,12 @@ fn check_sample(s: &Sample, file: &str, line: u64, dialect: Dialect, media_root:
         }
     }
     if let Some(video) = &s.video {
-        if !root.join(video).is_file() {
-            problem(
-                "missing_media",
-                format!("{}: video {} not found", s.id, root.join(video).display()),
-            );
+        match media_path(root, video) {
+            Err(e) => problem("missing_media", format!("{}: video {e}", s.id)),
+            Ok(path) if !path.is_file() => {
+                problem("missing_media", format!("{}: video {} not found", s.id, path.display()))
+            }
+            Ok(_) => {}
         }
     }
 }
