@@ -152,13 +152,22 @@ mod tests {
         }
         let err = |v: &str| check_path_key("video_id", v).unwrap_err();
         assert_eq!(err(""), "video_id `` cannot be a file name: it is empty");
-        assert_eq!(err("."), "video_id `.` cannot be a file name: it is a directory reference");
-        assert_eq!(err(".."), "video_id `..` cannot be a file name: it is a directory reference");
+        assert_eq!(
+            err("."),
+            "video_id `.` cannot be a file name: it is a directory reference"
+        );
+        assert_eq!(
+            err(".."),
+            "video_id `..` cannot be a file name: it is a directory reference"
+        );
         assert_eq!(
             err("../../../../tmp/x/secret"),
             "video_id `../../../../tmp/x/secret` cannot be a file name: it contains `/`"
         );
-        assert_eq!(err("/etc/passwd"), "video_id `/etc/passwd` cannot be a file name: it contains `/`");
+        assert_eq!(
+            err("/etc/passwd"),
+            "video_id `/etc/passwd` cannot be a file name: it contains `/`"
+        );
         assert_eq!(err("a\\b"), "video_id `a\\\\b` cannot be a file name: it contains `\\`");
         assert_eq!(err("a\0b"), "video_id `a\\0b` cannot be a file name: it contains NUL");
         assert_eq!(

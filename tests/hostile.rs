@@ -55,11 +55,26 @@ fn music_avqa_video_ids_that_are_paths_are_rejected_and_odd_names_kept() {
     assert_eq!(
         reasons(&sink.rejects),
         vec![
-            ("bad_clip_id", "video_id `../../../../tmp/x/secret` cannot be a file name: it contains `/`"),
-            ("bad_clip_id", "video_id `a\\nb` cannot be a file name: it contains a control character"),
-            ("bad_clip_id", "video_id `..` cannot be a file name: it is a directory reference"),
-            ("bad_clip_id", "video_id `/abs/x` cannot be a file name: it contains `/`"),
-            ("bad_clip_id", "video_id `a\\\\b` cannot be a file name: it contains `\\`"),
+            (
+                "bad_clip_id",
+                "video_id `../../../../tmp/x/secret` cannot be a file name: it contains `/`"
+            ),
+            (
+                "bad_clip_id",
+                "video_id `a\\nb` cannot be a file name: it contains a control character"
+            ),
+            (
+                "bad_clip_id",
+                "video_id `..` cannot be a file name: it is a directory reference"
+            ),
+            (
+                "bad_clip_id",
+                "video_id `/abs/x` cannot be a file name: it contains `/`"
+            ),
+            (
+                "bad_clip_id",
+                "video_id `a\\\\b` cannot be a file name: it contains `\\`"
+            ),
         ]
     );
     assert_eq!((stats.read, stats.used, stats.rejected), (6, 1, 5));
@@ -105,21 +120,40 @@ fn open_images_ids_that_are_paths_are_rejected_and_negative_zero_is_zero() {
     assert_eq!(
         common::reject_summary(&sink.rejects),
         vec![
-            ("bad_clip_id".into(), 2, "ImageID `../../x` cannot be a file name: it contains `/`".into()),
-            ("bad_clip_id".into(), 3, "ImageID `a\\\\b` cannot be a file name: it contains `\\`".into()),
+            (
+                "bad_clip_id".into(),
+                2,
+                "ImageID `../../x` cannot be a file name: it contains `/`".into()
+            ),
+            (
+                "bad_clip_id".into(),
+                3,
+                "ImageID `a\\\\b` cannot be a file name: it contains `\\`".into()
+            ),
         ]
     );
     assert_eq!((stats.read, stats.used, stats.rejected), (3, 1, 2));
     let record = &sink.records[0];
     assert_eq!(record.key, "ok id/Cat");
     assert_eq!(record.media.image.as_deref(), Some("openimages/images/ok id.jpg"));
-    let Target::Arig { boxes, .. } = &record.target else { panic!("ARIG") };
+    let Target::Arig { boxes, .. } = &record.target else {
+        panic!("ARIG")
+    };
     assert_eq!(boxes, &vec![BBox([0.0, 0.0, 0.5, 0.9])]);
     assert!(boxes[0].0[0].is_sign_positive() && boxes[0].0[1].is_sign_positive());
 
     // Through the binary: no `-0` in the target or the rendered answer.
     let out = out_dir("hostile-openimages-negative-zero");
-    avfit_ok(&["convert", "--source", "openimages", "--input", dir.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]);
+    avfit_ok(&[
+        "convert",
+        "--source",
+        "openimages",
+        "--input",
+        dir.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
     let shard = common::samples(&out);
     assert_eq!(shard.len(), 1);
     assert_eq!(shard[0]["target"]["boxes"], serde_json::json!([[0.0, 0.0, 0.5, 0.9]]));
@@ -129,8 +163,16 @@ fn open_images_ids_that_are_paths_are_rejected_and_negative_zero_is_zero() {
     // The curated rows read the same bbox rows: the same two rejects.
     let out = out_dir("hostile-openimages-curated");
     avfit_ok(&[
-        "convert", "--source", "openimages_audioset", "--input", dir.to_str().unwrap(), "--input",
-        data("audioset").to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet",
+        "convert",
+        "--source",
+        "openimages_audioset",
+        "--input",
+        dir.to_str().unwrap(),
+        "--input",
+        data("audioset").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
     ]);
     let bad: Vec<String> = common::rejects(&out)
         .iter()
@@ -163,7 +205,11 @@ fn avsbench_video_and_category_names_that_are_paths_are_rejected() {
     assert_eq!(
         tail,
         vec![
-            ("bad_clip_id".into(), 7, "video `..` cannot be a file name: it is a directory reference".into()),
+            (
+                "bad_clip_id".into(),
+                7,
+                "video `..` cannot be a file name: it is a directory reference".into()
+            ),
             (
                 "malformed_field".into(),
                 8,
@@ -243,9 +289,18 @@ fn flickr_ids_that_cannot_be_file_names_are_rejected() {
     assert_eq!(
         reasons(&sink.rejects),
         vec![
-            ("bad_clip_id", "Flickr id (file stem) `.` cannot be a file name: it is a directory reference"),
-            ("bad_clip_id", "Flickr id (file stem) `a\\\\b` cannot be a file name: it contains `\\`"),
-            ("bad_clip_id", "Flickr id (file stem) `x\\ny` cannot be a file name: it contains a control character"),
+            (
+                "bad_clip_id",
+                "Flickr id (file stem) `.` cannot be a file name: it is a directory reference"
+            ),
+            (
+                "bad_clip_id",
+                "Flickr id (file stem) `a\\\\b` cannot be a file name: it contains `\\`"
+            ),
+            (
+                "bad_clip_id",
+                "Flickr id (file stem) `x\\ny` cannot be a file name: it contains a control character"
+            ),
         ]
     );
     assert_eq!((stats.read, stats.used, stats.rejected), (4, 1, 3));
@@ -256,7 +311,10 @@ fn flickr_ids_that_cannot_be_file_names_are_rejected() {
 fn pascal_sound_ids_that_cannot_be_file_names_are_rejected() {
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&data("pascal_sound"), tmp.path());
-    append(&tmp.path().join("pascal_sound.csv"), "..,x.wav,dog\n000010,..,cat\n000010,a\tb.wav,cat\n");
+    append(
+        &tmp.path().join("pascal_sound.csv"),
+        "..,x.wav,dog\n000010,..,cat\n000010,a\tb.wav,cat\n",
+    );
     let (sink, _) = read("pascal_sound", &[tmp.path().to_path_buf()]);
     let tail: Vec<_> = common::reject_summary(&sink.rejects)
         .into_iter()
@@ -265,8 +323,16 @@ fn pascal_sound_ids_that_cannot_be_file_names_are_rejected() {
     assert_eq!(
         tail,
         vec![
-            ("bad_clip_id".into(), 7, "image_id `..` cannot be a file name: it is a directory reference".into()),
-            ("malformed_field".into(), 8, "000010: audio (file stem) `` cannot be a file name: it is empty".into()),
+            (
+                "bad_clip_id".into(),
+                7,
+                "image_id `..` cannot be a file name: it is a directory reference".into()
+            ),
+            (
+                "malformed_field".into(),
+                8,
+                "000010: audio (file stem) `` cannot be a file name: it is empty".into()
+            ),
             (
                 "malformed_field".into(),
                 9,
@@ -286,40 +352,88 @@ fn deep_xml_stops_the_run_with_one_line_naming_the_file() {
     let xml = p.join("Annotations/1.xml");
     std::fs::write(&xml, hostile::deep_xml(14_000)).unwrap();
     let out = tmp.path().join("out");
-    let run = avfit(&["convert", "--source", "pascal_sound", "--input", p.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]);
+    let run = avfit(&[
+        "convert",
+        "--source",
+        "pascal_sound",
+        "--input",
+        p.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
     assert_eq!(run.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&run.stderr),
-        format!("avfit: {}:1: XML elements nested deeper than 256 levels\n", xml.display())
+        format!(
+            "avfit: {}:1: XML elements nested deeper than 256 levels\n",
+            xml.display()
+        )
     );
     // Flickr-SoundNet, the depth limit passed on line 3.
     let f = tmp.path().join("F");
     std::fs::create_dir_all(f.join("Annotations")).unwrap();
     let xml = f.join("Annotations/1.xml");
-    std::fs::write(&xml, format!("<?xml version=\"1.0\"?>\n<annotation>\n{}", hostile::deep_xml(300))).unwrap();
+    std::fs::write(
+        &xml,
+        format!("<?xml version=\"1.0\"?>\n<annotation>\n{}", hostile::deep_xml(300)),
+    )
+    .unwrap();
     let out = tmp.path().join("out2");
-    let run = avfit(&["convert", "--source", "flickr_soundnet", "--input", f.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]);
+    let run = avfit(&[
+        "convert",
+        "--source",
+        "flickr_soundnet",
+        "--input",
+        f.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
     assert_eq!(run.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&run.stderr),
-        format!("avfit: {}:3: XML elements nested deeper than 256 levels\n", xml.display())
+        format!(
+            "avfit: {}:3: XML elements nested deeper than 256 levels\n",
+            xml.display()
+        )
     );
     // 256 levels in all still parse (the root and 255 below it).
-    std::fs::write(&xml, format!("<annotation>{}{}</annotation>", "<a>".repeat(255), "</a>".repeat(255))).unwrap();
+    std::fs::write(
+        &xml,
+        format!("<annotation>{}{}</annotation>", "<a>".repeat(255), "</a>".repeat(255)),
+    )
+    .unwrap();
     let (sink, stats) = read("flickr_soundnet", &[f]);
     assert_eq!((stats.read, stats.rejected), (1, 1));
-    assert_eq!(reasons(&sink.rejects), vec![("no_valid_box", "1: 0 <bbox> elements, none valid")]);
+    assert_eq!(
+        reasons(&sink.rejects),
+        vec![("no_valid_box", "1: 0 <bbox> elements, none valid")]
+    );
 }
 
 #[test]
 fn errors_that_echo_input_stay_on_one_line() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(tmp.path().join("Annotations")).unwrap();
-    std::fs::copy(data("pascal_sound/Annotations/000010.xml"), tmp.path().join("Annotations/000010.xml")).unwrap();
+    std::fs::copy(
+        data("pascal_sound/Annotations/000010.xml"),
+        tmp.path().join("Annotations/000010.xml"),
+    )
+    .unwrap();
     let csv = tmp.path().join("pascal_sound.csv");
     std::fs::write(&csv, "\"image\nid\u{1b}\",audio,label\n000010,x.wav,dog\n").unwrap();
     let out = tmp.path().join("out");
-    let run = avfit(&["convert", "--source", "pascal_sound", "--input", tmp.path().to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]);
+    let run = avfit(&[
+        "convert",
+        "--source",
+        "pascal_sound",
+        "--input",
+        tmp.path().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
     assert_eq!(run.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&run.stderr),
@@ -328,7 +442,10 @@ fn errors_that_echo_input_stay_on_one_line() {
             csv.display()
         )
     );
-    assert_eq!(avfit::error::escape("a\r\n\t\0\\z\u{7f}é"), "a\\r\\n\\t\\0\\\\z\\u{7f}é");
+    assert_eq!(
+        avfit::error::escape("a\r\n\t\0\\z\u{7f}é"),
+        "a\\r\\n\\t\\0\\\\z\\u{7f}é"
+    );
     assert_eq!(avfit::error::escape("plain, text & `quotes`"), "plain, text & `quotes`");
 }
 
@@ -336,7 +453,16 @@ fn errors_that_echo_input_stay_on_one_line() {
 /// images are in a dataset folder the media root links to.
 fn corpus_with_an_escaping_path(tmp: &Path) -> (PathBuf, PathBuf, String) {
     let out = tmp.join("corpus");
-    avfit_ok(&["convert", "--source", "vggss", "--input", data("vggss").to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]);
+    avfit_ok(&[
+        "convert",
+        "--source",
+        "vggss",
+        "--input",
+        data("vggss").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
     let shard = common::walk(&out)
         .into_iter()
         .find(|p| p.extension().is_some_and(|e| e == "jsonl") && p.to_string_lossy().contains("arig"))
@@ -376,25 +502,38 @@ fn media_readers_refuse_paths_that_leave_the_root_and_follow_links_inside_it() {
 
     // media --list: stops, naming the shard, line and sample.
     let err = avfit::media_list::media_rows(&corpus).unwrap_err().to_string();
-    assert!(err.contains(":1: vggss/") && err.ends_with(&format!(": image {refusal}")), "{err}");
+    assert!(
+        err.contains(":1: vggss/") && err.ends_with(&format!(": image {refusal}")),
+        "{err}"
+    );
 
     // stats --html --media-root: the outside image is not embedded, the linked ones are.
     let stats = avfit::stats::compute(&corpus).unwrap();
     let html = tmp.path().join("report.html");
     avfit::report::write_html(&stats, &corpus, Some(&root), &html).unwrap();
-    let embedded = std::fs::read_to_string(&html).unwrap().matches("data:image/jpeg").count();
+    let embedded = std::fs::read_to_string(&html)
+        .unwrap()
+        .matches("data:image/jpeg")
+        .count();
     let arig = common::samples(&corpus).iter().filter(|s| s["task"] == "arig").count();
     assert_eq!(embedded, arig - 1);
 
     // --check-media (and any media rule): refused with or without the check.
     for check in [false, true] {
-        let media = MediaRoot { root: root.clone(), check };
+        let media = MediaRoot {
+            root: root.clone(),
+            check,
+        };
         let mut record = Record {
             source: "vggss",
             key: "k".into(),
             split: Split::Test,
             groups: vec![],
-            media: Media { image: Some("/etc/passwd".into()), audio: None, video: Some("a/../../v.mp4".into()) },
+            media: Media {
+                image: Some("/etc/passwd".into()),
+                audio: None,
+                video: Some("a/../../v.mp4".into()),
+            },
             target: Target::Avc { caption: "c".into() },
         };
         assert_eq!(
@@ -410,7 +549,10 @@ fn media_readers_refuse_paths_that_leave_the_root_and_follow_links_inside_it() {
             "media path `a/../../v.mp4` is absolute or has a `..` component: refused"
         );
     }
-    assert_eq!(avfit::media::media_path(&root, "vggss/frames/x.jpg"), Ok(root.join("vggss/frames/x.jpg")));
+    assert_eq!(
+        avfit::media::media_path(&root, "vggss/frames/x.jpg"),
+        Ok(root.join("vggss/frames/x.jpg"))
+    );
     assert!(avfit::media::media_path(&root, "..\\x.jpg").is_err());
 }
 
@@ -428,5 +570,8 @@ fn check_media_follows_links_inside_the_root() {
     options.media_root = Some(MediaRoot { root, check: true });
     let (sink, stats) = sources::read_all(source, &[data("vggss")], &options).unwrap();
     assert!(stats.reconciles());
-    assert_eq!(sink.records.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), vec!["aaaaaaaaaaa_000010"]);
+    assert_eq!(
+        sink.records.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
+        vec!["aaaaaaaaaaa_000010"]
+    );
 }

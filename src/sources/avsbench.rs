@@ -321,7 +321,11 @@ pub fn read_mask(path: &Path) -> std::result::Result<GrayImage, String> {
     let raw = decoded.as_bytes();
     let mut mask = GrayImage::new(w, h);
     for (out, pixel) in mask.iter_mut().zip(raw.chunks_exact(pixel_bytes)) {
-        *out = if pixel[..colour_bytes].iter().any(|b| *b != 0) { 255 } else { 0 };
+        *out = if pixel[..colour_bytes].iter().any(|b| *b != 0) {
+            255
+        } else {
+            0
+        };
     }
     Ok(mask)
 }

@@ -9,7 +9,11 @@ pub fn crc32(bytes: &[u8]) -> u32 {
     for b in bytes {
         crc ^= u32::from(*b);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -46,5 +50,9 @@ pub fn write_bomb_png(path: &Path, width: u32, height: u32) {
 
 /// XML nested `levels` deep inside `<annotation>`, as in the repro.
 pub fn deep_xml(levels: usize) -> String {
-    format!("<annotation>{}{}</annotation>", "<a>".repeat(levels), "</a>".repeat(levels))
+    format!(
+        "<annotation>{}{}</annotation>",
+        "<a>".repeat(levels),
+        "</a>".repeat(levels)
+    )
 }
