@@ -42,17 +42,21 @@ pub struct MediaRow {
 
 /// The media rows of every sample of the corpus in `dir`, unique by path, sorted.
 ///
-/// Errors: `dir` has no `manifest.json`, a shard cannot be read or a line is not a sample.
+/// Errors: `dir` has no `manifest.json`, a shard cannot be read, a line is not a sample, or a
+/// media path is absolute or has a `..` component ([`crate::media::media_path`]; the shard and
+/// line name the sample): such a list would send downloads outside the media root.
 pub fn media_rows(dir: &Path) -> Result<Vec<MediaRow>> {
     crate::corpus::read_manifest(dir)?; // a corpus, not any directory
     let mut rows: BTreeMap<String, MediaRow> = BTreeMap::new();
-    crate::corpus::for_each_sample(dir, |_, _, sample| {
+    crate::corpus::for_each_sample(dir, |shard, line, sample| {
         for (kind, path) in [
             ("image", &sample.image),
             ("audio", &sample.audio),
             ("video", &sample.video),
         ] {
             if let Some(path) = path {
+                crate::media::media_path(Path::new(""), path)
+                    .map_err(|e| Error::input(shard, Some(line), format!("{}: {kind} {e}", sample.id)))?;
                 rows.entry(path.clone())
                     .or_insert_with(|| describe(path, kind, &sample.groups));
             }
