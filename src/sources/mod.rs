@@ -70,6 +70,12 @@ pub trait Source: Sync {
     fn is_curated(&self) -> bool {
         false
     }
+    /// Whether its records can never be ambiguous (two records of one task, media and input with
+    /// different answers) by construction, so the run need not remember every question it asks
+    /// ([`Collector::guard_ambiguity`]). Default: the curated rows only.
+    fn unambiguous_by_construction(&self) -> bool {
+        self.is_curated()
+    }
     /// Its default media layout (the Meerkat layout under its own name).
     fn default_media(&self) -> MediaLayout {
         MediaLayout::meerkat(self.name())
@@ -272,6 +278,9 @@ pub fn read_all(source: &dyn Source, inputs: &[PathBuf], options: &SourceOptions
         ProgressBar::hidden(),
         options.media_root.clone(),
     );
+    if !source.unambiguous_by_construction() {
+        out.guard_ambiguity();
+    }
     found.note_not_read(&mut out);
     source.read(&found.files, options, &mut out)?;
     let mut stats = out.finish();
