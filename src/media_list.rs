@@ -113,29 +113,32 @@ pub fn describe(path: &str, kind: &'static str, groups: &[String]) -> MediaRow {
     row
 }
 
-/// Writes `rows` as CSV to `path`.
+/// The header line of `avfit media --list`, by which an earlier list is recognized (and replaced).
+pub const HEADER: &str = "path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time";
+
+/// `avfit media --list`: a file whose first line is exactly [`HEADER`].
+pub const CSV_FILE: crate::outdir::ReportFile = crate::outdir::ReportFile {
+    command: "avfit media --list",
+    recognizes: |bytes| {
+        let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+        line.strip_suffix(b"\r").unwrap_or(line) == HEADER.as_bytes()
+    },
+};
+
+/// Writes `rows` as CSV to `path`, [`HEADER`] first, through [`crate::outdir::write_report`]
+/// (a new file renamed over an earlier list).
 ///
-/// Errors: the file cannot be written.
+/// Errors: `path` may not receive the list ([`crate::outdir::check_report_target`]), or the file
+/// cannot be written.
 pub fn write_csv(rows: &[MediaRow], path: &Path) -> Result<()> {
-    let mut w = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_path(path)
+    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+    w.write_record(HEADER.split(','))
         .map_err(|e| Error::input(path, None, e.to_string()))?;
-    w.write_record([
-        "path",
-        "kind",
-        "dataset",
-        "youtube_id",
-        "media_id",
-        "clip_start",
-        "clip_end",
-        "frame_time",
-    ])
-    .map_err(|e| Error::input(path, None, e.to_string()))?;
     for row in rows {
         w.serialize(row).map_err(|e| Error::input(path, None, e.to_string()))?;
     }
-    w.flush().map_err(|e| Error::io(path, e))
+    let bytes = w.into_inner().map_err(|e| Error::input(path, None, e.to_string()))?;
+    crate::outdir::write_report(path, &CSV_FILE, &bytes)
 }
 
 #[cfg(test)]
