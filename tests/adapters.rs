@@ -1039,6 +1039,21 @@ fn music_avqa_subset_files_are_noted_in_a_folder_and_read_when_named() {
         reject_summary(&sink.rejects),
         vec![(s("duplicate_row"), 0, s("00000001/1 appeared before"))]
     );
+
+    // The folder and one of its subset files named too (spelled another way): the named file is
+    // read, so it is not noted as not read; only the other subset is. Its questions repeat the
+    // split file's, so they are rejected as duplicates.
+    let (sink, stats) = read(
+        "music_avqa",
+        &[
+            tmp.path().join("json"),
+            tmp.path().join("json/./avqa-test_real.json"),
+        ],
+        None,
+    );
+    assert_eq!(keys(&sink), plain);
+    assert_eq!((stats.read, stats.used, stats.rejected), (6, 3, 3));
+    assert_eq!(stats.notes, counts(&[("subset_file_not_read", 1)]));
 }
 
 #[test]
