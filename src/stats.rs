@@ -28,9 +28,7 @@ pub const JSON_TOOL: &str = "avfit stats";
 /// `avfit stats --json`: a JSON object with `"tool": "avfit stats"` (see [`JSON_TOOL`]).
 pub const JSON_FILE: crate::outdir::ReportFile = crate::outdir::ReportFile {
     command: "avfit stats --json",
-    recognizes: |bytes| {
-        serde_json::from_slice::<serde_json::Value>(bytes).is_ok_and(|v| v["tool"] == JSON_TOOL)
-    },
+    recognizes: |bytes| serde_json::from_slice::<serde_json::Value>(bytes).is_ok_and(|v| v["tool"] == JSON_TOOL),
 };
 
 /// `stats` as the text `--json` writes: a pretty-printed object, `"tool": "avfit stats"` first,

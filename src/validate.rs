@@ -183,9 +183,7 @@ fn check_sources(sources: &serde_json::Value, at: &Lines, report: &mut Report) {
             (Some(read), Some(used), Some(rejected), Some(skipped)) => {
                 let skipped: u64 = skipped.iter().sum();
                 (used.checked_add(rejected).and_then(|n| n.checked_add(skipped)) != Some(read)).then(|| {
-                    format!(
-                        "sources.{name}: read {read} is not used {used} + rejected {rejected} + skipped {skipped}"
-                    )
+                    format!("sources.{name}: read {read} is not used {used} + rejected {rejected} + skipped {skipped}")
                 })
             }
             _ => Some(format!(

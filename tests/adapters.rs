@@ -1045,10 +1045,7 @@ fn music_avqa_subset_files_are_noted_in_a_folder_and_read_when_named() {
     // split file's, so they are rejected as duplicates.
     let (sink, stats) = read(
         "music_avqa",
-        &[
-            tmp.path().join("json"),
-            tmp.path().join("json/./avqa-test_real.json"),
-        ],
+        &[tmp.path().join("json"), tmp.path().join("json/./avqa-test_real.json")],
         None,
     );
     assert_eq!(keys(&sink), plain);

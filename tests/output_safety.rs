@@ -554,7 +554,12 @@ fn report_files_replace_only_earlier_reports_of_the_same_command() {
     for (command, flag, target, rel) in [
         ("stats", "--json", c.join("manifest.json"), "manifest.json"),
         ("stats", "--html", c.join("rejects.jsonl"), "rejects.jsonl"),
-        ("media", "--list", shard.clone(), "test/arig/avsbench-00000-of-00001.jsonl"),
+        (
+            "media",
+            "--list",
+            shard.clone(),
+            "test/arig/avsbench-00000-of-00001.jsonl",
+        ),
         ("stats", "--json", c.join(".avfit.lock"), ".avfit.lock"),
         ("media", "--list", c.join("build.journal"), "build.journal"),
     ] {
@@ -600,7 +605,11 @@ fn report_files_replace_only_earlier_reports_of_the_same_command() {
     );
     // A user's file, and files of another tool that look alike.
     std::fs::write(p("other.json"), "{\"tool\": \"other\"}\n").unwrap();
-    std::fs::write(p("other.html"), "<html><head><meta name=\"generator\" content=\"hugo\">").unwrap();
+    std::fs::write(
+        p("other.html"),
+        "<html><head><meta name=\"generator\" content=\"hugo\">",
+    )
+    .unwrap();
     std::fs::write(p("other.csv"), "path,kind\n").unwrap();
     for (command, flag, name, what) in [
         ("stats", "--json", "mine.txt", "avfit stats --json"),
@@ -640,7 +649,17 @@ fn report_files_replace_only_earlier_reports_of_the_same_command() {
     assert_eq!(list.lines().count(), 86, "the header and 85 media files");
     assert_eq!(
         names(tmp.path()),
-        ["c", "link", "list.csv", "mine.txt", "other.csv", "other.html", "other.json", "r.html", "s.json"]
+        [
+            "c",
+            "link",
+            "list.csv",
+            "mine.txt",
+            "other.csv",
+            "other.html",
+            "other.json",
+            "r.html",
+            "s.json"
+        ]
     );
     assert_eq!(tree(&c), corpus, "the corpus is untouched");
 }
@@ -665,8 +684,7 @@ fn merge_checks_the_reading_rejects_against_the_plan_of_every_partition() {
     let edited: String = lines.iter().map(|l| format!("{l}\n")).collect();
     std::fs::write(&rejects, &edited).unwrap();
     let partition_path = parts[0].join("partition.json");
-    let mut partition: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&partition_path).unwrap()).unwrap();
+    let mut partition: serde_json::Value = serde_json::from_slice(&std::fs::read(&partition_path).unwrap()).unwrap();
     partition["files"][0]["bytes"] = edited.len().into();
     partition["files"][0]["sha256"] = format!("{:x}", sha2::Sha256::digest(edited.as_bytes())).into();
     std::fs::write(&partition_path, serde_json::to_vec_pretty(&partition).unwrap()).unwrap();

@@ -193,7 +193,13 @@ fn validate_checks_ids_the_manifest_and_bad_bytes() {
 /// the line that starts with `anchor`.
 fn line_of(text: &str, anchor: &str, needle: &str) -> usize {
     let start = text.lines().position(|l| l.trim_start().starts_with(anchor)).unwrap();
-    start + text.lines().skip(start).position(|l| l.trim_start().starts_with(needle)).unwrap() + 1
+    start
+        + text
+            .lines()
+            .skip(start)
+            .position(|l| l.trim_start().starts_with(needle))
+            .unwrap()
+        + 1
 }
 
 #[test]
@@ -206,7 +212,10 @@ fn validate_requires_a_consistent_manifest_and_nothing_unlisted() {
     let shard = manifest["shards"][0].clone();
     assert_eq!(shard["path"], "test/arig/avsbench-00000-of-00001.jsonl");
     assert_eq!((&shard["records"], &shard["bytes"]), (&2.into(), &1116.into()));
-    assert_eq!(manifest["sources"]["avqa"], serde_json::json!({"read": 5, "used": 3, "rejected": 2, "skipped": {}, "dropped": {}}));
+    assert_eq!(
+        manifest["sources"]["avqa"],
+        serde_json::json!({"read": 5, "used": 3, "rejected": 2, "skipped": {}, "dropped": {}})
+    );
     // files: [], a source that does not add up, a wrong shard size, an extra counts key with 0.
     manifest["files"] = serde_json::json!([]);
     manifest["sources"]["avqa"]["read"] = 6.into();
