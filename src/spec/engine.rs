@@ -879,6 +879,12 @@ fn visit<'v>(
 ) -> Result<()> {
     let spec = state.spec;
     bound[level] = Some(child);
+    // Deeper levels belong to an earlier sibling: forget them.
+    for step in &w.steps[depth + 1..] {
+        if let Step::Array(l) | Step::Object(l) = step {
+            bound[*l] = None;
+        }
+    }
     if depth + 1 < w.steps.len() {
         return walk(w, state, child.value, depth + 1, bound, loc, out);
     }
