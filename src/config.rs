@@ -9,7 +9,8 @@
 //! templates = "../templates"     # optional; default: the templates built into the binary
 //!
 //! [[source]]
-//! name = "vggss"
+//! name = "vggss"                            # a built-in adapter or shipped spec (`avfit sources`)
+//! # spec = "my_dataset.toml"                # or a source spec file (then `name` may be left out)
 //! inputs = ["../tests/data/vggss"]          # files or directories as distributed
 //! expected = { "test/arig" = 4 }            # optional expected sample counts per split/task
 //! # split = "test"                          # optional: force one split (reads every native split)
@@ -54,8 +55,10 @@ pub struct BuildManifest {
 /// One `[[source]]` of a build manifest.
 #[derive(Debug, Clone)]
 pub struct SourceEntry {
-    /// Adapter name.
+    /// Source name: a built-in adapter, a shipped spec, or the `name` of the spec file `spec`.
     pub name: String,
+    /// A source spec file (`spec = "..."`, resolved), read instead of a named source.
+    pub spec: Option<PathBuf>,
     /// Input files or directories, resolved.
     pub inputs: Vec<PathBuf>,
     /// Forced split.
@@ -85,7 +88,8 @@ struct RawManifest {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSource {
-    name: String,
+    name: Option<String>,
+    spec: Option<PathBuf>,
     inputs: Vec<PathBuf>,
     split: Option<Split>,
     media: Option<MediaLayout>,
@@ -122,15 +126,38 @@ impl BuildManifest {
         };
         let mut sources = Vec::new();
         for s in raw.source {
-            crate::sources::find(&s.name)?;
-            if sources.iter().any(|e: &SourceEntry| e.name == s.name) {
+            let spec = s.spec.clone().map(resolve);
+            let name = match (&s.name, &spec) {
+                (name, Some(file)) => {
+                    let spec_name = crate::spec::load(file)?.name;
+                    if name.as_deref().is_some_and(|n| n != spec_name) {
+                        return Err(Error::input(
+                            path,
+                            None,
+                            format!(
+                                "source {}: its spec {} is named `{spec_name}`; give that name or none",
+                                name.as_deref().unwrap_or_default(),
+                                file.display()
+                            ),
+                        ));
+                    }
+                    spec_name.to_string()
+                }
+                (Some(name), None) => {
+                    crate::spec::find(name)?;
+                    name.clone()
+                }
+                (None, None) => {
+                    return Err(Error::input(path, None, "a [[source]] needs `name` or `spec`"));
+                }
+            };
+            let s = RawSource { name: Some(name), ..s };
+            let name = s.name.clone().expect("set above");
+            if sources.iter().any(|e: &SourceEntry| e.name == name) {
                 return Err(Error::input(
                     path,
                     None,
-                    format!(
-                        "source {} is listed twice; give all its inputs in one [[source]]",
-                        s.name
-                    ),
+                    format!("source {} is listed twice; give all its inputs in one [[source]]", name),
                 ));
             }
             for key in s.expected.keys() {
@@ -141,7 +168,7 @@ impl BuildManifest {
                     return Err(Error::input(
                         path,
                         None,
-                        format!("source {}: expected key `{key}` is not <train|test>/<task>", s.name),
+                        format!("source {}: expected key `{key}` is not <train|test>/<task>", name),
                     ));
                 }
             }
@@ -151,7 +178,7 @@ impl BuildManifest {
                 return Err(Error::input(
                     path,
                     None,
-                    format!("source {}: test_fraction {test_fraction} is not in [0, 1]", s.name),
+                    format!("source {}: test_fraction {test_fraction} is not in [0, 1]", name),
                 ));
             }
             let curation = CurationOptions {
@@ -163,7 +190,8 @@ impl BuildManifest {
             sources.push(SourceEntry {
                 curation,
                 inputs: s.inputs.into_iter().map(resolve).collect(),
-                name: s.name,
+                name,
+                spec,
                 split: s.split,
                 media: s.media,
                 params: s.params,

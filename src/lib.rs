@@ -25,6 +25,7 @@ pub mod record;
 pub mod render;
 pub mod report;
 pub mod sources;
+pub mod spec;
 pub mod split;
 pub mod stats;
 pub mod synth;

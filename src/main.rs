@@ -43,9 +43,12 @@ enum Command {
     },
     /// Convert one source's native files into the same output layout.
     Convert {
-        /// Source adapter name (see `avfit sources`).
+        /// Source name (see `avfit sources`): a built-in adapter or a shipped spec.
+        #[arg(long, required_unless_present = "spec", conflicts_with = "spec")]
+        source: Option<String>,
+        /// A source spec file (TOML, README "Adding a source") instead of --source.
         #[arg(long)]
-        source: String,
+        spec: Option<PathBuf>,
         /// A native file or a directory as the dataset distributes it; repeatable.
         #[arg(long = "input", required = true)]
         inputs: Vec<PathBuf>,
@@ -261,13 +264,31 @@ fn run(command: Command) -> Result<()> {
                 let tasks: Vec<_> = s.tasks().iter().map(|t| t.as_str()).collect();
                 println!("{:<12} {:<6} {}", s.name(), tasks.join(","), s.files());
             }
+            for s in avfit::spec::shipped() {
+                println!(
+                    "{:<12} {:<6} {} (spec {})",
+                    s.name,
+                    s.task.as_str(),
+                    s.description,
+                    s.origin.display()
+                );
+            }
             Ok(())
         }
         Command::Build { manifest, out, common } => {
             let m = BuildManifest::load(&manifest.unwrap_or_else(default_manifest))?;
             let mut jobs = Vec::new();
+            // A spec's text enters the config hash (the manifest only names its file).
+            let mut config = m.text.clone();
             for entry in &m.sources {
-                let source = sources::find(&entry.name)?;
+                let source: &'static dyn sources::Source = match &entry.spec {
+                    Some(path) => {
+                        let spec = avfit::spec::load(path)?;
+                        config.push_str(&spec.text);
+                        spec
+                    }
+                    None => avfit::spec::find(&entry.name)?,
+                };
                 let mut options = SourceOptions::new(source);
                 options.split = entry.split;
                 options.params = entry.params.clone();
@@ -291,7 +312,7 @@ fn run(command: Command) -> Result<()> {
                 excluded_groups: Vec::new(),
             };
             let out = out.or(m.out).unwrap_or_else(|| PathBuf::from("out"));
-            execute(jobs, out, &common, defaults, &m.text)
+            execute(jobs, out, &common, defaults, &config)
         }
         Command::Stats {
             dir,
@@ -396,6 +417,7 @@ fn run(command: Command) -> Result<()> {
         }
         Command::Convert {
             source,
+            spec,
             inputs,
             out,
             split,
@@ -404,7 +426,14 @@ fn run(command: Command) -> Result<()> {
             exclude_groups,
             common,
         } => {
-            let source = sources::find(&source)?;
+            let (source, spec_text): (&'static dyn sources::Source, String) = match (&source, &spec) {
+                (_, Some(path)) => {
+                    let spec = avfit::spec::load(path)?;
+                    (spec, format!("\n{}", spec.text))
+                }
+                (Some(name), None) => (avfit::spec::find(name)?, String::new()),
+                (None, None) => unreachable!("clap requires --source or --spec"),
+            };
             if !(0.0..=1.0).contains(&test_fraction) {
                 return Err(Error::Config(format!(
                     "--test-fraction {test_fraction} is not in [0, 1]"
@@ -441,7 +470,7 @@ fn run(command: Command) -> Result<()> {
             options.media_root = common.media_root()?;
             let inputs_text: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
             let config = format!(
-                "{}\n{}\n{}\n{}\n{test_fraction}\n{}",
+                "{}\n{}\n{}\n{}\n{test_fraction}\n{}{spec_text}",
                 source.name(),
                 inputs_text.join("\n"),
                 split.map_or("-", |s| s.as_str()),

@@ -107,5 +107,12 @@ codes! {
         /// An audio row whose clip another source of the build (or `--exclude-groups`) uses in
         /// the split its hash does not give it, so it is never drawn.
         ReservedGroup = "reserved_group",
+        /// A row a `[[filter]]` of a source spec leaves out (YouTube-BB boxes not `present`).
+        FilteredOut = "filtered_out",
+        /// A row that says its clip has no event (DESED's rows with empty onset, offset and label).
+        NoEvent = "no_event",
+        /// A dialog turn whose answer is the placeholder of an official test file (AVSD
+        /// `__UNDISCLOSED__`): never a target.
+        UndisclosedAnswer = "undisclosed_answer",
     }
 }

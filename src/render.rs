@@ -7,6 +7,7 @@
 //! id = "which-object"                 # unique in the file
 //! instruction = "Which object ...? Answer as {{ box_format }}."
 //! input = "{{ input }}"               # optional; this is the default
+//! media = ["image", "audio"]          # optional; the media it speaks of (this is the default)
 //!
 //! [[referring]]                       # optional: the referring set (below)
 //! id = "named-object"                 # unique in the file, across both lists
@@ -22,6 +23,12 @@
 //! Variables: `input` (the task's input text), `box_format`, `segment_format` (the dialect's
 //! formats), and per task the fields its builder provides (see [`crate::tasks`]).
 //! The answer is never templated: it is fixed by the task and the dialect.
+//!
+//! Media: a template declares the media it speaks of (`media`, of `image` — a picture, image or
+//! video — and `audio`; default both). A sample only gets the templates whose media are exactly
+//! its own ([`media_kinds`]): an audio-only clip (DESED, Clotho) never gets "the object in the
+//! image", a picture without sound (Open Images boxes) never "the sound you hear". The choice is
+//! `stable_hash(seed, id) mod n` over those n templates, in file order ([`Templates::choose_for`]).
 //!
 //! Fast path: a template part that is plain text with at most `{{ box_format }}`,
 //! `{{ segment_format }}` and `{{ input }}` substitutions (no tag, comment, filter or whitespace
@@ -72,6 +79,24 @@ struct TemplateEntry {
     id: String,
     instruction: String,
     input: Option<String>,
+    /// The media the template speaks of: `image` (a picture: an image or a video) and/or
+    /// `audio`; default both.
+    media: Option<Vec<String>>,
+}
+
+/// A sample's media kinds as a bit set: [`IMAGE`] | [`AUDIO`].
+pub type MediaKinds = u8;
+/// A picture: an image, a video frame or a video.
+pub const IMAGE: MediaKinds = 1;
+/// An audio clip (or a video's sound track).
+pub const AUDIO: MediaKinds = 2;
+
+/// The kinds of `media`: [`IMAGE`] when it has an image or a video, [`AUDIO`] when it has audio
+/// or a video with sound (a video alone counts as both).
+pub fn media_kinds(media: &crate::record::Media) -> MediaKinds {
+    let picture = media.image.is_some() || media.video.is_some();
+    let sound = media.audio.is_some() || media.video.is_some();
+    (if picture { IMAGE } else { 0 }) | (if sound { AUDIO } else { 0 })
 }
 
 /// A variable the fast path fills in (see the module documentation).
@@ -103,6 +128,8 @@ pub struct Templates {
     ids: BTreeMap<Task, Vec<String>>,
     /// How many of `ids` are `[[template]]` entries (the referring ones follow).
     media_count: BTreeMap<Task, usize>,
+    /// The media kinds each template speaks of, in the order of `ids`.
+    kinds: BTreeMap<Task, Vec<MediaKinds>>,
     /// `<task>/<template id>` of each template, in the order of `ids`.
     labels: BTreeMap<Task, Vec<String>>,
     /// The fast-path pieces of each template, in the order of `ids`; `None` where Tera renders.
@@ -209,6 +236,7 @@ impl Templates {
         tera.autoescape_on(vec![]);
         let mut ids: BTreeMap<Task, Vec<String>> = BTreeMap::new();
         let mut media_count: BTreeMap<Task, usize> = BTreeMap::new();
+        let mut kinds: BTreeMap<Task, Vec<MediaKinds>> = BTreeMap::new();
         let mut plain: BTreeMap<Task, Vec<Option<Plain>>> = BTreeMap::new();
         let mut files: BTreeMap<Task, String> = BTreeMap::new();
         let mut digest_input = String::new();
@@ -228,6 +256,27 @@ impl Templates {
                 if task_ids.contains(&entry.id) {
                     return Err(err(&entry.id, "this id is used twice".into()));
                 }
+                let mut mask = 0;
+                for m in entry
+                    .media
+                    .as_deref()
+                    .unwrap_or(&["image".to_string(), "audio".to_string()])
+                {
+                    mask |= match m.as_str() {
+                        "image" => IMAGE,
+                        "audio" => AUDIO,
+                        other => {
+                            return Err(err(
+                                &entry.id,
+                                format!("media `{other}`: expected image (a picture or video) or audio"),
+                            ))
+                        }
+                    };
+                }
+                if mask == 0 {
+                    return Err(err(&entry.id, "media = []: expected image and/or audio".into()));
+                }
+                kinds.entry(task).or_default().push(mask);
                 let input = entry.input.as_deref().unwrap_or("{{ input }}");
                 for (part, body) in [("instruction", entry.instruction.as_str()), ("input", input)] {
                     tera.add_raw_template(&name(task, &entry.id, part), body)
@@ -253,6 +302,7 @@ impl Templates {
             tera,
             ids,
             media_count,
+            kinds,
             labels,
             plain,
             files,
@@ -374,6 +424,51 @@ impl Templates {
         Ok(range.start + (stable_hash(&[&seed.to_string(), sample_id]) % n) as usize)
     }
 
+    /// The index (into [`Templates::ids`]) of the template that sample `sample_id`, whose media
+    /// are of `kinds` ([`media_kinds`]), uses: among the templates of `set` whose declared media
+    /// are exactly `kinds` (a template that speaks of the image is not given to an audio-only
+    /// sample, and an audio-only phrasing not to a sample that shows a picture), in file order,
+    /// the one at `stable_hash(seed, id) mod n` (no hashing when n is 1). Samples with an image
+    /// and audio, the default of every template, get the same choice as [`Templates::choose_in`].
+    ///
+    /// Errors: as [`Templates::choose_in`], and [`Error::Config`] when no template of the set
+    /// speaks of these media.
+    pub fn choose_for(
+        &self,
+        task: Task,
+        set: TemplateSet,
+        kinds: MediaKinds,
+        seed: u64,
+        sample_id: &str,
+    ) -> Result<usize> {
+        let first = self.choose_in(task, set, seed, sample_id)?;
+        let range = self.indices(task, set);
+        let task_kinds = &self.kinds[&task];
+        if range.clone().all(|i| task_kinds[i] == kinds) {
+            return Ok(first);
+        }
+        let fitting: Vec<usize> = range.filter(|&i| task_kinds[i] == kinds).collect();
+        match fitting.len() {
+            0 => Err(Error::Config(format!(
+                "{}: {}.toml has no {} template for media {}, needed by {sample_id}",
+                self.origin,
+                task.as_str(),
+                match set {
+                    TemplateSet::Media => "[[template]]",
+                    TemplateSet::Referring => "[[referring]]",
+                },
+                describe_kinds(kinds)
+            ))),
+            1 => Ok(fitting[0]),
+            n => Ok(fitting[(stable_hash(&[&seed.to_string(), sample_id]) % n as u64) as usize]),
+        }
+    }
+
+    /// The media kinds template `index` of `task` speaks of.
+    pub fn media_of(&self, task: Task, index: usize) -> MediaKinds {
+        self.kinds[&task][index]
+    }
+
     /// Whether template `index` of `task` renders on the fast path (see the module
     /// documentation), so that [`Templates::render_without_context`] answers.
     pub fn is_plain(&self, task: Task, index: usize) -> bool {
@@ -439,6 +534,18 @@ impl Templates {
             })
             .collect()
     }
+}
+
+/// `["image", "audio"]`-style text of `kinds`, as a template file writes them.
+fn describe_kinds(kinds: MediaKinds) -> String {
+    let mut names = Vec::new();
+    if kinds & IMAGE != 0 {
+        names.push("\"image\"");
+    }
+    if kinds & AUDIO != 0 {
+        names.push("\"audio\"");
+    }
+    format!("[{}]", names.join(", "))
 }
 
 fn name(task: Task, id: &str, part: &str) -> String {

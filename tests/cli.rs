@@ -182,7 +182,12 @@ fn sources_lists_every_adapter() {
             "openimages",
             "openimages_audioset",
             "openimages_vggsound",
-            "openimages_audioset_strong"
+            "openimages_audioset_strong",
+            "ave",
+            "desed",
+            "clotho",
+            "avsd",
+            "ytbb"
         ]
     );
     assert!(text.contains("AVVP_eval_audio.csv"));
@@ -244,7 +249,7 @@ fn unknown_source_lists_the_known_ones() {
     assert_eq!(run.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&run.stderr),
-        "avfit: unknown source `vgss`; known sources: vggss, avsbench, pascal_sound, flickr_soundnet, llp, avqa, music_avqa, valor, openimages, openimages_audioset, openimages_vggsound, openimages_audioset_strong\n"
+        "avfit: unknown source `vgss`; known sources: vggss, avsbench, pascal_sound, flickr_soundnet, llp, avqa, music_avqa, valor, openimages, openimages_audioset, openimages_vggsound, openimages_audioset_strong, ave, desed, clotho, avsd, ytbb\n"
     );
 }
 

@@ -126,7 +126,8 @@ pub fn probe_targets(task: Task) -> Vec<Target> {
 
 /// Turns `record` into its sample: id `<source>/<key>/<task>` (`.../avfc/<type>` for AVFC), a template chosen by
 /// `stable_hash(seed, id)` among the task's `[[template]]` entries, or its `[[referring]]` ones
-/// when [`Record::referring`] is set, the instruction and input rendered, the answer fixed by the
+/// when [`Record::referring`] is set, that speak of exactly the record's media
+/// ([`Templates::choose_for`]), the instruction and input rendered, the answer fixed by the
 /// dialect.
 ///
 /// Errors: the task has no templates (or no referring ones for a referring record), or a
@@ -142,7 +143,8 @@ pub fn build_sample(record: Record, templates: &Templates, dialect: Dialect, see
     } else {
         TemplateSet::Media
     };
-    let index = templates.choose_in(task, set, seed, &id)?;
+    let kinds = crate::render::media_kinds(&record.media);
+    let index = templates.choose_for(task, set, kinds, seed, &id)?;
     // A template without Tera syntax beyond box_format, segment_format and input needs no Tera
     // context (building one serializes every variable): same bytes, less work.
     let (instruction, input, answer) = if templates.is_plain(task, index) {
