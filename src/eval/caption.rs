@@ -247,15 +247,20 @@ pub fn cider_d(clips: &[Clip]) -> (f64, Vec<f64>) {
     let words = |s: &str| -> Vec<String> { s.split_whitespace().map(str::to_string).collect() };
     // Owned token lists, kept alive for the n-gram slices below.
     let cands: Vec<Vec<String>> = clips.iter().map(|c| words(&c.candidate)).collect();
-    let refs: Vec<Vec<Vec<String>>> = clips.iter().map(|c| c.references.iter().map(|r| words(r)).collect()).collect();
+    let refs: Vec<Vec<Vec<String>>> = clips
+        .iter()
+        .map(|c| c.references.iter().map(|r| words(r)).collect())
+        .collect();
     let cand_refs: Vec<Vec<&str>> = cands.iter().map(|w| w.iter().map(String::as_str).collect()).collect();
     let ref_refs: Vec<Vec<Vec<&str>>> = refs
         .iter()
         .map(|rs| rs.iter().map(|w| w.iter().map(String::as_str).collect()).collect())
         .collect();
     let cand_grams: Vec<Vec<(&[&str], u32)>> = cand_refs.iter().map(|w| ngrams(w)).collect();
-    let ref_grams: Vec<Vec<Vec<(&[&str], u32)>>> =
-        ref_refs.iter().map(|rs| rs.iter().map(|w| ngrams(w)).collect()).collect();
+    let ref_grams: Vec<Vec<Vec<(&[&str], u32)>>> = ref_refs
+        .iter()
+        .map(|rs| rs.iter().map(|w| ngrams(w)).collect())
+        .collect();
     let mut df: HashMap<&[&str], f64> = HashMap::new();
     for rs in &ref_grams {
         let mut seen: std::collections::HashSet<&[&str]> = std::collections::HashSet::new();
@@ -309,7 +314,10 @@ mod tests {
     }
 
     fn close(a: f64, b: f64) {
-        assert!((a - b).abs() <= 1e-12 * b.abs().max(f64::MIN_POSITIVE), "{a:?} vs {b:?}");
+        assert!(
+            (a - b).abs() <= 1e-12 * b.abs().max(f64::MIN_POSITIVE),
+            "{a:?} vs {b:?}"
+        );
     }
 
     /// EVAL.md's worked examples (reference code output).
@@ -345,6 +353,21 @@ mod tests {
         close(s.cider, 4.621692174880071);
         close(s.cider_per_clip[0], 1.743384349760141);
         close(s.cider_per_clip[1], 7.5);
+    }
+
+    /// Repeated n-grams (clipped by the reference's weight), a length penalty, and a clip whose
+    /// higher orders are empty; values from pycocoevalcap 1.2's `CiderScorer`.
+    #[test]
+    fn cider_repeated_ngrams() {
+        let (corpus, per) = cider_d(&[
+            clip("the the dog", &["the dog"]),
+            clip("a cat", &["a cat"]),
+            clip("a cat dog", &["a bird"]),
+        ]);
+        close(per[0], 3.3027147165493185);
+        close(per[1], 5.0);
+        close(per[2], 0.21556294166678763);
+        close(corpus, 2.839425886072035);
     }
 
     #[test]

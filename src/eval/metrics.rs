@@ -34,8 +34,16 @@ pub enum Truth {
 /// Areas are counted exactly on the cells the box edges cut the map into, so the sums are the
 /// reference's pixel sums without drawing the map.
 pub fn ciou(pred: &[[f64; 4]], truth: &[[f64; 4]], kind: Truth) -> Option<f64> {
-    let p: Vec<[i64; 4]> = pred.iter().map(pixel_box).filter(|b| b[0] < b[2] && b[1] < b[3]).collect();
-    let g: Vec<[i64; 4]> = truth.iter().map(pixel_box).filter(|b| b[0] < b[2] && b[1] < b[3]).collect();
+    let p: Vec<[i64; 4]> = pred
+        .iter()
+        .map(pixel_box)
+        .filter(|b| b[0] < b[2] && b[1] < b[3])
+        .collect();
+    let g: Vec<[i64; 4]> = truth
+        .iter()
+        .map(pixel_box)
+        .filter(|b| b[0] < b[2] && b[1] < b[3])
+        .collect();
     let mut xs: Vec<i64> = p.iter().chain(&g).flat_map(|b| [b[0], b[2]]).collect();
     let mut ys: Vec<i64> = p.iter().chain(&g).flat_map(|b| [b[1], b[3]]).collect();
     xs.sort_unstable();
@@ -220,7 +228,11 @@ pub fn avfc_scores(pairs: &[(bool, Option<bool>)]) -> Option<AvfcScores> {
         let fp = pairs.iter().filter(|(g, p)| *g != class && *p == Some(class)).count() as f64;
         let fnn = pairs.iter().filter(|(g, p)| *g == class && *p != Some(class)).count() as f64;
         let present = pairs.iter().any(|(g, p)| *g == class || *p == Some(class));
-        let f = if tp + fp + fnn == 0.0 { 0.0 } else { 2.0 * tp / (2.0 * tp + fp + fnn) };
+        let f = if tp + fp + fnn == 0.0 {
+            0.0
+        } else {
+            2.0 * tp / (2.0 * tp + fp + fnn)
+        };
         (f, present)
     };
     let (t, t_present) = class_f1(true);
@@ -263,7 +275,11 @@ pub fn avqa_correct(prediction: &str, answer: &str, choices: Option<&[String]>, 
     let Some(options) = choices else {
         return pred == normalize_answer(answer);
     };
-    let want = answer_index.or_else(|| options.iter().position(|o| normalize_answer(o) == normalize_answer(answer)));
+    let want = answer_index.or_else(|| {
+        options
+            .iter()
+            .position(|o| normalize_answer(o) == normalize_answer(answer))
+    });
     let normalized: Vec<String> = options.iter().map(|o| normalize_answer(o)).collect();
     if let Some(i) = normalized.iter().position(|o| *o == pred) {
         return Some(i) == want;
@@ -319,11 +335,24 @@ mod tests {
     fn ciou_worked_examples() {
         let q = [0.25, 0.25, 0.75, 0.75];
         assert_eq!(ciou(&[q], &[q], Truth::Binary), Some(1.0));
-        assert_eq!(ciou(&[[0.5, 0.5, 1.0, 1.0]], &[q], Truth::Binary), Some(3136.0 / 21952.0));
-        close(ciou(&[[0.5, 0.5, 1.0, 1.0]], &[q], Truth::Binary).unwrap(), 0.14285714285714285);
-        assert_eq!(ciou(&[[0.0, 0.0, 0.5, 0.5]], &[[0.0, 0.0, 1.0, 1.0]], Truth::Binary), Some(0.25));
         assert_eq!(
-            ciou(&[[0.0, 0.0, 0.5, 0.5]], &[[0.0, 0.0, 0.5, 0.5], [0.5, 0.5, 1.0, 1.0]], Truth::Binary),
+            ciou(&[[0.5, 0.5, 1.0, 1.0]], &[q], Truth::Binary),
+            Some(3136.0 / 21952.0)
+        );
+        close(
+            ciou(&[[0.5, 0.5, 1.0, 1.0]], &[q], Truth::Binary).unwrap(),
+            0.14285714285714285,
+        );
+        assert_eq!(
+            ciou(&[[0.0, 0.0, 0.5, 0.5]], &[[0.0, 0.0, 1.0, 1.0]], Truth::Binary),
+            Some(0.25)
+        );
+        assert_eq!(
+            ciou(
+                &[[0.0, 0.0, 0.5, 0.5]],
+                &[[0.0, 0.0, 0.5, 0.5], [0.5, 0.5, 1.0, 1.0]],
+                Truth::Binary
+            ),
             Some(0.5)
         );
         let t = [0.3, 0.3, 0.7, 0.7];
@@ -333,7 +362,10 @@ mod tests {
         assert_eq!(ciou(&[], &[[0.5, 0.5, 0.501, 0.501]], Truth::Binary), None);
         assert_eq!(ciou(&[], &[q], Truth::Binary), Some(0.0));
         // Out-of-range and reversed predictions: clamped, or nothing filled.
-        assert_eq!(ciou(&[[-0.5, -0.5, 2.0, 2.0]], &[[0.0, 0.0, 1.0, 1.0]], Truth::Binary), Some(1.0));
+        assert_eq!(
+            ciou(&[[-0.5, -0.5, 2.0, 2.0]], &[[0.0, 0.0, 1.0, 1.0]], Truth::Binary),
+            Some(1.0)
+        );
         assert_eq!(ciou(&[[0.75, 0.75, 0.25, 0.25]], &[q], Truth::Binary), Some(0.0));
     }
 
@@ -411,7 +443,10 @@ mod tests {
 
     #[test]
     fn avqa_matching() {
-        let opts: Vec<String> = ["piano", "no", "one", "the violin"].iter().map(|s| s.to_string()).collect();
+        let opts: Vec<String> = ["piano", "no", "one", "the violin"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let o = Some(opts.as_slice());
         assert!(avqa_correct("Piano.", "piano", o, Some(0)));
         assert!(avqa_correct("The answer is piano", "piano", o, Some(0)));

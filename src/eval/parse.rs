@@ -263,24 +263,39 @@ mod tests {
     #[test]
     fn boxes_in_every_form_with_text_around() {
         assert_eq!(
-            parse_boxes(Dialect::Meerkat, "Sure! [<dog>,0.250,0.125,0.750,0.875]; [ <dog> , 0.1, 0.2 ,0.3,0.4 ] done"),
+            parse_boxes(
+                Dialect::Meerkat,
+                "Sure! [<dog>,0.250,0.125,0.750,0.875]; [ <dog> , 0.1, 0.2 ,0.3,0.4 ] done"
+            ),
             vec![[0.25, 0.125, 0.75, 0.875], [0.1, 0.2, 0.3, 0.4]]
         );
         // A missing label, and a label with a comma.
         assert_eq!(
-            parse_boxes(Dialect::Meerkat, "[0.1,0.2,0.3,0.4] [<Male speech, man speaking>,0,0,1,1]"),
+            parse_boxes(
+                Dialect::Meerkat,
+                "[0.1,0.2,0.3,0.4] [<Male speech, man speaking>,0,0,1,1]"
+            ),
             vec![[0.1, 0.2, 0.3, 0.4], [0.0, 0.0, 1.0, 1.0]]
         );
         assert_eq!(
-            parse_boxes(Dialect::MiniGptV2, "<p>dog</p> {<25><12><75><88>}<delim>{ <0> <0> <100><100> }"),
+            parse_boxes(
+                Dialect::MiniGptV2,
+                "<p>dog</p> {<25><12><75><88>}<delim>{ <0> <0> <100><100> }"
+            ),
             vec![[0.25, 0.12, 0.75, 0.88], [0.0, 0.0, 1.0, 1.0]]
         );
         assert_eq!(
-            parse_boxes(Dialect::QwenVl, "it is <ref>dog</ref><box>(250,125),(750,875)</box><box>(0, 0), (999,999)</box>."),
+            parse_boxes(
+                Dialect::QwenVl,
+                "it is <ref>dog</ref><box>(250,125),(750,875)</box><box>(0, 0), (999,999)</box>."
+            ),
             vec![[0.25, 0.125, 0.75, 0.875], [0.0, 0.0, 0.999, 0.999]]
         );
         // Values outside [0, 1] are kept as given.
-        assert_eq!(parse_boxes(Dialect::Shikra, "[-0.1,0.2,1.5,0.4]"), vec![[-0.1, 0.2, 1.5, 0.4]]);
+        assert_eq!(
+            parse_boxes(Dialect::Shikra, "[-0.1,0.2,1.5,0.4]"),
+            vec![[-0.1, 0.2, 1.5, 0.4]]
+        );
     }
 
     #[test]
@@ -308,7 +323,10 @@ mod tests {
             Some(vec![[0.7, 4.2], [8.0, 9.9]])
         );
         // 3 * 10 / 100 = 0.3 exactly (0.3 * 10 would be 3.0000000000000004).
-        assert_eq!(parse_segments(Dialect::VtimeLlm, "from 03 to 30", 10.0), Some(vec![[0.3, 3.0]]));
+        assert_eq!(
+            parse_segments(Dialect::VtimeLlm, "from 03 to 30", 10.0),
+            Some(vec![[0.3, 3.0]])
+        );
         assert_eq!(parse_segments(Dialect::Meerkat, "[1.0,2.0,3.0]", 10.0), None);
         assert_eq!(parse_segments(Dialect::Meerkat, "never", 10.0), Some(vec![]));
         assert_eq!(parse_segments(Dialect::VtimeLlm, "None.", 10.0), Some(vec![]));
@@ -363,7 +381,11 @@ mod tests {
                     }
                 }
                 let again: Vec<BBox> = parsed.iter().map(|p| BBox(*p)).collect();
-                assert_eq!(d.render_boxes("a dog", &again), d.render_boxes("a dog", &boxes), "{d:?}");
+                assert_eq!(
+                    d.render_boxes("a dog", &again),
+                    d.render_boxes("a dog", &boxes),
+                    "{d:?}"
+                );
 
                 let text = d.render_segments(&segments, duration);
                 let parsed = parse_segments(d, &format!("It sounds {text}."), duration).unwrap();

@@ -18,9 +18,9 @@ pub const PUNCTUATIONS: [&str; 17] = [
 
 /// Abbreviations that keep their final period (a subset of the PTB lexer's list; lower-case).
 const ABBREVIATIONS: [&str; 40] = [
-    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt",
-    "mt", "ft", "co", "corp", "inc", "ltd", "vs", "etc", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
-    "sep", "sept", "oct", "nov", "dec", "no", "ave", "rev", "messrs",
+    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "mt",
+    "ft", "co", "corp", "inc", "ltd", "vs", "etc", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
+    "oct", "nov", "dec", "no", "ave", "rev", "messrs",
 ];
 
 /// The caption as pycocoevalcap tokenizes it: tokens joined by single spaces, lower-cased,
@@ -120,7 +120,14 @@ pub fn ptb_tokens(line: &str) -> Vec<String> {
                 continue;
             }
             // A closing quote after a word, else an opening one.
-            out.push(if i > 0 && !chars[i - 1].is_whitespace() { "'" } else { "`" }.to_string());
+            out.push(
+                if i > 0 && !chars[i - 1].is_whitespace() {
+                    "'"
+                } else {
+                    "`"
+                }
+                .to_string(),
+            );
             i += 1;
             continue;
         }
@@ -162,7 +169,8 @@ pub fn ptb_tokens(line: &str) -> Vec<String> {
     out
 }
 
-/// Whether `word` (without its final period) is an abbreviation: a listed one, a single letter,
+/// Whether `word` (without its final period) is an abbreviation: a listed one, a single letter
+/// of either case (the Java lexer keeps `a.` at the end of a line),
 /// or letters joined by periods (`u.s`).
 fn is_abbreviation(word: &str) -> bool {
     let lower = word.to_lowercase();
@@ -171,16 +179,26 @@ fn is_abbreviation(word: &str) -> bool {
     }
     let mut chars = word.chars();
     if let (Some(c), None) = (chars.next(), chars.next()) {
-        return c.is_alphabetic() && c.is_uppercase();
+        return c.is_alphabetic();
     }
-    word.contains('.') && word.split('.').all(|p| p.chars().count() == 1 && p.chars().all(char::is_alphabetic))
+    word.contains('.')
+        && word
+            .split('.')
+            .all(|p| p.chars().count() == 1 && p.chars().all(char::is_alphabetic))
 }
 
 /// Pushes `word` with its clitics split off (`can't` → `ca`, `n't`; `it's` → `it`, `'s`;
 /// `gonna` → `gon`, `na`; `cannot` → `can`, `not`).
 fn split_clitics(word: &str, out: &mut Vec<String>) {
     let lower = word.to_lowercase();
-    for (whole, at) in [("gonna", 3), ("gotta", 3), ("wanna", 3), ("lemme", 3), ("gimme", 3), ("cannot", 3)] {
+    for (whole, at) in [
+        ("gonna", 3),
+        ("gotta", 3),
+        ("wanna", 3),
+        ("lemme", 3),
+        ("gimme", 3),
+        ("cannot", 3),
+    ] {
         if lower == whole {
             out.push(word[..at].to_string());
             out.push(word[at..].to_string());
@@ -218,5 +236,12 @@ mod tests {
         );
         assert_eq!(tokenize("won't gonna don't"), "wo n't gon na do n't");
         assert_eq!(tokenize("..."), "");
+        // What the Java tokenizer does with single letters and abbreviations (checked with it).
+        assert_eq!(tokenize("people; a."), "people a.");
+        assert_eq!(tokenize("he saw a. then b. ran"), "he saw a. then b. ran");
+        assert_eq!(
+            tokenize("Mr. Smith isn't here, I'd say."),
+            "mr. smith is n't here i 'd say"
+        );
     }
 }
