@@ -9,6 +9,9 @@
 //!   page.
 
 pub mod caption;
+pub mod html;
+pub mod meteor;
 pub mod metrics;
 pub mod parse;
 pub mod ptb;
+pub mod run;
