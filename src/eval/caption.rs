@@ -5,7 +5,7 @@
 //! order, and numpy's sums its pairwise summation ([`numpy_sum`]), so the numbers agree to the
 //! last bits.
 
-use std::collections::HashMap;
+use crate::split::{FastMap as HashMap, FastSet};
 
 /// One scored unit: a clip with its candidate and references, each a tokenized string (tokens
 /// separated by single spaces).
@@ -87,7 +87,7 @@ pub fn numpy_sum(a: &[f64]) -> f64 {
 /// (`precook`: n ascending, then position).
 fn ngrams<'b, 'a>(words: &'b [&'a str]) -> Vec<(&'b [&'a str], u32)> {
     let mut order: Vec<(&[&str], u32)> = Vec::new();
-    let mut index: HashMap<&[&str], usize> = HashMap::new();
+    let mut index: HashMap<&[&str], usize> = HashMap::default();
     for k in 1..=4 {
         if words.len() < k {
             break;
@@ -114,7 +114,7 @@ pub fn bleu(clips: &[Clip]) -> [f64; 4] {
     let (mut testlen_all, mut reflen_all) = (0u64, 0u64);
     for clip in clips {
         let cand: Vec<&str> = clip.candidate.split_whitespace().collect();
-        let mut maxcounts: HashMap<&[&str], u32> = HashMap::new();
+        let mut maxcounts: HashMap<&[&str], u32> = HashMap::default();
         let mut reflens = Vec::with_capacity(clip.references.len());
         let refs: Vec<Vec<&str>> = clip.references.iter().map(|r| r.split_whitespace().collect()).collect();
         for words in &refs {
@@ -123,7 +123,7 @@ pub fn bleu(clips: &[Clip]) -> [f64; 4] {
                 if words.len() < k {
                     break;
                 }
-                let mut counts: HashMap<&[&str], u32> = HashMap::new();
+                let mut counts: HashMap<&[&str], u32> = HashMap::default();
                 for w in words.windows(k) {
                     *counts.entry(w).or_default() += 1;
                 }
@@ -148,7 +148,7 @@ pub fn bleu(clips: &[Clip]) -> [f64; 4] {
             if cand.len() < k {
                 continue;
             }
-            let mut counts: HashMap<&[&str], u32> = HashMap::new();
+            let mut counts: HashMap<&[&str], u32> = HashMap::default();
             for w in cand.windows(k) {
                 *counts.entry(w).or_default() += 1;
             }
@@ -217,7 +217,7 @@ struct Vector<'b, 'a> {
 /// the bigram count (the length the penalty uses).
 fn counts2vec<'b, 'a>(grams: &[(&'b [&'a str], u32)], df: &HashMap<&[&str], f64>, ref_len: f64) -> Vector<'b, 'a> {
     let mut weights: [Vec<(&[&str], f64)>; 4] = Default::default();
-    let mut lookup = HashMap::with_capacity(grams.len());
+    let mut lookup = HashMap::with_capacity_and_hasher(grams.len(), Default::default());
     let mut norm = [0.0; 4];
     let mut length = 0.0;
     for &(g, tf) in grams {
@@ -261,9 +261,9 @@ pub fn cider_d(clips: &[Clip]) -> (f64, Vec<f64>) {
         .iter()
         .map(|rs| rs.iter().map(|w| ngrams(w)).collect())
         .collect();
-    let mut df: HashMap<&[&str], f64> = HashMap::new();
+    let mut df: HashMap<&[&str], f64> = HashMap::default();
     for rs in &ref_grams {
-        let mut seen: std::collections::HashSet<&[&str]> = std::collections::HashSet::new();
+        let mut seen: FastSet<&[&str]> = FastSet::default();
         for r in rs {
             for (g, _) in r {
                 if seen.insert(g) {

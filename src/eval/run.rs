@@ -429,45 +429,48 @@ fn figures(
             let correct = units.iter().filter(|u| u.score == 1.0).count();
             json!({"accuracy": correct as f64 / units.len() as f64})
         }
-        _ => {
-            // Captioning (clips) and dialog (samples): pycocoevalcap's metrics.
-            let clips: Vec<Clip> = units
-                .iter()
-                .map(|u| Clip {
-                    candidate: ptb::tokenize(u.prediction.as_deref().unwrap_or("")),
-                    references: u.references.iter().map(|r| ptb::tokenize(r)).collect(),
-                })
-                .collect();
-            let s = caption::score(&clips);
-            // The jar takes seconds to start: one run per distinct set (`avc` of one source is
-            // `avc/<source>`).
-            let set: Vec<String> = units.iter().map(|u| u.id.clone()).collect();
-            if let Some(v) = meteor_cache.get(&set) {
-                return json!({
-                    "bleu1": s.bleu[0], "bleu2": s.bleu[1], "bleu3": s.bleu[2], "bleu4": s.bleu[3],
-                    "meteor": v, "rouge_l": s.rouge_l, "cider": s.cider,
-                });
-            }
-            let meteor = match meteor_jar {
-                Ok(jar) => match meteor::meteor(jar, &clips) {
-                    Ok(v) => json!(v),
-                    Err(why) => {
-                        notes.push(format!("{key}: meteor unavailable: {why}"));
-                        Value::Null
-                    }
-                },
-                Err(why) => {
-                    notes.push(format!("{key}: meteor unavailable: {why}"));
-                    Value::Null
-                }
-            };
-            meteor_cache.insert(set, meteor.clone());
-            json!({
-                "bleu1": s.bleu[0], "bleu2": s.bleu[1], "bleu3": s.bleu[2], "bleu4": s.bleu[3],
-                "meteor": meteor, "rouge_l": s.rouge_l, "cider": s.cider,
-            })
-        }
+        _ => caption_figures(units, meteor_jar, meteor_cache, notes, key).0,
     }
+}
+
+/// Captioning (clips) and dialog (samples) figures of `units` with pycocoevalcap's metrics, and
+/// each unit's CIDEr-D; once per distinct set of units (`avc` of one source is `avc/<source>`;
+/// the METEOR jar takes seconds to start).
+fn caption_figures(
+    units: &[&Scored],
+    meteor_jar: &std::result::Result<PathBuf, String>,
+    cache: &mut HashMap<Vec<String>, Value>,
+    notes: &mut Vec<String>,
+    key: &str,
+) -> (Value, Vec<f64>) {
+    let set: Vec<String> = units.iter().map(|u| u.id.clone()).collect();
+    if let Some(v) = cache.get(&set) {
+        if v["meteor"].is_null() {
+            notes.push(format!("{key}: meteor unavailable (same samples as a key above)"));
+        }
+        return (v.clone(), Vec::new());
+    }
+    let clips: Vec<Clip> = units
+        .iter()
+        .map(|u| Clip {
+            candidate: ptb::tokenize(u.prediction.as_deref().unwrap_or("")),
+            references: u.references.iter().map(|r| ptb::tokenize(r)).collect(),
+        })
+        .collect();
+    let s = caption::score(&clips);
+    let meteor = match meteor_jar.clone().and_then(|jar| meteor::meteor(&jar, &clips)) {
+        Ok(v) => json!(v),
+        Err(why) => {
+            notes.push(format!("{key}: meteor unavailable: {why}"));
+            Value::Null
+        }
+    };
+    let figures = json!({
+        "bleu1": s.bleu[0], "bleu2": s.bleu[1], "bleu3": s.bleu[2], "bleu4": s.bleu[3],
+        "meteor": meteor, "rouge_l": s.rouge_l, "cider": s.cider,
+    });
+    cache.insert(set, figures.clone());
+    (figures, s.cider_per_clip)
 }
 
 /// Builds the JSON report and sets each captioning unit's score to its clip's CIDEr-D (within
@@ -495,15 +498,10 @@ fn report(
                 .push(i);
         }
     }
-    for members in caption_sets.values() {
-        let clips: Vec<Clip> = members
-            .iter()
-            .map(|&i| Clip {
-                candidate: ptb::tokenize(scored[i].prediction.as_deref().unwrap_or("")),
-                references: scored[i].references.iter().map(|r| ptb::tokenize(r)).collect(),
-            })
-            .collect();
-        let (_, per) = caption::cider_d(&clips);
+    let mut cache = HashMap::new();
+    for (key, members) in &caption_sets {
+        let units: Vec<&Scored> = members.iter().map(|&i| &scored[i]).collect();
+        let (_, per) = caption_figures(&units, &meteor_jar, &mut cache, notes, key);
         for (&i, v) in members.iter().zip(per) {
             scored[i].score = if scored[i].parsed { v } else { 0.0 };
         }
@@ -515,9 +513,8 @@ fn report(
         }
     }
     let mut metrics_out = Map::new();
-    let mut meteor_cache = HashMap::new();
     for (key, units) in &by_key {
-        metrics_out.insert(key.clone(), figures(units, &meteor_jar, &mut meteor_cache, notes, key));
+        metrics_out.insert(key.clone(), figures(units, &meteor_jar, &mut cache, notes, key));
     }
     let mut coverage = Map::new();
     for (key, units) in &by_key {
