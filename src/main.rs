@@ -103,6 +103,38 @@ enum Command {
         #[arg(long)]
         media_root: Option<PathBuf>,
     },
+    /// Score a model's predictions on a corpus's test split with MeerkatBench's metrics.
+    Eval {
+        /// The corpus directory (with manifest.json).
+        dir: PathBuf,
+        /// JSONL of {"id", "prediction"}, or a Meerkat dump {"outputs": [...]}.
+        #[arg(long, required_unless_present = "oracle", conflicts_with = "oracle")]
+        predictions: Option<PathBuf>,
+        /// Score the corpus's own answers (checks that parsing and scoring agree with rendering).
+        #[arg(long)]
+        oracle: bool,
+        /// The split to score.
+        #[arg(long, value_enum, default_value = "test")]
+        split: Split,
+        /// The dialect the answers are written in (default: the corpus's).
+        #[arg(long)]
+        dialect: Option<Dialect>,
+        /// Write every figure and the per-sample scores as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Write a self-contained HTML page with the table and the worst samples to this file.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// With --html: draw predicted and true boxes over the ARIG images found here.
+        #[arg(long)]
+        media_root: Option<PathBuf>,
+        /// The METEOR 1.5 jar (default: the one of an installed pycocoevalcap); needs Java.
+        #[arg(long)]
+        meteor_jar: Option<PathBuf>,
+        /// Leave METEOR out (reported null).
+        #[arg(long)]
+        no_meteor: bool,
+    },
     /// Audit a corpus: counts against the expected ones, distributions, rejects, leakage.
     Stats {
         /// The corpus directory (with manifest.json).
@@ -313,6 +345,38 @@ fn run(command: Command) -> Result<()> {
             };
             let out = out.or(m.out).unwrap_or_else(|| PathBuf::from("out"));
             execute(jobs, out, &common, defaults, &config)
+        }
+        Command::Eval {
+            dir,
+            predictions,
+            oracle,
+            split,
+            dialect,
+            json,
+            html,
+            media_root,
+            meteor_jar,
+            no_meteor,
+        } => {
+            let source = match (oracle, predictions) {
+                (true, _) => avfit::eval::run::Predictions::Oracle,
+                (false, Some(p)) => avfit::eval::run::Predictions::File(p),
+                (false, None) => return Err(Error::Config("give --predictions FILE or --oracle".into())),
+            };
+            let options = avfit::eval::run::EvalOptions {
+                split,
+                dialect,
+                meteor_jar,
+                meteor: !no_meteor,
+            };
+            avfit::eval::run::run(
+                &dir,
+                &source,
+                &options,
+                json.as_deref(),
+                html.as_deref(),
+                media_root.as_deref(),
+            )
         }
         Command::Stats {
             dir,

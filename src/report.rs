@@ -34,7 +34,7 @@ struct Tile {
 }
 
 /// Escapes text for XML and HTML.
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -220,15 +220,12 @@ fn shorten(label: &str, max: usize) -> String {
     )
 }
 
-/// A gallery tile for an ARIG sample whose image is under `media_root`, or `None` when the image
-/// cannot be read, is too large ([`crate::media::decode_image`]) or its path is absolute or has a
-/// `..` component ([`crate::media::media_path`]).
-fn tile(sample: &Sample, media_root: &Path) -> Option<Tile> {
-    let Target::Arig { label, boxes } = &sample.target else {
-        return None;
-    };
-    let path = crate::media::media_path(media_root, sample.image.as_ref()?).ok()?;
-    let image = crate::media::decode_image(&path, crate::media::MAX_IMAGE_SIDE).ok()?;
+/// An inline SVG of the image at `path` as a [`THUMBNAIL_WIDTH`]-wide embedded JPEG with each
+/// layer's normalized boxes `[x0,y0,x1,y1]` drawn over it in the layer's colour (`#ff2a2a`), or
+/// `None` when the image cannot be read or is too large ([`crate::media::decode_image`]). Used by
+/// `stats --html` and `eval --html`; callers resolve `path` with [`crate::media::media_path`].
+pub fn boxes_over_image(path: &Path, layers: &[(&[[f64; 4]], &str)]) -> Option<String> {
+    let image = crate::media::decode_image(path, crate::media::MAX_IMAGE_SIDE).ok()?;
     let thumb = image.thumbnail(THUMBNAIL_WIDTH, THUMBNAIL_WIDTH * 4);
     let (w, h) = (thumb.width() as f64, thumb.height() as f64);
     let mut jpeg = Vec::new();
@@ -240,18 +237,33 @@ fn tile(sample: &Sample, media_root: &Path) -> Option<Tile> {
     let mut svg = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}"><image href="data:image/jpeg;base64,{data}" width="{w}" height="{h}"/>"#
     );
-    for b in boxes {
-        write!(
-            svg,
-            r##"<rect class="box" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="none" stroke="#ff2a2a" stroke-width="2"/>"##,
-            b.x0() * w,
-            b.y0() * h,
-            (b.x1() - b.x0()) * w,
-            (b.y1() - b.y0()) * h
-        )
-        .unwrap();
+    for (boxes, colour) in layers {
+        for b in boxes.iter() {
+            write!(
+                svg,
+                r##"<rect class="box" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="none" stroke="{colour}" stroke-width="2"/>"##,
+                b[0] * w,
+                b[1] * h,
+                (b[2] - b[0]) * w,
+                (b[3] - b[1]) * h
+            )
+            .unwrap();
+        }
     }
     svg.push_str("</svg>");
+    Some(svg)
+}
+
+/// A gallery tile for an ARIG sample whose image is under `media_root`, or `None` when the image
+/// cannot be read, is too large ([`crate::media::decode_image`]) or its path is absolute or has a
+/// `..` component ([`crate::media::media_path`]).
+fn tile(sample: &Sample, media_root: &Path) -> Option<Tile> {
+    let Target::Arig { label, boxes } = &sample.target else {
+        return None;
+    };
+    let rects: Vec<[f64; 4]> = boxes.iter().map(|b| b.0).collect();
+    let path = crate::media::media_path(media_root, sample.image.as_ref()?).ok()?;
+    let svg = boxes_over_image(&path, &[(&rects, "#ff2a2a")])?;
     Some(Tile {
         id: sample.id.clone(),
         label: label.clone(),
