@@ -529,7 +529,9 @@ impl Pairing<'_> {
         let clip = &clips[clip_index as usize];
         // AudioSet Strong: the clip's length from its WAV when the media root has it, else 10 s.
         let duration = match (&options.media_root, self.side) {
-            (Some(root), AudioSide::AudioSetStrong) => media::wav_info(&root.path(&options.media.audio(&clip.key)))
+            (Some(root), AudioSide::AudioSetStrong) => root
+                .path(&options.media.audio(&clip.key))
+                .and_then(|p| media::wav_info(&p))
                 .map_or(AUDIOSET_CLIP_SECONDS, |w| w.duration),
             _ => AUDIOSET_CLIP_SECONDS,
         };

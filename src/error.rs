@@ -4,13 +4,42 @@
 //! An [`Error`] is for what cannot be read at all (a missing file, a file that is not JSON,
 //! a template that does not render), and the binary prints it as its one-line reason.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-/// Why a run stopped.
+/// `text` as one printable line: each control character (`char::is_control`: C0, DEL, C1) is
+/// written as an escape (`\n`, `\r`, `\t`, `\0`, else `\u{1b}`) and a backslash as `\\`, so
+/// the escaped form reads back unambiguously; everything else (spaces, quotes, non-ASCII letters)
+/// is kept. Takes any text, returns it borrowed when nothing needed escaping. Used for every
+/// value an error or a rejects `detail` echoes from the input.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() || c == '\\') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\0' => out.push_str("\\0"),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn shown(path: &Path) -> String {
+    escape(&path.display().to_string()).into_owned()
+}
+
+/// Why a run stopped. Its `Display` is one line: every field is shown through [`escape`].
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file or directory could not be opened, read, written or renamed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {}", shown(path), escape(&source.to_string()))]
     Io {
         /// The path the operation was on.
         path: PathBuf,
@@ -19,7 +48,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// An input file could be opened but not read as its format requires.
-    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    #[error("{}{}: {}", shown(path), line.map(|l| format!(":{l}")).unwrap_or_default(), escape(message))]
     Input {
         /// The input file.
         path: PathBuf,
@@ -29,7 +58,7 @@ pub enum Error {
         message: String,
     },
     /// A template file is invalid or one of its templates does not render on a probe sample.
-    #[error("{file}: template {id}: {message}")]
+    #[error("{}: template {}: {}", escape(file), escape(id), escape(message))]
     Template {
         /// The template file (`templates/<task>.toml` or the embedded copy of it).
         file: String,
@@ -39,7 +68,7 @@ pub enum Error {
         message: String,
     },
     /// A build manifest, command line option or source name is invalid.
-    #[error("{0}")]
+    #[error("{}", escape(.0))]
     Config(String),
 }
 

@@ -30,7 +30,7 @@ pub struct Invalid {
 impl BBox {
     /// Validates a box already normalized to [0, 1] (`x0, y0` top-left, `x1, y1` bottom-right).
     ///
-    /// Values within [`CLAMP_TOLERANCE`] outside [0, 1] are clamped. Errors: `non_finite_value`
+    /// Values within [`CLAMP_TOLERANCE`] outside [0, 1] are clamped and `-0` becomes `0`. Errors: `non_finite_value`
     /// (NaN or infinite), `box_out_of_range` (further outside [0, 1]), `degenerate_box`
     /// (`x0 == x1` or `y0 == y1`), `reversed_box` (`x0 > x1` or `y0 > y1`).
     pub fn normalized(x0: f64, y0: f64, x1: f64, y1: f64) -> Result<BBox, Invalid> {
@@ -48,7 +48,8 @@ impl BBox {
                 detail: detail(),
             });
         }
-        let [x0, y0, x1, y1] = raw.map(|v| v.clamp(0.0, 1.0));
+        // `+ 0.0` turns a `-0` read from the input into `0`, so it never prints as `-0.0`.
+        let [x0, y0, x1, y1] = raw.map(|v| v.clamp(0.0, 1.0) + 0.0);
         if x0 == x1 || y0 == y1 {
             return Err(Invalid {
                 reason: Reason::DegenerateBox,
@@ -122,7 +123,8 @@ impl BBox {
 pub struct Segment(pub [f64; 2]);
 
 impl Segment {
-    /// Validates `[start, end)` in seconds against an optional clip `duration` in seconds.
+    /// Validates `[start, end)` in seconds against an optional clip `duration` in seconds; `-0`
+    /// becomes `0`.
     ///
     /// Errors: `non_finite_value`, `zero_length_segment` (`start == end`), `reversed_segment`
     /// (`start > end`), `segment_out_of_range` (`start < 0` or `end > duration`).
@@ -155,7 +157,8 @@ impl Segment {
                 detail: detail(),
             });
         }
-        Ok(Segment([start, end]))
+        // `+ 0.0` turns a `-0` read from the input into `0`, so it never prints as `-0.0`.
+        Ok(Segment([start + 0.0, end + 0.0]))
     }
 
     /// Onset in seconds.
@@ -226,6 +229,18 @@ mod tests {
             vec![seg(3.0, 6.0)]
         );
         assert_eq!(subtract_segments(vec![seg(1.0, 3.0)], vec![]), vec![seg(1.0, 3.0)]);
+    }
+
+    #[test]
+    fn negative_zero_becomes_zero() {
+        let b = BBox::normalized(-0.0, -0.0, 0.5, 1.0).unwrap();
+        assert_eq!(format!("{:?} {:?}", b.0[0], b.0[1]), "0.0 0.0");
+        assert_eq!(serde_json::to_string(&b).unwrap(), "[0.0,0.0,0.5,1.0]");
+        let b = BBox::from_pixel_edges(-0.0, 0.0, 128.0, 256.0, 256.0, 256.0).unwrap();
+        assert_eq!(serde_json::to_string(&b).unwrap(), "[0.0,0.0,0.5,1.0]");
+        let s = Segment::new(-0.0, 5.0, Some(10.0)).unwrap();
+        assert_eq!(serde_json::to_string(&s).unwrap(), "[0.0,5.0]");
+        assert_eq!(format!("{:.3}", s.start()), "0.000");
     }
 
     #[test]

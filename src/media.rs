@@ -13,19 +13,84 @@ use std::path::{Path, PathBuf};
 /// (encoders pad or trim a few milliseconds); further is `segment_out_of_range`.
 pub const DURATION_TOLERANCE: f64 = 0.1;
 
+/// The largest width or height, in pixels, of a media image avfit reads (a frame or photo whose
+/// size is read from its header, `--check-media`, `validate --media-root`, the report's gallery):
+/// far above any real frame (AVSBench 224, VOC about 500, Open Images at most a few thousand).
+pub const MAX_IMAGE_SIDE: u32 = 16_384;
+
+/// The most bytes one decoded image may take in memory (128 MiB): a decompression bomb (a small
+/// file declaring a huge image) is refused before its pixels are allocated.
+pub const MAX_DECODED_BYTES: u64 = 128 << 20;
+
+/// The file of the media path `rel` (as written in a sample, relative to the media root) under
+/// `root`. The path is judged on its text: it is refused when it is absolute (starts with `/` or
+/// `\`) or has a `..` component (split on `/` and `\`), so no media read leaves the root through
+/// the path itself; symbolic links inside the root are followed as usual.
+///
+/// Errors: the refusal, naming the path (escaped).
+pub fn media_path(root: &Path, rel: &str) -> Result<PathBuf, String> {
+    let absolute = rel.starts_with(['/', '\\']) || Path::new(rel).is_absolute();
+    if absolute || rel.split(['/', '\\']).any(|c| c == "..") {
+        return Err(format!(
+            "media path `{}` is absolute or has a `..` component: refused",
+            crate::error::escape(rel)
+        ));
+    }
+    Ok(root.join(rel))
+}
+
+/// The image decoder of the file at `path`, its format recognized from the content (not the
+/// extension: frames named `.jpg` in the Meerkat layout may hold PNG, as AVSBench's do), its
+/// declared width and height checked against `max_side` pixels before any pixel is read.
+fn image_decoder(path: &Path, max_side: u32) -> Result<impl image::ImageDecoder, String> {
+    use image::ImageDecoder;
+    let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let mut reader = image::ImageReader::open(path)
+        .map_err(|e| fail(&e))?
+        .with_guessed_format()
+        .map_err(|e| fail(&e))?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_DECODED_BYTES);
+    reader.limits(limits);
+    let decoder = reader.into_decoder().map_err(|e| fail(&e))?;
+    let (w, h) = decoder.dimensions();
+    if w > max_side || h > max_side {
+        return Err(fail(&format!(
+            "the image declares {w}x{h} px, above the {max_side}x{max_side} px limit"
+        )));
+    }
+    Ok(decoder)
+}
+
 /// Width and height in pixels of an image, read from its header without decoding the pixels.
 /// The format is recognized from the content, not the extension (frames named `.jpg` in the
 /// Meerkat layout may hold PNG, as AVSBench's do).
 ///
-/// Errors: the file is missing or not an image format avfit reads (PNG, JPEG), as a message.
+/// Errors: the file is missing or not an image format avfit reads (PNG, JPEG), or it declares a
+/// side above [`MAX_IMAGE_SIDE`], as a message with the path.
 pub fn image_size(path: &Path) -> Result<(u32, u32), String> {
-    let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
-    image::ImageReader::open(path)
-        .map_err(|e| fail(&e))?
-        .with_guessed_format()
-        .map_err(|e| fail(&e))?
-        .into_dimensions()
-        .map_err(|e| fail(&e))
+    use image::ImageDecoder;
+    Ok(image_decoder(path, MAX_IMAGE_SIDE)?.dimensions())
+}
+
+/// Decodes the image at `path` (PNG or JPEG, recognized from the content) when its header
+/// declares at most `max_side` × `max_side` pixels and its pixels take at most
+/// [`MAX_DECODED_BYTES`].
+///
+/// Errors: the file is missing or unreadable, declares a larger image (the message gives its
+/// `W`x`H` and the limit), or its pixels would take more memory, as a message with the path.
+pub fn decode_image(path: &Path, max_side: u32) -> Result<image::DynamicImage, String> {
+    use image::ImageDecoder;
+    let decoder = image_decoder(path, max_side)?;
+    let bytes = decoder.total_bytes();
+    if bytes > MAX_DECODED_BYTES {
+        let (w, h) = decoder.dimensions();
+        return Err(format!(
+            "{}: the image's {w}x{h} px take {bytes} bytes, above the {MAX_DECODED_BYTES} byte limit",
+            path.display()
+        ));
+    }
+    image::DynamicImage::from_decoder(decoder).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// What a WAV header says.
@@ -150,32 +215,45 @@ pub struct MediaRoot {
 }
 
 impl MediaRoot {
-    /// The absolute-or-relative path of a sample's media `rel` under the root.
-    pub fn path(&self, rel: &str) -> PathBuf {
-        self.root.join(rel)
+    /// The file of a sample's media path `rel` under the root ([`media_path`]).
+    ///
+    /// Errors: `rel` is absolute or has a `..` component.
+    pub fn path(&self, rel: &str) -> Result<PathBuf, String> {
+        media_path(&self.root, rel)
     }
 
     /// Applies the media rules to `record` before it becomes a sample:
     /// * IGATL: when the audio is a readable WAV, `duration` becomes its length in seconds and
     ///   segments ending up to [`DURATION_TOLERANCE`] past it are clamped to it;
+    /// * a media path (image, audio or video) that is absolute or has a `..` component
+    ///   ([`media_path`]) is never read: the record is rejected `missing_media`, with or without
+    ///   `check`;
     /// * with `check`, the image must have a readable header, the audio must be a readable WAV and
     ///   the video must pass [`video_header`].
     ///
     /// Errors: (`missing_media`, the path and why) or (`segment_out_of_range`, the segment and
     /// the WAV's duration).
     pub fn apply(&self, record: &mut Record) -> Result<(), (Reason, String)> {
+        let media = &record.media;
+        for rel in [&media.image, &media.audio, &media.video].into_iter().flatten() {
+            self.path(rel).map_err(|e| (Reason::MissingMedia, e))?;
+        }
         if self.check {
             if let Some(image) = &record.media.image {
-                image_size(&self.path(image)).map_err(|e| (Reason::MissingMedia, e))?;
+                self.path(image)
+                    .and_then(|p| image_size(&p))
+                    .map_err(|e| (Reason::MissingMedia, e))?;
             }
             if let Some(video) = &record.media.video {
-                video_header(&self.path(video)).map_err(|e| (Reason::MissingMedia, e))?;
+                self.path(video)
+                    .and_then(|p| video_header(&p).map(|_| ()))
+                    .map_err(|e| (Reason::MissingMedia, e))?;
             }
         }
         let Some(audio) = &record.media.audio else {
             return Ok(());
         };
-        let path = self.path(audio);
+        let path = self.path(audio).map_err(|e| (Reason::MissingMedia, e))?;
         let wav = match wav_info(&path) {
             Ok(wav) => Some(wav),
             Err(e) if self.check => return Err((Reason::MissingMedia, e)),

@@ -2,6 +2,9 @@
 //! `<dataset>/audios/<key>.wav`, `<dataset>/frames/<key>.jpg`, a frame at `t` seconds
 //! `<dataset>/frames/<key>_<t>.jpg` (t with one decimal, `_3.5.jpg`), `<dataset>/videos/<key>.mp4`.
 //! A build manifest may override any pattern per source (`[source.media]`).
+//!
+//! A key from an input file becomes part of a path here, so every adapter checks each such key
+//! with [`check_path_key`] where it reads it, and rejects the record when it fails.
 
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +39,36 @@ fn default_audio() -> String {
 }
 fn default_video() -> String {
     "{dataset}/videos/{key}.mp4".into()
+}
+
+/// Checks that `value`, read from the input field `field` (`video_id`, `ImageID`, ...), can be
+/// one path component of a media file name: it must not be empty, `.` or `..`, nor contain `/`,
+/// `\`, NUL or any other control character. Everything else is allowed (Clotho's file names hold
+/// spaces, commas and `&amp;`).
+///
+/// Errors: the detail for the rejects line, naming the field and the value (escaped with
+/// [`crate::error::escape`]) and what is wrong, as in ``video_id `../x` cannot be a file name: it
+/// contains `/` ``.
+pub fn check_path_key(field: &str, value: &str) -> Result<(), String> {
+    let why = if value.is_empty() {
+        "it is empty"
+    } else if value == "." || value == ".." {
+        "it is a directory reference"
+    } else if value.contains('/') {
+        "it contains `/`"
+    } else if value.contains('\\') {
+        "it contains `\\`"
+    } else if value.contains('\0') {
+        "it contains NUL"
+    } else if value.chars().any(char::is_control) {
+        "it contains a control character"
+    } else {
+        return Ok(());
+    };
+    Err(format!(
+        "{field} `{}` cannot be a file name: {why}",
+        crate::error::escape(value)
+    ))
 }
 
 impl MediaLayout {
@@ -110,5 +143,40 @@ mod tests {
             ..MediaLayout::meerkat("x")
         };
         assert_eq!(custom.audio("k"), "sound/k.flac");
+    }
+
+    #[test]
+    fn path_keys_are_one_component() {
+        for ok in ["a_0_10", "Blender 2, &amp; more.wav", "-x", "...", "a..b", "é"] {
+            assert_eq!(check_path_key("id", ok), Ok(()), "{ok}");
+        }
+        let err = |v: &str| check_path_key("video_id", v).unwrap_err();
+        assert_eq!(err(""), "video_id `` cannot be a file name: it is empty");
+        assert_eq!(
+            err("."),
+            "video_id `.` cannot be a file name: it is a directory reference"
+        );
+        assert_eq!(
+            err(".."),
+            "video_id `..` cannot be a file name: it is a directory reference"
+        );
+        assert_eq!(
+            err("../../../../tmp/x/secret"),
+            "video_id `../../../../tmp/x/secret` cannot be a file name: it contains `/`"
+        );
+        assert_eq!(
+            err("/etc/passwd"),
+            "video_id `/etc/passwd` cannot be a file name: it contains `/`"
+        );
+        assert_eq!(err("a\\b"), "video_id `a\\\\b` cannot be a file name: it contains `\\`");
+        assert_eq!(err("a\0b"), "video_id `a\\0b` cannot be a file name: it contains NUL");
+        assert_eq!(
+            err("a\nb"),
+            "video_id `a\\nb` cannot be a file name: it contains a control character"
+        );
+        assert_eq!(
+            err("a\u{1b}b"),
+            "video_id `a\\u{1b}b` cannot be a file name: it contains a control character"
+        );
     }
 }

@@ -162,19 +162,22 @@ pub fn read_media_file(dir: &Path) -> Result<BTreeMap<String, MediaRow>> {
 /// The media rows of every sample of the corpus in `dir`, unique by path, sorted: each from the
 /// corpus's `media.csv` when it lists the path, else from the path's name ([`describe`]).
 ///
-/// Errors: `dir` has no `manifest.json`, a shard or `media.csv` cannot be read or a line is not
-/// a sample.
+/// Errors: `dir` has no `manifest.json`, a shard or `media.csv` cannot be read, a line is not a
+/// sample, or a media path is absolute or has a `..` component ([`crate::media::media_path`]; the
+/// shard and line name the sample): such a list would send downloads outside the media root.
 pub fn media_rows(dir: &Path) -> Result<Vec<MediaRow>> {
     crate::corpus::read_manifest(dir)?; // a corpus, not any directory
     let known = read_media_file(dir)?;
     let mut rows: BTreeMap<String, MediaRow> = BTreeMap::new();
-    crate::corpus::for_each_sample(dir, |_, _, sample| {
+    crate::corpus::for_each_sample(dir, |shard, line, sample| {
         for (kind, path) in [
             ("image", &sample.image),
             ("audio", &sample.audio),
             ("video", &sample.video),
         ] {
             if let Some(path) = path {
+                crate::media::media_path(Path::new(""), path)
+                    .map_err(|e| Error::input(shard, Some(line), format!("{}: {kind} {e}", sample.id)))?;
                 rows.entry(path.clone()).or_insert_with(|| match known.get(path) {
                     Some(row) => row.clone(),
                     None => describe(path, kind, &sample.groups),

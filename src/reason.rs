@@ -52,7 +52,8 @@ codes! {
         MissingField = "missing_field",
         /// A field is present but cannot be parsed (a number, a nested JSON string).
         MalformedField = "malformed_field",
-        /// A clip or video id does not follow the dataset's id pattern.
+        /// A clip, video or image id does not follow the dataset's id pattern, or cannot be a
+        /// file name (empty, `.`, `..`, holding `/`, `\`, NUL or a control character).
         BadClipId = "bad_clip_id",
         /// An audio event whose label is never visible in the clip (LLP).
         NotVisible = "not_visible",

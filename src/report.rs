@@ -221,17 +221,14 @@ fn shorten(label: &str, max: usize) -> String {
 }
 
 /// A gallery tile for an ARIG sample whose image is under `media_root`, or `None` when the image
-/// cannot be read.
+/// cannot be read, is too large ([`crate::media::decode_image`]) or its path is absolute or has a
+/// `..` component ([`crate::media::media_path`]).
 fn tile(sample: &Sample, media_root: &Path) -> Option<Tile> {
     let Target::Arig { label, boxes } = &sample.target else {
         return None;
     };
-    let image = image::ImageReader::open(media_root.join(sample.image.as_ref()?))
-        .ok()?
-        .with_guessed_format()
-        .ok()?
-        .decode()
-        .ok()?;
+    let path = crate::media::media_path(media_root, sample.image.as_ref()?).ok()?;
+    let image = crate::media::decode_image(&path, crate::media::MAX_IMAGE_SIDE).ok()?;
     let thumb = image.thumbnail(THUMBNAIL_WIDTH, THUMBNAIL_WIDTH * 4);
     let (w, h) = (thumb.width() as f64, thumb.height() as f64);
     let mut jpeg = Vec::new();

@@ -18,7 +18,7 @@
 
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::media::{image_size, video_header, wav_info, DURATION_TOLERANCE};
+use crate::media::{image_size, media_path, video_header, wav_info, DURATION_TOLERANCE};
 use crate::record::{Sample, Target};
 use sha2::Digest;
 use std::collections::BTreeMap;
@@ -345,12 +345,12 @@ fn check_sample(s: &Sample, file: &str, line: u64, dialect: Dialect, media_root:
     }
     let Some(root) = media_root else { return };
     if let Some(image) = &s.image {
-        if let Err(e) = image_size(&root.join(image)) {
+        if let Err(e) = media_path(root, image).and_then(|p| image_size(&p)) {
             problem("missing_media", format!("{}: image {e}", s.id));
         }
     }
     if let Some(audio) = &s.audio {
-        match wav_info(&root.join(audio)) {
+        match media_path(root, audio).and_then(|p| wav_info(&p)) {
             Err(e) => problem("missing_media", format!("{}: audio {e}", s.id)),
             Ok(wav) => {
                 let segments: &[crate::geometry::Segment] = match &s.target {
@@ -376,7 +376,7 @@ fn check_sample(s: &Sample, file: &str, line: u64, dialect: Dialect, media_root:
         }
     }
     if let Some(video) = &s.video {
-        if let Err(e) = video_header(&root.join(video)) {
+        if let Err(e) = media_path(root, video).and_then(|path| video_header(&path)) {
             problem("missing_media", format!("{}: video {e}", s.id));
         }
     }

@@ -19,7 +19,13 @@
 //! By default one sample per video, from its first frame with a box (`[source.params] frames =
 //! "all"` gives one per such frame; its empty frames are dropped `empty_mask`). A video whose masks
 //! are all empty is rejected (`empty_mask`); a video with no mask file (`missing_media`, the
-//! directory in detail). A mask that is not a readable PNG stops the run.
+//! directory in detail). A mask file that cannot be used (not a PNG, truncated, or declaring more
+//! than [`MAX_MASK_SIDE`] × [`MAX_MASK_SIDE`] pixels: the size is in the detail) is dropped with a
+//! rejects line (`malformed_field`) and the next frame judged; a video left with no usable
+//! non-empty mask is rejected (`malformed_field` when a mask was unusable, else `empty_mask`).
+//! The video name and the S4 category name folders, so each must be one file name (not empty,
+//! `.`, `..`, nor holding `/`, `\`, NUL or a control character): else the row is rejected
+//! (`bad_clip_id` for the video, `malformed_field` for the category).
 //!
 //! Unit counted: one metadata row (video). Key: `<video>` (`<video>/<k>` with `frames = "all"`).
 //! Groups: `yt:<ytid>` (S4 names are YouTube ids; MS3 names are `<ytid>_<n>`). Media:
@@ -129,6 +135,9 @@ impl Source for Avsbench {
                     )?;
                     return Ok(());
                 }
+                if let Err(detail) = crate::media_layout::check_path_key("video", video) {
+                    return out.reject(meta, at, Reason::BadClipId, detail);
+                }
                 let split = match (options.split, native_split.as_str()) {
                     (Some(forced), "train" | "val" | "test") => forced,
                     (None, "train") => Split::Train,
@@ -150,6 +159,9 @@ impl Source for Avsbench {
                 let (dir, label) = match subset {
                     Subset::S4 => {
                         let category = &row[row.len() - 2];
+                        if let Err(detail) = crate::media_layout::check_path_key("category", category) {
+                            return out.reject(meta, at, Reason::MalformedField, format!("{video}: {detail}"));
+                        }
                         (
                             masks.join(&native_split).join(category).join(video),
                             super::display_label(category),
@@ -301,34 +313,36 @@ fn mask_frames(dir: &Path, video: &str) -> Vec<(u32, PathBuf)> {
     frames
 }
 
-/// Decodes a mask PNG into a binary image: 255 where any colour channel is non-zero, else 0.
+/// The largest width or height, in pixels, of a mask avfit decodes: far above the 224 × 224 of
+/// the real masks, small enough that a decompression bomb (a tiny PNG declaring 13000 × 13000)
+/// is refused from its header. It also bounds the connected-components pass of MS3 (its label
+/// image takes 4 bytes a pixel: at most 64 MiB).
+pub const MAX_MASK_SIDE: u32 = 4096;
+
+/// Decodes a mask PNG into a binary image: 255 where any colour channel is non-zero, else 0
+/// (alpha is ignored). Grey, RGB, palette, 1- to 16-bit masks alike, without a widened copy.
 ///
-/// Errors: the file is not a readable image.
-pub fn read_mask(path: &Path) -> Result<GrayImage> {
-    let decoded = image::open(path).map_err(|e| Error::input(path, None, format!("not a readable mask PNG: {e}")))?;
-    let binary = |on: bool| image::Luma([if on { 255 } else { 0 }]);
-    // 8-bit masks (the usual grey, RGB and palette PNGs) are read as they are; other layouts
-    // through 16-bit RGBA. A value is non-zero in 8 bits exactly when it is in 16.
-    Ok(match &decoded {
-        image::DynamicImage::ImageLuma8(g) => {
-            GrayImage::from_fn(g.width(), g.height(), |x, y| binary(g.get_pixel(x, y).0[0] != 0))
-        }
-        image::DynamicImage::ImageRgb8(c) => GrayImage::from_fn(c.width(), c.height(), |x, y| {
-            let p = c.get_pixel(x, y).0;
-            binary(p[0] | p[1] | p[2] != 0)
-        }),
-        image::DynamicImage::ImageRgba8(c) => GrayImage::from_fn(c.width(), c.height(), |x, y| {
-            let p = c.get_pixel(x, y).0;
-            binary(p[0] | p[1] | p[2] != 0)
-        }),
-        other => {
-            let rgba = other.to_rgba16();
-            GrayImage::from_fn(rgba.width(), rgba.height(), |x, y| {
-                let p = rgba.get_pixel(x, y).0;
-                binary(p[0] | p[1] | p[2] != 0)
-            })
-        }
-    })
+/// Errors: the file is not a readable image, or declares a side above [`MAX_MASK_SIDE`] pixels
+/// (the message gives its size), as a message with the path.
+pub fn read_mask(path: &Path) -> std::result::Result<GrayImage, String> {
+    let decoded = crate::media::decode_image(path, MAX_MASK_SIDE).map_err(|e| format!("not a usable mask PNG: {e}"))?;
+    let color = decoded.color();
+    let bytes_per_channel = usize::from(color.bytes_per_pixel() / color.channel_count());
+    let channels = usize::from(color.channel_count());
+    // Colour channels are the first one (grey) or three (RGB); alpha, when present, is last.
+    let colour_bytes = bytes_per_channel * if color.has_color() { 3 } else { 1 };
+    let pixel_bytes = bytes_per_channel * channels;
+    let (w, h) = (decoded.width(), decoded.height());
+    let raw = decoded.as_bytes();
+    let mut mask = GrayImage::new(w, h);
+    for (out, pixel) in mask.iter_mut().zip(raw.chunks_exact(pixel_bytes)) {
+        *out = if pixel[..colour_bytes].iter().any(|b| *b != 0) {
+            255
+        } else {
+            0
+        };
+    }
+    Ok(mask)
 }
 
 /// The normalized boxes of a binary mask: S4, one box around all foreground; MS3, one per

@@ -18,6 +18,10 @@
 //! `<bbox>`) is rejected (`no_valid_box`). The label is `sounding object` (the set has no
 //! classes; `[source.params] label = "..."` changes it).
 //!
+//! The id names the media files, so a file stem that cannot be a file name (`.`, or holding `\`
+//! or a control character) is rejected (`bad_clip_id`). An XML that cannot be parsed, or nests
+//! elements deeper than [`xml::MAX_DEPTH`], stops the run with its path.
+//!
 //! Unit counted: one annotation XML. Key: the Flickr id. Groups: `flickr:<id>`. Media:
 //! `flickr_soundnet/frames/<id>.jpg`, `flickr_soundnet/audios/<id>.wav`. Split: test; `--split`
 //! overrides.
@@ -81,6 +85,10 @@ impl Source for FlickrSoundnet {
                 .unwrap_or_default();
             if allowed.as_ref().is_some_and(|ids| !ids.contains(&id)) {
                 out.skip(Skip::NotInTestList, 1);
+                continue;
+            }
+            if let Err(detail) = crate::media_layout::check_path_key("Flickr id (file stem)", &id) {
+                out.reject(path, at, Reason::BadClipId, detail)?;
                 continue;
             }
             let (size, raw) = xml::with_document(path, |doc| {

@@ -11,7 +11,9 @@
 //! The sample's question is the filled template ending in exactly one plain `?`; values and the
 //! answer have underscores read as spaces (`electric_bass` → `electric bass`); `choices` and
 //! `answer_index` are null. Rejected: placeholder/value count mismatch (`placeholder_mismatch`),
-//! undecodable `type`/`templ_values` (`malformed_field`), missing fields (`missing_field`). A
+//! undecodable `type`/`templ_values` (`malformed_field`), missing fields (`missing_field`), a
+//! `video_id` that cannot be a file name (empty, `.`, `..`, or holding `/`, `\`, NUL or a control
+//! character: `bad_clip_id`, as it names the media files). A
 //! (video_id, question_id) seen again with the same answer is a `duplicate_row` (the first kept);
 //! with a different answer every copy is a `conflicting_duplicate` (which one is true is unknown).
 //!
@@ -141,6 +143,7 @@ impl MusicAvqa {
         options: &SourceOptions,
     ) -> std::result::Result<Record, (Reason, String)> {
         let video_id = super::json_text(item, "video_id").ok_or((Reason::MissingField, "no `video_id`".to_string()))?;
+        crate::media_layout::check_path_key("video_id", video_id).map_err(|d| (Reason::BadClipId, d))?;
         let question_id = match item.get("question_id") {
             Some(Value::Number(n)) if n.is_u64() => n.to_string(),
             Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),

@@ -22,7 +22,9 @@
 //! Units: one bbox row. Skipped: classes outside the class filter (`class_not_in_map`, checked
 //! before anything else is parsed: the class map for the curated rows, the MIDs of
 //! `class-descriptions-boxable.csv` for `openimages`), `IsDepiction = 1` (`depiction`), rotated
-//! images (`rotated`). Rejected: a box out of range or degenerate, missing fields. The label
+//! images (`rotated`). Rejected: a box out of range or degenerate, missing fields, an `ImageID`
+//! that cannot be a file name (empty, `.`, `..`, or holding `/`, `\`, NUL or a control character:
+//! `bad_clip_id`, as it names the image file; direct and curated rows alike). The label
 //! files, rotation and image label files are lookups, not units.
 //!
 //! The direct source `openimages` makes one ARIG sample per (image, class): every valid box of the
@@ -306,6 +308,10 @@ pub fn stream_box_rows<C: ClassLookup + ?Sized>(
         let image = field(c_image).unwrap_or_default();
         if image.is_empty() {
             out.reject(path, at, Reason::MissingField, "no ImageID")?;
+            continue;
+        }
+        if let Err(detail) = crate::media_layout::check_path_key("ImageID", image) {
+            out.reject(path, at, Reason::BadClipId, detail)?;
             continue;
         }
         if filter.rotated.contains(image) {

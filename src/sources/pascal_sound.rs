@@ -15,7 +15,10 @@
 //! `<size>`, the size is read from the image under `--media-root`, else the row is rejected
 //! (`missing_size`). Rejected: no XML for the id (`missing_annotation`), no object of the label
 //! (`no_matching_object`), invalid boxes (each dropped; none left: `no_valid_box`), missing
-//! fields (`missing_field`).
+//! fields (`missing_field`). The `image_id` and the stem of `audio` name media files, so each
+//! must be one file name (not empty, `.`, `..`, nor holding `/`, `\`, NUL or a control
+//! character): else `bad_clip_id` (image id) or `malformed_field` (audio). An XML that cannot be
+//! parsed, or nests elements deeper than [`xml::MAX_DEPTH`], stops the run with its path.
 //!
 //! Unit counted: one pairing row. Key: `<image_id>/<label>`. Groups: `voc:<image_id>` (and
 //! `yt:<ytid>` for a YouTube audio clip). Media: `pascal_sound/frames/<image_id>.jpg`,
@@ -108,6 +111,18 @@ impl Source for PascalSound {
                     out.reject(pairing, at, Reason::DuplicateRow, format!("{key} appeared before"))?;
                     return Ok(());
                 }
+                if let Err(detail) = crate::media_layout::check_path_key("image_id", image_id) {
+                    out.reject(pairing, at, Reason::BadClipId, detail)?;
+                    return Ok(());
+                }
+                let audio_key = Path::new(audio)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                if let Err(detail) = crate::media_layout::check_path_key("audio (file stem)", &audio_key) {
+                    out.reject(pairing, at, Reason::MalformedField, format!("{image_id}: {detail}"))?;
+                    return Ok(());
+                }
                 let Some(xml_path) = annotations.get(image_id) else {
                     out.reject(
                         pairing,
@@ -167,10 +182,6 @@ impl Source for PascalSound {
                     )?;
                     return Ok(());
                 }
-                let audio_key = Path::new(audio)
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default();
                 let mut groups = vec![format!("voc:{image_id}")];
                 if let Some(yt) = vggsound_clip(&audio_key) {
                     groups.push(format!("yt:{yt}"));
@@ -236,7 +247,7 @@ fn image_size_from_media(options: &SourceOptions, image: &str) -> std::result::R
     let Some(root) = &options.media_root else {
         return Err("no --media-root to read the image from".into());
     };
-    let (w, h) = crate::media::image_size(&root.path(image))?;
+    let (w, h) = crate::media::image_size(&root.path(image)?)?;
     Ok((w as f64, h as f64))
 }
 

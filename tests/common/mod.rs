@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod hostile;
+
 use avfit::sources::{self, Reject, SourceOptions, SourceStats, VecSink};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
