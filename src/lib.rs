@@ -12,6 +12,7 @@ pub mod corpus;
 pub mod curate;
 pub mod dialect;
 pub mod error;
+pub mod extract;
 pub mod geometry;
 pub mod journal;
 pub mod media;
