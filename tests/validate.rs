@@ -120,20 +120,29 @@ fn media_list_names_every_file_with_its_clip() {
         String::from_utf8_lossy(&run.stdout),
         format!("85 media files → {}\n", list.display())
     );
+    // The new form writes the same file.
+    let list2 = tmp.path().join("media2.csv");
+    avfit_ok(&["media", "list", out.to_str().unwrap(), "--out", list2.to_str().unwrap()]);
+    assert_eq!(std::fs::read(&list).unwrap(), std::fs::read(&list2).unwrap());
     let text = std::fs::read_to_string(&list).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time"
+        "path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time,file"
     );
+    // Each row as the adapter that read it says (media.csv), not parsed from the file name.
     for expected in [
-        "llp/frames/aaaaaaaaaaa_0_10_0.5.jpg,image,llp,aaaaaaaaaaa,,0.0,10.0,0.5",
-        "vggss/frames/-bbbbbbbbbb_000000.jpg,image,vggss,-bbbbbbbbbb,,0.0,10.0,5.0",
-        "valor/videos/ccccccccccc_30.000_37.500.mp4,video,valor,ccccccccccc,,30.0,37.5,",
-        "audioset_strong/audios/AAAAAAAAAB1_10000.wav,audio,audioset_strong,AAAAAAAAAB1,,10.0,20.0,",
-        "openimages/images/0001a0b1c2d3e4f5.jpg,image,openimages,,oi:0001a0b1c2d3e4f5,,,",
-        "music_avqa/videos/00000001.mp4,video,music_avqa,,music:00000001,,,",
-        "pascal_sound/audios/dog_bark_01.wav,audio,pascal_sound,,,,,",
+        "llp/frames/aaaaaaaaaaa_0_10_0.5.jpg,image,llp,aaaaaaaaaaa,,0.0,10.0,0.5,",
+        "vggss/frames/-bbbbbbbbbb_000000.jpg,image,vggss,-bbbbbbbbbb,,0.0,10.0,5.0,",
+        "valor/videos/ccccccccccc_30.000_37.500.mp4,video,valor,ccccccccccc,,30.0,37.5,,",
+        // VALOR publishes no frame: the clip's middle.
+        "valor/frames/ccccccccccc_30.000_37.500.jpg,image,valor,ccccccccccc,,30.0,37.5,3.75,",
+        "audioset_strong/audios/AAAAAAAAAB1_10000.wav,audio,audioset_strong,AAAAAAAAAB1,,10.0,20.0,,",
+        "openimages/images/0001a0b1c2d3e4f5.jpg,image,openimages,,oi:0001a0b1c2d3e4f5,,,,0001a0b1c2d3e4f5.jpg",
+        // MUSIC-AVQA: the dataset's own video, whole; its frame in the middle of its minute.
+        "music_avqa/videos/00000001.mp4,video,music_avqa,,music:00000001,0.0,,,00000001",
+        "music_avqa/frames/00000001.jpg,image,music_avqa,,music:00000001,0.0,,30.0,00000001",
+        "pascal_sound/audios/dog_bark_01.wav,audio,pascal_sound,,,,,,dog_bark_01.wav",
     ] {
         assert!(lines.contains(&expected), "{expected} not in the list");
     }

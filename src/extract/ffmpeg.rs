@@ -112,11 +112,15 @@ impl Output {
         }
     }
 
-    /// The exact sample count of an audio output at `rate` Hz: round(window × rate); `None` for a
-    /// window to the end of the file or another kind.
+    /// The exact sample count of an audio output at `rate` Hz: round(window × rate), halves up,
+    /// with the window taken in whole microseconds (so 6.05 - 5.5 is 0.55 s, not 0.5499999…);
+    /// `None` for a window to the end of the file or another kind.
     pub fn samples(&self, rate: u32) -> Option<u64> {
         match self {
-            Output::Audio { start, end: Some(end) } => Some(((end - start) * rate as f64).round() as u64),
+            Output::Audio { start, end: Some(end) } => {
+                let micros = ((end - start) * 1e6).round().max(0.0) as u64;
+                Some((micros * rate as u64 + 500_000) / 1_000_000)
+            }
             _ => None,
         }
     }
@@ -172,7 +176,16 @@ pub fn arguments(input: &Path, outputs: &[Output], temps: &[PathBuf], rate: u32)
                 v += 1;
                 maps.push(
                     [
-                        "-map", &format!("[o{i}]"), "-frames:v", "1", "-q:v", "2", "-update", "1", "-f", "image2",
+                        "-map",
+                        &format!("[o{i}]"),
+                        "-frames:v",
+                        "1",
+                        "-q:v",
+                        "2",
+                        "-update",
+                        "1",
+                        "-f",
+                        "image2",
                         &temp,
                     ]
                     .map(String::from)
@@ -192,8 +205,17 @@ pub fn arguments(input: &Path, outputs: &[Output], temps: &[PathBuf], rate: u32)
                 a += 1;
                 maps.push(
                     [
-                        "-map", &format!("[o{i}]"), "-c:a", "pcm_s16le", "-fflags", "+bitexact", "-flags:a", "+bitexact",
-                        "-f", "wav", &temp,
+                        "-map",
+                        &format!("[o{i}]"),
+                        "-c:a",
+                        "pcm_s16le",
+                        "-fflags",
+                        "+bitexact",
+                        "-flags:a",
+                        "+bitexact",
+                        "-f",
+                        "wav",
+                        &temp,
                     ]
                     .map(String::from)
                     .to_vec(),
@@ -210,8 +232,23 @@ pub fn arguments(input: &Path, outputs: &[Output], temps: &[PathBuf], rate: u32)
                 a += 1;
                 maps.push(
                     [
-                        "-map", &format!("[o{i}]"), "-map", &format!("[o{i}a]"), "-c:v", "libx264", "-preset", "veryfast",
-                        "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart", "-f", "mp4", &temp,
+                        "-map",
+                        &format!("[o{i}]"),
+                        "-map",
+                        &format!("[o{i}a]"),
+                        "-c:v",
+                        "libx264",
+                        "-preset",
+                        "veryfast",
+                        "-pix_fmt",
+                        "yuv420p",
+                        "-c:a",
+                        "aac",
+                        "-movflags",
+                        "+faststart",
+                        "-f",
+                        "mp4",
+                        &temp,
                     ]
                     .map(String::from)
                     .to_vec(),
@@ -289,16 +326,49 @@ mod tests {
 
     #[test]
     fn versions_and_durations_parse() {
-        assert_eq!(parse_version("ffmpeg version 5.1.9-0+deb12u1 Copyright (c) 2000-2026"), Some((5, 1)));
+        assert_eq!(
+            parse_version("ffmpeg version 5.1.9-0+deb12u1 Copyright (c) 2000-2026"),
+            Some((5, 1))
+        );
         assert_eq!(parse_version("ffmpeg version n6.0 Copyright"), Some((6, 0)));
         assert_eq!(parse_version("ffmpeg version 4.4.2-0ubuntu0.22.04.1"), Some((4, 4)));
         assert_eq!(parse_version("ffmpeg version N-112233-gabc"), None);
         let log = parse_log("Input #0, mov\n  Duration: 00:01:02.50, start: 0.000000, bitrate: 1 kb/s\n\nlast words\n");
         assert_eq!((log.duration, log.last_line.as_str()), (Some(62.5), "last words"));
-        assert_eq!(Output::Audio { start: 1.0, end: Some(11.0) }.samples(16000), Some(160_000));
-        assert_eq!(Output::Audio { start: 23.7, end: Some(33.7) }.samples(22050), Some(220_500));
+        assert_eq!(
+            Output::Audio {
+                start: 1.0,
+                end: Some(11.0)
+            }
+            .samples(16000),
+            Some(160_000)
+        );
+        assert_eq!(
+            Output::Audio {
+                start: 23.7,
+                end: Some(33.7)
+            }
+            .samples(22050),
+            Some(220_500)
+        );
+        assert_eq!(
+            Output::Audio {
+                start: 5.5,
+                end: Some(6.05)
+            }
+            .samples(22050),
+            Some(12_128)
+        );
         assert!(Output::Frame { at: 9.95 }.fits(10.0) && !Output::Frame { at: 10.0 }.fits(10.0));
-        assert!(Output::Audio { start: 0.0, end: Some(10.1) }.fits(10.0));
-        assert!(!Output::Audio { start: 0.0, end: Some(10.2) }.fits(10.0));
+        assert!(Output::Audio {
+            start: 0.0,
+            end: Some(10.1)
+        }
+        .fits(10.0));
+        assert!(!Output::Audio {
+            start: 0.0,
+            end: Some(10.2)
+        }
+        .fits(10.0));
     }
 }

@@ -144,11 +144,21 @@ mod tests {
     fn precut_names_per_dataset() {
         assert_eq!(
             precut_names("KSRjje7GH44", 60.0, Some(70.0)),
-            ["KSRjje7GH44_000060", "KSRjje7GH44_60_70", "KSRjje7GH44_60.0_70.0", "KSRjje7GH44_60.000_70.000", "KSRjje7GH44_60000"]
+            [
+                "KSRjje7GH44_000060",
+                "KSRjje7GH44_60_70",
+                "KSRjje7GH44_60.0_70.0",
+                "KSRjje7GH44_60.000_70.000",
+                "KSRjje7GH44_60000"
+            ]
         );
         assert_eq!(
             precut_names("Agi5ySKb1tY", 23.7, Some(33.7)),
-            ["Agi5ySKb1tY_23.7_33.7", "Agi5ySKb1tY_23.700_33.700", "Agi5ySKb1tY_23700"]
+            [
+                "Agi5ySKb1tY_23.7_33.7",
+                "Agi5ySKb1tY_23.700_33.700",
+                "Agi5ySKb1tY_23700"
+            ]
         );
     }
 }

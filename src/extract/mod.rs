@@ -256,9 +256,15 @@ pub fn extract(args: &ExtractArgs) -> Result<Summary> {
     let mut jobs: BTreeMap<(PathBuf, u64, u64, u64), VideoJob> = BTreeMap::new();
     let mut file_jobs: Vec<FileJob> = Vec::new();
     for row in &rows {
-        let source_key = if row.youtube_id.is_empty() { &row.file } else { &row.youtube_id };
+        let source_key = if row.youtube_id.is_empty() {
+            &row.file
+        } else {
+            &row.youtube_id
+        };
         let source_key = if source_key.is_empty() { &row.path } else { source_key };
-        if partition.count > 1 && crate::split::stable_hash(&[source_key.as_str()]) % partition.count as u64 != partition.index as u64 {
+        if partition.count > 1
+            && crate::split::stable_hash(&[source_key.as_str()]) % partition.count as u64 != partition.index as u64
+        {
             continue;
         }
         let dest = crate::media::media_path(&args.out, &row.path).map_err(Error::Config)?;
@@ -350,7 +356,11 @@ pub fn extract(args: &ExtractArgs) -> Result<Summary> {
 /// What a row needs.
 enum Planned {
     /// A frame, WAV or clip of `video`, the clip starting at `offset` seconds in it.
-    Video { video: PathBuf, offset: f64, output: Output },
+    Video {
+        video: PathBuf,
+        offset: f64,
+        output: Output,
+    },
     /// A dataset's own file, linked or copied (`audio`: converted to the WAV format when needed).
     File { source: PathBuf, audio: bool },
     /// Not producible here.
@@ -364,12 +374,19 @@ fn plan_row(row: &MediaRow, videos: &[FileIndex], images: Option<&FileIndex>, au
         lookup::find_youtube(videos, &row.youtube_id, start, row.clip_end)
     } else if !row.file.is_empty() && row.clip_start.is_some() {
         // A dataset's own video (MUSIC-AVQA): the file with that stem, offset 0.
-        videos.iter().find_map(|v| v.stem(&row.file)).map(|video| lookup::Found {
-            video: video.clone(),
-            offset: 0.0,
-        })
+        videos
+            .iter()
+            .find_map(|v| v.stem(&row.file))
+            .map(|video| lookup::Found {
+                video: video.clone(),
+                offset: 0.0,
+            })
     } else if !row.file.is_empty() {
-        let (tree, flag) = if row.kind == "audio" { (audio, "--audio") } else { (images, "--images") };
+        let (tree, flag) = if row.kind == "audio" {
+            (audio, "--audio")
+        } else {
+            (images, "--images")
+        };
         return match tree.and_then(|t| t.find(&row.file)) {
             Some(source) => Planned::File {
                 source: source.clone(),
@@ -388,7 +405,11 @@ fn plan_row(row: &MediaRow, videos: &[FileIndex], images: Option<&FileIndex>, au
         );
     };
     let Some(found) = found else {
-        let wanted = if row.youtube_id.is_empty() { &row.file } else { &row.youtube_id };
+        let wanted = if row.youtube_id.is_empty() {
+            &row.file
+        } else {
+            &row.youtube_id
+        };
         return Planned::Missing(Missing::NoSourceVideo, format!("no video of {wanted} under --videos"));
     };
     // Window relative to the clip's start, then to the file's.
@@ -433,7 +454,10 @@ fn run_video_job(job: &VideoJob, rate: u32) -> Vec<std::result::Result<(), Repor
         for (t, _) in &pending {
             if let Some(dir) = t.dest.parent() {
                 if let Err(e) = std::fs::create_dir_all(dir) {
-                    results.insert(t.path.clone(), Err(fail(t, Missing::DecodeError, format!("{}: {e}", dir.display()))));
+                    results.insert(
+                        t.path.clone(),
+                        Err(fail(t, Missing::DecodeError, format!("{}: {e}", dir.display()))),
+                    );
                 }
             }
         }
@@ -443,7 +467,13 @@ fn run_video_job(job: &VideoJob, rate: u32) -> Vec<std::result::Result<(), Repor
         let args = ffmpeg::arguments(&job.video, &outputs, &temps, rate);
         let (ok, log) = match ffmpeg::run(&args) {
             Ok(r) => r,
-            Err(e) => (false, ffmpeg::Log { duration: None, last_line: e }),
+            Err(e) => (
+                false,
+                ffmpeg::Log {
+                    duration: None,
+                    last_line: e,
+                },
+            ),
         };
         let too_short = |o: &Output| log.duration.is_some_and(|d| !o.fits(d));
         let mut retry = Vec::new();
@@ -453,7 +483,11 @@ fn run_video_job(job: &VideoJob, rate: u32) -> Vec<std::result::Result<(), Repor
                 Err(fail(
                     t,
                     Missing::VideoTooShort,
-                    format!("needs {}, the video has {:.2} s", describe_need(o), log.duration.unwrap_or(0.0)),
+                    format!(
+                        "needs {}, the video has {:.2} s",
+                        describe_need(o),
+                        log.duration.unwrap_or(0.0)
+                    ),
                 ))
             } else if !ok && attempt == 0 && pending.iter().any(|(_, o)| too_short(o)) {
                 retry.push(*entry);
@@ -477,7 +511,11 @@ fn run_video_job(job: &VideoJob, rate: u32) -> Vec<std::result::Result<(), Repor
     }
     job.outputs
         .iter()
-        .map(|(t, _)| results.remove(&t.path).unwrap_or_else(|| Err(fail(t, Missing::DecodeError, "not run".into()))))
+        .map(|(t, _)| {
+            results
+                .remove(&t.path)
+                .unwrap_or_else(|| Err(fail(t, Missing::DecodeError, "not run".into())))
+        })
         .collect()
 }
 
@@ -550,18 +588,29 @@ fn run_file_job(job: &FileJob, rate: u32) -> std::result::Result<(), ReportRow> 
         std::fs::create_dir_all(dir).map_err(|e| fail(format!("{}: {e}", dir.display())))?;
     }
     let result = if job.audio && check_wav(&job.source, rate, None).is_err() {
-        let args: Vec<String> = [
-            "-hide_banner", "-nostdin", "-nostats", "-y", "-i",
-        ]
-        .map(String::from)
-        .into_iter()
-        .chain([job.source.display().to_string()])
-        .chain(
-            ["-map", "0:a:0", "-ac", "1", "-ar", &rate.to_string(), "-c:a", "pcm_s16le", "-fflags", "+bitexact", "-f", "wav"]
+        let args: Vec<String> = ["-hide_banner", "-nostdin", "-nostats", "-y", "-i"]
+            .map(String::from)
+            .into_iter()
+            .chain([job.source.display().to_string()])
+            .chain(
+                [
+                    "-map",
+                    "0:a:0",
+                    "-ac",
+                    "1",
+                    "-ar",
+                    &rate.to_string(),
+                    "-c:a",
+                    "pcm_s16le",
+                    "-fflags",
+                    "+bitexact",
+                    "-f",
+                    "wav",
+                ]
                 .map(String::from),
-        )
-        .chain([t.temp.display().to_string()])
-        .collect();
+            )
+            .chain([t.temp.display().to_string()])
+            .collect();
         match ffmpeg::run(&args) {
             Ok((true, _)) => check_wav(&t.temp, rate, None),
             Ok((false, log)) => Err(log.last_line),
@@ -579,7 +628,8 @@ fn run_file_job(job: &FileJob, rate: u32) -> std::result::Result<(), ReportRow> 
                 }
             })
     };
-    let result = result.and_then(|()| std::fs::rename(&t.temp, &t.dest).map_err(|e| format!("{}: {e}", t.dest.display())));
+    let result =
+        result.and_then(|()| std::fs::rename(&t.temp, &t.dest).map_err(|e| format!("{}: {e}", t.dest.display())));
     if result.is_err() {
         let _ = std::fs::remove_file(&t.temp);
     }
