@@ -225,11 +225,7 @@ fn the_html_report_renders_its_table_and_every_chart_in_a_browser() {
     assert_eq!(text.matches(r#"<figure class="chart""#).count(), 14);
     assert_eq!(text.matches(r#"class="tile""#).count(), 3);
 
-    let Some(browser) = common::require_tool(
-        "the_html_report_renders_its_table_and_every_chart_in_a_browser",
-        "BROWSER",
-        chromium,
-    ) else {
+    let Some(browser) = common::require_tool("the_html_report_renders_its_table_and_every_chart_in_a_browser", "BROWSER", chromium) else {
         return;
     };
     let profile = common::tempdir().unwrap();
