@@ -220,15 +220,7 @@ fn llp_per_visual_event_gives_one_sample_per_merged_visual_segment() {
         vec![
             // Dog is seen [0,1) and [2,6), always beside Speech (seen [0,10)): two images at the
             // events' midpoints (0.5 s, 4.0 s), both naming the class, one answer.
-            rec(
-                "aaaaaaaaaaa_0_10",
-                "aaaaaaaaaaa",
-                "Dog",
-                "0-1",
-                "0.5",
-                dog.clone(),
-                true
-            ),
+            rec("aaaaaaaaaaa_0_10", "aaaaaaaaaaa", "Dog", "0-1", "0.5", dog.clone(), true),
             rec("aaaaaaaaaaa_0_10", "aaaaaaaaaaa", "Dog", "2-6", "4.0", dog, true),
             // Speech alone in [1,2) and [6,10): the first run's midpoint.
             rec(

@@ -66,8 +66,7 @@ impl Event {
     /// Origins of this event's clip `<ytid>_<start>_<end>` (seconds of the YouTube video): the
     /// audio is the clip, the image its frame at `frame_time` seconds into the clip.
     fn origins(&self, frame_time: f64) -> MediaOrigins {
-        let (_, start, end) =
-            super::youtube_clip_window(&self.clip).unwrap_or((&self.youtube_id, 0.0, LLP_CLIP_SECONDS));
+        let (_, start, end) = super::youtube_clip_window(&self.clip).unwrap_or((&self.youtube_id, 0.0, LLP_CLIP_SECONDS));
         let clip = MediaOrigin::youtube(&self.youtube_id, start, end);
         MediaOrigins {
             image: Some(clip.frame(frame_time)),
@@ -227,11 +226,7 @@ impl Source for Llp {
                 continue;
             }
             let (first_path, first) = &events[0];
-            let Frame {
-                time: frame_time,
-                referring,
-                ..
-            } = frame[0];
+            let Frame { time: frame_time, referring, .. } = frame[0];
             let segments = merge_segments(events.iter().map(|(_, e)| e.segment).collect());
             let record = Record {
                 source: self.name(),
@@ -349,23 +344,13 @@ fn choose_frames(own_visual: &[Segment], others: Vec<Segment>, per_visual_event:
         .map(|event| {
             // Subtracting only shrinks, so every own run lies inside one merged visual segment.
             let own = if per_visual_event {
-                alone
-                    .iter()
-                    .find(|a| a.start() >= event.start() && a.end() <= event.end())
+                alone.iter().find(|a| a.start() >= event.start() && a.end() <= event.end())
             } else {
                 alone.first()
             };
             match own {
-                Some(run) => Frame {
-                    time: run.midpoint(),
-                    referring: false,
-                    event,
-                },
-                None => Frame {
-                    time: event.midpoint(),
-                    referring: true,
-                    event,
-                },
+                Some(run) => Frame { time: run.midpoint(), referring: false, event },
+                None => Frame { time: event.midpoint(), referring: true, event },
             }
         })
         .collect()
