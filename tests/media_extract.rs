@@ -22,18 +22,31 @@ fn ffmpeg_present(test: &str) -> Option<()> {
     })
 }
 
-/// Generates `path` (container from its extension): `seconds` of the colour/tone pattern,
-/// starting at second `from` of the pattern (a pre-cut clip of a whole video), or one constant
-/// colour (red 250, tone 1000 Hz) when `constant`.
+/// Generates `path` (container from its extension): `seconds` of the pattern starting at its
+/// second `from` (a pre-cut clip of a whole video), or one constant colour (red 250, tone
+/// 1000 Hz) when `constant`. Second `s` of the pattern is red min(255, 40 s), green 255 - that,
+/// blue 128 (1 s `color` sources joined by `concat`), and a tone of 200 + 100 (s mod 70) Hz
+/// (`aevalsrc`); `from` in whole seconds.
 fn generate(path: &Path, from: f64, seconds: f64, constant: bool) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let (r, f) = if constant {
-        ("250".to_string(), "1000".to_string())
+    let n = seconds.ceil() as u64;
+    let mut graph = String::new();
+    for k in 0..n {
+        let red = if constant {
+            250
+        } else {
+            (40 * (from as u64 + k)).min(255)
+        };
+        graph += &format!("color=c=0x{red:02x}{:02x}80:s=64x48:r=10:d=1[v{k}];", 255 - red);
+    }
+    let inputs: String = (0..n).map(|k| format!("[v{k}]")).collect();
+    graph += &format!("{inputs}concat=n={n}:v=1:a=0[v]");
+    let hz = if constant {
+        "1000".to_string()
     } else {
-        (format!("40*floor(T+{from})"), format!("(200+100*floor(t+{from}))"))
+        format!("(200+100*mod(floor(t+{from}),70))")
     };
-    let video = format!("color=c=black:s=64x48:r=10:d={seconds},format=rgb24,geq=r='{r}':g='255-{r}':b=128");
-    let audio = format!("aevalsrc='0.5*sin(2*PI*{f}*t)':s=16000:d={seconds}");
+    let audio = format!("aevalsrc='0.5*sin(2*PI*{hz}*t)':s=16000:d={seconds}");
     let webm = path.extension().unwrap() == "webm";
     let (vc, ac) = if webm {
         ("libvpx-vp9", "libopus")
@@ -46,16 +59,27 @@ fn generate(path: &Path, from: f64, seconds: f64, constant: bool) {
             "-loglevel",
             "error",
             "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            &video,
+            "-filter_complex",
+            &graph,
             "-f",
             "lavfi",
             "-i",
             &audio,
         ])
-        .args(["-c:v", vc, "-pix_fmt", "yuv420p", "-c:a", ac, "-shortest"])
+        .args([
+            "-map",
+            "[v]",
+            "-map",
+            "0:a",
+            "-t",
+            &seconds.to_string(),
+            "-c:v",
+            vc,
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            ac,
+        ])
         .arg(path)
         .status()
         .unwrap();
@@ -535,4 +559,148 @@ fn a_missing_ffmpeg_is_one_line_naming_the_fix() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("apt-get install ffmpeg"), "{stderr}");
     assert!(!tmp.path().join("m").exists());
+}
+
+#[test]
+fn the_sample_corpus_extracts_then_builds_with_check_media_and_validates() {
+    if ffmpeg_present("the_sample_corpus_extracts_then_builds_with_check_media_and_validates").is_none() {
+        return;
+    }
+    use std::collections::BTreeMap;
+    use std::os::unix::fs::MetadataExt;
+    let tmp = tempdir().unwrap();
+    let corpus = tmp.path().join("corpus");
+    avfit_ok(&["build", "--out", corpus.to_str().unwrap(), "--quiet"]);
+    let rows = avfit::media_list::media_rows(&corpus).unwrap();
+    // Sources as a user has them: one whole video per YouTube id (long enough for its latest
+    // clip), MUSIC-AVQA's own videos, the image and audio files of the datasets that ship them.
+    let (videos, images, audio) = (
+        tmp.path().join("videos"),
+        tmp.path().join("images"),
+        tmp.path().join("audio"),
+    );
+    // (file name → (pattern second it starts at, seconds))
+    let mut clips: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    let mut audio_files = Vec::new();
+    for row in &rows {
+        if !row.youtube_id.is_empty() {
+            let (start, end) = (row.clip_start.unwrap(), row.clip_end.unwrap());
+            if start.fract() == 0.0 && end - start == 10.0 {
+                // A pre-cut 10 s clip, named as VGGSound names them.
+                clips.insert(format!("{}_{:06}.mp4", row.youtube_id, start as u64), (start, 10.0));
+            } else {
+                let l = clips.entry(format!("{}.mp4", row.youtube_id)).or_default();
+                l.1 = l.1.max(end.ceil() + 1.0);
+            }
+        } else if row.media_id.starts_with("music:") {
+            clips.insert(format!("{}.mkv", row.file), (0.0, 31.0));
+        } else if row.kind == "image" {
+            common::write_image(&images.join("some/dir").join(&row.file), 8, 6);
+        } else {
+            audio_files.push(row.file.clone());
+        }
+    }
+    for (name, (from, seconds)) in &clips {
+        generate(&videos.join(name), *from, *seconds, false);
+    }
+    // The first audio file is already 16 kHz mono 16-bit (linked); the others are 44.1 kHz
+    // (converted).
+    audio_files.sort();
+    audio_files.dedup();
+    for (i, f) in audio_files.iter().enumerate() {
+        common::write_wav(&audio.join(f), if i == 0 { 16000 } else { 44100 }, 44100);
+    }
+    let root = tmp.path().join("media");
+    let run = avfit(&[
+        "media",
+        "extract",
+        corpus.to_str().unwrap(),
+        "--videos",
+        videos.to_str().unwrap(),
+        "--images",
+        images.to_str().unwrap(),
+        "--audio",
+        audio.to_str().unwrap(),
+        "--out",
+        root.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.starts_with(&format!("{} written", rows.len())), "{stdout}");
+    assert!(
+        stdout.contains(" 0 already done, 0 missing source, 0 failed"),
+        "{stdout}"
+    );
+    // Every WAV is 16 kHz mono with round(window × 16000) samples: 10 s clips, 7.5 s for VALOR's
+    // 30-37.5 s, about 31 s for a whole MUSIC-AVQA video; a file linked as it is (44100 samples at
+    // 16 kHz), or converted (1 s at 44.1 kHz: 16000).
+    for row in rows.iter().filter(|r| r.kind == "audio") {
+        let samples = wav_samples(&root.join(&row.path)).len();
+        let expected = match (row.clip_start, row.clip_end) {
+            (Some(s), Some(e)) => ((e - s) * 16000.0).round() as usize,
+            // A whole video: as long as its audio stream (AAC frames of 1024 samples).
+            (Some(_), None) => {
+                assert!(
+                    (31 * 16000..31 * 16000 + 3 * 1024).contains(&samples),
+                    "{}: {samples}",
+                    row.path
+                );
+                continue;
+            }
+            _ if row.file == audio_files[0] => 44100,
+            _ => 16000,
+        };
+        assert_eq!(samples, expected, "{}", row.path);
+    }
+    let linked = rows
+        .iter()
+        .find(|r| r.kind == "audio" && r.file == audio_files[0])
+        .unwrap();
+    assert_eq!(
+        std::fs::metadata(root.join(&linked.path)).unwrap().ino(),
+        std::fs::metadata(audio.join(&audio_files[0])).unwrap().ino()
+    );
+    // VGG-SS frames are the frame at 5 s of the clip (second 5 of the video for the clip at 0 s);
+    // LLP's at its `_<t>` (0.5 s: second 0).
+    let vggss = rows
+        .iter()
+        .find(|r| r.path.starts_with("vggss/frames/") && r.clip_start == Some(0.0))
+        .unwrap();
+    assert_eq!(frame_second(&root.join(&vggss.path)), 5, "{}", vggss.path);
+    assert_eq!(frame_second(&root.join("llp/frames/aaaaaaaaaaa_0_10_0.5.jpg")), 0);
+    // The build over the extracted media rejects nothing and changes no sample (the IGATL
+    // durations read from the WAVs are the clips' own); validate accepts it.
+    let checked = tmp.path().join("checked");
+    avfit_ok(&[
+        "build",
+        "--out",
+        checked.to_str().unwrap(),
+        "--media-root",
+        root.to_str().unwrap(),
+        "--check-media",
+        "--quiet",
+    ]);
+    // The sample's own rejects are the same (an AVSBench video without masks, ...), by source,
+    // line and reason: PASCAL Sound's `000030` has no <size> and its image is not extracted (no
+    // sample names it), so only the detail of that reject differs.
+    let key = |dir: &Path| -> Vec<String> {
+        common::rejects(dir)
+            .iter()
+            .map(|r| format!("{} {} {} {}", r["source"], r["file"], r["line"], r["reason"]))
+            .collect()
+    };
+    assert_eq!(key(&checked), key(&corpus));
+    assert_eq!(common::samples(&checked), common::samples(&corpus));
+    let validate = avfit(&[
+        "validate",
+        checked.to_str().unwrap(),
+        "--media-root",
+        root.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        validate.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&validate.stdout)
+    );
 }
