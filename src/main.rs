@@ -155,7 +155,8 @@ struct Common {
     /// WAVs found there.
     #[arg(long)]
     media_root: Option<PathBuf>,
-    /// Reject samples whose image or audio under --media-root is missing or unreadable.
+    /// Reject samples whose image, audio or video under --media-root is missing or unreadable
+    /// (image and WAV headers read; a video's container header matches its extension).
     #[arg(long, requires = "media_root")]
     check_media: bool,
     /// No progress bars and no summary.
@@ -206,6 +207,7 @@ impl Common {
 }
 
 fn main() -> ExitCode {
+    default_sigpipe();
     let cli = Cli::parse();
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
@@ -213,6 +215,18 @@ fn main() -> ExitCode {
             eprintln!("avfit: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Restores the default action of SIGPIPE, which the Rust runtime sets to "ignore" (a write to a
+/// closed stdout is then an error, and `println!` panics on it): `avfit validate DIR | head`
+/// ends quietly when `head` exits, killed by SIGPIPE (status 141 in a shell) like any Unix filter.
+/// avfit writes to no other pipe. Takes and returns nothing; no effect off Unix.
+fn default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first in main, before any other thread exists; SIG_DFL is a valid action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
@@ -287,11 +301,18 @@ fn run(command: Command) -> Result<()> {
                     root.display()
                 )));
             }
+            // Refused before anything is computed: a target that is not avfit's to replace.
+            if let Some(path) = &json {
+                avfit::outdir::check_report_target(path, &avfit::stats::JSON_FILE)?;
+            }
+            if let Some(path) = &html {
+                avfit::outdir::check_report_target(path, &avfit::report::HTML_FILE)?;
+            }
             let stats = avfit::stats::compute(&dir)?;
             print!("{}", avfit::stats::render_text(&stats));
             if let Some(path) = &json {
-                let text = serde_json::to_string_pretty(&stats).expect("stats serialize");
-                std::fs::write(path, text + "\n").map_err(|e| Error::io(path, e))?;
+                let text = avfit::stats::to_json(&stats);
+                avfit::outdir::write_report(path, &avfit::stats::JSON_FILE, text.as_bytes())?;
             }
             if let Some(path) = &html {
                 avfit::report::write_html(&stats, &dir, media_root.as_deref(), path)?;

@@ -249,14 +249,31 @@ fn csv_bytes(rows: &[MediaRow]) -> Vec<u8> {
     w.into_inner().expect("writing to memory")
 }
 
-/// Writes `rows` as CSV to `path` (header [`COLUMNS`]), under a temporary name renamed when
-/// complete.
+/// The header line of `avfit media list`, by which an earlier list is recognized (and replaced):
+/// [`COLUMNS`] joined by commas.
+pub const HEADER: &str = "path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time,file";
+
+/// The header of lists written before the `file` column (recognized too).
+const HEADER_BEFORE_FILE: &str = "path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time";
+
+/// `avfit media list`: a file whose first line is exactly [`HEADER`] (or the header before the
+/// `file` column).
+pub const CSV_FILE: crate::outdir::ReportFile = crate::outdir::ReportFile {
+    command: "avfit media list",
+    recognizes: |bytes| {
+        let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        line == HEADER.as_bytes() || line == HEADER_BEFORE_FILE.as_bytes()
+    },
+};
+
+/// Writes `rows` as CSV to `path`, [`HEADER`] first, through [`crate::outdir::write_report`]
+/// (a new file renamed over an earlier list).
 ///
-/// Errors: the file cannot be written.
+/// Errors: `path` may not receive the list ([`crate::outdir::check_report_target`]), or the file
+/// cannot be written.
 pub fn write_csv(rows: &[MediaRow], path: &Path) -> Result<()> {
-    let partial = std::path::PathBuf::from(format!("{}{}", path.display(), crate::outdir::PARTIAL));
-    std::fs::write(&partial, csv_bytes(rows)).map_err(|e| Error::io(&partial, e))?;
-    std::fs::rename(&partial, path).map_err(|e| Error::io(path, e))
+    crate::outdir::write_report(path, &CSV_FILE, &csv_bytes(rows))
 }
 
 #[cfg(test)]
@@ -265,6 +282,11 @@ mod tests {
 
     fn g(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_header_is_the_columns() {
+        assert_eq!(HEADER, COLUMNS.join(","));
     }
 
     #[test]

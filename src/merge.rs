@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 /// one plan (same plan, every K from 0 to N-1 once), copies every shard into `out` (checking its
 /// size and SHA-256 on the way), writes `rejects.jsonl` (the rejects found while reading, from
 /// the first partition's `rejects.jsonl`, checked against the size and SHA-256 its
-/// `partition.json` lists, then every partition's media rejects in shard order) and
+/// `partition.json` lists and against the plan's `plan_rejects_sha256`, then every partition's media rejects in shard order) and
 /// `manifest.json`, under the lock of `out` and with the same final phase as a build
 /// ([`commit`]). A journal in `out` lists every shard copied until the merge ends, so a later run
 /// can prove they are avfit's. Returns the manifest.
@@ -241,7 +241,8 @@ fn copy_checked(from: &Path, to: &Path, expected_bytes: u64, expected_sha256: &s
 /// media rejects of every shard in order. Returns its entry for `files`.
 ///
 /// Errors: the first partition's `rejects.jsonl` is not the file its `partition.json` lists
-/// (size and SHA-256) or has fewer lines than the plan; an I/O error.
+/// (size and SHA-256), has fewer lines than the plan, or its first `plan_rejects_lines` lines
+/// differ from the plan's `plan_rejects_sha256` (shared by every partition); an I/O error.
 fn write_rejects(
     out: &Path,
     first_dir: &Path,
@@ -293,6 +294,19 @@ fn write_rejects(
             &from,
             None,
             format!("expected at least {plan_lines} lines, found {copied}"),
+        ));
+    }
+    // The lines copied are the rejects found while reading, alike in every partition: the plan
+    // (equal in all of them) vouches for them, not this partition's own `files` entry alone.
+    let (_, copied_sha256) = writer.lines_and_digest();
+    if copied_sha256 != first.plan.plan_rejects_sha256 {
+        return Err(Error::input(
+            &from,
+            None,
+            format!(
+                "expected its first {plan_lines} lines (the rejects found while reading) to have SHA-256 {} as the plan of every partition says; found {copied_sha256}",
+                first.plan.plan_rejects_sha256
+            ),
         ));
     }
     for outcome in outcomes.values() {

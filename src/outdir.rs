@@ -12,6 +12,10 @@
 //!   run was interrupted; and empty directories. Anything else (a user's file, a symbolic link, an
 //!   edited shard, another tool's `manifest.json`) stops the run with one line naming the first
 //!   such path in path order, before anything is removed.
+//! - **Reports replace only earlier reports.** [`write_report`] (`stats --json`, `stats --html`,
+//!   `media --list`) writes a new file beside the target and renames it over; it refuses a
+//!   symbolic link, a directory, a corpus's own files and any existing file that is not an earlier
+//!   output of the same command ([`check_report_target`], also called before computing).
 
 use crate::error::{Error, Result};
 use sha2::{Digest, Sha256};
@@ -379,6 +383,115 @@ pub fn remove_partials(out: &Path) {
             }
         }
     }
+}
+
+/// A file a reporting command writes wherever the user says (`stats --json`, `stats --html`,
+/// `media --list`): how messages name it, and how an earlier output of the same command is
+/// recognized (the only existing file [`write_report`] replaces).
+#[derive(Clone, Copy, Debug)]
+pub struct ReportFile {
+    /// The command and flag, as messages name it (`avfit stats --json`).
+    pub command: &'static str,
+    /// Whether the bytes of an existing file are an earlier output of that command.
+    pub recognizes: fn(&[u8]) -> bool,
+}
+
+/// Checks that `path` may receive `kind`'s output, before anything is computed: its parent
+/// directory exists, and it is absent or a regular file holding an earlier output of the same
+/// command.
+///
+/// Errors (one line naming the path, nothing written): no file name; a parent directory that is
+/// missing or not a directory; `path` is a symbolic link (never followed), a directory or another
+/// non-regular file; `path` is one of a corpus's own files (`manifest.json`, `partition.json`,
+/// `build.journal`, `.avfit.lock`, `rejects.jsonl`, `README.md`, a shard path, their `.partial`
+/// names, or a file the records of an enclosing avfit output directory list); an existing file
+/// that `kind` does not recognize; an I/O error.
+pub fn check_report_target(path: &Path, kind: &ReportFile) -> Result<()> {
+    let refuse = |why: String| Error::Config(format!("{}: {why}; choose another file", path.display()));
+    let Some(name) = path.file_name() else {
+        return Err(refuse(format!("not a file name for {}", kind.command)));
+    };
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !parent.is_dir() {
+        return Err(refuse(format!("its directory {} does not exist", parent.display())));
+    }
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(path, e)),
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(refuse("a symbolic link, which avfit never writes through".into()))
+        }
+        Ok(meta) if meta.is_dir() => return Err(refuse("a directory".into())),
+        Ok(meta) if !meta.is_file() => return Err(refuse("not a regular file".into())),
+        Ok(_) => {}
+    }
+    let absolute = parent.canonicalize().map_err(|e| Error::io(parent, e))?.join(name);
+    if let Some((corpus, rel)) = corpus_file(&absolute) {
+        return Err(refuse(format!(
+            "`{rel}` of the avfit output directory {}, which avfit never replaces with a report",
+            corpus.display()
+        )));
+    }
+    if absolute.is_file() {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        if !(kind.recognizes)(&bytes) {
+            return Err(refuse(format!(
+                "exists and is not an earlier output of `{}` (avfit overwrites only its own outputs)",
+                kind.command
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` as `kind`'s output: checks it again ([`check_report_target`]), writes
+/// a new file beside it (`.<name>.<pid>.avfit-tmp`, created exclusively, synced) and renames it
+/// over `path`, so `path` holds the old or the new report, never a part.
+///
+/// Errors: those of [`check_report_target`]; an I/O error with its path (the temporary file is
+/// then removed).
+pub fn write_report(path: &Path, kind: &ReportFile, bytes: &[u8]) -> Result<()> {
+    check_report_target(path, kind)?;
+    let name = path.file_name().expect("checked above").to_string_lossy();
+    let temp = path.with_file_name(format!(".{name}.{}.avfit-tmp", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)
+        .and_then(|mut file| file.write_all(bytes).and_then(|_| file.sync_all()))
+        .map_err(|e| Error::io(&temp, e))
+        .and_then(|_| std::fs::rename(&temp, path).map_err(|e| Error::io(path, e)));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
+}
+
+/// The avfit output directory (holding a `manifest.json`, `partition.json` or `build.journal`)
+/// that `path` (absolute) is one of the own files of, with its relative path; `None` when there
+/// is none.
+fn corpus_file(path: &Path) -> Option<(PathBuf, String)> {
+    let records = ["manifest.json", PARTITION_FILE, crate::journal::JOURNAL_FILE];
+    for dir in path.ancestors().skip(1) {
+        if !records.iter().any(|r| std::fs::symlink_metadata(dir.join(r)).is_ok()) {
+            continue;
+        }
+        let rel = relative(dir, path);
+        let named = rel == LOCK_FILE || is_own_name(rel.strip_suffix(PARTIAL).unwrap_or(&rel));
+        let listed = Owned::read(dir).is_ok_and(|o| {
+            o.records.contains(&rel)
+                || o.files.contains_key(&rel)
+                || o.completes.contains_key(&rel)
+                || complete_name(&rel).is_some_and(|c| o.completes.contains_key(&c))
+        });
+        if named || listed {
+            return Some((dir.to_path_buf(), rel));
+        }
+    }
+    None
 }
 
 /// `path` relative to `out`, `/`-separated.

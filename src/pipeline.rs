@@ -682,6 +682,9 @@ fn read_sources(
             progress_bar(job.source.name(), plan.quiet),
             job.options.media_root.clone(),
         );
+        if !job.source.unambiguous_by_construction() {
+            collector.guard_ambiguity();
+        }
         files.note_not_read(&mut collector);
         job.source.read(&files.files, &options, &mut collector)?;
         let stats = collector.finish();

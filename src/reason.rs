@@ -52,6 +52,10 @@ codes! {
         MissingField = "missing_field",
         /// A field is present but cannot be parsed (a number, a nested JSON string).
         MalformedField = "malformed_field",
+        /// A record asks what an earlier record of its source and task asks (same image, audio,
+        /// video and input) but has another answer: a model could not tell which is right. The
+        /// first is kept (captioning is exempt: several captions of a clip are all right).
+        AmbiguousSample = "ambiguous_sample",
         /// A clip, video or image id does not follow the dataset's id pattern, or cannot be a
         /// file name (empty, `.`, `..`, holding `/`, `\`, NUL or a control character).
         BadClipId = "bad_clip_id",

@@ -259,11 +259,27 @@ fn tile(sample: &Sample, media_root: &Path) -> Option<Tile> {
     })
 }
 
-/// Writes the HTML report of `stats` for the corpus in `dir` to `path`; with `media_root`, a
-/// gallery of up to [`GALLERY_SIZE`] grounding samples whose images it finds there.
+/// The tag by which an earlier `avfit stats --html` report is recognized (and replaced): it is
+/// in the report's `<head>`, within its first 512 bytes.
+pub const GENERATOR: &str = r#"<meta name="generator" content="avfit stats">"#;
+
+/// `avfit stats --html`: a file with [`GENERATOR`] in its first 512 bytes.
+pub const HTML_FILE: crate::outdir::ReportFile = crate::outdir::ReportFile {
+    command: "avfit stats --html",
+    recognizes: |bytes| {
+        bytes[..bytes.len().min(512)]
+            .windows(GENERATOR.len())
+            .any(|w| w == GENERATOR.as_bytes())
+    },
+};
+
+/// Writes the HTML report of `stats` for the corpus in `dir` to `path` (through
+/// [`crate::outdir::write_report`]: a new file renamed over an earlier report); with
+/// `media_root`, a gallery of up to [`GALLERY_SIZE`] grounding samples whose images it finds
+/// there.
 ///
-/// Errors: a shard cannot be read (gallery), the template fails to render, the file cannot be
-/// written.
+/// Errors: `path` may not receive a report ([`crate::outdir::check_report_target`]), a shard
+/// cannot be read (gallery), the template fails to render, the file cannot be written.
 pub fn write_html(stats: &Stats, dir: &Path, media_root: Option<&Path>, path: &Path) -> Result<()> {
     let mut charts = Vec::new();
     let mut chart = |id: &str, title: &str, svg: String| {
@@ -443,5 +459,5 @@ pub fn write_html(stats: &Stats, dir: &Path, media_root: Option<&Path>, path: &P
         id: "report".into(),
         message: e.to_string(),
     })?;
-    std::fs::write(path, html).map_err(|e| Error::io(path, e))
+    crate::outdir::write_report(path, &HTML_FILE, html.as_bytes())
 }

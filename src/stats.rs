@@ -21,7 +21,30 @@ use std::path::Path;
 /// How many examples each list keeps.
 pub const EXAMPLES: usize = 5;
 
-/// Every figure of `avfit stats`, as written by `--json`.
+/// The value of the top-level `tool` key of `avfit stats --json`, by which an earlier output is
+/// recognized (and replaced).
+pub const JSON_TOOL: &str = "avfit stats";
+
+/// `avfit stats --json`: a JSON object with `"tool": "avfit stats"` (see [`JSON_TOOL`]).
+pub const JSON_FILE: crate::outdir::ReportFile = crate::outdir::ReportFile {
+    command: "avfit stats --json",
+    recognizes: |bytes| serde_json::from_slice::<serde_json::Value>(bytes).is_ok_and(|v| v["tool"] == JSON_TOOL),
+};
+
+/// `stats` as the text `--json` writes: a pretty-printed object, `"tool": "avfit stats"` first,
+/// then every field of [`Stats`], and a final newline.
+pub fn to_json(stats: &Stats) -> String {
+    #[derive(Serialize)]
+    struct Tagged<'a> {
+        tool: &'static str,
+        #[serde(flatten)]
+        stats: &'a Stats,
+    }
+    let tagged = Tagged { tool: JSON_TOOL, stats };
+    serde_json::to_string_pretty(&tagged).expect("stats serialize") + "\n"
+}
+
+/// Every figure of `avfit stats`, as written by `--json` (after `"tool": "avfit stats"`).
 #[derive(Debug, Default, Serialize)]
 pub struct Stats {
     /// Samples read.

@@ -7,10 +7,12 @@
 //! dialect's rendering of `target`, AVFC answers are `True`/`False` as `verdict` says, AVQA and AVC
 //! answers equal the target's answer or caption; sample ids are unique; every shard matches the
 //! path, record count and SHA-256 that `manifest.json` lists for it, and every listed shard
-//! exists; the `counts` map equals the records of the shards per `<split>/<task>/<source>`;
-//! every file under `files` (`rejects.jsonl`) has its listed size and SHA-256 and
-//! `rejects.jsonl` has `rejects_lines` lines; `train/` and `test/` hold nothing but the listed
-//! shards (a symbolic link or any other file is `unexpected_file`). With a media root: every
+//! exists; the `counts` map equals the records of the shards per `<split>/<task>/<source>` (no
+//! key with 0); every source has read = used + rejected + skipped; `files` lists
+//! `rejects.jsonl`, every file under `files` has its listed size and SHA-256 and `rejects.jsonl`
+//! has `rejects_lines` lines; the corpus holds nothing but its listed files, `manifest.json` and
+//! `.avfit.lock` (a symbolic link anywhere, a `build.journal` or any other file is
+//! `unexpected_file`). A problem in `manifest.json` names the line of its entry. With a media root: every
 //! referenced file exists, images have a readable header, WAVs a readable header, videos a
 //! container header ([`crate::media::video_header`], the probe `--check-media` uses), and IGATL
 //! and AVFC segments end within the WAV (up to [`crate::media::DURATION_TOLERANCE`] seconds past
@@ -63,8 +65,10 @@ pub fn validate(dir: &Path, media_root: Option<&Path>) -> Result<Report> {
         .ok_or_else(|| Error::input(&manifest_path, None, format!("unknown dialect `{dialect_name}`")))?;
     let mut report = Report::default();
     let mut ids: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    // Shards manifest.json lists: path → (records, sha256).
-    let mut listed: BTreeMap<String, (u64, String)> = manifest["shards"]
+    let manifest_text = std::fs::read_to_string(&manifest_path).map_err(|e| Error::io(&manifest_path, e))?;
+    let at = Lines(&manifest_text);
+    // Shards manifest.json lists: path → (records, bytes, sha256).
+    let mut listed: BTreeMap<String, (u64, Option<u64>, String)> = manifest["shards"]
         .as_array()
         .into_iter()
         .flatten()
@@ -73,11 +77,13 @@ pub fn validate(dir: &Path, media_root: Option<&Path>) -> Result<Report> {
                 s["path"].as_str().unwrap_or_default().to_string(),
                 (
                     s["records"].as_u64().unwrap_or(0),
+                    s["bytes"].as_u64(),
                     s["sha256"].as_str().unwrap_or_default().to_string(),
                 ),
             )
         })
         .collect();
+    let shard_names: std::collections::BTreeSet<String> = listed.keys().cloned().collect();
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     for shard in crate::corpus::shard_paths(dir)? {
         let rel = shard
@@ -121,11 +127,16 @@ pub fn validate(dir: &Path, media_root: Option<&Path>) -> Result<Report> {
                 0,
                 "this shard is not in manifest.json".into(),
             ),
-            Some((r, sha)) if r != records || sha != digest => report.add(
+            Some((r, b, sha)) if r != records || b != Some(bytes.len() as u64) || sha != digest => report.add(
                 "manifest_mismatch",
                 &rel,
                 0,
-                format!("manifest.json says {r} records, sha256 {sha}; the file has {records}, {digest}"),
+                format!(
+                    "manifest.json says {r} records, {} bytes, sha256 {sha} (its line {}); the file has {records}, {}, {digest}",
+                    b.map_or("?".into(), |b| b.to_string()),
+                    at.after("\"shards\"", &format!("\"path\": \"{rel}\"")),
+                    bytes.len()
+                ),
             ),
             Some(_) => {}
         }
@@ -138,10 +149,51 @@ pub fn validate(dir: &Path, media_root: Option<&Path>) -> Result<Report> {
             "listed in manifest.json but missing".into(),
         );
     }
-    check_counts(&manifest["counts"], &counts, &mut report);
-    check_files(dir, &manifest, &mut report);
-    check_split_dirs(dir, &mut report)?;
+    check_counts(&manifest["counts"], &counts, &at, &mut report);
+    check_sources(&manifest["sources"], &at, &mut report);
+    check_files(dir, &manifest, &at, &mut report);
+    check_unlisted(dir, &manifest, &shard_names, &mut report)?;
     Ok(report)
+}
+
+/// The text of `manifest.json`, to give a problem in it the line of the entry concerned.
+struct Lines<'a>(&'a str);
+
+impl Lines<'_> {
+    /// The 1-based line of the first `needle` after the first `anchor` (a key); the anchor's
+    /// line when no `needle` follows it; 0 when there is no anchor (the whole file is concerned).
+    fn after(&self, anchor: &str, needle: &str) -> u64 {
+        let Some(start) = self.0.find(anchor) else { return 0 };
+        let at = start + self.0[start..].find(needle).unwrap_or(0);
+        self.0[..at].matches('\n').count() as u64 + 1
+    }
+}
+
+/// Checks every source of the manifest's `sources`: `read`, `used` and `rejected` are whole
+/// numbers, `skipped` maps reasons to whole numbers, and read = used + rejected + skipped.
+fn check_sources(sources: &serde_json::Value, at: &Lines, report: &mut Report) {
+    for (name, s) in sources.as_object().into_iter().flatten() {
+        let line = at.after("\"sources\"", &format!("\"{name}\": {{"));
+        let skipped: Option<Vec<u64>> = s["skipped"]
+            .as_object()
+            .map(|m| m.values().map(|v| v.as_u64()).collect::<Option<_>>())
+            .unwrap_or(Some(Vec::new()));
+        let numbers = (s["read"].as_u64(), s["used"].as_u64(), s["rejected"].as_u64(), skipped);
+        let detail = match numbers {
+            (Some(read), Some(used), Some(rejected), Some(skipped)) => {
+                let skipped: u64 = skipped.iter().sum();
+                (used.checked_add(rejected).and_then(|n| n.checked_add(skipped)) != Some(read)).then(|| {
+                    format!("sources.{name}: read {read} is not used {used} + rejected {rejected} + skipped {skipped}")
+                })
+            }
+            _ => Some(format!(
+                "sources.{name}: expected whole numbers read, used, rejected and skipped per reason"
+            )),
+        };
+        if let Some(detail) = detail {
+            report.add("manifest_mismatch", "manifest.json", line, detail);
+        }
+    }
 }
 
 /// `<split>/<task>/<source>` of a shard path `<split>/<task>/<source>-NNNNN-of-MMMMM.jsonl`.
@@ -151,33 +203,44 @@ fn count_key(rel: &str) -> String {
     stem.rsplit_once('-').map_or(stem, |(s, _)| s).to_string()
 }
 
-/// Compares the manifest's `counts` with the records the shards hold (keys with 0 records are
-/// absent from both).
-fn check_counts(listed: &serde_json::Value, found: &BTreeMap<String, u64>, report: &mut Report) {
-    let listed: BTreeMap<String, Option<u64>> = listed
+/// Compares the manifest's `counts` with the records the shards hold: the same keys (a key with
+/// 0 records is in neither) with the same whole numbers.
+fn check_counts(listed: &serde_json::Value, found: &BTreeMap<String, u64>, at: &Lines, report: &mut Report) {
+    let listed: BTreeMap<String, &serde_json::Value> = listed
         .as_object()
         .into_iter()
         .flatten()
-        .map(|(k, v)| (k.clone(), v.as_u64()))
+        .map(|(k, v)| (k.clone(), v))
         .collect();
     let keys: std::collections::BTreeSet<&String> = listed.keys().chain(found.keys()).collect();
     for key in keys {
-        let says = listed.get(key).copied().flatten().unwrap_or(0);
         let holds = found.get(key).copied().unwrap_or(0);
-        if says != holds {
+        let says = listed.get(key);
+        if says.and_then(|v| v.as_u64()) != found.get(key).copied() {
+            let says = says.map_or("nothing".to_string(), |v| v.to_string());
             report.add(
                 "manifest_mismatch",
                 "manifest.json",
-                0,
+                at.after("\"counts\"", &format!("\"{key}\":")),
                 format!("counts.{key}: manifest.json says {says}, the shards hold {holds}"),
             );
         }
     }
 }
 
-/// Checks every `files` entry (size and SHA-256) and the line count of `rejects.jsonl`.
-fn check_files(dir: &Path, manifest: &serde_json::Value, report: &mut Report) {
-    for entry in manifest["files"].as_array().into_iter().flatten() {
+/// Checks every `files` entry (size and SHA-256), that `rejects.jsonl` is one of them, and the
+/// line count of `rejects.jsonl`.
+fn check_files(dir: &Path, manifest: &serde_json::Value, at: &Lines, report: &mut Report) {
+    let files = manifest["files"].as_array();
+    if !files.into_iter().flatten().any(|f| f["path"] == "rejects.jsonl") {
+        report.add(
+            "manifest_mismatch",
+            "manifest.json",
+            at.after("\"files\"", ""),
+            "files does not list rejects.jsonl with its size and SHA-256".into(),
+        );
+    }
+    for entry in files.into_iter().flatten() {
         let rel = entry["path"].as_str().unwrap_or_default();
         let inside = !rel.is_empty()
             && Path::new(rel)
@@ -227,39 +290,64 @@ fn check_files(dir: &Path, manifest: &serde_json::Value, report: &mut Report) {
     }
 }
 
-/// Reports every entry under `train/` and `test/` that is neither a directory nor a `.jsonl`
-/// regular file (the shards themselves are checked against the manifest): symbolic links (never
-/// followed) and other files.
+/// Reports every entry of the corpus that avfit did not list or write (`unexpected_file`):
+/// symbolic links anywhere (never followed), special files, a `build.journal` (a run that did not
+/// finish), and every regular file other than `manifest.json`, `rejects.jsonl`, `.avfit.lock`,
+/// the files `files` lists (the dataset card `README.md`) and the shards (`*.jsonl` under
+/// `train/` and `test/`, which the shard checks cover). Directories are not reported.
 ///
 /// Errors: a directory cannot be read.
-fn check_split_dirs(dir: &Path, report: &mut Report) -> Result<()> {
-    for split in ["train", "test"] {
-        let root = dir.join(split);
-        if std::fs::symlink_metadata(&root).is_err() {
-            continue;
-        }
-        for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
-            let entry = entry.map_err(|e| Error::input(&root, None, e.to_string()))?;
-            let rel = entry
-                .path()
-                .strip_prefix(dir)
-                .unwrap_or(entry.path())
-                .display()
-                .to_string()
-                .replace('\\', "/");
-            let kind = entry.file_type();
-            if kind.is_symlink() {
-                report.add(
-                    "unexpected_file",
-                    &rel,
-                    0,
-                    "a symbolic link; a corpus holds only the regular files manifest.json lists".into(),
-                );
-            } else if kind.is_file() && !rel.ends_with(".jsonl") {
-                report.add("unexpected_file", &rel, 0, "not a shard manifest.json lists".into());
-            } else if !kind.is_file() && !kind.is_dir() {
-                report.add("unexpected_file", &rel, 0, "not a regular file".into());
-            }
+fn check_unlisted(
+    dir: &Path,
+    manifest: &serde_json::Value,
+    shards: &std::collections::BTreeSet<String>,
+    report: &mut Report,
+) -> Result<()> {
+    let files: std::collections::BTreeSet<&str> = manifest["files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    for entry in walkdir::WalkDir::new(dir).min_depth(1).sort_by_file_name() {
+        let entry = entry.map_err(|e| Error::input(dir, None, e.to_string()))?;
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .unwrap_or(entry.path())
+            .display()
+            .to_string()
+            .replace('\\', "/");
+        let kind = entry.file_type();
+        let is_shard = (rel.starts_with("train/") || rel.starts_with("test/")) && rel.ends_with(".jsonl");
+        let own = ["manifest.json", "rejects.jsonl", crate::outdir::LOCK_FILE].contains(&rel.as_str())
+            || files.contains(rel.as_str())
+            || shards.contains(&rel)
+            || is_shard;
+        if kind.is_symlink() {
+            report.add(
+                "unexpected_file",
+                &rel,
+                0,
+                "a symbolic link; a corpus holds only the regular files manifest.json lists".into(),
+            );
+        } else if kind.is_dir() || (kind.is_file() && own) {
+        } else if !kind.is_file() {
+            report.add("unexpected_file", &rel, 0, "not a regular file".into());
+        } else if rel == crate::journal::JOURNAL_FILE {
+            report.add(
+                "unexpected_file",
+                &rel,
+                0,
+                "a build that did not finish left its journal: rerun it with --resume".into(),
+            );
+        } else {
+            report.add(
+                "unexpected_file",
+                &rel,
+                0,
+                "not a file manifest.json lists or avfit writes".into(),
+            );
         }
     }
     Ok(())

@@ -220,7 +220,15 @@ fn llp_per_visual_event_gives_one_sample_per_merged_visual_segment() {
         vec![
             // Dog is seen [0,1) and [2,6), always beside Speech (seen [0,10)): two images at the
             // events' midpoints (0.5 s, 4.0 s), both naming the class, one answer.
-            rec("aaaaaaaaaaa_0_10", "aaaaaaaaaaa", "Dog", "0-1", "0.5", dog.clone(), true),
+            rec(
+                "aaaaaaaaaaa_0_10",
+                "aaaaaaaaaaa",
+                "Dog",
+                "0-1",
+                "0.5",
+                dog.clone(),
+                true
+            ),
             rec("aaaaaaaaaaa_0_10", "aaaaaaaaaaa", "Dog", "2-6", "4.0", dog, true),
             // Speech alone in [1,2) and [6,10): the first run's midpoint.
             rec(
@@ -1041,6 +1049,18 @@ fn music_avqa_subset_files_are_noted_in_a_folder_and_read_when_named() {
         reject_summary(&sink.rejects),
         vec![(s("duplicate_row"), 0, s("00000001/1 appeared before"))]
     );
+
+    // The folder and one of its subset files named too (spelled another way): the named file is
+    // read, so it is not noted as not read; only the other subset is. Its questions repeat the
+    // split file's, so they are rejected as duplicates.
+    let (sink, stats) = read(
+        "music_avqa",
+        &[tmp.path().join("json"), tmp.path().join("json/./avqa-test_real.json")],
+        None,
+    );
+    assert_eq!(keys(&sink), plain);
+    assert_eq!((stats.read, stats.used, stats.rejected), (6, 3, 3));
+    assert_eq!(stats.notes, counts(&[("subset_file_not_read", 1)]));
 }
 
 #[test]

@@ -265,3 +265,155 @@ fn the_real_openimages_excerpts_have_no_ambiguous_sample() {
     assert!(several.len() > 1, "{several:?}");
     assert_eq!(ambiguous_and_duplicates(&out), (0, 0));
 }
+
+/// (reason, detail) of every rejects line of `dir`.
+fn reject_reasons(dir: &Path) -> Vec<(String, String)> {
+    common::rejects(dir)
+        .iter()
+        .map(|r| {
+            (
+                r["reason"].as_str().unwrap().to_string(),
+                r["detail"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn pascal_sound_rows_pairing_one_image_and_audio_with_two_labels_keep_the_first() {
+    // The sample's 000010.xml holds a person (101,51)-(200,300) of 500 x 375 px, so (0.2, 0.133,
+    // 0.4, 0.8), and a dog; two pairing rows give one image and one
+    // clip two labels: the question "which object makes this sound?" would have two answers.
+    let tmp = common::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("Annotations")).unwrap();
+    std::fs::copy(
+        data("pascal_sound/Annotations/000010.xml"),
+        dir.join("Annotations/000010.xml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("pascal_sound.csv"),
+        "image_id,audio,label\n000010,x.wav,dog\n000010,x.wav,person\n",
+    )
+    .unwrap();
+    let out = out_dir("ambiguous-pascal-sound");
+    convert("pascal_sound", &[dir], &out);
+    assert_eq!(
+        samples(&out)
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>(),
+        ["pascal_sound/000010/dog/arig"]
+    );
+    assert_eq!(
+        reject_reasons(&out),
+        [(
+            s("ambiguous_sample"),
+            s("000010/person: asks what 000010/dog asks (same media and input) with another answer `[<person>,0.200,0.133,0.400,0.800]`")
+        )]
+    );
+    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let stats = &manifest["sources"]["pascal_sound"];
+    assert_eq!(
+        (
+            stats["read"].as_u64(),
+            stats["used"].as_u64(),
+            stats["rejected"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+    assert_eq!(ambiguous_and_duplicates(&out).0, 0);
+}
+
+#[test]
+fn avqa_records_asking_one_question_of_one_clip_with_two_answers_keep_the_first() {
+    let tmp = common::tempdir().unwrap();
+    let record = |id: u32, answer: u32| {
+        json!({"id": id, "video_name": "qqqqqqqqqqq_000010", "video_id": 1,
+               "question_text": "What is making the sound?", "multi_choice": ["dog", "cat", "horse", "cow"],
+               "answer": answer, "question_relation": "Both", "question_type": "Which"})
+    };
+    // Same question and answer again under another id: a duplicate, not ambiguous (kept: the
+    // adapter keys records by id, and stats counts duplicates separately).
+    let file = tmp.path().join("val_qa.json");
+    std::fs::write(&file, json!([record(1, 0), record(2, 1), record(3, 0)]).to_string()).unwrap();
+    let out = out_dir("ambiguous-avqa");
+    convert("avqa", &[&file], &out);
+    assert_eq!(
+        samples(&out)
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>(),
+        ["avqa/qqqqqqqqqqq_000010/1/avqa", "avqa/qqqqqqqqqqq_000010/3/avqa"]
+    );
+    let rejects = reject_reasons(&out);
+    assert_eq!(rejects.len(), 1);
+    assert_eq!(rejects[0].0, "ambiguous_sample");
+    assert!(
+        rejects[0]
+            .1
+            .starts_with("qqqqqqqqqqq_000010/2: asks what qqqqqqqqqqq_000010/1 asks"),
+        "{}",
+        rejects[0].1
+    );
+    assert!(rejects[0].1.ends_with("with another answer `cat`"), "{}", rejects[0].1);
+    assert_eq!(ambiguous_and_duplicates(&out).0, 0);
+}
+
+#[test]
+fn music_avqa_one_question_under_two_ids_with_two_answers_keeps_the_first() {
+    let tmp = common::tempdir().unwrap();
+    let q = |qid: u32, answer: &str| {
+        json!({"video_id": "00000010", "question_id": qid, "type": "[\"Audio-Visual\", \"Counting\"]",
+               "question_content": "How many sounding <Object> in the video?", "templ_values": "[\"violin\"]",
+               "question_deleted": 0, "anser": answer})
+    };
+    let file = tmp.path().join("avqa-test.json");
+    std::fs::write(&file, json!([q(20, "three"), q(21, "two")]).to_string()).unwrap();
+    let out = out_dir("ambiguous-music-avqa");
+    convert("music_avqa", &[&file], &out);
+    assert_eq!(samples(&out).len(), 1);
+    assert_eq!(
+        reject_reasons(&out),
+        [(
+            s("ambiguous_sample"),
+            s("00000010/21: asks what 00000010/20 asks (same media and input) with another answer `two`")
+        )]
+    );
+    assert_eq!(ambiguous_and_duplicates(&out).0, 0);
+}
+
+#[test]
+fn openimages_mids_sharing_a_display_name_are_one_class() {
+    // A hand-edited class list naming two MIDs `Dog`: one image with a box of each gives one
+    // referring sample holding both boxes (before: two samples with one id, input and image).
+    let tmp = common::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("class-descriptions-boxable.csv"),
+        "/m/0bt9lr,Dog\n/m/01yrx,Dog\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("validation-annotations-bbox.csv"),
+        "ImageID,Source,LabelName,Confidence,XMin,XMax,YMin,YMax,IsOccluded,IsTruncated,IsGroupOf,IsDepiction,IsInside\n\
+         0001a0b1c2d3e4f5,xclick,/m/0bt9lr,1,0.1,0.5,0.2,0.9,0,0,0,0,0\n\
+         0001a0b1c2d3e4f5,xclick,/m/01yrx,1,0.6,0.9,0.1,0.4,0,0,0,0,0\n",
+    )
+    .unwrap();
+    let out = out_dir("ambiguous-openimages-shared-name");
+    convert("openimages", &[dir], &out);
+    let all = samples(&out);
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["id"], "openimages/0001a0b1c2d3e4f5/Dog/arig");
+    assert_eq!(all[0]["input"], "Dog");
+    assert_eq!(
+        all[0]["target"]["boxes"],
+        json!([[0.1, 0.2, 0.5, 0.9], [0.6, 0.1, 0.9, 0.4]])
+    );
+}
+
+fn s(text: &str) -> String {
+    text.to_string()
+}

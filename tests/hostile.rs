@@ -537,6 +537,7 @@ fn media_readers_refuse_paths_that_leave_the_root_and_follow_links_inside_it() {
                 ..Default::default()
             },
             target: Target::Avc { caption: "c".into() },
+            referring: false,
         };
         assert_eq!(
             media.apply(&mut record),

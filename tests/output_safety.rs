@@ -461,7 +461,13 @@ fn validate_checks_rejects_counts_and_files_under_the_split_directories() {
         (
             Some(1),
             format!(
-                "manifest_mismatch: 1\n  manifest.json:0: counts.test/arig/vggss: manifest.json says 4, the shards hold 3\n{}: 89 lines, 1 problems\n",
+                "manifest_mismatch: 1\n  manifest.json:{}: counts.test/arig/vggss: manifest.json says 4, the shards hold 3\n{}: 89 lines, 1 problems\n",
+                // The line of the entry in the counts map (after "expected" names the same key).
+                {
+                    let text = serde_json::to_string_pretty(&edited).unwrap();
+                    let counts = text.lines().position(|l| l == "  \"counts\": {").unwrap();
+                    counts + text.lines().skip(counts).position(|l| l.trim_start().starts_with("\"test/arig/vggss\"")).unwrap() + 1
+                },
                 out.display()
             )
         )
@@ -477,7 +483,7 @@ fn validate_checks_rejects_counts_and_files_under_the_split_directories() {
         (
             Some(1),
             format!(
-                "unexpected_file: 2\n  train/notes.txt:0: not a shard manifest.json lists\n  test/arig/vggss-00002-of-00002.jsonl:0: a symbolic link; a corpus holds only the regular files manifest.json lists\n{}: 89 lines, 2 problems\n",
+                "unexpected_file: 2\n  test/arig/vggss-00002-of-00002.jsonl:0: a symbolic link; a corpus holds only the regular files manifest.json lists\n  train/notes.txt:0: not a file manifest.json lists or avfit writes\n{}: 89 lines, 2 problems\n",
                 out.display()
             )
         )
@@ -511,4 +517,237 @@ fn synth_clears_only_the_files_its_listing_names() {
     std::fs::remove_file(&mine).unwrap();
     assert!(synth().status.success());
     assert_eq!(tree(&dir), first);
+}
+
+/// (exit code, stdout, stderr) of `avfit args`.
+fn outcome(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = avfit(args);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr(&out),
+    )
+}
+
+/// The names directly in `dir`, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn report_files_replace_only_earlier_reports_of_the_same_command() {
+    let tmp = common::tempdir().unwrap();
+    let c = tmp.path().join("c");
+    avfit_ok(&build_args(&c).iter().map(String::as_str).collect::<Vec<_>>());
+    let corpus = tree(&c);
+    let cs = c.to_str().unwrap();
+    let canonical = c.canonicalize().unwrap();
+    let p = |name: &str| tmp.path().join(name);
+    let s = |path: &Path| path.to_str().unwrap().to_string();
+    // A corpus's own files, whatever the command: refused before computing (no stdout).
+    let shard = c.join("test/arig/avsbench-00000-of-00001.jsonl");
+    for (command, flag, target, rel) in [
+        ("stats", "--json", c.join("manifest.json"), "manifest.json"),
+        ("stats", "--html", c.join("rejects.jsonl"), "rejects.jsonl"),
+        (
+            "media",
+            "--list",
+            shard.clone(),
+            "test/arig/avsbench-00000-of-00001.jsonl",
+        ),
+        ("stats", "--json", c.join(".avfit.lock"), ".avfit.lock"),
+        ("media", "--list", c.join("build.journal"), "build.journal"),
+    ] {
+        assert_eq!(
+            outcome(&[command, cs, flag, &s(&target)]),
+            (
+                Some(1),
+                String::new(),
+                format!(
+                    "avfit: {}: `{rel}` of the avfit output directory {}, which avfit never replaces with a report; choose another file\n",
+                    target.display(),
+                    canonical.display()
+                )
+            ),
+            "{command} {flag} {rel}"
+        );
+    }
+    assert_eq!(tree(&c), corpus, "the corpus is untouched");
+    // A symbolic link (to a user's file), a directory, a missing directory.
+    std::fs::write(p("mine.txt"), "mine\n").unwrap();
+    std::os::unix::fs::symlink(p("mine.txt"), p("link")).unwrap();
+    let refused = |target: &Path, why: &str| {
+        (
+            Some(1),
+            String::new(),
+            format!("avfit: {}: {why}; choose another file\n", target.display()),
+        )
+    };
+    assert_eq!(
+        outcome(&["stats", cs, "--html", &s(&p("link"))]),
+        refused(&p("link"), "a symbolic link, which avfit never writes through")
+    );
+    assert_eq!(
+        outcome(&["stats", cs, "--json", &s(&c.join("train"))]),
+        refused(&c.join("train"), "a directory")
+    );
+    assert_eq!(
+        outcome(&["media", cs, "--list", &s(&p("nodir/list.csv"))]),
+        refused(
+            &p("nodir/list.csv"),
+            &format!("its directory {} does not exist", p("nodir").display())
+        )
+    );
+    // A user's file, and files of another tool that look alike.
+    std::fs::write(p("other.json"), "{\"tool\": \"other\"}\n").unwrap();
+    std::fs::write(
+        p("other.html"),
+        "<html><head><meta name=\"generator\" content=\"hugo\">",
+    )
+    .unwrap();
+    std::fs::write(p("other.csv"), "path,kind\n").unwrap();
+    for (command, flag, name, what) in [
+        ("stats", "--json", "mine.txt", "avfit stats --json"),
+        ("stats", "--html", "mine.txt", "avfit stats --html"),
+        ("media", "--list", "mine.txt", "avfit media list"),
+        ("stats", "--json", "other.json", "avfit stats --json"),
+        ("stats", "--html", "other.html", "avfit stats --html"),
+        ("media", "--list", "other.csv", "avfit media list"),
+    ] {
+        assert_eq!(
+            outcome(&[command, cs, flag, &s(&p(name))]),
+            refused(
+                &p(name),
+                &format!("exists and is not an earlier output of `{what}` (avfit overwrites only its own outputs)")
+            ),
+            "{command} {flag} {name}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(p("mine.txt")).unwrap(), "mine\n");
+    assert_eq!(std::fs::read_to_string(p("other.csv")).unwrap(), "path,kind\n");
+    // Earlier outputs of the same command are replaced; no temporary file is left.
+    for _ in 0..2 {
+        avfit_ok(&["stats", cs, "--json", &s(&p("s.json")), "--html", &s(&p("r.html"))]);
+        avfit_ok(&["media", cs, "--list", &s(&p("list.csv"))]);
+    }
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(p("s.json")).unwrap()).unwrap();
+    assert_eq!((&json["tool"], &json["samples"]), (&"avfit stats".into(), &89.into()));
+    let html = std::fs::read_to_string(p("r.html")).unwrap();
+    assert!(html.starts_with(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"generator\" content=\"avfit stats\">\n"
+    ));
+    let list = std::fs::read_to_string(p("list.csv")).unwrap();
+    assert_eq!(
+        list.lines().next(),
+        Some("path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time")
+    );
+    assert_eq!(list.lines().count(), 86, "the header and 85 media files");
+    assert_eq!(
+        names(tmp.path()),
+        [
+            "c",
+            "link",
+            "list.csv",
+            "mine.txt",
+            "other.csv",
+            "other.html",
+            "other.json",
+            "r.html",
+            "s.json"
+        ]
+    );
+    assert_eq!(tree(&c), corpus, "the corpus is untouched");
+}
+
+#[test]
+fn merge_checks_the_reading_rejects_against_the_plan_of_every_partition() {
+    use sha2::Digest;
+    let tmp = common::tempdir().unwrap();
+    let parts: Vec<PathBuf> = (0..2).map(|k| tmp.path().join(format!("p{k}"))).collect();
+    for (k, p) in parts.iter().enumerate() {
+        let mut args = build_args(p);
+        args.extend(["--partition".into(), format!("{k}/2")]);
+        avfit_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+    // One reading reject of p0 edited, and p0's own record of the file updated to match.
+    let rejects = parts[0].join("rejects.jsonl");
+    let text = std::fs::read_to_string(&rejects).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let mut first: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    first["detail"] = "edited".into();
+    lines[0] = serde_json::to_string(&first).unwrap();
+    let edited: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&rejects, &edited).unwrap();
+    let partition_path = parts[0].join("partition.json");
+    let mut partition: serde_json::Value = serde_json::from_slice(&std::fs::read(&partition_path).unwrap()).unwrap();
+    partition["files"][0]["bytes"] = edited.len().into();
+    partition["files"][0]["sha256"] = format!("{:x}", sha2::Sha256::digest(edited.as_bytes())).into();
+    std::fs::write(&partition_path, serde_json::to_vec_pretty(&partition).unwrap()).unwrap();
+    let plan_lines = partition["plan"]["plan_rejects_lines"].as_u64().unwrap() as usize;
+    assert_eq!(plan_lines, 28);
+    let plan_part: String = lines[..plan_lines].iter().map(|l| format!("{l}\n")).collect();
+    let out = tmp.path().join("merged");
+    let failed = avfit(&[
+        "merge",
+        "--out",
+        out.to_str().unwrap(),
+        parts[0].to_str().unwrap(),
+        parts[1].to_str().unwrap(),
+    ]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert_eq!(
+        stderr(&failed),
+        format!(
+            "avfit: {}: expected its first 28 lines (the rejects found while reading) to have SHA-256 {} as the plan of every partition says; found {:x}\n",
+            rejects.display(),
+            partition["plan"]["plan_rejects_sha256"].as_str().unwrap(),
+            sha2::Sha256::digest(plan_part.as_bytes())
+        )
+    );
+    assert!(!out.join("manifest.json").exists());
+    assert!(!out.join("rejects.jsonl").exists());
+}
+
+#[test]
+fn a_closed_stdout_ends_every_printing_command_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let tmp = common::tempdir().unwrap();
+    let c = tmp.path().join("c");
+    avfit_ok(&build_args(&c).iter().map(String::as_str).collect::<Vec<_>>());
+    let cs = c.to_str().unwrap();
+    for args in [
+        vec!["validate", cs],
+        vec!["stats", cs],
+        vec!["sources"],
+        vec!["media", cs, "--list", tmp.path().join("l.csv").to_str().unwrap()],
+    ] {
+        // `| head -0`: the reading end is closed before avfit writes.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_avfit"))
+            .args(&args)
+            .stdout(writer)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+    }
+}
+
+#[test]
+fn check_media_help_names_images_audio_and_videos() {
+    for command in ["build", "convert"] {
+        let help = String::from_utf8(avfit_ok(&[command, "--help"]).stdout).unwrap();
+        assert!(
+            help.contains(
+                "--check-media\n          Reject samples whose image, audio or video under --media-root is missing or unreadable (image and WAV headers read; a video's container header matches its extension)\n"
+            ),
+            "{help}"
+        );
+    }
 }

@@ -168,6 +168,12 @@ fn validate_checks_ids_the_manifest_and_bad_bytes() {
     bytes.extend_from_slice(b"\n\xff\xfe bad\n");
     std::fs::write(&shard, bytes).unwrap();
     std::fs::remove_file(out.join("test/avqa/avqa-00000-of-00001.jsonl")).unwrap();
+    let manifest_text = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    let counts = format!(
+            "  manifest.json:{}: counts.test/avc/valor: manifest.json says 2, the shards hold 4\n  manifest.json:{}: counts.test/avqa/avqa: manifest.json says 1, the shards hold 0\n",
+            line_of(&manifest_text, "\"counts\"", "\"test/avc/valor\""),
+            line_of(&manifest_text, "\"counts\"", "\"test/avqa/avqa\"")
+        );
     let run = avfit(&["validate", out.to_str().unwrap()]);
     assert_eq!(run.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&run.stdout);
@@ -177,7 +183,7 @@ fn validate_checks_ids_the_manifest_and_bad_bytes() {
         "manifest_mismatch: 4\n  test/avc/valor-00000-of-00001.jsonl:0: manifest.json says 2 records",
         "  test/avqa/avqa-00000-of-00001.jsonl:0: listed in manifest.json but missing",
         // The counts map, recomputed from the shards (lines, as `records` counts them).
-        "  manifest.json:0: counts.test/avc/valor: manifest.json says 2, the shards hold 4\n  manifest.json:0: counts.test/avqa/avqa: manifest.json says 1, the shards hold 0\n",
+        counts.as_str(),
     ] {
         assert!(stdout.contains(expected), "{expected}\n--- in ---\n{stdout}");
     }
@@ -190,4 +196,75 @@ fn validate_checks_ids_the_manifest_and_bad_bytes() {
     ]);
     assert_eq!(run.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&run.stderr).contains("manifest.json"));
+}
+
+/// The 1-based line of `manifest.json` text where `needle` first starts a line (trimmed) after
+/// the line that starts with `anchor`.
+fn line_of(text: &str, anchor: &str, needle: &str) -> usize {
+    let start = text.lines().position(|l| l.trim_start().starts_with(anchor)).unwrap();
+    start
+        + text
+            .lines()
+            .skip(start)
+            .position(|l| l.trim_start().starts_with(needle))
+            .unwrap()
+        + 1
+}
+
+#[test]
+fn validate_requires_a_consistent_manifest_and_nothing_unlisted() {
+    let tmp = common::tempdir().unwrap();
+    let out = tmp.path().join("corpus");
+    build(&out, &[]);
+    let manifest_path = out.join("manifest.json");
+    let mut manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    let shard = manifest["shards"][0].clone();
+    assert_eq!(shard["path"], "test/arig/avsbench-00000-of-00001.jsonl");
+    assert_eq!((&shard["records"], &shard["bytes"]), (&2.into(), &1116.into()));
+    assert_eq!(
+        manifest["sources"]["avqa"],
+        serde_json::json!({"read": 5, "used": 3, "rejected": 2, "skipped": {}, "dropped": {}})
+    );
+    // files: [], a source that does not add up, a wrong shard size, an extra counts key with 0.
+    manifest["files"] = serde_json::json!([]);
+    manifest["sources"]["avqa"]["read"] = 6.into();
+    manifest["shards"][0]["bytes"] = 1117.into();
+    manifest["counts"]["train/avc/valor_extra"] = 0.into();
+    let text = serde_json::to_string_pretty(&manifest).unwrap();
+    std::fs::write(&manifest_path, &text).unwrap();
+    // A link at the top level, a copy of a shard outside train/ and test/, a journal, a stray file.
+    std::os::unix::fs::symlink("/etc/passwd", out.join("x")).unwrap();
+    std::fs::create_dir_all(out.join("val/arig")).unwrap();
+    std::fs::copy(
+        out.join("test/arig/avsbench-00000-of-00001.jsonl"),
+        out.join("val/arig/avsbench-00000-of-00001.jsonl"),
+    )
+    .unwrap();
+    std::fs::write(out.join("build.journal"), "x\n").unwrap();
+    std::fs::write(out.join("notes.txt"), "x\n").unwrap();
+    let run = avfit(&["validate", out.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stdout),
+        format!(
+            "manifest_mismatch: 4
+  test/arig/avsbench-00000-of-00001.jsonl:0: manifest.json says 2 records, 1117 bytes, sha256 {sha} (its line {shard_line}); the file has 2, 1116, {sha}
+  manifest.json:{counts_line}: counts.train/avc/valor_extra: manifest.json says 0, the shards hold 0
+  manifest.json:{sources_line}: sources.avqa: read 6 is not used 3 + rejected 2 + skipped 0
+  manifest.json:{files_line}: files does not list rejects.jsonl with its size and SHA-256
+unexpected_file: 4
+  build.journal:0: a build that did not finish left its journal: rerun it with --resume
+  notes.txt:0: not a file manifest.json lists or avfit writes
+  val/arig/avsbench-00000-of-00001.jsonl:0: not a file manifest.json lists or avfit writes
+  x:0: a symbolic link; a corpus holds only the regular files manifest.json lists
+{}: 89 lines, 8 problems
+",
+            out.display(),
+            sha = shard["sha256"].as_str().unwrap(),
+            shard_line = line_of(&text, "\"shards\"", "\"path\": \"test/arig/avsbench-00000-of-00001.jsonl\""),
+            counts_line = line_of(&text, "\"counts\"", "\"train/avc/valor_extra\""),
+            sources_line = line_of(&text, "\"sources\"", "\"avqa\": {"),
+            files_line = line_of(&text, "\"files\"", "\"files\""),
+        )
+    );
 }

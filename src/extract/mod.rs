@@ -96,6 +96,7 @@ pub struct ExtractArgs {
 pub fn run_media(args: MediaArgs) -> Result<()> {
     match (args.action, args.dir, args.list) {
         (Some(MediaAction::List { dir, out }), _, _) | (None, Some(dir), Some(out)) => {
+            crate::outdir::check_report_target(&out, &crate::media_list::CSV_FILE)?;
             let rows = crate::media_list::media_rows(&dir)?;
             crate::media_list::write_csv(&rows, &out)?;
             println!("{} media files → {}", rows.len(), out.display());

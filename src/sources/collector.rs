@@ -166,6 +166,9 @@ pub struct Collector<'a> {
     media_root: Option<MediaRoot>,
     /// The file of the last record emitted and its display form, shared by its records.
     last_file: (std::path::PathBuf, std::sync::Arc<str>),
+    /// With [`Collector::guard_ambiguity`]: per (task, media, question) hash, the answer hash and
+    /// key of the first record that asked it.
+    asked: Option<crate::split::FastMap<u64, (u64, String)>>,
 }
 
 impl<'a> Collector<'a> {
@@ -184,7 +187,21 @@ impl<'a> Collector<'a> {
             progress,
             media_root,
             last_file: (std::path::PathBuf::new(), "".into()),
+            asked: None,
         }
+    }
+
+    /// Makes [`Collector::emit`] refuse ambiguous records: a record whose task, image, audio,
+    /// video and untemplated input ([`crate::tasks::question_and_answer`]) equal an earlier
+    /// record's of this source, but whose answer differs, is rejected `ambiguous_sample` (its
+    /// units; a record of no units is a dropped part) and the first is kept. Captioning is exempt.
+    /// The pipeline turns it on for every source but those that avoid such pairs by construction
+    /// ([`super::Source::unambiguous_by_construction`]: the curated rows and `openimages`, which
+    /// are too large to remember every question of).
+    ///
+    /// Memory: two 64-bit hashes and the key per question asked.
+    pub fn guard_ambiguity(&mut self) {
+        self.asked = Some(Default::default());
     }
 
     /// Counts `units` native units read.
@@ -198,6 +215,39 @@ impl<'a> Collector<'a> {
     /// record whose media fail is rejected then (`missing_media`, `segment_out_of_range`, one
     /// rejects line at `at`) and its units move from used to rejected.
     pub fn emit(&mut self, record: Record, file: &Path, at: At, units: u64) -> Result<()> {
+        if let Some(asked) = &mut self.asked {
+            if let Some((question, answer)) = crate::tasks::question_and_answer(&record.target, record.referring) {
+                use std::hash::BuildHasher;
+                let hasher = foldhash::fast::FixedState::with_seed(0x61_76_66_69_74);
+                let media = &record.media;
+                let q = hasher.hash_one((
+                    record.target.task().as_str(),
+                    &media.image,
+                    &media.audio,
+                    &media.video,
+                    &question,
+                ));
+                let a = hasher.hash_one(&answer);
+                match asked.get(&q) {
+                    Some((first_answer, first_key)) if *first_answer != a => {
+                        let detail = format!(
+                            "{}: asks what {first_key} asks (same media and input) with another answer `{answer}`",
+                            record.key
+                        );
+                        return if units == 0 {
+                            self.drop_part(file, at, Reason::AmbiguousSample, detail)
+                        } else {
+                            self.stats.rejected += units;
+                            self.write_reject(file, at, Reason::AmbiguousSample, detail)
+                        };
+                    }
+                    Some(_) => {}
+                    None => {
+                        asked.insert(q, (a, record.key.clone()));
+                    }
+                }
+            }
+        }
         self.stats.used += units;
         if self.last_file.0 != file {
             self.last_file = (file.to_path_buf(), file.display().to_string().into());

@@ -226,7 +226,11 @@ impl Source for Llp {
                 continue;
             }
             let (first_path, first) = &events[0];
-            let Frame { time: frame_time, referring, .. } = frame[0];
+            let Frame {
+                time: frame_time,
+                referring,
+                ..
+            } = frame[0];
             let segments = merge_segments(events.iter().map(|(_, e)| e.segment).collect());
             let record = Record {
                 source: self.name(),
@@ -344,13 +348,23 @@ fn choose_frames(own_visual: &[Segment], others: Vec<Segment>, per_visual_event:
         .map(|event| {
             // Subtracting only shrinks, so every own run lies inside one merged visual segment.
             let own = if per_visual_event {
-                alone.iter().find(|a| a.start() >= event.start() && a.end() <= event.end())
+                alone
+                    .iter()
+                    .find(|a| a.start() >= event.start() && a.end() <= event.end())
             } else {
                 alone.first()
             };
             match own {
-                Some(run) => Frame { time: run.midpoint(), referring: false, event },
-                None => Frame { time: event.midpoint(), referring: true, event },
+                Some(run) => Frame {
+                    time: run.midpoint(),
+                    referring: false,
+                    event,
+                },
+                None => Frame {
+                    time: event.midpoint(),
+                    referring: true,
+                    event,
+                },
             }
         })
         .collect()

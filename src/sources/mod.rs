@@ -33,6 +33,7 @@ use crate::media_layout::MediaLayout;
 use crate::record::{Split, Task};
 use crate::split::{native_split_of, NativeSplit};
 use indicatif::ProgressBar;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// One dataset's reader.
@@ -69,6 +70,12 @@ pub trait Source: Sync {
     /// source, so they can avoid the clips those use in the other split.
     fn is_curated(&self) -> bool {
         false
+    }
+    /// Whether its records can never be ambiguous (two records of one task, media and input with
+    /// different answers) by construction, so the run need not remember every question it asks
+    /// ([`Collector::guard_ambiguity`]). Default: the curated rows only.
+    fn unambiguous_by_construction(&self) -> bool {
+        self.is_curated()
     }
     /// Its default media layout (the Meerkat layout under its own name).
     fn default_media(&self) -> MediaLayout {
@@ -206,7 +213,8 @@ impl Discovered {
 /// Finds the native files of `source` in `inputs`: a directory is searched recursively (files in
 /// name order) and keeps the files the source recognizes, except those it does not read from a
 /// directory ([`Source::not_read_in_directory`], returned in [`Discovered::not_read`]); a file
-/// given by name must be one the source recognizes, and is read.
+/// given by name must be one the source recognizes, and is read (never noted as not read, even
+/// when a directory given too holds it).
 ///
 /// Errors: an input that does not exist, a named file the source does not read, or no file to
 /// read at all.
@@ -242,6 +250,11 @@ pub fn discover_files(source: &dyn Source, inputs: &[PathBuf]) -> Result<Discove
             return Err(Error::input(input, None, "no such file or directory"));
         }
     }
+    // A file named as an input is read, whatever a directory walk said of it (the same file may
+    // be reached through both, by any spelling of its path).
+    let same = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let named: HashSet<PathBuf> = found.files.iter().map(|p| same(p)).collect();
+    found.not_read.retain(|(path, _)| !named.contains(&same(path)));
     if found.files.is_empty() {
         return Err(Error::Config(format!(
             "source `{}`: no native file found in {}; expected {}",
@@ -272,6 +285,9 @@ pub fn read_all(source: &dyn Source, inputs: &[PathBuf], options: &SourceOptions
         ProgressBar::hidden(),
         options.media_root.clone(),
     );
+    if !source.unambiguous_by_construction() {
+        out.guard_ambiguity();
+    }
     found.note_not_read(&mut out);
     source.read(&found.files, options, &mut out)?;
     let mut stats = out.finish();

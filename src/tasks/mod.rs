@@ -74,6 +74,19 @@ fn input_and_answer(target: &Target, referring: bool, dialect: Dialect, context:
     }
 }
 
+/// The untemplated input and the answer of `target` in the `meerkat` dialect, which together say
+/// what a sample asks and what it answers whatever its template: `None` for captioning, whose
+/// several captions of one clip are all right answers. Used to refuse ambiguous samples (two
+/// records with one media set and question but different answers, see
+/// [`crate::sources::Collector::guard_ambiguity`]).
+pub fn question_and_answer(target: &Target, referring: bool) -> Option<(String, String)> {
+    if matches!(target, Target::Avc { .. }) {
+        return None;
+    }
+    let mut unused = Context::new();
+    Some(input_and_answer(target, referring, Dialect::Meerkat, &mut unused))
+}
+
 /// Small valid targets of `task` on which every template is rendered when loaded: one per
 /// shape the task's variables can take (AVQA: multiple choice and open-ended).
 pub fn probe_targets(task: Task) -> Vec<Target> {

@@ -50,7 +50,11 @@ pub fn skip_notice(test: &str, why: &str) {
 /// The path of the first of `names` found on `PATH`, or `None`.
 pub fn find_program(names: &[&str]) -> Option<PathBuf> {
     names.iter().find_map(|name| {
-        let out = Command::new("sh").arg("-c").arg(format!("command -v {name}")).output().ok()?;
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {name}"))
+            .output()
+            .ok()?;
         out.status
             .success()
             .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
@@ -66,8 +70,14 @@ pub fn require_tool<T>(test: &str, tool: &str, probe: impl FnOnce() -> Option<T>
     let found = probe();
     if found.is_none() {
         let var = format!("AVFIT_REQUIRE_{tool}");
-        assert!(std::env::var_os(&var).is_none(), "{var}=1 but the tool is missing on this machine");
-        skip_notice(test, &format!("{} not found (set {var}=1 to make this a failure)", tool.to_lowercase()));
+        assert!(
+            std::env::var_os(&var).is_none(),
+            "{var}=1 but the tool is missing on this machine"
+        );
+        skip_notice(
+            test,
+            &format!("{} not found (set {var}=1 to make this a failure)", tool.to_lowercase()),
+        );
     }
     found
 }
