@@ -644,7 +644,7 @@ fn report_files_replace_only_earlier_reports_of_the_same_command() {
     let list = std::fs::read_to_string(p("list.csv")).unwrap();
     assert_eq!(
         list.lines().next(),
-        Some("path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time")
+        Some("path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time,file")
     );
     assert_eq!(list.lines().count(), 86, "the header and 85 media files");
     assert_eq!(
