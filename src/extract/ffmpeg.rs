@@ -132,43 +132,61 @@ fn secs(t: f64) -> String {
 }
 
 /// The arguments of one ffmpeg process reading `input` and writing `outputs[i]` to `temps[i]`
-/// (audio at `rate` Hz). The input is seeked to the earliest [`Output::decode_from`]; every
-/// time in the filter graph is relative to that point.
+/// (audio at `rate` Hz). The file is opened as two inputs, one for the pictures and one for the
+/// sound, each seeked to the earliest [`Output::decode_from`] of the outputs it feeds; every time
+/// in a filter graph is relative to its input's seek point.
 pub fn arguments(input: &Path, outputs: &[Output], temps: &[PathBuf], rate: u32) -> Vec<String> {
-    let seek = outputs.iter().map(Output::decode_from).fold(f64::INFINITY, f64::min);
-    let seek = if seek.is_finite() { seek } else { 0.0 };
+    let is_video = |o: &&Output| matches!(o, Output::Frame { .. } | Output::Video { .. });
+    let is_audio = |o: &&Output| matches!(o, Output::Audio { .. } | Output::Video { .. });
+    let earliest = |f: &dyn Fn(&&Output) -> bool| {
+        let t = outputs
+            .iter()
+            .filter(f)
+            .map(Output::decode_from)
+            .fold(f64::INFINITY, f64::min);
+        if t.is_finite() {
+            t
+        } else {
+            0.0
+        }
+    };
+    let (seek_v, seek_a) = (earliest(&is_video), earliest(&is_audio));
+    let video_branches = outputs.iter().filter(is_video).count();
+    let audio_branches = outputs.iter().filter(is_audio).count();
     let mut args: Vec<String> = ["-hide_banner", "-nostdin", "-nostats", "-y", "-loglevel", "info"]
         .map(String::from)
         .to_vec();
-    if seek > 0.0 {
-        args.extend(["-ss".into(), secs(seek)]);
-    }
-    args.extend(["-i".into(), input.display().to_string()]);
-    let video_branches = outputs
-        .iter()
-        .filter(|o| matches!(o, Output::Frame { .. } | Output::Video { .. }))
-        .count();
-    let audio_branches = outputs
-        .iter()
-        .filter(|o| matches!(o, Output::Audio { .. } | Output::Video { .. }))
-        .count();
-    let mut graph: Vec<String> = Vec::new();
-    let split = |stream: &str, filter: &str, n: usize, prefix: &str, graph: &mut Vec<String>| {
-        if n > 0 {
-            let labels: String = (0..n).map(|i| format!("[{prefix}{i}]")).collect();
-            graph.push(format!("[0:{stream}]{filter}={n}{labels}"));
+    // The file is opened once for its pictures and once for its sound, each seeked to where its
+    // first output needs it: ffmpeg decodes only the streams each input feeds, and stops reading
+    // an input once every output it feeds is complete (a frame at 5 s does not decode the rest).
+    let mut next_input = 0;
+    let mut open = |seek: f64, args: &mut Vec<String>| {
+        if seek > 0.0 {
+            args.extend(["-ss".into(), secs(seek)]);
+        }
+        args.extend(["-i".into(), input.display().to_string()]);
+        next_input += 1;
+        next_input - 1
+    };
+    let video_input = (video_branches > 0).then(|| open(seek_v, &mut args));
+    let audio_input = (audio_branches > 0).then(|| open(seek_a, &mut args));
+    let (mut vgraph, mut agraph): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+    let split = |input: Option<usize>, stream: &str, filter: &str, n: usize, prefix: &str, graph: &mut Vec<String>| {
+        if let Some(i) = input {
+            let labels: String = (0..n).map(|k| format!("[{prefix}{k}]")).collect();
+            graph.push(format!("[{i}:{stream}]{filter}={n}{labels}"));
         }
     };
-    split("v", "split", video_branches, "v", &mut graph);
-    split("a", "asplit", audio_branches, "a", &mut graph);
+    split(video_input, "v", "split", video_branches, "v", &mut vgraph);
+    split(audio_input, "a", "asplit", audio_branches, "a", &mut agraph);
     let (mut v, mut a) = (0, 0);
     let mut maps: Vec<Vec<String>> = Vec::new();
     for (i, output) in outputs.iter().enumerate() {
         let temp = temps[i].display().to_string();
         match output {
             Output::Frame { at } => {
-                let t = at - seek;
-                graph.push(format!(
+                let t = at - seek_v;
+                vgraph.push(format!(
                     "[v{v}]trim=start={}:end={},reverse[o{i}]",
                     secs(t - FRAME_LOOKBACK),
                     secs(t + 0.0005)
@@ -195,13 +213,13 @@ pub fn arguments(input: &Path, outputs: &[Output], temps: &[PathBuf], rate: u32)
             Output::Audio { start, end } => {
                 let mut chain = format!(
                     "[a{a}]atrim=start={},asetpts=PTS-STARTPTS,aresample={rate},aformat=sample_fmts=s16:channel_layouts=mono",
-                    secs(start - seek)
+                    secs(start - seek_a)
                 );
                 if let Some(n) = output.samples(rate) {
                     let _ = end;
                     chain += &format!(",apad=whole_len={n},atrim=end_sample={n}");
                 }
-                graph.push(format!("{chain}[o{i}]"));
+                agraph.push(format!("{chain}[o{i}]"));
                 a += 1;
                 maps.push(
                     [
@@ -222,12 +240,12 @@ pub fn arguments(input: &Path, outputs: &[Output], temps: &[PathBuf], rate: u32)
                 );
             }
             Output::Video { start, end } => {
-                let range = match end {
+                let range = |seek: f64| match end {
                     Some(e) => format!("start={}:end={}", secs(start - seek), secs(e - seek)),
                     None => format!("start={}", secs(start - seek)),
                 };
-                graph.push(format!("[v{v}]trim={range},setpts=PTS-STARTPTS[o{i}]"));
-                graph.push(format!("[a{a}]atrim={range},asetpts=PTS-STARTPTS[o{i}a]"));
+                vgraph.push(format!("[v{v}]trim={},setpts=PTS-STARTPTS[o{i}]", range(seek_v)));
+                agraph.push(format!("[a{a}]atrim={},asetpts=PTS-STARTPTS[o{i}a]", range(seek_a)));
                 v += 1;
                 a += 1;
                 maps.push(
@@ -256,7 +274,9 @@ pub fn arguments(input: &Path, outputs: &[Output], temps: &[PathBuf], rate: u32)
             }
         }
     }
-    args.extend(["-filter_complex".into(), graph.join(";")]);
+    for graph in [vgraph, agraph].into_iter().filter(|g| !g.is_empty()) {
+        args.extend(["-filter_complex".into(), graph.join(";")]);
+    }
     for m in maps {
         args.extend(m);
     }
