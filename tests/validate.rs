@@ -225,7 +225,8 @@ fn validate_requires_a_consistent_manifest_and_nothing_unlisted() {
         manifest["sources"]["avqa"],
         serde_json::json!({"read": 5, "used": 3, "rejected": 2, "skipped": {}, "dropped": {}})
     );
-    // files: [], a source that does not add up, a wrong shard size, an extra counts key with 0.
+    // files: [] (so media.csv is listed nowhere), a source that does not add up, a wrong shard
+    // size, an extra counts key with 0.
     manifest["files"] = serde_json::json!([]);
     manifest["sources"]["avqa"]["read"] = 6.into();
     manifest["shards"][0]["bytes"] = 1117.into();
@@ -252,12 +253,13 @@ fn validate_requires_a_consistent_manifest_and_nothing_unlisted() {
   manifest.json:{counts_line}: counts.train/avc/valor_extra: manifest.json says 0, the shards hold 0
   manifest.json:{sources_line}: sources.avqa: read 6 is not used 3 + rejected 2 + skipped 0
   manifest.json:{files_line}: files does not list rejects.jsonl with its size and SHA-256
-unexpected_file: 4
+unexpected_file: 5
   build.journal:0: a build that did not finish left its journal: rerun it with --resume
+  media.csv:0: not a file manifest.json lists or avfit writes
   notes.txt:0: not a file manifest.json lists or avfit writes
   val/arig/avsbench-00000-of-00001.jsonl:0: not a file manifest.json lists or avfit writes
   x:0: a symbolic link; a corpus holds only the regular files manifest.json lists
-{}: 89 lines, 8 problems
+{}: 89 lines, 9 problems
 ",
             out.display(),
             sha = shard["sha256"].as_str().unwrap(),
