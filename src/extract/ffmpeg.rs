@@ -136,6 +136,56 @@ fn secs(t: f64) -> String {
 /// sound, each seeked to the earliest [`Output::decode_from`] of the outputs it feeds; every time
 /// in a filter graph is relative to its input's seek point.
 pub fn arguments(input: &Path, outputs: &[Output], temps: &[PathBuf], rate: u32) -> Vec<String> {
+    arguments_many(&[(input, outputs, temps)], rate).0
+}
+
+/// The arguments of one ffmpeg process for several source files, each as [`arguments`] has it
+/// (its own inputs and filter graphs, labels prefixed by its index), so one ffmpeg start serves
+/// them all. Returns the arguments and, per source, the index of its first input (ffmpeg prints
+/// one `Duration:` per input, in order: see [`Log::durations`]).
+pub fn arguments_many(sources: &[(&Path, &[Output], &[PathBuf])], rate: u32) -> (Vec<String>, Vec<usize>) {
+    let mut args: Vec<String> = ["-hide_banner", "-nostdin", "-nostats", "-y", "-loglevel", "info"]
+        .map(String::from)
+        .to_vec();
+    let (mut graphs, mut maps, mut firsts) = (Vec::new(), Vec::new(), Vec::new());
+    let mut next_input = 0;
+    for (j, (input, outputs, temps)) in sources.iter().enumerate() {
+        firsts.push(next_input);
+        append_source(
+            input,
+            outputs,
+            temps,
+            rate,
+            j,
+            &mut next_input,
+            &mut args,
+            &mut graphs,
+            &mut maps,
+        );
+    }
+    for graph in graphs {
+        args.extend(["-filter_complex".into(), graph]);
+    }
+    for m in maps {
+        args.extend(m);
+    }
+    (args, firsts)
+}
+
+/// Appends the inputs of source `j` to `args`, its filter graphs to `graphs` and its output
+/// options to `maps`; `next_input` is the index its first input takes (advanced past its inputs).
+#[allow(clippy::too_many_arguments)]
+fn append_source(
+    input: &Path,
+    outputs: &[Output],
+    temps: &[PathBuf],
+    rate: u32,
+    j: usize,
+    next_input: &mut usize,
+    args: &mut Vec<String>,
+    graphs: &mut Vec<String>,
+    maps: &mut Vec<Vec<String>>,
+) {
     let is_video = |o: &&Output| matches!(o, Output::Frame { .. } | Output::Video { .. });
     let is_audio = |o: &&Output| matches!(o, Output::Audio { .. } | Output::Video { .. });
     let earliest = |f: &dyn Fn(&&Output) -> bool| {
@@ -153,41 +203,36 @@ pub fn arguments(input: &Path, outputs: &[Output], temps: &[PathBuf], rate: u32)
     let (seek_v, seek_a) = (earliest(&is_video), earliest(&is_audio));
     let video_branches = outputs.iter().filter(is_video).count();
     let audio_branches = outputs.iter().filter(is_audio).count();
-    let mut args: Vec<String> = ["-hide_banner", "-nostdin", "-nostats", "-y", "-loglevel", "info"]
-        .map(String::from)
-        .to_vec();
     // The file is opened once for its pictures and once for its sound, each seeked to where its
     // first output needs it: ffmpeg decodes only the streams each input feeds, and stops reading
     // an input once every output it feeds is complete (a frame at 5 s does not decode the rest).
-    let mut next_input = 0;
     let mut open = |seek: f64, args: &mut Vec<String>| {
         if seek > 0.0 {
             args.extend(["-ss".into(), secs(seek)]);
         }
         args.extend(["-i".into(), input.display().to_string()]);
-        next_input += 1;
-        next_input - 1
+        *next_input += 1;
+        *next_input - 1
     };
-    let video_input = (video_branches > 0).then(|| open(seek_v, &mut args));
-    let audio_input = (audio_branches > 0).then(|| open(seek_a, &mut args));
+    let video_input = (video_branches > 0).then(|| open(seek_v, args));
+    let audio_input = (audio_branches > 0).then(|| open(seek_a, args));
     let (mut vgraph, mut agraph): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     let split = |input: Option<usize>, stream: &str, filter: &str, n: usize, prefix: &str, graph: &mut Vec<String>| {
         if let Some(i) = input {
-            let labels: String = (0..n).map(|k| format!("[{prefix}{k}]")).collect();
+            let labels: String = (0..n).map(|k| format!("[s{j}{prefix}{k}]")).collect();
             graph.push(format!("[{i}:{stream}]{filter}={n}{labels}"));
         }
     };
     split(video_input, "v", "split", video_branches, "v", &mut vgraph);
     split(audio_input, "a", "asplit", audio_branches, "a", &mut agraph);
     let (mut v, mut a) = (0, 0);
-    let mut maps: Vec<Vec<String>> = Vec::new();
     for (i, output) in outputs.iter().enumerate() {
         let temp = temps[i].display().to_string();
         match output {
             Output::Frame { at } => {
                 let t = at - seek_v;
                 vgraph.push(format!(
-                    "[v{v}]trim=start={}:end={},reverse[o{i}]",
+                    "[s{j}v{v}]trim=start={}:end={},reverse[s{j}o{i}]",
                     secs(t - FRAME_LOOKBACK),
                     secs(t + 0.0005)
                 ));
@@ -195,7 +240,7 @@ pub fn arguments(input: &Path, outputs: &[Output], temps: &[PathBuf], rate: u32)
                 maps.push(
                     [
                         "-map",
-                        &format!("[o{i}]"),
+                        &format!("[s{j}o{i}]"),
                         "-frames:v",
                         "1",
                         "-q:v",
@@ -212,19 +257,19 @@ pub fn arguments(input: &Path, outputs: &[Output], temps: &[PathBuf], rate: u32)
             }
             Output::Audio { start, end } => {
                 let mut chain = format!(
-                    "[a{a}]atrim=start={},asetpts=PTS-STARTPTS,aresample={rate},aformat=sample_fmts=s16:channel_layouts=mono",
+                    "[s{j}a{a}]atrim=start={},asetpts=PTS-STARTPTS,aresample={rate},aformat=sample_fmts=s16:channel_layouts=mono",
                     secs(start - seek_a)
                 );
                 if let Some(n) = output.samples(rate) {
                     let _ = end;
                     chain += &format!(",apad=whole_len={n},atrim=end_sample={n}");
                 }
-                agraph.push(format!("{chain}[o{i}]"));
+                agraph.push(format!("{chain}[s{j}o{i}]"));
                 a += 1;
                 maps.push(
                     [
                         "-map",
-                        &format!("[o{i}]"),
+                        &format!("[s{j}o{i}]"),
                         "-c:a",
                         "pcm_s16le",
                         "-fflags",
@@ -244,16 +289,22 @@ pub fn arguments(input: &Path, outputs: &[Output], temps: &[PathBuf], rate: u32)
                     Some(e) => format!("start={}:end={}", secs(start - seek), secs(e - seek)),
                     None => format!("start={}", secs(start - seek)),
                 };
-                vgraph.push(format!("[v{v}]trim={},setpts=PTS-STARTPTS[o{i}]", range(seek_v)));
-                agraph.push(format!("[a{a}]atrim={},asetpts=PTS-STARTPTS[o{i}a]", range(seek_a)));
+                vgraph.push(format!(
+                    "[s{j}v{v}]trim={},setpts=PTS-STARTPTS[s{j}o{i}]",
+                    range(seek_v)
+                ));
+                agraph.push(format!(
+                    "[s{j}a{a}]atrim={},asetpts=PTS-STARTPTS[s{j}o{i}a]",
+                    range(seek_a)
+                ));
                 v += 1;
                 a += 1;
                 maps.push(
                     [
                         "-map",
-                        &format!("[o{i}]"),
+                        &format!("[s{j}o{i}]"),
                         "-map",
-                        &format!("[o{i}a]"),
+                        &format!("[s{j}o{i}a]"),
                         "-c:v",
                         "libx264",
                         "-preset",
@@ -274,21 +325,22 @@ pub fn arguments(input: &Path, outputs: &[Output], temps: &[PathBuf], rate: u32)
             }
         }
     }
-    for graph in [vgraph, agraph].into_iter().filter(|g| !g.is_empty()) {
-        args.extend(["-filter_complex".into(), graph.join(";")]);
-    }
-    for m in maps {
-        args.extend(m);
-    }
-    args
+    graphs.extend(
+        [vgraph, agraph]
+            .into_iter()
+            .filter(|g| !g.is_empty())
+            .map(|g| g.join(";")),
+    );
 }
 
 /// What ffmpeg said: the input's duration (seconds, from its `Duration: HH:MM:SS.ss` line) and
 /// the last non-empty line of its log.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Log {
-    /// The input's duration, when ffmpeg printed one.
+    /// The input's duration, when ffmpeg printed one (the last input's, with several).
     pub duration: Option<f64>,
+    /// Every input's duration, in the order ffmpeg printed them (input order).
+    pub durations: Vec<f64>,
     /// The last non-empty line.
     pub last_line: String,
 }
@@ -303,6 +355,7 @@ pub fn parse_log(text: &str) -> Log {
             let parts: Vec<f64> = hms.split(':').filter_map(|p| p.parse().ok()).collect();
             if let [h, m, s] = parts[..] {
                 log.duration = Some(h * 3600.0 + m * 60.0 + s);
+                log.durations.push(h * 3600.0 + m * 60.0 + s);
             }
         }
         if !line.is_empty() {

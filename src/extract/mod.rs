@@ -162,7 +162,8 @@ pub struct Summary {
     pub missing: u64,
     /// Files whose source is too short or does not decode.
     pub failed: u64,
-    /// ffmpeg processes run (or, dry, to run).
+    /// ffmpeg processes planned: one per batch of up to [`BATCH`] videos, one per audio file to
+    /// convert (a batch that fails runs again one video at a time).
     pub processes: u64,
     /// The report written (none when dry).
     pub report: Option<PathBuf>,
@@ -302,7 +303,8 @@ pub fn extract(args: &ExtractArgs) -> Result<Summary> {
             }
         }
     }
-    summary.processes = jobs.len() as u64 + file_jobs.iter().filter(|j| j.audio).count() as u64;
+    // Planned: one per batch of videos, one per audio file (a failed batch reruns its videos alone).
+    summary.processes = jobs.len().div_ceil(BATCH) as u64 + file_jobs.iter().filter(|j| j.audio).count() as u64;
     let to_write: u64 = jobs.values().map(|j| j.outputs.len() as u64).sum::<u64>() + file_jobs.len() as u64;
     if args.dry_run {
         summary.written = to_write;
@@ -324,9 +326,9 @@ pub fn extract(args: &ExtractArgs) -> Result<Summary> {
         use rayon::prelude::*;
         let jobs: Vec<VideoJob> = jobs.into_values().collect();
         pool.install(|| {
-            let videos = jobs.par_iter().map(|job| {
-                let r = run_video_job(job, args.sample_rate);
-                bar.inc(job.outputs.len() as u64);
+            let videos = jobs.par_chunks(BATCH).map(|batch| {
+                let r = run_batch(batch, args.sample_rate);
+                bar.inc(batch.iter().map(|j| j.outputs.len() as u64).sum());
                 r
             });
             let files = file_jobs.par_iter().map(|job| {
@@ -436,6 +438,81 @@ fn plan_row(row: &MediaRow, videos: &[FileIndex], images: Option<&FileIndex>, au
     }
 }
 
+/// Source videos one ffmpeg process serves at most ([`run_batch`]): its start-up, about 0.1 s,
+/// is otherwise most of the cost of a 10 s clip.
+pub const BATCH: usize = 8;
+
+/// Runs one ffmpeg process for the jobs of `batch` (each video with its own inputs and filter
+/// graphs); when it fails (a corrupt, short or silent video among them), each job runs alone
+/// ([`run_video_job`]) so that one bad video fails only its own files. Returns one result per
+/// output, jobs in order.
+fn run_batch(batch: &[VideoJob], rate: u32) -> Vec<std::result::Result<(), ReportRow>> {
+    if batch.len() == 1 {
+        return run_video_job(&batch[0], rate);
+    }
+    let outputs: Vec<Vec<Output>> = batch
+        .iter()
+        .map(|j| j.outputs.iter().map(|(_, o)| o.clone()).collect())
+        .collect();
+    let temps: Vec<Vec<PathBuf>> = batch
+        .iter()
+        .map(|j| j.outputs.iter().map(|(t, _)| t.temp.clone()).collect())
+        .collect();
+    for (t, _) in batch.iter().flat_map(|j| &j.outputs) {
+        if let Some(dir) = t.dest.parent() {
+            if std::fs::create_dir_all(dir).is_err() {
+                return batch.iter().flat_map(|j| run_video_job(j, rate)).collect();
+            }
+        }
+    }
+    let sources: Vec<(&Path, &[Output], &[PathBuf])> = batch
+        .iter()
+        .enumerate()
+        .map(|(i, j)| (j.video.as_path(), outputs[i].as_slice(), temps[i].as_slice()))
+        .collect();
+    let (args, firsts) = ffmpeg::arguments_many(&sources, rate);
+    let ran = ffmpeg::run(&args);
+    let durations = match &ran {
+        Ok((true, log)) if firsts.iter().all(|&f| f < log.durations.len()) => &log.durations,
+        _ => {
+            for t in temps.iter().flatten() {
+                let _ = std::fs::remove_file(t);
+            }
+            return batch.iter().flat_map(|j| run_video_job(j, rate)).collect();
+        }
+    };
+    let mut results = Vec::new();
+    for (i, job) in batch.iter().enumerate() {
+        let duration = durations[firsts[i]];
+        for (t, o) in &job.outputs {
+            let fail = |reason: Missing, detail: String| ReportRow {
+                path: t.path.clone(),
+                video: job.video.display().to_string(),
+                reason,
+                detail,
+            };
+            let result = if !o.fits(duration) {
+                Err(fail(
+                    Missing::VideoTooShort,
+                    format!("needs {}, the video has {duration:.2} s", describe_need(o)),
+                ))
+            } else {
+                check_output(&t.temp, o, rate)
+                    .map_err(|e| fail(Missing::DecodeError, e))
+                    .and_then(|()| {
+                        std::fs::rename(&t.temp, &t.dest)
+                            .map_err(|e| fail(Missing::DecodeError, format!("{}: {e}", t.dest.display())))
+                    })
+            };
+            if result.is_err() {
+                let _ = std::fs::remove_file(&t.temp);
+            }
+            results.push(result);
+        }
+    }
+    results
+}
+
 /// Runs one ffmpeg process for `job`; when it fails on a video too short for some outputs, the
 /// others are tried again alone. Returns one result per output.
 fn run_video_job(job: &VideoJob, rate: u32) -> Vec<std::result::Result<(), ReportRow>> {
@@ -471,8 +548,8 @@ fn run_video_job(job: &VideoJob, rate: u32) -> Vec<std::result::Result<(), Repor
             Err(e) => (
                 false,
                 ffmpeg::Log {
-                    duration: None,
                     last_line: e,
+                    ..Default::default()
                 },
             ),
         };
