@@ -160,6 +160,8 @@ pub fn longest_gap(events: &[Segment], duration: f64, min_length: f64) -> Option
 struct Clip {
     key: String,
     youtube_id: String,
+    /// Start of the 10 s clip in the YouTube video, seconds.
+    start: f64,
     /// Mapped classes (weak labels, or the classes of its events).
     classes: Vec<ClassId>,
     /// AudioSet Strong: merged events per class.
@@ -511,6 +513,15 @@ impl Pairing<'_> {
                 image: Some(options.media.image(image)),
                 audio: Some(options.media.audio(&clip.key)),
                 video: None,
+                origins: crate::record::MediaOrigins {
+                    image: Some(crate::record::MediaOrigin::file(&format!("oi:{image}"), &format!("{image}.jpg"))),
+                    audio: Some(crate::record::MediaOrigin::youtube(
+                        &clip.youtube_id,
+                        clip.start,
+                        clip.start + AUDIOSET_CLIP_SECONDS,
+                    )),
+                    video: None,
+                },
             },
             target,
             referring: false,
@@ -758,6 +769,7 @@ fn read_clips(
     let mut index: HashMap<String, usize> = HashMap::new();
     for path in files {
         let mut add_row = |key: String,
+                           start: f64,
                            youtube_id: String,
                            row_classes: Vec<ClassId>,
                            event: Option<(ClassId, Segment)>,
@@ -787,6 +799,7 @@ fn read_clips(
                     clips.push(Clip {
                         key,
                         youtube_id,
+                        start,
                         classes: row_classes,
                         events,
                         rows: 1,
@@ -799,14 +812,15 @@ fn read_clips(
         };
         match side {
             AudioSide::AudioSet => audioset::stream_segments(path, classes, out, |row, out| {
-                add_row(row.key, row.youtube_id, row.classes, None, row.line, out)
+                add_row(row.key, row.start, row.youtube_id, row.classes, None, row.line, out)
             })?,
             AudioSide::VggSound => vggsound::stream_clips(path, classes, out, |row, out| {
-                add_row(row.key, row.youtube_id, row.classes, None, row.line, out)
+                add_row(row.key, row.start, row.youtube_id, row.classes, None, row.line, out)
             })?,
             AudioSide::AudioSetStrong => audioset_strong::stream_events(path, classes, out, |ev, out| {
                 add_row(
                     ev.key,
+                    ev.start,
                     ev.youtube_id,
                     vec![ev.class],
                     Some((ev.class, ev.segment)),

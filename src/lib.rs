@@ -13,6 +13,7 @@ pub mod curate;
 pub mod dialect;
 pub mod error;
 pub mod eval;
+pub mod extract;
 pub mod geometry;
 pub mod journal;
 pub mod media;

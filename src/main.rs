@@ -153,14 +153,9 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
-    /// List every media file a corpus refers to, with what is needed to produce it, as CSV.
-    Media {
-        /// The corpus directory.
-        dir: PathBuf,
-        /// The CSV file to write (path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time).
-        #[arg(long)]
-        list: PathBuf,
-    },
+    /// The media files of a corpus: `list` them with their sources, or `extract` them from the
+    /// downloaded videos with ffmpeg.
+    Media(avfit::extract::MediaArgs),
     /// Check the class map of the curated rows against the datasets' label files.
     Classes {
         /// Report every entry whose MID or label is absent from the label files in --labels
@@ -415,13 +410,7 @@ fn run(command: Command) -> Result<()> {
             }
             Ok(())
         }
-        Command::Media { dir, list } => {
-            avfit::outdir::check_report_target(&list, &avfit::media_list::CSV_FILE)?;
-            let rows = avfit::media_list::media_rows(&dir)?;
-            avfit::media_list::write_csv(&rows, &list)?;
-            println!("{} media files → {}", rows.len(), list.display());
-            Ok(())
-        }
+        Command::Media(args) => avfit::extract::run_media(args),
         Command::Validate { dir, media_root } => {
             if let Some(root) = media_root.as_ref().filter(|r| !r.is_dir()) {
                 return Err(Error::Config(format!(

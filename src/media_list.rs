@@ -1,52 +1,173 @@
-//! `avfit media DIR --list FILE`: every media file a corpus refers to, with what is needed to
-//! produce it, as CSV, so users download and cut exactly what they need.
+//! `avfit media list CORPUS_DIR --out FILE` (alias `avfit media CORPUS_DIR --list FILE`): every
+//! media file a corpus refers to, with what is needed to produce it, as CSV, so users download
+//! and cut exactly what they need; and `media.csv`, the same table for every record a build read,
+//! written beside the shards and listed in `manifest.json` `files`.
 //!
-//! Columns: `path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time`:
+//! Columns: `path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time,file`:
 //! * `path`: relative to the media root; `kind`: `image`, `audio` or `video`; `dataset`: the
 //!   first path component;
-//! * `youtube_id`: the YouTube video the file is cut from (the sample's `yt:` group whose id the
-//!   file name starts with); `media_id`: another identity (`oi:<ImageID>`, `voc:<id>`,
-//!   `flickr:<id>`, `music:<id>`) the file name starts with;
-//! * `clip_start`, `clip_end`: seconds in the YouTube video, from the file name: `<id>_<s>_<e>`
-//!   (LLP, VALOR), `<id>_<NNNNNN>` (VGGSound-style 10 s clips), `<id>_<ms>` (AudioSet, AudioSet
-//!   Strong: milliseconds, 10 s clips); empty for AVSBench, whose names carry frame indices;
-//! * `frame_time`: seconds into the clip of a frame: the `_<t>` of `<key>_<t>.jpg` frames (LLP), 5.0
-//!   for VGG-SS (boxes were drawn on frame 125 of the 25 fps clip).
+//! * `youtube_id`: the YouTube video the file is cut from; `media_id`: another identity
+//!   (`oi:<ImageID>`, `voc:<id>`, `flickr:<id>`, `music:<id>`) of its source;
+//! * `clip_start`, `clip_end`: seconds in the source video (`clip_end` empty: to the video's end);
+//! * `frame_time`: seconds into the clip of a frame (the frame displayed at that time);
+//! * `file`: the dataset's own file the media file is taken from when it is distributed as a
+//!   file (an image, an audio file, a MUSIC-AVQA video `<id>`), empty when cut from a YouTube
+//!   video.
 //!
-//! Rows are unique by path and sorted by it.
+//! The values come from the adapter that read the record ([`crate::record::MediaOrigin`]), saved
+//! by the build in `media.csv`; for a corpus without `media.csv` (built before it existed), or a
+//! path it does not list, they are recovered from the file name ([`describe`]). Rows are unique
+//! by path and sorted by it.
 
 use crate::error::{Error, Result};
+use crate::record::{Media, MediaOrigin};
+use crate::writer::FileInfo;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// The side file a build writes beside the shards: every media path of the records it read.
+pub const MEDIA_FILE: &str = "media.csv";
+
+/// The CSV header of a media list and of `media.csv`.
+pub const COLUMNS: [&str; 9] = [
+    "path",
+    "kind",
+    "dataset",
+    "youtube_id",
+    "media_id",
+    "clip_start",
+    "clip_end",
+    "frame_time",
+    "file",
+];
+
 /// One row of the list.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MediaRow {
     /// Path relative to the media root.
     pub path: String,
     /// `image`, `audio` or `video`.
-    pub kind: &'static str,
+    pub kind: String,
     /// First path component.
     pub dataset: String,
     /// YouTube id, when the file is cut from a YouTube video.
     pub youtube_id: String,
     /// Another identity (`oi:<ImageID>`, ...), when the file is named after one.
     pub media_id: String,
-    /// Clip start in the YouTube video, seconds.
+    /// Clip start in the source video, seconds.
     pub clip_start: Option<f64>,
-    /// Clip end in the YouTube video, seconds.
+    /// Clip end in the source video, seconds; `None`: to the video's end, or unknown.
     pub clip_end: Option<f64>,
     /// Frame time within the clip, seconds.
     pub frame_time: Option<f64>,
+    /// The dataset's own file name the media file is taken from, when distributed as a file.
+    #[serde(default)]
+    pub file: String,
 }
 
-/// The media rows of every sample of the corpus in `dir`, unique by path, sorted.
+impl MediaRow {
+    /// The row of `path` (of `kind`) from the origin its adapter gave.
+    pub fn from_origin(path: &str, kind: &str, origin: &MediaOrigin) -> MediaRow {
+        MediaRow {
+            path: path.to_string(),
+            kind: kind.to_string(),
+            dataset: path.split('/').next().unwrap_or_default().to_string(),
+            youtube_id: origin.youtube_id.clone(),
+            media_id: origin.media_id.clone(),
+            clip_start: origin.clip_start,
+            clip_end: origin.clip_end,
+            frame_time: origin.frame_time,
+            file: origin.file.clone(),
+        }
+    }
+}
+
+/// The media paths of a build's records with their origins, unique by path (the first record
+/// naming a path gives its row), sorted when written.
+#[derive(Debug, Default)]
+pub struct MediaCatalog {
+    rows: BTreeMap<String, MediaRow>,
+}
+
+impl MediaCatalog {
+    /// Adds the image, audio and video of `media` (with their origins; a path without an origin
+    /// is described from its name by [`describe`] with no groups).
+    pub fn add(&mut self, media: &Media) {
+        let o = &media.origins;
+        for (kind, path, origin) in [
+            ("image", &media.image, &o.image),
+            ("audio", &media.audio, &o.audio),
+            ("video", &media.video, &o.video),
+        ] {
+            if let Some(path) = path {
+                if !self.rows.contains_key(path) {
+                    let row = match origin {
+                        Some(origin) => MediaRow::from_origin(path, kind, origin),
+                        None => describe(path, kind, &[]),
+                    };
+                    self.rows.insert(path.clone(), row);
+                }
+            }
+        }
+    }
+
+    /// Writes the rows as CSV to `<out>/media.csv.partial` (created new, synced) for
+    /// [`crate::writer::commit`] to rename. Returns its `files` entry (path `media.csv`, size,
+    /// SHA-256).
+    ///
+    /// Errors: the file exists or cannot be written, with its path.
+    pub fn write_partial(&self, out: &Path) -> Result<FileInfo> {
+        use sha2::Digest;
+        let rows: Vec<MediaRow> = self.rows.values().cloned().collect();
+        let bytes = csv_bytes(&rows);
+        let partial = out.join(format!("{MEDIA_FILE}{}", crate::outdir::PARTIAL));
+        let write = || -> std::io::Result<()> {
+            use std::io::Write;
+            let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&partial)?;
+            file.write_all(&bytes)?;
+            file.sync_all()
+        };
+        write().map_err(|e| Error::io(&partial, e))?;
+        Ok(FileInfo {
+            path: MEDIA_FILE.to_string(),
+            bytes: bytes.len() as u64,
+            sha256: format!("{:x}", sha2::Sha256::digest(&bytes)),
+        })
+    }
+}
+
+/// Reads `<dir>/media.csv` by path; empty when the corpus has none.
 ///
-/// Errors: `dir` has no `manifest.json`, a shard cannot be read, a line is not a sample, or a
-/// media path is absolute or has a `..` component ([`crate::media::media_path`]; the shard and
-/// line name the sample): such a list would send downloads outside the media root.
+/// Errors: the file is there but a row does not parse (path, line, what was expected).
+pub fn read_media_file(dir: &Path) -> Result<BTreeMap<String, MediaRow>> {
+    let path = dir.join(MEDIA_FILE);
+    if !path.is_file() {
+        return Ok(BTreeMap::new());
+    }
+    let mut reader = csv::Reader::from_path(&path).map_err(|e| Error::input(&path, None, e.to_string()))?;
+    let mut rows = BTreeMap::new();
+    for (i, row) in reader.deserialize::<MediaRow>().enumerate() {
+        let row = row.map_err(|e| {
+            Error::input(
+                &path,
+                Some(i as u64 + 2),
+                format!("expected {}: {e}", COLUMNS.join(",")),
+            )
+        })?;
+        rows.insert(row.path.clone(), row);
+    }
+    Ok(rows)
+}
+
+/// The media rows of every sample of the corpus in `dir`, unique by path, sorted: each from the
+/// corpus's `media.csv` when it lists the path, else from the path's name ([`describe`]).
+///
+/// Errors: `dir` has no `manifest.json`, a shard or `media.csv` cannot be read, a line is not a
+/// sample, or a media path is absolute or has a `..` component ([`crate::media::media_path`]; the
+/// shard and line name the sample): such a list would send downloads outside the media root.
 pub fn media_rows(dir: &Path) -> Result<Vec<MediaRow>> {
     crate::corpus::read_manifest(dir)?; // a corpus, not any directory
+    let known = read_media_file(dir)?;
     let mut rows: BTreeMap<String, MediaRow> = BTreeMap::new();
     crate::corpus::for_each_sample(dir, |shard, line, sample| {
         for (kind, path) in [
@@ -57,8 +178,10 @@ pub fn media_rows(dir: &Path) -> Result<Vec<MediaRow>> {
             if let Some(path) = path {
                 crate::media::media_path(Path::new(""), path)
                     .map_err(|e| Error::input(shard, Some(line), format!("{}: {kind} {e}", sample.id)))?;
-                rows.entry(path.clone())
-                    .or_insert_with(|| describe(path, kind, &sample.groups));
+                rows.entry(path.clone()).or_insert_with(|| match known.get(path) {
+                    Some(row) => row.clone(),
+                    None => describe(path, kind, &sample.groups),
+                });
             }
         }
         Ok(())
@@ -66,8 +189,11 @@ pub fn media_rows(dir: &Path) -> Result<Vec<MediaRow>> {
     Ok(rows.into_values().collect())
 }
 
-/// Describes one media file from its path and the groups of a sample that uses it.
-pub fn describe(path: &str, kind: &'static str, groups: &[String]) -> MediaRow {
+/// Describes one media file from its path and the groups of a sample that uses it (for corpora
+/// without `media.csv`): clip windows from `<id>_<s>_<e>` (LLP, VALOR), `<id>_<NNNNNN>`
+/// (VGGSound-style 10 s clips), `<id>_<ms>` (AudioSet, AudioSet Strong: milliseconds, 10 s
+/// clips); frame times from `<key>_<t>.jpg` (LLP) and 5.0 for VGG-SS.
+pub fn describe(path: &str, kind: &str, groups: &[String]) -> MediaRow {
     let dataset = path.split('/').next().unwrap_or_default().to_string();
     let stem = Path::new(path)
         .file_stem()
@@ -75,7 +201,7 @@ pub fn describe(path: &str, kind: &'static str, groups: &[String]) -> MediaRow {
         .unwrap_or_default();
     let mut row = MediaRow {
         path: path.to_string(),
-        kind,
+        kind: kind.to_string(),
         dataset: dataset.clone(),
         ..MediaRow::default()
     };
@@ -113,15 +239,31 @@ pub fn describe(path: &str, kind: &'static str, groups: &[String]) -> MediaRow {
     row
 }
 
-/// The header line of `avfit media --list`, by which an earlier list is recognized (and replaced).
-pub const HEADER: &str = "path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time";
+/// The CSV text of `rows` with the header [`COLUMNS`].
+fn csv_bytes(rows: &[MediaRow]) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+    w.write_record(COLUMNS).expect("writing to memory");
+    for row in rows {
+        w.serialize(row).expect("a media row serializes");
+    }
+    w.into_inner().expect("writing to memory")
+}
 
-/// `avfit media --list`: a file whose first line is exactly [`HEADER`].
+/// The header line of `avfit media list`, by which an earlier list is recognized (and replaced):
+/// [`COLUMNS`] joined by commas.
+pub const HEADER: &str = "path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time,file";
+
+/// The header of lists written before the `file` column (recognized too).
+const HEADER_BEFORE_FILE: &str = "path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time";
+
+/// `avfit media list`: a file whose first line is exactly [`HEADER`] (or the header before the
+/// `file` column).
 pub const CSV_FILE: crate::outdir::ReportFile = crate::outdir::ReportFile {
-    command: "avfit media --list",
+    command: "avfit media list",
     recognizes: |bytes| {
         let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
-        line.strip_suffix(b"\r").unwrap_or(line) == HEADER.as_bytes()
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        line == HEADER.as_bytes() || line == HEADER_BEFORE_FILE.as_bytes()
     },
 };
 
@@ -131,14 +273,7 @@ pub const CSV_FILE: crate::outdir::ReportFile = crate::outdir::ReportFile {
 /// Errors: `path` may not receive the list ([`crate::outdir::check_report_target`]), or the file
 /// cannot be written.
 pub fn write_csv(rows: &[MediaRow], path: &Path) -> Result<()> {
-    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
-    w.write_record(HEADER.split(','))
-        .map_err(|e| Error::input(path, None, e.to_string()))?;
-    for row in rows {
-        w.serialize(row).map_err(|e| Error::input(path, None, e.to_string()))?;
-    }
-    let bytes = w.into_inner().map_err(|e| Error::input(path, None, e.to_string()))?;
-    crate::outdir::write_report(path, &CSV_FILE, &bytes)
+    crate::outdir::write_report(path, &CSV_FILE, &csv_bytes(rows))
 }
 
 #[cfg(test)]
@@ -147,6 +282,11 @@ mod tests {
 
     fn g(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_header_is_the_columns() {
+        assert_eq!(HEADER, COLUMNS.join(","));
     }
 
     #[test]

@@ -150,7 +150,12 @@ fn copy_and_write(out: &Path, files: &[(PathBuf, PartitionFile)], journal: &mut 
                     format!("shard {} is not in the plan", outcome.index),
                 )
             })?;
-            copy_checked(&dir.join(&planned.path), &out.join(&planned.path), outcome)?;
+            copy_checked(
+                &dir.join(&planned.path),
+                &out.join(&planned.path),
+                outcome.bytes,
+                &outcome.sha256,
+            )?;
             journal.append(&ShardOutcome {
                 path: planned.path.clone(),
                 ..outcome.clone()
@@ -165,7 +170,18 @@ fn copy_and_write(out: &Path, files: &[(PathBuf, PartitionFile)], journal: &mut 
         )));
     }
     let rejects = write_rejects(out, first_dir, first, &outcomes)?;
-    let manifest = assemble(plan, &outcomes, vec![rejects]);
+    let mut listed = vec![rejects];
+    // media.csv lists the media of the whole plan: alike in every partition, copied from the first.
+    if let Some(media) = first.files.iter().find(|f| f.path == crate::media_list::MEDIA_FILE) {
+        copy_checked(
+            &first_dir.join(&media.path),
+            &out.join(&media.path),
+            media.bytes,
+            &media.sha256,
+        )?;
+        listed.push(media.clone());
+    }
+    let manifest = assemble(plan, &outcomes, listed.clone());
     write_json_partial(out, "manifest.json", &manifest)?;
     // Every shard verified, rejects and manifest on disk: only now do they take their final names.
     let renames: Vec<(String, String)> = plan
@@ -173,12 +189,13 @@ fn copy_and_write(out: &Path, files: &[(PathBuf, PartitionFile)], journal: &mut 
         .iter()
         .map(|s| (format!("{}{}", s.path, outdir::PARTIAL), s.path.clone()))
         .collect();
-    commit(out, &renames, "manifest.json")?;
+    commit(out, &renames, &listed, "manifest.json")?;
     Ok(manifest)
 }
 
-/// Copies `from` to `<to>.partial`, checking size and SHA-256 against `outcome`.
-fn copy_checked(from: &Path, to: &Path, outcome: &ShardOutcome) -> Result<()> {
+/// Copies `from` to `<to>.partial`, checking its size (`expected_bytes`) and SHA-256
+/// (`expected_sha256`, lowercase hex) as its `partition.json` lists them.
+fn copy_checked(from: &Path, to: &Path, expected_bytes: u64, expected_sha256: &str) -> Result<()> {
     if let Some(dir) = to.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
@@ -205,14 +222,14 @@ fn copy_checked(from: &Path, to: &Path, outcome: &ShardOutcome) -> Result<()> {
     let written = writer.into_inner().map_err(|e| Error::io(&partial, e.into_error()))?;
     written.sync_all().map_err(|e| Error::io(&partial, e))?;
     let digest = format!("{:x}", hasher.finalize());
-    if bytes != outcome.bytes || digest != outcome.sha256 {
+    if bytes != expected_bytes || digest != expected_sha256 {
         let _ = std::fs::remove_file(&partial);
         return Err(Error::input(
             from,
             None,
             format!(
                 "expected {} bytes with SHA-256 {} as its partition.json says; found {bytes} bytes, {digest}",
-                outcome.bytes, outcome.sha256
+                expected_bytes, expected_sha256
             ),
         ));
     }

@@ -32,8 +32,9 @@ pub const PARTITION_FILE: &str = "partition.json";
 pub const PARTIAL: &str = ".partial";
 /// Top-level files avfit writes (each may also exist with [`PARTIAL`] while being written).
 /// `README.md` is the dataset card, covered once `manifest.json` lists it under `files`.
-const OWN_TOP_LEVEL: [&str; 5] = [
+const OWN_TOP_LEVEL: [&str; 6] = [
     "rejects.jsonl",
+    crate::media_list::MEDIA_FILE,
     "manifest.json",
     PARTITION_FILE,
     crate::journal::JOURNAL_FILE,

@@ -6,6 +6,7 @@ use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::journal::{self, Journal, JournalHeader, ShardOutcome};
 use crate::media::MediaRoot;
+use crate::media_list::MediaCatalog;
 use crate::outdir::{self, remove_partials};
 use crate::record::{Record, Split, Task};
 use crate::render::Templates;
@@ -90,7 +91,7 @@ pub struct OutputManifest {
     pub shards: Vec<ShardInfo>,
     /// Lines in `rejects.jsonl`.
     pub rejects_lines: u64,
-    /// The other files of the corpus with size and SHA-256: `rejects.jsonl`.
+    /// The other files of the corpus with size and SHA-256: `rejects.jsonl`, `media.csv`.
     pub files: Vec<FileInfo>,
     /// Per source: read, used, rejected, skipped (by reason), dropped parts (by reason).
     pub sources: BTreeMap<String, SourceStats>,
@@ -190,7 +191,8 @@ pub struct PartitionFile {
     pub plan: PlanSummary,
     /// The outcome of every shard of this partition, by global index.
     pub outcomes: Vec<ShardOutcome>,
-    /// This partition's `rejects.jsonl` with size and SHA-256 (`avfit merge` checks it).
+    /// This partition's `rejects.jsonl` and `media.csv` with size and SHA-256 (`avfit merge`
+    /// checks them).
     pub files: Vec<FileInfo>,
 }
 
@@ -248,6 +250,8 @@ struct Planner<'a> {
     /// Whether records' groups go into `used_groups` (direct sources).
     track_groups: bool,
     rejects: RejectsWriter,
+    /// Every media path of every record read (whatever partition writes it), with its origin.
+    media: MediaCatalog,
     batch: Vec<Item>,
     send: std::sync::mpsc::SyncSender<Vec<Item>>,
 }
@@ -297,6 +301,7 @@ impl Sink for Planner<'_> {
     fn record(&mut self, record: Record, origin: Origin) -> Result<()> {
         let task = record.target.task();
         let key = (record.split, task, record.source);
+        self.media.add(&record.media);
         for group in record.groups.iter().filter(|_| self.track_groups) {
             let split = self.used_groups.entry(group.clone()).or_insert(record.split);
             if record.split == Split::Test {
@@ -425,7 +430,8 @@ fn write_batches(receive: std::sync::mpsc::Receiver<Vec<Result<Rendered>>>, writ
 /// the journal. At the end `rejects.jsonl` (rejects found while reading, in reading order, then
 /// media rejects shard by shard) and `manifest.json` (or, for one partition of several,
 /// `partition.json` for `avfit merge`) are written and synced under temporary names; only then
-/// do the shards take their final names, then `rejects.jsonl`, and `manifest.json` last
+/// do the shards take their final names, then `rejects.jsonl` and `media.csv` (every media path
+/// of every record read, with its origin: [`crate::media_list`]), and `manifest.json` last
 /// ([`commit`]). Returns the manifest (for a partition: what its own shards hold).
 ///
 /// The whole run holds the lock on `plan.out` ([`outdir::lock`]); the directory is cleared of
@@ -569,7 +575,7 @@ fn build(
         (Err(e), Ok(())) => return Err(e),
         (Ok(parts), Ok(())) => parts,
     };
-    let (slots, rejects) = planner_parts;
+    let (slots, rejects, media) = planner_parts;
     for (index, kept) in done {
         let planned = slots.get(*index).map_or(0, |s| s.planned as u64);
         if planned != kept.records + kept.rejects.len() as u64 {
@@ -603,7 +609,7 @@ fn build(
             rejects.write_text(line)?;
         }
     }
-    let files = vec![rejects.close()?];
+    let files = vec![rejects.close()?, media.write_partial(&plan.out)?];
     let manifest = assemble(&summary, &outcomes, files.clone());
     let record = if plan.partition.count == 1 {
         write_json_partial(&plan.out, "manifest.json", &manifest)?;
@@ -613,12 +619,12 @@ fn build(
             partition: plan.partition.to_string(),
             plan: summary,
             outcomes: outcomes.into_values().collect(),
-            files,
+            files: files.clone(),
         };
         write_json_partial(&plan.out, PARTITION_FILE, &file)?;
         PARTITION_FILE
     };
-    commit(&plan.out, &renames, record)?;
+    commit(&plan.out, &renames, &files, record)?;
     journal.remove()?;
     Ok(manifest)
 }
@@ -631,7 +637,7 @@ fn read_sources(
     files: &[Discovered],
     done: &HashMap<usize, ShardOutcome>,
     send: std::sync::mpsc::SyncSender<Vec<Item>>,
-) -> Result<((Vec<Slot>, RejectsWriter), BTreeMap<String, SourceStats>)> {
+) -> Result<((Vec<Slot>, RejectsWriter, MediaCatalog), BTreeMap<String, SourceStats>)> {
     let mut planner = Planner {
         records_per_shard: plan.records_per_shard,
         partition: plan.partition,
@@ -642,6 +648,7 @@ fn read_sources(
         used_groups: plan.excluded_groups.iter().map(|g| (g.clone(), Split::Test)).collect(),
         track_groups: true,
         rejects: RejectsWriter::create(&plan.out)?,
+        media: MediaCatalog::default(),
         batch: Vec::with_capacity(BATCH),
         send,
     };
@@ -695,7 +702,7 @@ fn read_sources(
         planner.close_all()?;
     }
     planner.flush()?;
-    Ok(((planner.slots, planner.rejects), sources))
+    Ok(((planner.slots, planner.rejects, planner.media), sources))
 }
 
 /// The plan summary from the planned shards and the accounting.

@@ -57,7 +57,9 @@ impl Task {
 }
 
 /// Media a sample refers to, as paths relative to the media root (see [`crate::media_layout`]).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// Two `Media` are equal when they name the same three paths (`origins` is where they come
+/// from, checked on its own).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Media {
     /// An image or video frame (`<dataset>/frames/<key>.jpg`).
     pub image: Option<String>,
@@ -65,6 +67,92 @@ pub struct Media {
     pub audio: Option<String>,
     /// A video clip (`<dataset>/videos/<key>.mp4`).
     pub video: Option<String>,
+    /// Where each of the three comes from (the adapter says it; never part of a shard line).
+    #[serde(skip)]
+    pub origins: MediaOrigins,
+}
+
+impl PartialEq for Media {
+    fn eq(&self, other: &Media) -> bool {
+        (&self.image, &self.audio, &self.video) == (&other.image, &other.audio, &other.video)
+    }
+}
+
+/// Where one media file comes from, as its adapter knows it (not from its path, which a
+/// `[source.media]` override may change): the YouTube video or the dataset's own file, the clip
+/// window in that video and, for a frame, the time into the clip. `avfit media list` and `avfit
+/// media extract` read it from the build's `media.csv`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MediaOrigin {
+    /// YouTube id of the video the file is cut from; empty when not cut from a YouTube video.
+    pub youtube_id: String,
+    /// Another identity of the source (`music:<video id>`, `oi:<ImageID>`, `voc:<id>`,
+    /// `flickr:<id>`), empty when none.
+    pub media_id: String,
+    /// The dataset's own file the media file is taken from when it is distributed as a file, not
+    /// cut from a video (`<ImageID>.jpg`, `<video>_<k>.png`, `<name>.wav`, or a MUSIC-AVQA video
+    /// `<id>.mp4`): its file name, looked up under `--images` / `--audio` / `--videos`.
+    pub file: String,
+    /// Clip start in the source video, seconds (0 for a dataset's own video file).
+    pub clip_start: Option<f64>,
+    /// Clip end in the source video, seconds; `None` when the clip runs to the video's end.
+    pub clip_end: Option<f64>,
+    /// For a frame: seconds into the clip of the frame displayed then.
+    pub frame_time: Option<f64>,
+}
+
+impl MediaOrigin {
+    /// A clip `[start, end)` seconds of YouTube video `youtube_id`.
+    pub fn youtube(youtube_id: &str, start: f64, end: f64) -> Self {
+        MediaOrigin {
+            youtube_id: youtube_id.to_string(),
+            clip_start: Some(start),
+            clip_end: Some(end),
+            ..MediaOrigin::default()
+        }
+    }
+
+    /// The dataset's own file `file` (an image or audio file as distributed), identity `media_id`.
+    pub fn file(media_id: &str, file: &str) -> Self {
+        MediaOrigin {
+            media_id: media_id.to_string(),
+            file: file.to_string(),
+            ..MediaOrigin::default()
+        }
+    }
+
+    /// This clip's frame at `t` seconds into the clip.
+    pub fn frame(&self, t: f64) -> Self {
+        MediaOrigin {
+            frame_time: Some(t),
+            ..self.clone()
+        }
+    }
+
+    /// The frame in the middle of the clip (`(end - start) / 2` seconds in), used where the
+    /// dataset publishes no annotated frame; `None` frame time when the clip's end is unknown.
+    pub fn middle_frame(&self) -> Self {
+        let t = match (self.clip_start, self.clip_end) {
+            (Some(s), Some(e)) => Some((e - s) / 2.0),
+            _ => None,
+        };
+        MediaOrigin {
+            frame_time: t,
+            ..self.clone()
+        }
+    }
+}
+
+/// The origin of each media path of a record; `None` where the path is `None` or the adapter
+/// does not know it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MediaOrigins {
+    /// Origin of `image`.
+    pub image: Option<MediaOrigin>,
+    /// Origin of `audio`.
+    pub audio: Option<MediaOrigin>,
+    /// Origin of `video`.
+    pub video: Option<MediaOrigin>,
 }
 
 /// The truth of a sample, unrounded, in normalized coordinates and seconds. Serialized as the

@@ -305,19 +305,21 @@ pub fn write_json_partial(out: &Path, name: &str, value: &impl Serialize) -> Res
         .map_err(|e| Error::io(&partial, e))
 }
 
-/// The last phase of a run, once every shard is complete and `rejects.jsonl` and `record`
-/// (`manifest.json` or `partition.json`) are written and synced under their `.partial` names:
-/// renames each shard `from` → `to` (relative to `out`), then `rejects.jsonl.partial`, then
-/// `record` last. Renames allocate no data blocks, so a full disk stops a run before this phase,
+/// The last phase of a run, once every shard is complete and the `files` (`rejects.jsonl`,
+/// `media.csv`) and `record` (`manifest.json` or `partition.json`) are written and synced under
+/// their `.partial` names: renames each shard `from` → `to` (relative to `out`), then each of
+/// `files` in order, then `record` last. Renames allocate no data blocks, so a full disk stops a run before this phase,
 /// leaving no final name; a rename that still fails stops here (the shards renamed so far keep
 /// their final names, vouched for by the journal; no `manifest.json`).
 ///
 /// Errors: a rename fails, with its target path.
-pub fn commit(out: &Path, shards: &[(String, String)], record: &str) -> Result<()> {
-    let tail = [
-        (format!("rejects.jsonl{PARTIAL}"), "rejects.jsonl".to_string()),
-        (format!("{record}{PARTIAL}"), record.to_string()),
-    ];
+pub fn commit(out: &Path, shards: &[(String, String)], files: &[FileInfo], record: &str) -> Result<()> {
+    let tail: Vec<(String, String)> = files
+        .iter()
+        .map(|f| f.path.as_str())
+        .chain([record])
+        .map(|name| (format!("{name}{PARTIAL}"), name.to_string()))
+        .collect();
     for (from, to) in shards.iter().chain(&tail) {
         let to = out.join(to);
         std::fs::rename(out.join(from), &to).map_err(|e| Error::io(&to, e))?;

@@ -28,6 +28,7 @@ fn vggss_keeps_valid_boxes_and_rejects_sentinels_and_degenerates() {
         image: Some(format!("vggss/frames/{k}.jpg")),
         audio: Some(format!("vggss/audios/{k}.wav")),
         video: None,
+        ..Default::default()
     };
     assert_eq!(
         sink.records,
@@ -108,6 +109,7 @@ fn llp_merges_audio_rows_and_takes_a_frame_of_the_label_alone() {
             image: Some(format!("llp/frames/{clip}_{t}.jpg")),
             audio: Some(format!("llp/audios/{clip}.wav")),
             video: None,
+            ..Default::default()
         },
         target: Target::Igatl {
             label: label.replace('_', " "),
@@ -203,6 +205,7 @@ fn llp_per_visual_event_gives_one_sample_per_merged_visual_segment() {
             image: Some(format!("llp/frames/{clip}_{t}.jpg")),
             audio: Some(format!("llp/audios/{clip}.wav")),
             video: None,
+            ..Default::default()
         },
         target: Target::Igatl {
             label: label.replace('_', " "),
@@ -366,6 +369,7 @@ fn avqa_answer_is_the_option_text_with_null_options_left_out() {
                 image: Some(format!("avqa/frames/{video}.jpg")),
                 audio: Some(format!("avqa/audios/{video}.wav")),
                 video: Some(format!("avqa/videos/{video}.mp4")),
+                ..Default::default()
             },
             target: Target::Avqa {
                 question: s(question),
@@ -435,6 +439,7 @@ fn music_avqa_fills_templates_and_applies_subset_and_duplicate_rules() {
             image: Some(format!("music_avqa/frames/{video}.jpg")),
             audio: Some(format!("music_avqa/audios/{video}.wav")),
             video: Some(format!("music_avqa/videos/{video}.mp4")),
+            ..Default::default()
         },
         target: Target::Avqa {
             question: s(question),
@@ -523,6 +528,7 @@ fn valor_maps_val_to_test_skips_test_and_rejects_digit_captions() {
             image: Some(format!("valor/frames/{video}.jpg")),
             audio: Some(format!("valor/audios/{video}.wav")),
             video: Some(format!("valor/videos/{video}.mp4")),
+            ..Default::default()
         },
         target: Target::Avc { caption: s(caption) },
         referring: false,
@@ -582,6 +588,7 @@ fn avsbench_boxes_from_s4_and_ms3_masks() {
             image: Some(format!("avsbench/frames/{frame}.jpg")),
             audio: Some(format!("avsbench/audios/{key}.wav")),
             video: None,
+            ..Default::default()
         },
         target: Target::Arig { label: s(label), boxes },
         referring: false,
@@ -721,7 +728,8 @@ fn pascal_sound_takes_direct_object_boxes_of_the_label() {
                 media: Media {
                     image: Some(s("pascal_sound/frames/000010.jpg")),
                     audio: Some(s("pascal_sound/audios/dog_bark_01.wav")),
-                    video: None
+                    video: None,
+                    ..Default::default()
                 },
                 // xmin 1, ymin 1, xmax 500, ymax 375 on 500x375; the dog's <part> box is ignored.
                 target: Target::Arig {
@@ -738,7 +746,8 @@ fn pascal_sound_takes_direct_object_boxes_of_the_label() {
                 media: Media {
                     image: Some(s("pascal_sound/frames/000020.jpg")),
                     audio: Some(s("pascal_sound/audios/aaaaaaaaaaa_000030.wav")),
-                    video: None
+                    video: None,
+                    ..Default::default()
                 },
                 // Tags in any order, float corners: (40.5 - 1) / 400, (30.5 - 1) / 300, 200 / 400, 150 / 300;
                 // then 201..400 x 1..300 → [0.5, 0, 1, 1].
@@ -806,6 +815,7 @@ fn flickr_soundnet_keeps_every_annotator_box() {
             image: Some(format!("flickr_soundnet/frames/{id}.jpg")),
             audio: Some(format!("flickr_soundnet/audios/{id}.wav")),
             video: None,
+            ..Default::default()
         },
         target: Target::Arig {
             label: s("sounding object"),
@@ -1239,6 +1249,7 @@ fn oi_record(image: &str, label: &str, split: Split, boxes: Vec<BBox>) -> Record
             image: Some(format!("openimages/images/{image}.jpg")),
             audio: None,
             video: None,
+            ..Default::default()
         },
         target: Target::Arig { label: s(label), boxes },
         // No audio: the input names the class.

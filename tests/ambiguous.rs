@@ -133,6 +133,7 @@ fn llp_labels_sharing_a_frame_get_their_own_frame_or_name_their_class() {
             image: Some(format!("llp/frames/ccccccccccc_0_10_{t}.jpg")),
             audio: Some("llp/audios/ccccccccccc_0_10.wav".to_string()),
             video: None,
+            ..Default::default()
         },
         target: Target::Igatl {
             label: label.to_string(),

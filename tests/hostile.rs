@@ -84,6 +84,7 @@ fn music_avqa_video_ids_that_are_paths_are_rejected_and_odd_names_kept() {
             image: Some("music_avqa/frames/Clotho, name &amp; more.jpg".into()),
             audio: Some("music_avqa/audios/Clotho, name &amp; more.wav".into()),
             video: Some("music_avqa/videos/Clotho, name &amp; more.mp4".into()),
+            ..Default::default()
         }
     );
 }
@@ -533,6 +534,7 @@ fn media_readers_refuse_paths_that_leave_the_root_and_follow_links_inside_it() {
                 image: Some("/etc/passwd".into()),
                 audio: None,
                 video: Some("a/../../v.mp4".into()),
+                ..Default::default()
             },
             target: Target::Avc { caption: "c".into() },
             referring: false,

@@ -614,10 +614,10 @@ fn report_files_replace_only_earlier_reports_of_the_same_command() {
     for (command, flag, name, what) in [
         ("stats", "--json", "mine.txt", "avfit stats --json"),
         ("stats", "--html", "mine.txt", "avfit stats --html"),
-        ("media", "--list", "mine.txt", "avfit media --list"),
+        ("media", "--list", "mine.txt", "avfit media list"),
         ("stats", "--json", "other.json", "avfit stats --json"),
         ("stats", "--html", "other.html", "avfit stats --html"),
-        ("media", "--list", "other.csv", "avfit media --list"),
+        ("media", "--list", "other.csv", "avfit media list"),
     ] {
         assert_eq!(
             outcome(&[command, cs, flag, &s(&p(name))]),
@@ -644,7 +644,7 @@ fn report_files_replace_only_earlier_reports_of_the_same_command() {
     let list = std::fs::read_to_string(p("list.csv")).unwrap();
     assert_eq!(
         list.lines().next(),
-        Some("path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time")
+        Some("path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time,file")
     );
     assert_eq!(list.lines().count(), 86, "the header and 85 media files");
     assert_eq!(

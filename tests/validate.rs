@@ -120,20 +120,29 @@ fn media_list_names_every_file_with_its_clip() {
         String::from_utf8_lossy(&run.stdout),
         format!("85 media files → {}\n", list.display())
     );
+    // The new form writes the same file.
+    let list2 = tmp.path().join("media2.csv");
+    avfit_ok(&["media", "list", out.to_str().unwrap(), "--out", list2.to_str().unwrap()]);
+    assert_eq!(std::fs::read(&list).unwrap(), std::fs::read(&list2).unwrap());
     let text = std::fs::read_to_string(&list).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time"
+        "path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time,file"
     );
+    // Each row as the adapter that read it says (media.csv), not parsed from the file name.
     for expected in [
-        "llp/frames/aaaaaaaaaaa_0_10_0.5.jpg,image,llp,aaaaaaaaaaa,,0.0,10.0,0.5",
-        "vggss/frames/-bbbbbbbbbb_000000.jpg,image,vggss,-bbbbbbbbbb,,0.0,10.0,5.0",
-        "valor/videos/ccccccccccc_30.000_37.500.mp4,video,valor,ccccccccccc,,30.0,37.5,",
-        "audioset_strong/audios/AAAAAAAAAB1_10000.wav,audio,audioset_strong,AAAAAAAAAB1,,10.0,20.0,",
-        "openimages/images/0001a0b1c2d3e4f5.jpg,image,openimages,,oi:0001a0b1c2d3e4f5,,,",
-        "music_avqa/videos/00000001.mp4,video,music_avqa,,music:00000001,,,",
-        "pascal_sound/audios/dog_bark_01.wav,audio,pascal_sound,,,,,",
+        "llp/frames/aaaaaaaaaaa_0_10_0.5.jpg,image,llp,aaaaaaaaaaa,,0.0,10.0,0.5,",
+        "vggss/frames/-bbbbbbbbbb_000000.jpg,image,vggss,-bbbbbbbbbb,,0.0,10.0,5.0,",
+        "valor/videos/ccccccccccc_30.000_37.500.mp4,video,valor,ccccccccccc,,30.0,37.5,,",
+        // VALOR publishes no frame: the clip's middle.
+        "valor/frames/ccccccccccc_30.000_37.500.jpg,image,valor,ccccccccccc,,30.0,37.5,3.75,",
+        "audioset_strong/audios/AAAAAAAAAB1_10000.wav,audio,audioset_strong,AAAAAAAAAB1,,10.0,20.0,,",
+        "openimages/images/0001a0b1c2d3e4f5.jpg,image,openimages,,oi:0001a0b1c2d3e4f5,,,,0001a0b1c2d3e4f5.jpg",
+        // MUSIC-AVQA: the dataset's own video, whole; its frame in the middle of its minute.
+        "music_avqa/videos/00000001.mp4,video,music_avqa,,music:00000001,0.0,,,00000001",
+        "music_avqa/frames/00000001.jpg,image,music_avqa,,music:00000001,0.0,,30.0,00000001",
+        "pascal_sound/audios/dog_bark_01.wav,audio,pascal_sound,,,,,,dog_bark_01.wav",
     ] {
         assert!(lines.contains(&expected), "{expected} not in the list");
     }
@@ -216,7 +225,8 @@ fn validate_requires_a_consistent_manifest_and_nothing_unlisted() {
         manifest["sources"]["avqa"],
         serde_json::json!({"read": 5, "used": 3, "rejected": 2, "skipped": {}, "dropped": {}})
     );
-    // files: [], a source that does not add up, a wrong shard size, an extra counts key with 0.
+    // files: [] (so media.csv is listed nowhere), a source that does not add up, a wrong shard
+    // size, an extra counts key with 0.
     manifest["files"] = serde_json::json!([]);
     manifest["sources"]["avqa"]["read"] = 6.into();
     manifest["shards"][0]["bytes"] = 1117.into();
@@ -243,12 +253,13 @@ fn validate_requires_a_consistent_manifest_and_nothing_unlisted() {
   manifest.json:{counts_line}: counts.train/avc/valor_extra: manifest.json says 0, the shards hold 0
   manifest.json:{sources_line}: sources.avqa: read 6 is not used 3 + rejected 2 + skipped 0
   manifest.json:{files_line}: files does not list rejects.jsonl with its size and SHA-256
-unexpected_file: 4
+unexpected_file: 5
   build.journal:0: a build that did not finish left its journal: rerun it with --resume
+  media.csv:0: not a file manifest.json lists or avfit writes
   notes.txt:0: not a file manifest.json lists or avfit writes
   val/arig/avsbench-00000-of-00001.jsonl:0: not a file manifest.json lists or avfit writes
   x:0: a symbolic link; a corpus holds only the regular files manifest.json lists
-{}: 89 lines, 8 problems
+{}: 89 lines, 9 problems
 ",
             out.display(),
             sha = shard["sha256"].as_str().unwrap(),

@@ -27,6 +27,8 @@ pub struct ClipRow {
     pub key: String,
     /// YouTube id, for the `yt:` group.
     pub youtube_id: String,
+    /// Start of the clip in the YouTube video, seconds.
+    pub start: f64,
     /// Mapped classes of the row's labels (at least one), in label order.
     pub classes: Vec<ClassId>,
     /// 1-based line.
@@ -109,6 +111,7 @@ pub fn stream_segments(
             ClipRow {
                 key,
                 youtube_id: ytid.to_string(),
+                start,
                 classes: mapped,
                 line,
             },

@@ -32,6 +32,8 @@ pub struct EventRow {
     pub key: String,
     /// YouTube id.
     pub youtube_id: String,
+    /// Start of the clip in the YouTube video, seconds (the `<start ms>` of its id / 1000).
+    pub start: f64,
     /// Mapped class of the MID.
     pub class: ClassId,
     /// The event, seconds within the clip.
@@ -88,9 +90,9 @@ pub fn stream_events(
             out.skip(Skip::ClassNotInMap, 1);
             return Ok(());
         };
-        let youtube_id = match segment_id.rsplit_once('_') {
+        let (youtube_id, clip_start) = match segment_id.rsplit_once('_') {
             Some((yt, ms)) if super::is_youtube_id(yt) && !ms.is_empty() && ms.bytes().all(|b| b.is_ascii_digit()) => {
-                yt
+                (yt, ms.parse::<f64>().unwrap_or(0.0) / 1000.0)
             }
             _ => {
                 return out.reject(
@@ -114,6 +116,7 @@ pub fn stream_events(
                 EventRow {
                     key: segment_id.to_string(),
                     youtube_id: youtube_id.to_string(),
+                    start: clip_start,
                     class,
                     segment,
                     line,

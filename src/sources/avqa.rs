@@ -22,7 +22,7 @@
 use super::{Collector, Source, SourceOptions};
 use crate::error::Result;
 use crate::reason::Reason;
-use crate::record::{Media, Record, Split, Target, Task};
+use crate::record::{Media, MediaOrigin, MediaOrigins, Record, Split, Target, Task};
 use crate::split::NativeSplit;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -75,7 +75,7 @@ impl Avqa {
         let video_name = text("video_name").ok_or((Reason::MissingField, format!("question {id}: no `video_name`")))?;
         let question =
             text("question_text").ok_or((Reason::MissingField, format!("question {id}: no `question_text`")))?;
-        let youtube_id = super::youtube_id_of_clip(video_name).ok_or((
+        let (youtube_id, start) = super::youtube_clip_start(video_name).ok_or((
             Reason::BadClipId,
             format!("question {id}: `{video_name}` is not <ytid>_<NNNNNN>"),
         ))?;
@@ -147,6 +147,7 @@ impl Avqa {
                 image: Some(options.media.image(video_name)),
                 audio: Some(options.media.audio(video_name)),
                 video: Some(options.media.video(video_name)),
+                origins: avqa_origins(youtube_id, start),
             },
             target: Target::Avqa {
                 question: question.to_string(),
@@ -157,5 +158,16 @@ impl Avqa {
             },
             referring: false,
         })
+    }
+}
+
+/// Origins of an AVQA record: the 10 s VGGSound clip `<ytid>_<start>` for the audio and the
+/// video; AVQA publishes no frame of its own, so the image is the clip's middle (5 s).
+fn avqa_origins(youtube_id: &str, start: u32) -> MediaOrigins {
+    let clip = MediaOrigin::youtube(youtube_id, start as f64, start as f64 + 10.0);
+    MediaOrigins {
+        image: Some(clip.middle_frame()),
+        audio: Some(clip.clone()),
+        video: Some(clip),
     }
 }

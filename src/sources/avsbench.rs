@@ -36,7 +36,7 @@ use super::{At, Collector, Source, SourceOptions};
 use crate::error::{Error, Result};
 use crate::geometry::BBox;
 use crate::reason::{Reason, Skip};
-use crate::record::{Media, Record, Split, Target, Task};
+use crate::record::{Media, MediaOrigin, MediaOrigins, Record, Split, Target, Task};
 use image::GrayImage;
 use std::path::{Path, PathBuf};
 
@@ -226,6 +226,12 @@ impl Source for Avsbench {
                             image: Some(options.media.image(&frame_key)),
                             audio: Some(options.media.audio(video)),
                             video: None,
+                            // AVSBench distributes its frames (PNG) and audio (WAV) as files.
+                            origins: MediaOrigins {
+                                image: Some(MediaOrigin::file(&format!("yt:{youtube_id}"), &format!("{frame_key}.png"))),
+                                audio: Some(MediaOrigin::file(&format!("yt:{youtube_id}"), &format!("{video}.wav"))),
+                                video: None,
+                            },
                         },
                         target: Target::Arig {
                             label: label.clone(),

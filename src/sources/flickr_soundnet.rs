@@ -30,7 +30,7 @@ use super::{xml, At, Collector, Source, SourceOptions};
 use crate::error::{Error, Result};
 use crate::geometry::BBox;
 use crate::reason::{Reason, Skip};
-use crate::record::{Media, Record, Split, Target, Task};
+use crate::record::{Media, MediaOrigin, MediaOrigins, Record, Split, Target, Task};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -131,6 +131,12 @@ impl Source for FlickrSoundnet {
                     image: Some(options.media.image(&id)),
                     audio: Some(options.media.audio(&id)),
                     video: None,
+                    // Flickr-SoundNet distributes the image and its audio as files.
+                    origins: MediaOrigins {
+                        image: Some(MediaOrigin::file(&format!("flickr:{id}"), &format!("{id}.jpg"))),
+                        audio: Some(MediaOrigin::file(&format!("flickr:{id}"), &format!("{id}.wav"))),
+                        video: None,
+                    },
                 },
                 target: Target::Arig {
                     label: label.clone(),

@@ -52,7 +52,7 @@ use super::{At, Collector, Source, SourceOptions};
 use crate::error::{Error, Result};
 use crate::geometry::{merge_segments, subtract_segments, Segment};
 use crate::reason::Reason;
-use crate::record::{Media, Record, Split, Target, Task};
+use crate::record::{Media, MediaOrigin, MediaOrigins, Record, Split, Target, Task};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -61,6 +61,20 @@ pub const LLP_CLIP_SECONDS: f64 = 10.0;
 
 /// The LLP adapter.
 pub struct Llp;
+
+impl Event {
+    /// Origins of this event's clip `<ytid>_<start>_<end>` (seconds of the YouTube video): the
+    /// audio is the clip, the image its frame at `frame_time` seconds into the clip.
+    fn origins(&self, frame_time: f64) -> MediaOrigins {
+        let (_, start, end) = super::youtube_clip_window(&self.clip).unwrap_or((&self.youtube_id, 0.0, LLP_CLIP_SECONDS));
+        let clip = MediaOrigin::youtube(&self.youtube_id, start, end);
+        MediaOrigins {
+            image: Some(clip.frame(frame_time)),
+            audio: Some(clip),
+            video: None,
+        }
+    }
+}
 
 /// One valid event row.
 struct Event {
@@ -227,6 +241,7 @@ impl Source for Llp {
                     image: Some(options.media.frame_at(&first.clip, frame_time)),
                     audio: Some(options.media.audio(&first.clip)),
                     video: None,
+                    origins: first.origins(frame_time),
                 },
                 target: Target::Igatl {
                     label: super::display_label(&first.label),
@@ -274,6 +289,7 @@ impl Llp {
                     image: Some(options.media.frame_at(&first.clip, frame.time)),
                     audio: Some(options.media.audio(&first.clip)),
                     video: None,
+                    origins: first.origins(frame.time),
                 },
                 target: Target::Igatl {
                     label: super::display_label(&first.label),

@@ -36,7 +36,7 @@
 use super::{At, Collector, Source, SourceOptions};
 use crate::error::Result;
 use crate::reason::{Reason, Skip};
-use crate::record::{Media, Record, Split, Target, Task};
+use crate::record::{Media, MediaOrigin, MediaOrigins, Record, Split, Target, Task};
 use crate::split::NativeSplit;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -195,6 +195,7 @@ impl MusicAvqa {
                 image: Some(options.media.image(video_id)),
                 audio: Some(options.media.audio(video_id)),
                 video: Some(options.media.video(video_id)),
+                origins: music_origins(video_id),
             },
             target: Target::Avqa {
                 question,
@@ -393,5 +394,24 @@ mod tests {
         ] {
             assert!(!is_subset_file(name), "{name}");
         }
+    }
+}
+
+/// Seconds into a MUSIC-AVQA video of its frame: the middle of the dataset's one-minute videos
+/// (MUSIC-AVQA publishes no annotated frame).
+pub const MUSIC_AVQA_FRAME_SECONDS: f64 = 30.0;
+
+/// Origins of a MUSIC-AVQA record: the dataset's own video `<video_id>.mp4` (any container),
+/// whole (offset 0, to its end) for the audio and the video; the frame at
+/// [`MUSIC_AVQA_FRAME_SECONDS`].
+fn music_origins(video_id: &str) -> MediaOrigins {
+    let whole = MediaOrigin {
+        clip_start: Some(0.0),
+        ..MediaOrigin::file(&format!("music:{video_id}"), video_id)
+    };
+    MediaOrigins {
+        image: Some(whole.frame(MUSIC_AVQA_FRAME_SECONDS)),
+        audio: Some(whole.clone()),
+        video: Some(whole),
     }
 }

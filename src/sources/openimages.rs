@@ -484,6 +484,10 @@ impl ImageGroups {
                     image: Some(image_path.clone()),
                     audio: None,
                     video: None,
+                    origins: crate::record::MediaOrigins {
+                        image: Some(crate::record::MediaOrigin::file(&group, &format!("{}.jpg", self.image))),
+                        ..Default::default()
+                    },
                 },
                 target: Target::Arig {
                     label: label.to_string(),

@@ -28,7 +28,7 @@ use super::{xml, At, Collector, Source, SourceOptions};
 use crate::error::{Error, Result};
 use crate::geometry::BBox;
 use crate::reason::Reason;
-use crate::record::{Media, Record, Split, Target, Task};
+use crate::record::{Media, MediaOrigin, MediaOrigins, Record, Split, Target, Task};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -195,6 +195,7 @@ impl Source for PascalSound {
                         image: Some(image),
                         audio: Some(options.media.audio(&audio_key)),
                         video: None,
+                        origins: pascal_origins(image_id, audio, &audio_key),
                     },
                     target: Target::Arig {
                         label: super::display_label(label),
@@ -248,4 +249,23 @@ fn image_size_from_media(options: &SourceOptions, image: &str) -> std::result::R
     };
     let (w, h) = crate::media::image_size(&root.path(image)?)?;
     Ok((w as f64, h as f64))
+}
+
+/// Origins of a PASCAL Sound record: the VOC image `<image_id>.jpg`; the audio is the 10 s
+/// VGGSound clip when `audio_key` is `<ytid>_<NNNNNN>`, else the dataset's audio file `audio` as
+/// the pairing list names it.
+fn pascal_origins(image_id: &str, audio: &str, audio_key: &str) -> MediaOrigins {
+    let audio_file = Path::new(audio)
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let audio = match super::youtube_clip_start(audio_key).filter(|(yt, _)| yt.len() == 11) {
+        Some((yt, start)) => MediaOrigin::youtube(yt, start as f64, start as f64 + 10.0),
+        None => MediaOrigin::file("", &audio_file),
+    };
+    MediaOrigins {
+        image: Some(MediaOrigin::file(&format!("voc:{image_id}"), &format!("{image_id}.jpg"))),
+        audio: Some(audio),
+        video: None,
+    }
 }

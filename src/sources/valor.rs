@@ -18,7 +18,7 @@
 use super::{Collector, Source, SourceOptions};
 use crate::error::Result;
 use crate::reason::Reason;
-use crate::record::{Media, Record, Split, Target, Task};
+use crate::record::{Media, MediaOrigin, MediaOrigins, Record, Split, Target, Task};
 use crate::split::NativeSplit;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -65,7 +65,7 @@ impl Valor {
         let text = |k: &str| super::json_text(item, k);
         let video_id = text("video_id").ok_or((Reason::MissingField, "no `video_id`".to_string()))?;
         let caption = text("desc").ok_or((Reason::MissingField, format!("{video_id}: no `desc`")))?;
-        let Some((youtube_id, _, _)) = super::youtube_clip_window(video_id) else {
+        let Some((youtube_id, start, end)) = super::youtube_clip_window(video_id) else {
             return Err((Reason::BadClipId, format!("`{video_id}` is not <ytid>_<start>_<end>")));
         };
         if caption.bytes().all(|b| b.is_ascii_digit()) {
@@ -80,6 +80,15 @@ impl Valor {
                 image: Some(options.media.image(video_id)),
                 audio: Some(options.media.audio(video_id)),
                 video: Some(options.media.video(video_id)),
+                origins: {
+                    // No annotated frame: the clip's middle.
+                    let clip = MediaOrigin::youtube(youtube_id, start, end);
+                    MediaOrigins {
+                        image: Some(clip.middle_frame()),
+                        audio: Some(clip.clone()),
+                        video: Some(clip),
+                    }
+                },
             },
             target: Target::Avc {
                 caption: caption.to_string(),

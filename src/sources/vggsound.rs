@@ -78,6 +78,7 @@ pub fn stream_clips(
             ClipRow {
                 key: format!("{ytid}_{start:06}"),
                 youtube_id: ytid.to_string(),
+                start: start as f64,
                 classes: vec![class],
                 line,
             },

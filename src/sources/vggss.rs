@@ -19,7 +19,7 @@ use super::{At, Collector, Source, SourceOptions};
 use crate::error::Result;
 use crate::geometry::BBox;
 use crate::reason::Reason;
-use crate::record::{Media, Record, Split, Target, Task};
+use crate::record::{Media, MediaOrigin, MediaOrigins, Record, Split, Target, Task};
 use std::collections::HashSet;
 use std::path::PathBuf;
 
@@ -59,7 +59,7 @@ impl Source for Vggss {
                     out.reject(path, at, Reason::MissingField, format!("{file}: no string `class`"))?;
                     continue;
                 };
-                let Some(youtube_id) = super::youtube_id_of_clip(file) else {
+                let Some((youtube_id, start)) = super::youtube_clip_start(file) else {
                     out.reject(path, at, Reason::BadClipId, format!("`{file}` is not <ytid>_<NNNNNN>"))?;
                     continue;
                 };
@@ -109,6 +109,7 @@ impl Source for Vggss {
                         image: Some(options.media.image(file)),
                         audio: Some(options.media.audio(file)),
                         video: None,
+                        origins: vggss_origins(youtube_id, start),
                     },
                     target: Target::Arig {
                         label: super::display_label(class),
@@ -122,3 +123,17 @@ impl Source for Vggss {
         Ok(())
     }
 }
+
+/// Origins of a VGG-SS record: the 10 s VGGSound clip `<ytid>_<start>`; the image is the frame
+/// the boxes were drawn on, frame 125 of the 25 fps clip (FORMATS.md, VGG-SS: t = 5 s).
+fn vggss_origins(youtube_id: &str, start: u32) -> MediaOrigins {
+    let clip = MediaOrigin::youtube(youtube_id, start as f64, start as f64 + 10.0);
+    MediaOrigins {
+        image: Some(clip.frame(VGGSS_FRAME_SECONDS)),
+        audio: Some(clip),
+        video: None,
+    }
+}
+
+/// Seconds into the clip of the frame VGG-SS's boxes were drawn on (frame 125 at 25 fps).
+pub const VGGSS_FRAME_SECONDS: f64 = 5.0;

@@ -12,7 +12,7 @@ use super::{
 use crate::error::{Error, Result};
 use crate::geometry::{merge_segments, BBox, Segment};
 use crate::reason::{Reason, Skip};
-use crate::record::{Media, Record, Split, Target, Task};
+use crate::record::{Media, MediaOrigin, MediaOrigins, Record, Split, Target, Task};
 use crate::sources::{display_label, At, Collector, SourceOptions};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -463,15 +463,28 @@ impl<'s> State<'s> {
             }
             _ => (built.target.expect("avqa and avc rows have a target"), None),
         };
-        let image = match r.image {
-            ImageRule::None => None,
-            ImageRule::Still => Some(layout.image(&built.media_key)),
+        // Where the media come from, as far as a spec says: the clip's YouTube id (its `yt:`
+        // group) and a frame's time; a spec has no clip-window keys yet, so the window is unknown
+        // (`avfit media list` leaves it empty).
+        let clip = MediaOrigin {
+            youtube_id: built
+                .groups
+                .iter()
+                .find_map(|g| g.strip_prefix("yt:"))
+                .unwrap_or_default()
+                .to_string(),
+            media_id: built.groups.first().cloned().unwrap_or_default(),
+            ..MediaOrigin::default()
+        };
+        let (image, image_origin) = match r.image {
+            ImageRule::None => (None, None),
+            ImageRule::Still => (Some(layout.image(&built.media_key)), Some(clip.clone())),
             ImageRule::Frame => {
                 let t = match r.frame_time {
                     Some(FrameTime::FirstSegmentMidpoint) => first_midpoint.expect("checked at load"),
                     _ => built.frame_time.expect("frame rows have a time"),
                 };
-                Some(layout.frame_at(&built.media_key, t))
+                (Some(layout.frame_at(&built.media_key, t)), Some(clip.frame(t)))
             }
         };
         Record {
@@ -483,6 +496,11 @@ impl<'s> State<'s> {
                 image,
                 audio: r.audio.then(|| layout.audio(&built.media_key)),
                 video: r.video.then(|| layout.video(&built.media_key)),
+                origins: MediaOrigins {
+                    image: image_origin,
+                    audio: r.audio.then(|| clip.clone()),
+                    video: r.video.then(|| clip.clone()),
+                },
             },
             target,
             referring: r.referring,
