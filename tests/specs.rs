@@ -864,3 +864,26 @@ fn a_build_manifest_names_a_spec_file() {
     assert_eq!(m["counts"]["train/avc/audiocaps"], 2);
     common::check_output(&out);
 }
+
+#[test]
+fn spec_clip_windows_reach_media_csv_for_media_extract() {
+    // DESED's window is in its file names (`_350.000_360.000`); AudioCaps' README spec gives
+    // `clip_start = "{start_time}"`, `clip_end = "{start_time} + 10"`; YouTube-BB frames count
+    // from the whole video (`clip_start = 0`, no end).
+    let rows = |out: &std::path::Path| -> Vec<String> {
+        std::fs::read_to_string(out.join("media.csv")).unwrap().lines().map(str::to_string).collect()
+    };
+    let out = common::out_dir("spec-windows-desed");
+    common::avfit_ok(&["convert", "--source", "desed", "--input", common::data("desed").to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]);
+    assert!(rows(&out).contains(&"desed/audios/Y00pbt6aJV8Y_350.000_360.000.wav,audio,desed,00pbt6aJV8Y,yt:00pbt6aJV8Y,350.0,360.0,,".to_string()), "{:?}", rows(&out));
+    let out = common::out_dir("spec-windows-audiocaps");
+    common::avfit_ok(&["convert", "--spec", common::data("audiocaps/audiocaps.toml").to_str().unwrap(), "--input", common::data("audiocaps/train.csv").to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]);
+    assert_eq!(
+        rows(&out),
+        [
+            "path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time,file",
+            "audiocaps/audios/UDGBjjwyaqE_20.wav,audio,audiocaps,UDGBjjwyaqE,yt:UDGBjjwyaqE,20.0,30.0,,",
+            "audiocaps/audios/r1nicOVtvkQ_130.wav,audio,audiocaps,r1nicOVtvkQ,yt:r1nicOVtvkQ,130.0,140.0,,",
+        ]
+    );
+}

@@ -70,6 +70,8 @@ struct Built {
     groups: Vec<String>,
     media_key: String,
     frame_time: Option<f64>,
+    /// The clip's window in its source video, seconds (`clip_start`, `clip_end`).
+    clip: (Option<f64>, Option<f64>),
     /// IGATL: the row's segment and the clip duration.
     segment: Option<(Segment, f64)>,
     bbox: Option<BBox>,
@@ -170,6 +172,10 @@ impl<'s> State<'s> {
             Number::Difference(a, b) => {
                 let (a, b) = (self.render(a)?, self.render(b)?);
                 number(&a, what)? - number(&b, what)?
+            }
+            Number::Sum(a, b) => {
+                let (a, b) = (self.render(a)?, self.render(b)?);
+                number(&a, what)? + number(&b, what)?
             }
         })
     }
@@ -286,12 +292,32 @@ impl<'s> State<'s> {
             }
             _ => None,
         };
+        let mut window = |n: &Option<crate::spec::Number>, what: &str| -> std::result::Result<Option<f64>, Rejected> {
+            match n {
+                None => Ok(None),
+                Some(n) => {
+                    let v = self.render_number(n, what)?;
+                    if v.is_finite() && v >= 0.0 {
+                        Ok(Some(v + 0.0))
+                    } else {
+                        Err((Reason::MalformedField, format!("{what} {v} is not a time")))
+                    }
+                }
+            }
+        };
+        let clip = (window(&r.clip_start, "clip start")?, window(&r.clip_end, "clip end")?);
+        if let (Some(start), Some(end)) = clip {
+            if end <= start {
+                return Err((Reason::ReversedSegment, format!("clip {start}..{end} ends before it starts")));
+            }
+        }
         let mut built = Built {
             key,
             label,
             groups,
             media_key,
             frame_time,
+            clip,
             segment: None,
             bbox: None,
             target: None,
@@ -463,9 +489,9 @@ impl<'s> State<'s> {
             }
             _ => (built.target.expect("avqa and avc rows have a target"), None),
         };
-        // Where the media come from, as far as a spec says: the clip's YouTube id (its `yt:`
-        // group) and a frame's time; a spec has no clip-window keys yet, so the window is unknown
-        // (`avfit media list` leaves it empty).
+        // Where the media come from: the clip's YouTube id (its `yt:` group), its window
+        // (`clip_start`, `clip_end`; unknown without them: `avfit media list` leaves it empty)
+        // and a frame's time.
         let clip = MediaOrigin {
             youtube_id: built
                 .groups
@@ -474,6 +500,8 @@ impl<'s> State<'s> {
                 .unwrap_or_default()
                 .to_string(),
             media_id: built.groups.first().cloned().unwrap_or_default(),
+            clip_start: built.clip.0,
+            clip_end: built.clip.1,
             ..MediaOrigin::default()
         };
         let (image, image_origin) = match r.image {

@@ -187,6 +187,8 @@ pub(crate) struct RecordRule {
     pub image: ImageRule,
     pub frame_time: Option<FrameTime>,
     pub frame_scale: f64,
+    pub clip_start: Option<Number>,
+    pub clip_end: Option<Number>,
     pub audio: bool,
     pub video: bool,
     pub referring: bool,
@@ -216,6 +218,7 @@ pub(crate) enum Number {
     Const(f64),
     Value(Template),
     Difference(Template, Template),
+    Sum(Template, Template),
 }
 
 pub(crate) struct BoxRule {
@@ -733,12 +736,15 @@ impl Spec {
         let number = |v: &NumOrText, slots: &mut Vec<SlotDef>, names: &mut HashMap<String, usize>| -> Result<Number> {
             Ok(match v {
                 NumOrText::Num(n) => Number::Const(*n),
-                NumOrText::Text(t) => match t.split_once(" - ") {
-                    Some((a, b)) => {
+                NumOrText::Text(t) => {
+                    if let Some((a, b)) = t.split_once(" - ") {
                         Number::Difference(compile(a.trim(), slots, names)?, compile(b.trim(), slots, names)?)
+                    } else if let Some((a, b)) = t.split_once(" + ") {
+                        Number::Sum(compile(a.trim(), slots, names)?, compile(b.trim(), slots, names)?)
+                    } else {
+                        Number::Value(compile(t, slots, names)?)
                     }
-                    None => Number::Value(compile(t, slots, names)?),
-                },
+                }
             })
         };
         let boxes = match &raw.boxes {
@@ -871,6 +877,11 @@ impl Spec {
                 "group = true is for arig (boxes) and igatl (segments)".into(),
             ));
         }
+        let clip_start = r.clip_start.as_ref().map(|v| number(v, &mut slots, &mut names)).transpose()?;
+        let clip_end = r.clip_end.as_ref().map(|v| number(v, &mut slots, &mut names)).transpose()?;
+        if clip_end.is_some() && clip_start.is_none() {
+            return Err(fail("clip_end", "clip_end needs clip_start".into()));
+        }
         let referring = r.referring.unwrap_or(image == ImageRule::None) && matches!(task, Task::Arig | Task::Igatl);
         let record = RecordRule {
             key,
@@ -880,6 +891,8 @@ impl Spec {
             image,
             frame_time,
             frame_scale,
+            clip_start,
+            clip_end,
             audio: r.audio.unwrap_or(true),
             video: r.video.unwrap_or(false),
             referring,

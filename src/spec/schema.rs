@@ -127,6 +127,12 @@ pub struct RawRecord {
     pub frame_time: Option<String>,
     /// `s` (default) or `ms`.
     pub frame_unit: Option<String>,
+    /// Start in seconds of the clip within its source video (a number or a template; `a - b`
+    /// allowed as in `clip_duration`), for `avfit media list` / `media extract`.
+    pub clip_start: Option<NumOrText>,
+    /// End in seconds of the clip within its source video; with `clip_start`. Absent: the clip
+    /// runs to the video's end.
+    pub clip_end: Option<NumOrText>,
     /// Whether samples name the audio clip (default true).
     pub audio: Option<bool>,
     /// Whether samples name the video (default false).
