@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 pub fn read_manifest(dir: &Path) -> Result<serde_json::Value> {
     let path = dir.join("manifest.json");
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-    serde_json::from_str(&text).map_err(|e| Error::input(&path, Some(e.line() as u64), e.to_string()))
+    serde_json::from_str(&text).map_err(|e| Error::json(&path, None, &e))
 }
 
 /// Every `*.jsonl` shard under `dir/train` and `dir/test`, in path order.

@@ -285,7 +285,7 @@ fn invalid_json_mid_build_leaves_no_shard_under_a_final_name() {
     assert_eq!(run.status.code(), Some(1));
     let err = String::from_utf8_lossy(&run.stderr);
     let expected_prefix = format!(
-        "avfit: {}:3: invalid JSON: key must be a string",
+        "avfit: {}:3:3: not JSON: expected an object key in double quotes\n",
         broken.join("desc_train.json").display()
     );
     assert!(err.starts_with(&expected_prefix), "{err}");
@@ -404,4 +404,87 @@ fn a_source_listed_twice_in_a_manifest_is_refused() {
         manifest.display()
     );
     assert_eq!(String::from_utf8_lossy(&run.stderr), expected);
+}
+
+/// Finding 2 of issue 16: VGG-SS's file under AVQA's name (`train_qa.json`) is read, every row
+/// rejected, and the run stops with one line naming the source, its file and the first reason;
+/// `--allow-all-rejected` writes the corpus of no samples.
+#[test]
+fn a_source_whose_every_row_is_rejected_stops_the_run_unless_allowed() {
+    let tmp = common::tempdir().unwrap();
+    let wrong = tmp.path().join("train_qa.json");
+    std::fs::copy(common::data("vggss/vggss.json"), &wrong).unwrap();
+    let out = tmp.path().join("out");
+    let (input, out_s) = (wrong.to_str().unwrap(), out.to_str().unwrap());
+    let run = avfit(&[
+        "convert", "--source", "avqa", "--input", input, "--out", out_s, "--quiet",
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        format!(
+            "avfit: source avqa: every row was rejected (read 4, rejected 4, skipped 0); wrong files? {input}; \
+             first: {input}#0: missing_field (no `id`); pass --allow-all-rejected to write it anyway\n"
+        )
+    );
+    assert!(!out.join("manifest.json").exists());
+
+    let run = avfit(&[
+        "convert",
+        "--source",
+        "avqa",
+        "--input",
+        input,
+        "--out",
+        out_s,
+        "--quiet",
+        "--allow-all-rejected",
+    ]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["sources"]["avqa"]["read"], 4);
+    assert_eq!(manifest["sources"]["avqa"]["used"], 0);
+    assert_eq!(manifest["sources"]["avqa"]["rejected"], 4);
+    assert_eq!(manifest["rejects_lines"], 4);
+}
+
+/// Finding 2 in a build: the all-rejected source stops it (naming that source), while a source
+/// with some rows used and some rejected (AVQA's sample: 3 used, 2 rejected) never does.
+#[test]
+fn a_build_stops_at_the_all_rejected_source_and_not_at_a_partly_rejected_one() {
+    let tmp = common::tempdir().unwrap();
+    let wrong = tmp.path().join("desc_train.json");
+    std::fs::write(&wrong, "[{\"video\": \"x\"}, {\"video\": \"y\"}]").unwrap();
+    let manifest = tmp.path().join("m.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "[[source]]\nname = \"avqa\"\ninputs = [\"{}\"]\n\n[[source]]\nname = \"valor\"\ninputs = [\"{}\"]\n",
+            common::data("avqa").display(),
+            wrong.display()
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let (m, o) = (manifest.to_str().unwrap(), out.to_str().unwrap());
+    let run = avfit(&["build", "--manifest", m, "--out", o, "--quiet"]);
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.starts_with(&format!(
+            "avfit: source valor: every row was rejected (read 2, rejected 2, skipped 0); wrong files? {}; first: {}#0: ",
+            wrong.display(),
+            wrong.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let run = avfit(&["build", "--manifest", m, "--out", o, "--quiet", "--allow-all-rejected"]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let avqa = &written["sources"]["avqa"];
+    assert!(
+        avqa["used"].as_u64().unwrap() > 0 && avqa["rejected"].as_u64().unwrap() > 0,
+        "{avqa}"
+    );
 }
