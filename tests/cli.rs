@@ -488,3 +488,85 @@ fn a_build_stops_at_the_all_rejected_source_and_not_at_a_partly_rejected_one() {
         "{avqa}"
     );
 }
+
+/// Finding 3 of issue 16: `stats` and `validate` on the output of one partition say which
+/// partition it is and what to run, instead of "manifest.json: No such file or directory".
+#[test]
+fn stats_and_validate_on_a_partition_say_to_merge_first() {
+    let tmp = common::tempdir().unwrap();
+    let part = tmp.path().join("p");
+    let p = part.to_str().unwrap();
+    avfit_ok(&["build", "--out", p, "--partition", "1/3", "--quiet"]);
+    let expected = format!(
+        "avfit: {p}: partition 1 of 3 of a build (partition.json, no manifest.json): join the 3 partitions with `avfit merge --out DIR PART_DIR...` first\n"
+    );
+    for command in ["stats", "validate"] {
+        let run = avfit(&[command, p]);
+        assert_eq!(run.status.code(), Some(1), "{command}");
+        assert_eq!(String::from_utf8_lossy(&run.stderr), expected, "{command}");
+    }
+}
+
+/// Finding 3: a manifest that does not exist is named, and a corpus manifest that is not JSON
+/// says where and what was expected in a reader's words (not serde's `expected ident`).
+#[test]
+fn errors_name_the_file_and_say_what_was_expected() {
+    let tmp = common::tempdir().unwrap();
+    let nope = tmp.path().join("nope.toml");
+    let run = avfit(&["build", "--manifest", nope.to_str().unwrap(), "--quiet"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        format!("avfit: {}: No such file or directory (os error 2)\n", nope.display())
+    );
+    let dir = tmp.path().join("c");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("manifest.json"), "{\"seed\": nope}").unwrap();
+    let run = avfit(&["stats", dir.to_str().unwrap()]);
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        format!(
+            "avfit: {}:1:11: not JSON: expected a value (`true`, `false` or `null` are the only bare words)\n",
+            dir.join("manifest.json").display()
+        )
+    );
+    std::fs::write(dir.join("manifest.json"), "[1, 2").unwrap();
+    let run = avfit(&["validate", dir.to_str().unwrap()]);
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        format!(
+            "avfit: {}:1:5: not JSON: the text ends inside a list (a `]` is missing)\n",
+            dir.join("manifest.json").display()
+        )
+    );
+}
+
+/// Finding 8: one shard and one sample are singular in the summary, and the per-source columns
+/// line up when a name is longer than 12 characters.
+#[test]
+fn summary_counts_are_singular_for_one_and_columns_fit_long_names() {
+    let tmp = common::tempdir().unwrap();
+    let out = tmp.path().join("o");
+    let run = avfit_ok(&[
+        "convert",
+        "--source",
+        "flickr_soundnet",
+        "--input",
+        common::data("flickr_soundnet/Annotations/1000000001.xml")
+            .to_str()
+            .unwrap(),
+        "--split",
+        "test",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(
+        text,
+        format!(
+            "flickr_soundnet read        1  used        1  rejected      0  skipped      0  dropped      0\n\
+             1 sample in 1 shard, 0 rejects lines → {}\n",
+            out.display()
+        )
+    );
+}
