@@ -427,7 +427,11 @@ fn run(command: Command) -> Result<()> {
             avfit::outdir::check_report_target(&list, &avfit::media_list::CSV_FILE)?;
             let rows = avfit::media_list::media_rows(&dir)?;
             avfit::media_list::write_csv(&rows, &list)?;
-            println!("{} media files → {}", rows.len(), list.display());
+            println!(
+                "{} → {}",
+                avfit::words::plural(rows.len() as u64, "media file"),
+                list.display()
+            );
             Ok(())
         }
         Command::Validate { dir, media_root } => {
@@ -445,11 +449,20 @@ fn run(command: Command) -> Result<()> {
                 }
             }
             let total: u64 = report.problems.values().map(|(c, _)| c).sum();
-            println!("{}: {} lines, {total} problems", dir.display(), report.lines);
+            println!(
+                "{}: {}, {}",
+                dir.display(),
+                avfit::words::plural(report.lines, "line"),
+                avfit::words::plural(total, "problem")
+            );
             if report.is_clean() {
                 Ok(())
             } else {
-                Err(Error::Config(format!("{}: {total} problems", dir.display())))
+                Err(Error::Config(format!(
+                    "{}: {}",
+                    dir.display(),
+                    avfit::words::plural(total, "problem")
+                )))
             }
         }
         Command::Classes {

@@ -52,15 +52,16 @@ fn sample_build_meets_its_expected_counts_and_reconciles() {
     // records_per_shard = 2 in manifests/sample.toml: 3 VGG-SS samples make two shards.
     assert!(out.join("test/arig/vggss-00000-of-00002.jsonl").is_file());
     assert!(out.join("test/arig/vggss-00001-of-00002.jsonl").is_file());
-    assert_eq!(m["rejects_lines"], 28);
+    let figures = common::sample_figures();
+    assert_eq!(m["rejects_lines"], figures.rejects_lines);
     let total: u64 = m["shards"]
         .as_array()
         .unwrap()
         .iter()
         .map(|s| s["records"].as_u64().unwrap())
         .sum();
-    assert_eq!(total, 89);
-    assert_eq!(samples(&out).len(), 89);
+    assert_eq!(total, figures.samples);
+    assert_eq!(samples(&out).len() as u64, figures.samples);
 }
 
 #[test]
@@ -198,7 +199,12 @@ fn progress_is_silent_off_a_terminal() {
     let out = out_dir("no-terminal");
     let run = avfit_ok(&["build", "--out", out.to_str().unwrap()]);
     assert_eq!(String::from_utf8_lossy(&run.stderr), "");
-    assert!(String::from_utf8_lossy(&run.stdout).contains("89 samples in 48 shards, 28 rejects lines"));
+    let f = common::sample_figures();
+    let summary = format!(
+        "{} samples in {} shards, {} rejects lines",
+        f.samples, f.shards, f.rejects_lines
+    );
+    assert!(String::from_utf8_lossy(&run.stdout).contains(&summary));
 }
 
 #[test]

@@ -29,7 +29,11 @@ fn a_built_corpus_validates_in_every_dialect() {
         let run = avfit_ok(&["validate", out.to_str().unwrap()]);
         assert_eq!(
             String::from_utf8_lossy(&run.stdout),
-            format!("{}: 89 lines, 0 problems\n", out.display())
+            format!(
+                "{}: {} lines, 0 problems\n",
+                out.display(),
+                common::sample_figures().samples
+            )
         );
     }
 }
@@ -67,7 +71,11 @@ fn validate_names_each_defect_with_file_and_line() {
     assert_eq!(lines[expected.len()], "manifest_mismatch: 3");
     assert_eq!(
         lines.last().unwrap(),
-        &format!("{}: 89 lines, 8 problems", out.display())
+        &format!(
+            "{}: {} lines, 8 problems",
+            out.display(),
+            common::sample_figures().samples
+        )
     );
 }
 
@@ -118,7 +126,11 @@ fn media_list_names_every_file_with_its_clip() {
     let run = avfit_ok(&["media", out.to_str().unwrap(), "--list", list.to_str().unwrap()]);
     assert_eq!(
         String::from_utf8_lossy(&run.stdout),
-        format!("85 media files → {}\n", list.display())
+        format!(
+            "{} media files → {}\n",
+            common::sample_figures().media_files,
+            list.display()
+        )
     );
     let text = std::fs::read_to_string(&list).unwrap();
     let lines: Vec<&str> = text.lines().collect();
@@ -248,9 +260,10 @@ unexpected_file: 4
   notes.txt:0: not a file manifest.json lists or avfit writes
   val/arig/avsbench-00000-of-00001.jsonl:0: not a file manifest.json lists or avfit writes
   x:0: a symbolic link; a corpus holds only the regular files manifest.json lists
-{}: 89 lines, 8 problems
+{}: {samples} lines, 8 problems
 ",
             out.display(),
+            samples = common::sample_figures().samples,
             sha = shard["sha256"].as_str().unwrap(),
             shard_line = line_of(&text, "\"shards\"", "\"path\": \"test/arig/avsbench-00000-of-00001.jsonl\""),
             counts_line = line_of(&text, "\"counts\"", "\"train/avc/valor_extra\""),
