@@ -19,7 +19,7 @@ pub enum At {
     Line(u64),
     /// 0-based position in a JSON array.
     Index(u64),
-    /// The whole file (PASCAL VOC and Flickr-SoundNet XML, AVSBench masks).
+    /// The whole file (a Flickr-SoundNet XML rejected as a whole, AVSBench masks).
     File,
 }
 
