@@ -282,6 +282,18 @@ fn the_html_report_renders_its_table_and_every_chart_in_a_browser() {
             &chart[..chart.len().min(200)]
         );
     }
+    // Issue 16: the sample build's labels are all shown whole (none cut with "…"), and the
+    // rejects chart's axis title lies below its rotated labels.
+    assert!(!dom.contains('…'), "a label was cut");
+    let rejects = figures
+        .iter()
+        .find(|f| f.starts_with(r#" id="chart-rejects""#))
+        .unwrap();
+    assert!(
+        rejects.contains(">openimages_audioset_strong reversed_box</text>"),
+        "{rejects}"
+    );
+    assert!(rejects.contains(r#"class="x-title""#));
     let shot = common::repo().join("target/report-screenshot.png");
     let _ = std::fs::remove_file(&shot);
     let run = Command::new(&browser)
