@@ -576,3 +576,16 @@ fn summary_counts_are_singular_for_one_and_columns_fit_long_names() {
         )
     );
 }
+
+/// Finding 8: `convert` has no manifest, so its help names plain defaults for `--seed` and
+/// `--records-per-shard` (and says where `build` takes them from).
+#[test]
+fn convert_help_claims_no_manifest_default() {
+    let help = String::from_utf8_lossy(&avfit_ok(&["convert", "--help"]).stdout).to_string();
+    assert!(!help.contains("default: the manifest's"), "{help}");
+    assert!(
+        help.contains("Seed for template choice (default 0; `build` takes the build manifest's `seed` if set)"),
+        "{help}"
+    );
+    assert!(help.contains("--allow-all-rejected"), "{help}");
+}
