@@ -7,11 +7,30 @@ use std::path::{Path, PathBuf};
 
 /// `manifest.json` of the corpus in `dir`, as JSON.
 ///
-/// Errors: missing or unreadable file, invalid JSON (with line).
+/// Errors: missing or unreadable file, invalid JSON (with line and column); a directory holding
+/// the `partition.json` of `avfit build --partition K/N` instead of a manifest says it is
+/// partition K of N and to run `avfit merge` first.
 pub fn read_manifest(dir: &Path) -> Result<serde_json::Value> {
     let path = dir.join("manifest.json");
+    if !path.exists() {
+        if let Some(partition) = partition_of(dir) {
+            let (k, n) = partition.split_once('/').unwrap_or((&partition, "?"));
+            return Err(Error::Config(format!(
+                "{}: partition {k} of {n} of a build (partition.json, no manifest.json): join the {n} partitions with `avfit merge --out DIR PART_DIR...` first",
+                dir.display()
+            )));
+        }
+    }
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-    serde_json::from_str(&text).map_err(|e| Error::input(&path, Some(e.line() as u64), e.to_string()))
+    serde_json::from_str(&text).map_err(|e| Error::json(&path, None, &e))
+}
+
+/// The `K/N` of the `partition.json` in `dir` (written by `avfit build --partition K/N`), if
+/// there is one that reads as JSON with a string `partition`.
+fn partition_of(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join(crate::outdir::PARTITION_FILE)).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    value["partition"].as_str().map(str::to_string)
 }
 
 /// Every `*.jsonl` shard under `dir/train` and `dir/test`, in path order.

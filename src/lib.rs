@@ -33,6 +33,7 @@ pub mod stats;
 pub mod synth;
 pub mod tasks;
 pub mod validate;
+pub mod words;
 pub mod writer;
 
 pub use error::{Error, Result};

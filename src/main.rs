@@ -174,13 +174,14 @@ enum Command {
 
 #[derive(Args)]
 struct Common {
-    /// Seed for template choice (default: the manifest's, else 0).
+    /// Seed for template choice (default 0; `build` takes the build manifest's `seed` if set).
     #[arg(long)]
     seed: Option<u64>,
     /// Token dialect of boxes and segments in answers.
     #[arg(long, value_enum)]
     dialect: Option<Dialect>,
-    /// Samples per shard, at least 1 (default: the manifest's, else 10000).
+    /// Samples per shard, at least 1 (default 10000; `build` takes the build manifest's
+    /// `records_per_shard` if set).
     #[arg(long, value_name = "N", value_parser = parse_records_per_shard)]
     records_per_shard: Option<usize>,
     /// Directory of `<task>.toml` template files replacing the built-in ones.
@@ -197,6 +198,10 @@ struct Common {
     /// No progress bars and no summary.
     #[arg(long)]
     quiet: bool,
+    /// Write the corpus even when a source read rows and rejected every one of them (without
+    /// it, such a source stops the run: it was almost surely given the wrong files).
+    #[arg(long)]
+    allow_all_rejected: bool,
     /// Continue an interrupted build in the same --out: keep the shards its journal
     /// (`build.journal`) vouches for and build the rest. Without a journal, a fresh build.
     #[arg(long)]
@@ -287,13 +292,16 @@ fn run(command: Command) -> Result<()> {
             Ok(())
         }
         Command::Sources => {
-            for s in sources::registry() {
+            let (registry, specs) = (sources::registry(), avfit::spec::shipped());
+            let names = registry.iter().map(|s| s.name()).chain(specs.iter().map(|s| s.name));
+            let width = names.map(|n| n.chars().count()).max().unwrap_or(0).max(12);
+            for s in registry {
                 let tasks: Vec<_> = s.tasks().iter().map(|t| t.as_str()).collect();
-                println!("{:<12} {:<6} {}", s.name(), tasks.join(","), s.files());
+                println!("{:<width$} {:<6} {}", s.name(), tasks.join(","), s.files());
             }
-            for s in avfit::spec::shipped() {
+            for s in specs {
                 println!(
-                    "{:<12} {:<6} {} (spec {})",
+                    "{:<width$} {:<6} {} (spec {})",
                     s.name,
                     s.task.as_str(),
                     s.description,
@@ -426,11 +434,20 @@ fn run(command: Command) -> Result<()> {
                 }
             }
             let total: u64 = report.problems.values().map(|(c, _)| c).sum();
-            println!("{}: {} lines, {total} problems", dir.display(), report.lines);
+            println!(
+                "{}: {}, {}",
+                dir.display(),
+                avfit::words::plural(report.lines, "line"),
+                avfit::words::plural(total, "problem")
+            );
             if report.is_clean() {
                 Ok(())
             } else {
-                Err(Error::Config(format!("{}: {total} problems", dir.display())))
+                Err(Error::Config(format!(
+                    "{}: {}",
+                    dir.display(),
+                    avfit::words::plural(total, "problem")
+                )))
             }
         }
         Command::Classes {
@@ -602,6 +619,7 @@ fn execute(jobs: Vec<Job>, out: PathBuf, common: &Common, defaults: Defaults, co
         partition: common.partition.unwrap_or(Partition::WHOLE),
         resume: common.resume,
         threads: common.threads.map(usize::from),
+        allow_all_rejected: common.allow_all_rejected,
     };
     let written = pipeline::run(&plan)?;
     if !common.quiet {
@@ -633,9 +651,11 @@ fn load_templates(dir: Option<&Path>) -> Result<Templates> {
 }
 
 fn print_summary(out: &Path, m: &OutputManifest) {
+    use avfit::words::plural;
+    let width = m.sources.keys().map(|n| n.chars().count()).max().unwrap_or(0).max(12);
     for (name, s) in &m.sources {
         println!(
-            "{name:<12} read {:>8}  used {:>8}  rejected {:>6}  skipped {:>6}  dropped {:>6}",
+            "{name:<width$} read {:>8}  used {:>8}  rejected {:>6}  skipped {:>6}  dropped {:>6}",
             s.read,
             s.used,
             s.rejected,
@@ -647,16 +667,18 @@ fn print_summary(out: &Path, m: &OutputManifest) {
         let got = m.counts.get(key).copied().unwrap_or(0);
         if got != *expected {
             println!(
-                "{key}: {got} samples, expected {expected} ({:+})",
+                "{key}: {}, expected {expected} ({:+})",
+                plural(got, "sample"),
                 got as i64 - *expected as i64
             );
         }
     }
     let samples: u64 = m.counts.values().sum();
     println!(
-        "{samples} samples in {} shards, {} rejects lines → {}",
-        m.shards.len(),
-        m.rejects_lines,
+        "{} in {}, {} → {}",
+        plural(samples, "sample"),
+        plural(m.shards.len() as u64, "shard"),
+        plural(m.rejects_lines, "rejects line"),
         out.display()
     );
 }

@@ -63,6 +63,10 @@ pub struct Plan {
     pub resume: bool,
     /// Rendering threads; `None` = one per core.
     pub threads: Option<usize>,
+    /// `--allow-all-rejected`: write the corpus even when a source read rows and rejected every
+    /// one of them (without it, such a source stops the run: it was almost surely given the
+    /// wrong files).
+    pub allow_all_rejected: bool,
 }
 
 /// `manifest.json`.
@@ -687,7 +691,15 @@ fn read_sources(
         }
         files.note_not_read(&mut collector);
         job.source.read(&files.files, &options, &mut collector)?;
+        let first_reject = collector.first_reject().map(str::to_string);
         let stats = collector.finish();
+        // Every unit rejected, at least one for its annotations (not only for media missing
+        // under --media-root): almost surely the wrong files.
+        if let (false, 0, Some(first)) = (plan.allow_all_rejected, stats.used, first_reject) {
+            if stats.rejected > 0 {
+                return Err(all_rejected(job.source.name(), &files.files, &stats, &first));
+            }
+        }
         if !stats.reconciles() {
             return Err(Error::Config(format!(
                 "internal accounting error in source {}: read {} != used {} + rejected {} + skipped {}",
@@ -703,6 +715,21 @@ fn read_sources(
     }
     planner.flush()?;
     Ok(((planner.slots, planner.rejects, planner.media), sources))
+}
+
+/// The error of a source that read rows and rejected every one (`stats.used == 0`,
+/// `stats.rejected > 0`, at least one not `missing_media`): one line naming the source, its `files`, the counts and `first` (the
+/// first rejected unit, [`Collector::first_reject`]), and the flag that lets it pass.
+fn all_rejected(source: &str, files: &[PathBuf], stats: &SourceStats, first: &str) -> Error {
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    Error::Config(format!(
+        "source {source}: every row was rejected (read {}, rejected {}, skipped {}); wrong files? {}; first: {}; pass --allow-all-rejected to write it anyway",
+        stats.read,
+        stats.rejected,
+        stats.skipped_total(),
+        names.join(", "),
+        first
+    ))
 }
 
 /// The plan summary from the planned shards and the accounting.

@@ -41,45 +41,65 @@ pub fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A vertical bar chart of `(label, value)` with a title, labelled axes and ticks (whole numbers
-/// when every value is whole), each bar's value in its tooltip, and "no data" when every value is 0.
+/// A vertical bar chart of `(label, value)` with a title, labelled axes and ticks, each bar's
+/// value in its tooltip, and "no data" when every value is 0. Ticks fall on round steps
+/// ([`round_step`]: 1, 2 or 5 × 10^k, whole when every value is whole). Labels are written in
+/// full up to [`LABEL_MAX`] characters (longer ones cut in the middle, kept distinct), level when
+/// they fit under their bar, else rotated; the space under the axis is sized to the longest label
+/// and the axis title sits below it. Takes the title, the axis titles and the bars; returns SVG.
 pub fn bar_chart(title: &str, x_label: &str, y_label: &str, bars: &[(String, f64)]) -> String {
-    let (width, height, left, bottom, top) = (560.0, 330.0, 90.0, 140.0, 16.0);
-    let plot_w = width - left - 12.0;
-    let plot_h = height - bottom - top;
+    let (plot_w, plot_h, top) = (458.0, 174.0, 16.0);
     let whole = bars.iter().all(|b| b.1.fract() == 0.0);
     let raw_max = bars.iter().map(|b| b.1).fold(0.0, f64::max);
-    let step = if whole {
-        (raw_max / 4.0).ceil().max(1.0)
+    let step = round_step(raw_max / 4.0, whole);
+    let ticks = ((raw_max / step).ceil() as usize).clamp(1, 5);
+    let max = step * ticks as f64;
+    let decimals = if step >= 1.0 {
+        0
     } else {
-        (raw_max / 4.0).max(f64::MIN_POSITIVE)
+        (-step.log10().floor()) as usize
     };
-    let max = step * 4.0;
+    let n = bars.len().max(1) as f64;
+    let slot = plot_w / n;
+    let labels = shorten_distinct(bars.iter().map(|b| b.0.as_str()), LABEL_MAX);
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f64;
+    let label_px = longest * LABEL_CHAR_PX;
+    // Level labels when each fits its slot; else rotated -60°: its extent below the axis is
+    // the label's length times sin 60° plus its height times cos 60°.
+    let level = label_px <= slot * 0.95;
+    let extent = if level { 12.0 } else { label_px * 0.866 + 9.0 * 0.5 };
+    // A rotated label reaches left of its bar by its length times cos 60°: the first one must
+    // stay inside the chart.
+    let left = if level {
+        90.0
+    } else {
+        f64::max(90.0, label_px * 0.5 + 4.0 - slot * 0.5)
+    };
+    let width = left + plot_w + 12.0;
+    let axis_y = top + plot_h;
+    let title_y = axis_y + 10.0 + extent + 16.0;
+    let height = (title_y + 6.0).ceil();
     let mut svg = String::new();
     write!(svg, r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{}">"#, escape(title)).unwrap();
     write!(
         svg,
-        r##"<line x1="{left}" y1="{top}" x2="{left}" y2="{}" stroke="#333"/>"##,
-        top + plot_h
+        r##"<line x1="{left}" y1="{top}" x2="{left}" y2="{axis_y}" stroke="#333"/>"##
     )
     .unwrap();
     write!(
         svg,
-        r##"<line x1="{left}" y1="{}" x2="{}" y2="{}" stroke="#333"/>"##,
-        top + plot_h,
-        left + plot_w,
-        top + plot_h
+        r##"<line x1="{left}" y1="{axis_y}" x2="{}" y2="{axis_y}" stroke="#333"/>"##,
+        left + plot_w
     )
     .unwrap();
-    for i in 0..=4 {
+    for i in 0..=ticks {
         let v = step * i as f64;
-        let y = top + plot_h - plot_h * i as f64 / 4.0;
+        let y = axis_y - plot_h * i as f64 / ticks as f64;
         write!(
             svg,
-            r##"<text x="{}" y="{}" font-size="10" text-anchor="end">{}</text>"##,
+            r##"<text x="{}" y="{}" font-size="10" text-anchor="end">{v:.decimals$}</text>"##,
             left - 4.0,
-            y + 3.0,
-            format_number(v)
+            y + 3.0
         )
         .unwrap();
         write!(
@@ -98,29 +118,36 @@ pub fn bar_chart(title: &str, x_label: &str, y_label: &str, bars: &[(String, f64
         )
         .unwrap();
     }
-    let n = bars.len().max(1) as f64;
-    let slot = plot_w / n;
-    for (i, (label, value)) in bars.iter().enumerate() {
+    for (i, ((label, value), shown)) in bars.iter().zip(&labels).enumerate() {
         let h = plot_h * value / max;
         let x = left + slot * i as f64 + slot * 0.1;
         write!(
             svg,
             r##"<rect class="bar" x="{x:.1}" y="{:.1}" width="{:.1}" height="{h:.1}" fill="#4878a8"><title>{}: {}</title></rect>"##,
-            top + plot_h - h,
+            axis_y - h,
             slot * 0.8,
             escape(label),
             format_number(*value)
         )
         .unwrap();
         let cx = x + slot * 0.4;
-        let ly = top + plot_h + 10.0;
-        write!(svg, r##"<text x="{cx:.1}" y="{ly}" font-size="9" text-anchor="end" transform="rotate(-60 {cx:.1} {ly})">{}</text>"##, escape(&shorten(label, 28))).unwrap();
+        if level {
+            let ly = axis_y + 12.0;
+            write!(
+                svg,
+                r##"<text x="{cx:.1}" y="{ly}" font-size="9" text-anchor="middle">{}</text>"##,
+                escape(shown)
+            )
+            .unwrap();
+        } else {
+            let ly = axis_y + 8.0;
+            write!(svg, r##"<text x="{cx:.1}" y="{ly}" font-size="9" text-anchor="end" transform="rotate(-60 {cx:.1} {ly})">{}</text>"##, escape(shown)).unwrap();
+        }
     }
     write!(
         svg,
-        r##"<text x="{}" y="{}" font-size="11" text-anchor="middle">{}</text>"##,
+        r##"<text class="x-title" x="{}" y="{title_y:.1}" font-size="11" text-anchor="middle">{}</text>"##,
         left + plot_w / 2.0,
-        height - 4.0,
         escape(x_label)
     )
     .unwrap();
@@ -134,6 +161,58 @@ pub fn bar_chart(title: &str, x_label: &str, y_label: &str, bars: &[(String, f64
     .unwrap();
     svg.push_str("</svg>");
     svg
+}
+
+/// The longest tick label written in full, in characters.
+pub const LABEL_MAX: usize = 48;
+
+/// Width of one character of a 9 px tick label, in px (a generous mean for sans-serif text).
+const LABEL_CHAR_PX: f64 = 4.9;
+
+/// The round tick step at or above `raw` (> 0): 1, 2 or 5 × 10^k; at least 1 when `whole`
+/// (counts). `round_step(12.25, true)` is 20, `round_step(0.17, false)` 0.2. Returns 1 for a
+/// `raw` of 0 (an empty chart).
+pub fn round_step(raw: f64, whole: bool) -> f64 {
+    if !(raw > 0.0) || !raw.is_finite() {
+        return 1.0;
+    }
+    let power = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * power)
+        .find(|s| *s >= raw * (1.0 - 1e-12))
+        .unwrap_or(10.0 * power);
+    if whole {
+        step.max(1.0)
+    } else {
+        step
+    }
+}
+
+/// Each label [`shorten`]ed to `max` characters, lengthening the cut until no cut label shows a
+/// beginning another label also begins with: labels that would read alike (`openimage…ioset reversed_box`,
+/// `openimage…trong reversed_box`, which differ only in what the ellipsis hides) are shown up to
+/// their full length. Takes the labels and the first limit; returns the shown labels in order.
+fn shorten_distinct<'a>(labels: impl Iterator<Item = &'a str>, max: usize) -> Vec<String> {
+    let labels: Vec<&str> = labels.collect();
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let mut limit = max;
+    loop {
+        let shown: Vec<String> = labels.iter().map(|l| shorten(l, limit)).collect();
+        // A cut label is alike another when that one (cut or whole) begins with its head.
+        let alike = shown.iter().enumerate().any(|(i, s)| {
+            s.split_once('…').is_some_and(|(head, _)| {
+                labels
+                    .iter()
+                    .enumerate()
+                    .any(|(j, other)| j != i && other.starts_with(head))
+            })
+        });
+        if !alike || limit >= longest {
+            return shown;
+        }
+        limit += 4;
+    }
 }
 
 /// A 10 × 10 heat map of box centres, the image's top at the top.
@@ -205,7 +284,8 @@ fn format_number(v: f64) -> String {
     }
 }
 
-/// `label` cut to `max` characters in the middle, keeping both ends (`test/arig/ope…audioset_strong`).
+/// `label` cut to `max` characters in the middle, keeping both ends (`test/arig/ope…audioset_strong`):
+/// a third of them before the ellipsis, the rest after it.
 fn shorten(label: &str, max: usize) -> String {
     let chars: Vec<char> = label.chars().collect();
     if chars.len() <= max {
@@ -472,4 +552,102 @@ pub fn write_html(stats: &Stats, dir: &Path, media_root: Option<&Path>, path: &P
         message: e.to_string(),
     })?;
     crate::outdir::write_report(path, &HTML_FILE, html.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The numbers of an attribute `name="..."` of every element `tag` in `svg`, in order.
+    fn attrs(svg: &str, tag: &str, name: &str) -> Vec<String> {
+        svg.split(&format!("<{tag} "))
+            .skip(1)
+            .filter_map(|e| {
+                e.split(&format!(" {name}=\""))
+                    .nth(1)
+                    .map(|v| v.split('"').next().unwrap().to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tick_steps_are_one_two_or_five_times_a_power_of_ten() {
+        assert_eq!(round_step(12.25, true), 20.0); // 49 samples: 0, 20, 40, 60
+        assert_eq!(round_step(0.75, true), 1.0);
+        assert_eq!(round_step(0.1675, false), 0.2); // shares up to 0.67: 0, 0.2, .., 0.8
+        assert_eq!(round_step(0.05, false), 0.05);
+        assert_eq!(round_step(3.0, true), 5.0);
+        assert_eq!(round_step(0.0, true), 1.0);
+        // Ticks of 49 samples: 0 20 40 60 (not 12.25 24.50 36.75 49); of shares up to 0.67:
+        // 0 0.2 0.4 0.6 0.8 (not 0.17 0.33 ...).
+        let texts = |svg: &str| -> Vec<String> {
+            svg.split("text-anchor=\"end\">")
+                .skip(1)
+                .map(|t| t.split('<').next().unwrap().to_string())
+                .collect()
+        };
+        let svg = bar_chart("t", "x", "y", &[("a".into(), 49.0), ("b".into(), 3.0)]);
+        assert_eq!(texts(&svg), ["0", "20", "40", "60"]);
+        let svg = bar_chart("t", "x", "y", &[("a".into(), 0.67), ("b".into(), 0.25)]);
+        assert_eq!(texts(&svg), ["0.0", "0.2", "0.4", "0.6", "0.8"]);
+    }
+
+    #[test]
+    fn labels_that_read_alike_when_cut_are_shown_longer() {
+        let labels = [
+            "openimages_audioset_strong_with_a_long_suffix reversed_box",
+            "openimages_audioset_with_a_long_suffix_too reversed_box",
+        ];
+        let shown = shorten_distinct(labels.iter().copied(), 20);
+        assert_ne!(shown[0], shown[1]);
+        assert_eq!(shown, labels);
+        let issue = [
+            "openimages_audioset reversed_box",
+            "openimages_audioset_strong reversed_box",
+            "vggss_and_a_long_name_here reversed_box",
+        ];
+        assert_eq!(
+            shorten_distinct(issue.iter().copied(), 28),
+            issue // the limit grows for every label until the two read apart: here, all whole
+        );
+        // Short labels are kept whole; the 48-character default keeps every sample label whole.
+        assert_eq!(
+            shorten_distinct(["vggss box_out_of_range"].into_iter(), LABEL_MAX),
+            ["vggss box_out_of_range"]
+        );
+    }
+
+    #[test]
+    fn the_axis_title_is_below_the_rotated_labels_and_the_chart_ends_there() {
+        let bars: Vec<(String, f64)> = (0..30)
+            .map(|i| (format!("openimages_audioset_strong reason_{i:02}"), 1.0))
+            .collect();
+        let svg = bar_chart("Rejects", "source and reason", "lines", &bars);
+        // 36 characters × 4.9 px, rotated 60°: 176.4 × 0.866 + 4.5 = 157.3 px below the axis at
+        // y = 190; the title at 190 + 10 + 157.3 + 16 = 373.3, the chart 6 px below it.
+        let label_extent = 36.0 * LABEL_CHAR_PX * 0.866 + 4.5;
+        assert!(svg.contains(r#"class="x-title" x="#));
+        let title_y: f64 = svg
+            .split(r#"class="x-title""#)
+            .nth(1)
+            .unwrap()
+            .split("y=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            (title_y - (190.0 + 10.0 + label_extent + 16.0)).abs() < 0.06,
+            "{title_y}"
+        );
+        let height: f64 = attrs(&svg, "svg", "height")[0].parse().unwrap();
+        assert_eq!(height, (title_y + 6.0).ceil());
+        // Five short labels fit their slots: level, and the title right under them.
+        let svg = bar_chart("t", "task", "y", &[("arig".into(), 1.0), ("avc".into(), 2.0)]);
+        assert!(!svg.contains("rotate(-60"));
+        assert!(svg.contains(r#"class="x-title" x="319" y="228.0""#), "{svg}");
+    }
 }

@@ -19,18 +19,34 @@ pub enum NativeSplit {
 }
 
 /// The native split of a file from the words of its name: the name is cut at every character
-/// that is not an ASCII letter or digit, and the first word equal to `train`, `val` or `test`
-/// decides (`avqa-val.json`, `json_update__avqa-val.json`, `train_qa.json`, `desc_test.json`).
-/// `None` when no such word is there.
+/// that is not an ASCII letter or digit and between a lowercase letter or digit and the uppercase
+/// letter after it (camelCase: AVE's `trainSet.txt` is `train` `Set`), and the first word equal,
+/// ignoring case, to `train`, `val` or `test` decides (`avqa-val.json`,
+/// `json_update__avqa-val.json`, `train_qa.json`, `desc_test.json`, `testSet.txt`,
+/// `valSet.txt`). Takes a file name; returns `None` when no such word is there (`contest.csv`,
+/// `training.csv`: a word must equal the split's name).
 pub fn native_split_of(file_name: &str) -> Option<NativeSplit> {
-    file_name
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .find_map(|word| match word {
-            "train" => Some(NativeSplit::Train),
-            "val" => Some(NativeSplit::Val),
-            "test" => Some(NativeSplit::Test),
-            _ => None,
-        })
+    let mut words: Vec<String> = vec![String::new()];
+    let mut previous: Option<char> = None;
+    for c in file_name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            words.push(String::new());
+        } else {
+            let camel =
+                c.is_ascii_uppercase() && previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit());
+            if camel {
+                words.push(String::new());
+            }
+            words.last_mut().expect("never empty").push(c.to_ascii_lowercase());
+        }
+        previous = Some(c);
+    }
+    words.iter().find_map(|word| match word.as_str() {
+        "train" => Some(NativeSplit::Train),
+        "val" => Some(NativeSplit::Val),
+        "test" => Some(NativeSplit::Test),
+        _ => None,
+    })
 }
 
 /// A hash map for in-memory lookups on hot paths: foldhash with a fixed seed (fast and the same
@@ -69,6 +85,14 @@ mod tests {
         assert_eq!(native_split_of("avqa-train_fake.json"), Some(NativeSplit::Train));
         assert_eq!(native_split_of("QUIRKS_records.json"), None);
         assert_eq!(native_split_of("contest.json"), None);
+        // camelCase words (AVE's split files), compared ignoring case.
+        assert_eq!(native_split_of("trainSet.txt"), Some(NativeSplit::Train));
+        assert_eq!(native_split_of("testSet.txt"), Some(NativeSplit::Test));
+        assert_eq!(native_split_of("valSet.txt"), Some(NativeSplit::Val));
+        assert_eq!(native_split_of("AVE_TestSet.txt"), Some(NativeSplit::Test));
+        assert_eq!(native_split_of("myTrainList2Test.txt"), Some(NativeSplit::Train));
+        assert_eq!(native_split_of("Annotations.txt"), None);
+        assert_eq!(native_split_of("trainingSet.txt"), None);
     }
 
     #[test]

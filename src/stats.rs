@@ -589,7 +589,7 @@ fn rejects(dir: &Path) -> Result<Vec<ReasonRow>> {
     let mut rows: BTreeMap<(String, String), ReasonRow> = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
         let v: serde_json::Value =
-            serde_json::from_str(line).map_err(|e| Error::input(&path, Some(i as u64 + 1), e.to_string()))?;
+            serde_json::from_str(line).map_err(|e| Error::json(&path, Some(i as u64 + 1), &e))?;
         let (source, reason) = (
             v["source"].as_str().unwrap_or_default().to_string(),
             v["reason"].as_str().unwrap_or_default().to_string(),
@@ -741,7 +741,7 @@ pub fn render_text(stats: &Stats) -> String {
         )
         .unwrap();
     }
-    writeln!(out, "{} samples", stats.samples).unwrap();
+    writeln!(out, "{}", crate::words::plural(stats.samples as u64, "sample")).unwrap();
     if !stats.avfc.is_empty() {
         writeln!(out, "\nAVFC verdicts").unwrap();
         for v in &stats.avfc {

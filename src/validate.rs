@@ -102,10 +102,10 @@ pub fn validate(dir: &Path, media_root: Option<&Path>) -> Result<Report> {
             report.lines += 1;
             records += 1;
             let n = i as u64 + 1;
-            let sample: Sample = match std::str::from_utf8(line)
-                .map_err(|e| e.to_string())
-                .and_then(|l| serde_json::from_str(l).map_err(|e| e.to_string()))
-            {
+            let sample: Sample = match std::str::from_utf8(line).map_err(|e| e.to_string()).and_then(|l| {
+                serde_json::from_str(l)
+                    .map_err(|e| format!("{} (column {})", crate::error::json_problem(&e), e.column()))
+            }) {
                 Ok(s) => s,
                 Err(e) => {
                     report.add("malformed_line", &rel, n, e);

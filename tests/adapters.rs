@@ -849,8 +849,10 @@ fn flickr_soundnet_keeps_every_annotator_box() {
     assert_eq!(
         summary,
         vec![
-            ("box_out_of_range", "1000000003.xml", None, None),
-            ("degenerate_box", "1000000004.xml", None, None),
+            // A dropped box carries the line of its <bbox> element; the rejected XML (the
+            // unit is the whole file) carries neither line nor index.
+            ("box_out_of_range", "1000000003.xml", Some(3), None),
+            ("degenerate_box", "1000000004.xml", Some(3), None),
             ("no_valid_box", "1000000004.xml", None, None),
         ]
     );

@@ -52,15 +52,16 @@ fn sample_build_meets_its_expected_counts_and_reconciles() {
     // records_per_shard = 2 in manifests/sample.toml: 3 VGG-SS samples make two shards.
     assert!(out.join("test/arig/vggss-00000-of-00002.jsonl").is_file());
     assert!(out.join("test/arig/vggss-00001-of-00002.jsonl").is_file());
-    assert_eq!(m["rejects_lines"], 28);
+    let figures = common::sample_figures();
+    assert_eq!(m["rejects_lines"], figures.rejects_lines);
     let total: u64 = m["shards"]
         .as_array()
         .unwrap()
         .iter()
         .map(|s| s["records"].as_u64().unwrap())
         .sum();
-    assert_eq!(total, 89);
-    assert_eq!(samples(&out).len(), 89);
+    assert_eq!(total, figures.samples);
+    assert_eq!(samples(&out).len() as u64, figures.samples);
 }
 
 #[test]
@@ -198,7 +199,12 @@ fn progress_is_silent_off_a_terminal() {
     let out = out_dir("no-terminal");
     let run = avfit_ok(&["build", "--out", out.to_str().unwrap()]);
     assert_eq!(String::from_utf8_lossy(&run.stderr), "");
-    assert!(String::from_utf8_lossy(&run.stdout).contains("89 samples in 48 shards, 28 rejects lines"));
+    let f = common::sample_figures();
+    let summary = format!(
+        "{} samples in {} shards, {} rejects lines",
+        f.samples, f.shards, f.rejects_lines
+    );
+    assert!(String::from_utf8_lossy(&run.stdout).contains(&summary));
 }
 
 #[test]
@@ -285,7 +291,7 @@ fn invalid_json_mid_build_leaves_no_shard_under_a_final_name() {
     assert_eq!(run.status.code(), Some(1));
     let err = String::from_utf8_lossy(&run.stderr);
     let expected_prefix = format!(
-        "avfit: {}:3: invalid JSON: key must be a string",
+        "avfit: {}:3:3: not JSON: expected an object key in double quotes\n",
         broken.join("desc_train.json").display()
     );
     assert!(err.starts_with(&expected_prefix), "{err}");
@@ -404,4 +410,182 @@ fn a_source_listed_twice_in_a_manifest_is_refused() {
         manifest.display()
     );
     assert_eq!(String::from_utf8_lossy(&run.stderr), expected);
+}
+
+/// Finding 2 of issue 16: VGG-SS's file under AVQA's name (`train_qa.json`) is read, every row
+/// rejected, and the run stops with one line naming the source, its file and the first reason;
+/// `--allow-all-rejected` writes the corpus of no samples.
+#[test]
+fn a_source_whose_every_row_is_rejected_stops_the_run_unless_allowed() {
+    let tmp = common::tempdir().unwrap();
+    let wrong = tmp.path().join("train_qa.json");
+    std::fs::copy(common::data("vggss/vggss.json"), &wrong).unwrap();
+    let out = tmp.path().join("out");
+    let (input, out_s) = (wrong.to_str().unwrap(), out.to_str().unwrap());
+    let run = avfit(&[
+        "convert", "--source", "avqa", "--input", input, "--out", out_s, "--quiet",
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        format!(
+            "avfit: source avqa: every row was rejected (read 4, rejected 4, skipped 0); wrong files? {input}; \
+             first: {input}#0: missing_field (no `id`); pass --allow-all-rejected to write it anyway\n"
+        )
+    );
+    assert!(!out.join("manifest.json").exists());
+
+    let run = avfit(&[
+        "convert",
+        "--source",
+        "avqa",
+        "--input",
+        input,
+        "--out",
+        out_s,
+        "--quiet",
+        "--allow-all-rejected",
+    ]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["sources"]["avqa"]["read"], 4);
+    assert_eq!(manifest["sources"]["avqa"]["used"], 0);
+    assert_eq!(manifest["sources"]["avqa"]["rejected"], 4);
+    assert_eq!(manifest["rejects_lines"], 4);
+}
+
+/// Finding 2 in a build: the all-rejected source stops it (naming that source), while a source
+/// with some rows used and some rejected (AVQA's sample: 3 used, 2 rejected) never does.
+#[test]
+fn a_build_stops_at_the_all_rejected_source_and_not_at_a_partly_rejected_one() {
+    let tmp = common::tempdir().unwrap();
+    let wrong = tmp.path().join("desc_train.json");
+    std::fs::write(&wrong, "[{\"video\": \"x\"}, {\"video\": \"y\"}]").unwrap();
+    let manifest = tmp.path().join("m.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "[[source]]\nname = \"avqa\"\ninputs = [\"{}\"]\n\n[[source]]\nname = \"valor\"\ninputs = [\"{}\"]\n",
+            common::data("avqa").display(),
+            wrong.display()
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let (m, o) = (manifest.to_str().unwrap(), out.to_str().unwrap());
+    let run = avfit(&["build", "--manifest", m, "--out", o, "--quiet"]);
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.starts_with(&format!(
+            "avfit: source valor: every row was rejected (read 2, rejected 2, skipped 0); wrong files? {}; first: {}#0: ",
+            wrong.display(),
+            wrong.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let run = avfit(&["build", "--manifest", m, "--out", o, "--quiet", "--allow-all-rejected"]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let avqa = &written["sources"]["avqa"];
+    assert!(
+        avqa["used"].as_u64().unwrap() > 0 && avqa["rejected"].as_u64().unwrap() > 0,
+        "{avqa}"
+    );
+}
+
+/// Finding 3 of issue 16: `stats` and `validate` on the output of one partition say which
+/// partition it is and what to run, instead of "manifest.json: No such file or directory".
+#[test]
+fn stats_and_validate_on_a_partition_say_to_merge_first() {
+    let tmp = common::tempdir().unwrap();
+    let part = tmp.path().join("p");
+    let p = part.to_str().unwrap();
+    avfit_ok(&["build", "--out", p, "--partition", "1/3", "--quiet"]);
+    let expected = format!(
+        "avfit: {p}: partition 1 of 3 of a build (partition.json, no manifest.json): join the 3 partitions with `avfit merge --out DIR PART_DIR...` first\n"
+    );
+    for command in ["stats", "validate"] {
+        let run = avfit(&[command, p]);
+        assert_eq!(run.status.code(), Some(1), "{command}");
+        assert_eq!(String::from_utf8_lossy(&run.stderr), expected, "{command}");
+    }
+}
+
+/// Finding 3: a manifest that does not exist is named, and a corpus manifest that is not JSON
+/// says where and what was expected in a reader's words (not serde's `expected ident`).
+#[test]
+fn errors_name_the_file_and_say_what_was_expected() {
+    let tmp = common::tempdir().unwrap();
+    let nope = tmp.path().join("nope.toml");
+    let run = avfit(&["build", "--manifest", nope.to_str().unwrap(), "--quiet"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        format!("avfit: {}: No such file or directory (os error 2)\n", nope.display())
+    );
+    let dir = tmp.path().join("c");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("manifest.json"), "{\"seed\": nope}").unwrap();
+    let run = avfit(&["stats", dir.to_str().unwrap()]);
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        format!(
+            "avfit: {}:1:11: not JSON: expected a value (`true`, `false` or `null` are the only bare words)\n",
+            dir.join("manifest.json").display()
+        )
+    );
+    std::fs::write(dir.join("manifest.json"), "[1, 2").unwrap();
+    let run = avfit(&["validate", dir.to_str().unwrap()]);
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        format!(
+            "avfit: {}:1:5: not JSON: the text ends inside a list (a `]` is missing)\n",
+            dir.join("manifest.json").display()
+        )
+    );
+}
+
+/// Finding 8: one shard and one sample are singular in the summary, and the per-source columns
+/// line up when a name is longer than 12 characters.
+#[test]
+fn summary_counts_are_singular_for_one_and_columns_fit_long_names() {
+    let tmp = common::tempdir().unwrap();
+    let out = tmp.path().join("o");
+    let run = avfit_ok(&[
+        "convert",
+        "--source",
+        "flickr_soundnet",
+        "--input",
+        common::data("flickr_soundnet/Annotations/1000000001.xml")
+            .to_str()
+            .unwrap(),
+        "--split",
+        "test",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(
+        text,
+        format!(
+            "flickr_soundnet read        1  used        1  rejected      0  skipped      0  dropped      0\n\
+             1 sample in 1 shard, 0 rejects lines → {}\n",
+            out.display()
+        )
+    );
+}
+
+/// Finding 8: `convert` has no manifest, so its help names plain defaults for `--seed` and
+/// `--records-per-shard` (and says where `build` takes them from).
+#[test]
+fn convert_help_claims_no_manifest_default() {
+    let help = String::from_utf8_lossy(&avfit_ok(&["convert", "--help"]).stdout).to_string();
+    assert!(!help.contains("default: the manifest's"), "{help}");
+    assert!(
+        help.contains("Seed for template choice (default 0; `build` takes the build manifest's `seed` if set)"),
+        "{help}"
+    );
+    assert!(help.contains("--allow-all-rejected"), "{help}");
 }

@@ -59,7 +59,7 @@ fn user_files_at_every_output_path_are_never_removed_or_overwritten() {
     let reference = tmp.path().join("reference");
     avfit_ok(&build_args(&reference).iter().map(String::as_str).collect::<Vec<_>>());
     let shards: Vec<String> = tree(&reference).into_keys().filter(|k| k.contains("-of-")).collect();
-    assert_eq!(shards.len(), 48);
+    assert_eq!(shards.len() as u64, common::sample_figures().shards);
     let mut cases: Vec<(String, &str, String)> = vec![
         // (path of the user's file, its content, why it is refused)
         ("train/images/cat.jpg".into(), "a photo", UNLISTED.into()),
@@ -347,16 +347,23 @@ fn a_disk_full_while_finishing_leaves_no_final_name_and_resume_completes_it() {
         // name, nothing under a final name, no rejects.jsonl, no manifest, no .partial file.
         let left = tree(&out);
         let journal = String::from_utf8(left["build.journal"].clone()).unwrap();
-        assert_eq!(journal.lines().count(), 1 + 48, "the header and 48 shards");
+        assert_eq!(
+            journal.lines().count() as u64,
+            1 + common::sample_figures().shards,
+            "the header and every shard"
+        );
         let names: Vec<&String> = left.keys().collect();
         assert!(
             names.iter().all(|k| !k.contains("-of-") && !k.ends_with(".partial")),
             "{names:?}"
         );
         assert!(!out.join("manifest.json").exists() && !out.join("rejects.jsonl").exists());
-        assert_eq!(left.keys().filter(|k| k.ends_with(".jsonl")).count(), 48);
+        assert_eq!(
+            left.keys().filter(|k| k.ends_with(".jsonl")).count() as u64,
+            common::sample_figures().shards
+        );
         assert_eq!(left[".avfit.lock"], b"");
-        // --resume keeps the 48 shards and ends with the bytes of an uninterrupted build.
+        // --resume keeps every shard and ends with the bytes of an uninterrupted build.
         let mut args = build_args(&out);
         args.push("--resume".into());
         avfit_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
@@ -381,7 +388,11 @@ fn merge_checks_the_rejects_file_it_copies() {
     assert_eq!(partition["files"][0]["bytes"], bytes.len());
     // Truncated by one line.
     let text = String::from_utf8(bytes.clone()).unwrap();
-    let cut: String = text.lines().take(27).map(|l| format!("{l}\n")).collect();
+    let cut: String = text
+        .lines()
+        .take(common::sample_figures().rejects_lines as usize - 1)
+        .map(|l| format!("{l}\n"))
+        .collect();
     std::fs::write(&rejects, &cut).unwrap();
     let out = tmp.path().join("merged");
     let args: Vec<&str> = vec![
@@ -426,7 +437,14 @@ fn validate_checks_rejects_counts_and_files_under_the_split_directories() {
     avfit_ok(&build_args(&out).iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(
         validate(&out),
-        (Some(0), format!("{}: 89 lines, 0 problems\n", out.display()))
+        (
+            Some(0),
+            format!(
+                "{}: {} lines, 0 problems\n",
+                out.display(),
+                common::sample_figures().samples
+            )
+        )
     );
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
@@ -434,7 +452,11 @@ fn validate_checks_rejects_counts_and_files_under_the_split_directories() {
     let rejects = out.join("rejects.jsonl");
     let bytes = std::fs::read(&rejects).unwrap();
     let text = String::from_utf8(bytes.clone()).unwrap();
-    let cut: String = text.lines().take(27).map(|l| format!("{l}\n")).collect();
+    let cut: String = text
+        .lines()
+        .take(common::sample_figures().rejects_lines as usize - 1)
+        .map(|l| format!("{l}\n"))
+        .collect();
     std::fs::write(&rejects, &cut).unwrap();
     use sha2::Digest;
     assert_eq!(
@@ -442,12 +464,15 @@ fn validate_checks_rejects_counts_and_files_under_the_split_directories() {
         (
             Some(1),
             format!(
-                "manifest_mismatch: 2\n  rejects.jsonl:0: manifest.json says {} bytes, sha256 {}; the file has {}, {:x}\n  rejects.jsonl:0: manifest.json says 28 lines; the file has 27\n{}: 89 lines, 2 problems\n",
+                "manifest_mismatch: 2\n  rejects.jsonl:0: manifest.json says {} bytes, sha256 {}; the file has {}, {:x}\n  rejects.jsonl:0: manifest.json says {rejects} lines; the file has {cut_lines}\n{}: {samples} lines, 2 problems\n",
                 bytes.len(),
                 manifest["files"][0]["sha256"].as_str().unwrap(),
                 cut.len(),
                 sha2::Sha256::digest(cut.as_bytes()),
-                out.display()
+                out.display(),
+                rejects = common::sample_figures().rejects_lines,
+                cut_lines = common::sample_figures().rejects_lines - 1,
+                samples = common::sample_figures().samples
             )
         )
     );
@@ -461,14 +486,15 @@ fn validate_checks_rejects_counts_and_files_under_the_split_directories() {
         (
             Some(1),
             format!(
-                "manifest_mismatch: 1\n  manifest.json:{}: counts.test/arig/vggss: manifest.json says 4, the shards hold 3\n{}: 89 lines, 1 problems\n",
+                "manifest_mismatch: 1\n  manifest.json:{}: counts.test/arig/vggss: manifest.json says 4, the shards hold 3\n{}: {} lines, 1 problem\n",
                 // The line of the entry in the counts map (after "expected" names the same key).
                 {
                     let text = serde_json::to_string_pretty(&edited).unwrap();
                     let counts = text.lines().position(|l| l == "  \"counts\": {").unwrap();
                     counts + text.lines().skip(counts).position(|l| l.trim_start().starts_with("\"test/arig/vggss\"")).unwrap() + 1
                 },
-                out.display()
+                out.display(),
+                common::sample_figures().samples
             )
         )
     );
@@ -483,8 +509,9 @@ fn validate_checks_rejects_counts_and_files_under_the_split_directories() {
         (
             Some(1),
             format!(
-                "unexpected_file: 2\n  test/arig/vggss-00002-of-00002.jsonl:0: a symbolic link; a corpus holds only the regular files manifest.json lists\n  train/notes.txt:0: not a file manifest.json lists or avfit writes\n{}: 89 lines, 2 problems\n",
-                out.display()
+                "unexpected_file: 2\n  test/arig/vggss-00002-of-00002.jsonl:0: a symbolic link; a corpus holds only the regular files manifest.json lists\n  train/notes.txt:0: not a file manifest.json lists or avfit writes\n{}: {} lines, 2 problems\n",
+                out.display(),
+                common::sample_figures().samples
             )
         )
     );
@@ -636,7 +663,10 @@ fn report_files_replace_only_earlier_reports_of_the_same_command() {
         avfit_ok(&["media", cs, "--list", &s(&p("list.csv"))]);
     }
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(p("s.json")).unwrap()).unwrap();
-    assert_eq!((&json["tool"], &json["samples"]), (&"avfit stats".into(), &89.into()));
+    assert_eq!(
+        (&json["tool"], &json["samples"]),
+        (&"avfit stats".into(), &common::sample_figures().samples.into())
+    );
     let html = std::fs::read_to_string(p("r.html")).unwrap();
     assert!(html.starts_with(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"generator\" content=\"avfit stats\">\n"
@@ -646,7 +676,11 @@ fn report_files_replace_only_earlier_reports_of_the_same_command() {
         list.lines().next(),
         Some("path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time,file")
     );
-    assert_eq!(list.lines().count(), 86, "the header and 85 media files");
+    assert_eq!(
+        list.lines().count() as u64,
+        1 + common::sample_figures().media_files,
+        "the header and every media file"
+    );
     assert_eq!(
         names(tmp.path()),
         [
@@ -689,7 +723,7 @@ fn merge_checks_the_reading_rejects_against_the_plan_of_every_partition() {
     partition["files"][0]["sha256"] = format!("{:x}", sha2::Sha256::digest(edited.as_bytes())).into();
     std::fs::write(&partition_path, serde_json::to_vec_pretty(&partition).unwrap()).unwrap();
     let plan_lines = partition["plan"]["plan_rejects_lines"].as_u64().unwrap() as usize;
-    assert_eq!(plan_lines, 28);
+    assert_eq!(plan_lines as u64, common::sample_figures().rejects_lines);
     let plan_part: String = lines[..plan_lines].iter().map(|l| format!("{l}\n")).collect();
     let out = tmp.path().join("merged");
     let failed = avfit(&[
@@ -703,7 +737,7 @@ fn merge_checks_the_reading_rejects_against_the_plan_of_every_partition() {
     assert_eq!(
         stderr(&failed),
         format!(
-            "avfit: {}: expected its first 28 lines (the rejects found while reading) to have SHA-256 {} as the plan of every partition says; found {:x}\n",
+            "avfit: {}: expected its first {plan_lines} lines (the rejects found while reading) to have SHA-256 {} as the plan of every partition says; found {:x}\n",
             rejects.display(),
             partition["plan"]["plan_rejects_sha256"].as_str().unwrap(),
             sha2::Sha256::digest(plan_part.as_bytes())

@@ -70,7 +70,7 @@ fn every_shipped_spec_loads_and_is_listed() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains(
-            "desed        igatl  DESED strong labels: audio-only IGATL of a named class (spec sources/desed.toml)"
+            "desed                      igatl  DESED strong labels: audio-only IGATL of a named class (spec sources/desed.toml)"
         ),
         "{text}"
     );

@@ -36,7 +36,7 @@ fn the_sample_build_counts_equal_the_manifest_and_strict_passes() {
         assert_eq!(row["expected"], manifest["expected"][&key], "{key}");
         assert_eq!(row["difference"], 0, "{key}");
     }
-    assert_eq!(stats["samples"], 89);
+    assert_eq!(stats["samples"], common::sample_figures().samples);
     assert_eq!(stats["leakage"], json!({"count": 0, "examples": []}));
     assert_eq!(stats["duplicates"], json!({"count": 0, "examples": []}));
     assert_eq!(stats["ambiguous"], json!({"count": 0, "examples": []}));
@@ -58,7 +58,20 @@ fn the_sample_build_counts_equal_the_manifest_and_strict_passes() {
         .unwrap();
     assert_eq!(skip["count"], 1);
     let types = &stats["avqa"]["question_types"];
-    assert_eq!(types[0], json!(["Which", 2]));
+    // AVSD's three dialog turns, then AVQA's and MUSIC-AVQA's types, most frequent first.
+    assert_eq!(
+        types,
+        &json!([
+            ["dialog", 3],
+            ["Which", 2],
+            ["Audio-Visual/Comparative", 1],
+            ["Audio-Visual/Counting", 1],
+            ["Audio-Visual/Existential", 1],
+            ["Audio/Counting", 1],
+            ["Visual/Location", 1],
+            ["Where", 1]
+        ])
+    );
     let run = avfit_ok(&["stats", out.to_str().unwrap(), "--strict"]);
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(
@@ -258,7 +271,7 @@ fn the_html_report_renders_its_table_and_every_chart_in_a_browser() {
     assert!(dom.contains(r#"<table id="counts">"#));
     let counts_table = &dom[dom.find(r#"<table id="counts">"#).unwrap()..];
     let counts_table = &counts_table[..counts_table.find("</table>").unwrap()];
-    assert_eq!(counts_table.matches("<tr><td>").count(), 22);
+    assert_eq!(counts_table.matches("<tr><td>").count(), common::sample_figures().rows);
     let figures: Vec<&str> = dom.split(r#"<figure class="chart""#).skip(1).collect();
     assert_eq!(figures.len(), 14, "a chart is missing");
     for f in &figures {
@@ -269,6 +282,18 @@ fn the_html_report_renders_its_table_and_every_chart_in_a_browser() {
             &chart[..chart.len().min(200)]
         );
     }
+    // Issue 16: the sample build's labels are all shown whole (none cut with "…"), and the
+    // rejects chart's axis title lies below its rotated labels.
+    assert!(!dom.contains('…'), "a label was cut");
+    let rejects = figures
+        .iter()
+        .find(|f| f.starts_with(r#" id="chart-rejects""#))
+        .unwrap();
+    assert!(
+        rejects.contains(">openimages_audioset_strong reversed_box</text>"),
+        "{rejects}"
+    );
+    assert!(rejects.contains(r#"class="x-title""#));
     let shot = common::repo().join("target/report-screenshot.png");
     let _ = std::fs::remove_file(&shot);
     let run = Command::new(&browser)

@@ -29,7 +29,11 @@ fn a_built_corpus_validates_in_every_dialect() {
         let run = avfit_ok(&["validate", out.to_str().unwrap()]);
         assert_eq!(
             String::from_utf8_lossy(&run.stdout),
-            format!("{}: 89 lines, 0 problems\n", out.display())
+            format!(
+                "{}: {} lines, 0 problems\n",
+                out.display(),
+                common::sample_figures().samples
+            )
         );
     }
 }
@@ -67,7 +71,11 @@ fn validate_names_each_defect_with_file_and_line() {
     assert_eq!(lines[expected.len()], "manifest_mismatch: 3");
     assert_eq!(
         lines.last().unwrap(),
-        &format!("{}: 89 lines, 8 problems", out.display())
+        &format!(
+            "{}: {} lines, 8 problems",
+            out.display(),
+            common::sample_figures().samples
+        )
     );
 }
 
@@ -118,7 +126,11 @@ fn media_list_names_every_file_with_its_clip() {
     let run = avfit_ok(&["media", out.to_str().unwrap(), "--list", list.to_str().unwrap()]);
     assert_eq!(
         String::from_utf8_lossy(&run.stdout),
-        format!("85 media files → {}\n", list.display())
+        format!(
+            "{} media files → {}\n",
+            common::sample_figures().media_files,
+            list.display()
+        )
     );
     // The new form writes the same file.
     let list2 = tmp.path().join("media2.csv");
@@ -146,8 +158,15 @@ fn media_list_names_every_file_with_its_clip() {
     ] {
         assert!(lines.contains(&expected), "{expected} not in the list");
     }
+    // Sorted by path (a path with a comma, Clotho's "Rain, thunder ...", is quoted in the CSV).
+    let path = |l: &str| -> String {
+        match l.strip_prefix('"') {
+            Some(rest) => rest.split('"').next().unwrap().to_string(),
+            None => l.split(',').next().unwrap().to_string(),
+        }
+    };
     let mut sorted = lines[1..].to_vec();
-    sorted.sort();
+    sorted.sort_by_key(|l| path(l));
     assert_eq!(sorted, lines[1..].to_vec());
 }
 
@@ -259,9 +278,10 @@ unexpected_file: 5
   notes.txt:0: not a file manifest.json lists or avfit writes
   val/arig/avsbench-00000-of-00001.jsonl:0: not a file manifest.json lists or avfit writes
   x:0: a symbolic link; a corpus holds only the regular files manifest.json lists
-{}: 89 lines, 9 problems
+{}: {samples} lines, 9 problems
 ",
             out.display(),
+            samples = common::sample_figures().samples,
             sha = shard["sha256"].as_str().unwrap(),
             shard_line = line_of(&text, "\"shards\"", "\"path\": \"test/arig/avsbench-00000-of-00001.jsonl\""),
             counts_line = line_of(&text, "\"counts\"", "\"train/avc/valor_extra\""),

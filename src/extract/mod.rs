@@ -99,7 +99,7 @@ pub fn run_media(args: MediaArgs) -> Result<()> {
             crate::outdir::check_report_target(&out, &crate::media_list::CSV_FILE)?;
             let rows = crate::media_list::media_rows(&dir)?;
             crate::media_list::write_csv(&rows, &out)?;
-            println!("{} media files → {}", rows.len(), out.display());
+            println!("{} → {}", crate::words::plural(rows.len() as u64, "media file"), out.display());
             Ok(())
         }
         (Some(MediaAction::Extract(args)), _, _) => {

@@ -19,7 +19,7 @@ pub enum At {
     Line(u64),
     /// 0-based position in a JSON array.
     Index(u64),
-    /// The whole file (PASCAL VOC and Flickr-SoundNet XML, AVSBench masks).
+    /// The whole file (a Flickr-SoundNet XML rejected as a whole, AVSBench masks).
     File,
 }
 
@@ -169,6 +169,8 @@ pub struct Collector<'a> {
     /// With [`Collector::guard_ambiguity`]: per (task, media, question) hash, the answer hash and
     /// key of the first record that asked it.
     asked: Option<crate::split::FastMap<u64, (u64, String)>>,
+    /// The first unit rejected: `file[:line|#index]: reason (detail)`.
+    first_reject: Option<String>,
 }
 
 impl<'a> Collector<'a> {
@@ -188,6 +190,7 @@ impl<'a> Collector<'a> {
             media_root,
             last_file: (std::path::PathBuf::new(), "".into()),
             asked: None,
+            first_reject: None,
         }
     }
 
@@ -238,6 +241,7 @@ impl<'a> Collector<'a> {
                             self.drop_part(file, at, Reason::AmbiguousSample, detail)
                         } else {
                             self.stats.rejected += units;
+                            self.note_first_reject(file, at, Reason::AmbiguousSample, &detail);
                             self.write_reject(file, at, Reason::AmbiguousSample, detail)
                         };
                     }
@@ -301,7 +305,28 @@ impl<'a> Collector<'a> {
     /// Rejects one native unit of `file` at `at` with `reason` and `detail`.
     pub fn reject(&mut self, file: &Path, at: At, reason: Reason, detail: impl Into<String>) -> Result<()> {
         self.stats.rejected += 1;
-        self.write_reject(file, at, reason, detail.into())
+        let detail = detail.into();
+        self.note_first_reject(file, at, reason, &detail);
+        self.write_reject(file, at, reason, detail)
+    }
+
+    /// The first unit rejected so far for its annotations, as one line `file:line: reason
+    /// (detail)` (`file#index` for a JSON array element, the file alone for a whole-file unit);
+    /// `None` before any. A `missing_media` reject (a media root without the file) is not one.
+    pub fn first_reject(&self) -> Option<&str> {
+        self.first_reject.as_deref()
+    }
+
+    fn note_first_reject(&mut self, file: &Path, at: At, reason: Reason, detail: &str) {
+        if self.first_reject.is_some() || reason == Reason::MissingMedia {
+            return;
+        }
+        let place = match at {
+            At::Line(l) => format!(":{l}"),
+            At::Index(i) => format!("#{i}"),
+            At::File => String::new(),
+        };
+        self.first_reject = Some(format!("{}{place}: {} ({detail})", file.display(), reason.as_str()));
     }
 
     /// Drops a part (a box, an auxiliary row) of a unit that is otherwise used or judged on its own.

@@ -22,6 +22,10 @@
 //! or a control character) is rejected (`bad_clip_id`). An XML that cannot be parsed, or nests
 //! elements deeper than [`xml::MAX_DEPTH`], stops the run with its path.
 //!
+//! Rejects lines: a dropped box carries `line`, the 1-based line of its `<bbox>` element
+//! (roxmltree's `text_pos_at`); a rejected XML (the unit is the whole file: `bad_clip_id`,
+//! `no_valid_box`) carries neither `line` nor `index`, only `file`.
+//!
 //! Unit counted: one annotation XML. Key: the Flickr id. Groups: `flickr:<id>`. Media:
 //! `flickr_soundnet/frames/<id>.jpg`, `flickr_soundnet/audios/<id>.wav`. Split: test; `--split`
 //! overrides.
@@ -93,16 +97,20 @@ impl Source for FlickrSoundnet {
             }
             let (size, raw) = xml::with_document(path, |doc| {
                 let root = doc.root_element();
-                let boxes: Vec<([f64; 4], ReadBy)> = root
+                // Each box with the 1-based line of its <bbox> element, for its rejects line.
+                let boxes: Vec<([f64; 4], ReadBy, u64)> = root
                     .descendants()
                     .filter(|n| n.is_element() && n.tag_name().name() == "bbox")
-                    .map(read_bbox)
+                    .map(|n| {
+                        let (coords, how) = read_bbox(n);
+                        (coords, how, u64::from(doc.text_pos_at(n.range().start).row))
+                    })
                     .collect();
                 (xml::size(root), boxes)
             })?;
             let (width, height) = size.unwrap_or((FLICKR_FRAME_PIXELS, FLICKR_FRAME_PIXELS));
             let mut boxes = Vec::new();
-            for (coords, how) in &raw {
+            for (coords, how, line) in &raw {
                 out.note(match how {
                     ReadBy::TagName => "bbox_by_tag_name",
                     ReadBy::Position => "bbox_by_position",
@@ -110,7 +118,12 @@ impl Source for FlickrSoundnet {
                 let [x0, y0, x1, y1] = *coords;
                 match BBox::from_pixel_edges(x0, y0, x1, y1, width, height) {
                     Ok(b) => boxes.push(b),
-                    Err(e) => out.drop_part(path, at, e.reason, format!("{id}: box {coords:?} px: {}", e.detail))?,
+                    Err(e) => out.drop_part(
+                        path,
+                        At::Line(*line),
+                        e.reason,
+                        format!("{id}: box {coords:?} px: {}", e.detail),
+                    )?,
                 }
             }
             if boxes.is_empty() {

@@ -85,8 +85,8 @@ pub fn json_text<'v>(item: &'v serde_json::Value, key: &str) -> Option<&'v str> 
 /// Errors: unreadable file, invalid JSON (with line), or a top-level value that is not an array.
 pub fn read_json_array(path: &Path) -> Result<Vec<serde_json::Value>> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let value: serde_json::Value = serde_json::from_reader(std::io::BufReader::new(file))
-        .map_err(|e| Error::input(path, Some(e.line() as u64), format!("invalid JSON: {e}")))?;
+    let value: serde_json::Value =
+        serde_json::from_reader(std::io::BufReader::new(file)).map_err(|e| Error::json(path, None, &e))?;
     match value {
         serde_json::Value::Array(items) => Ok(items),
         other => Err(Error::input(
@@ -133,14 +133,8 @@ pub fn stream_json_array(path: &Path, each: impl FnMut(u64, serde_json::Value) -
     if let Some(e) = elements.failed {
         return Err(e);
     }
-    read.map_err(|e| {
-        let message = if e.is_data() {
-            e.to_string() // "invalid type: map, expected a JSON array of records at line 1 column 1"
-        } else {
-            format!("invalid JSON: {e}")
-        };
-        Error::input(path, Some(e.line() as u64), message)
-    })
+    // A data error reads "invalid type: map, expected a JSON array of records".
+    read.map_err(|e| Error::json(path, None, &e))
 }
 
 fn json_kind(v: &serde_json::Value) -> &'static str {

@@ -545,7 +545,10 @@ impl<'s> State<'s> {
         }
         let root = self.options.media_root.as_ref().expect("checked before reading");
         let audio = record.media.audio.as_deref().unwrap_or_default();
-        let wav = root.path(audio).and_then(|p| crate::media::wav_info(&p)).map_err(|e| (Reason::MissingMedia, e))?;
+        let wav = root
+            .path(audio)
+            .and_then(|p| crate::media::wav_info(&p))
+            .map_err(|e| (Reason::MissingMedia, e))?;
         *duration = wav.duration;
         if let Some(s) = segments
             .iter()
@@ -755,16 +758,14 @@ fn read_json(state: &mut State, path: &Path, split: Option<Split>, out: &mut Col
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut lines: Vec<u64> = Vec::new();
     let root: serde_json::Value = if spec.kind == Kind::Json {
-        serde_json::from_str(text)
-            .map_err(|e| Error::input(path, Some(e.line() as u64), format!("invalid JSON: {e}")))?
+        serde_json::from_str(text).map_err(|e| Error::json(path, None, &e))?
     } else {
         let mut items = Vec::new();
         for (n, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
-            let v = serde_json::from_str(line)
-                .map_err(|e| Error::input(path, Some(n as u64 + 1), format!("invalid JSON line: {e}")))?;
+            let v = serde_json::from_str(line).map_err(|e| Error::json(path, Some(n as u64 + 1), &e))?;
             items.push(v);
             lines.push(n as u64 + 1);
         }

@@ -272,3 +272,56 @@ pub fn write_image(path: &Path, width: u32, height: u32) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     image::RgbImage::new(width, height).save(path).unwrap();
 }
+
+/// The figures of the sample build (`avfit build` of `manifests/sample.toml`), so that adding a
+/// source to that manifest changes no test but the ones of the source: samples, shards and
+/// `<split>/<task>/<source>` rows are derived from the manifest's `expected` counts and its
+/// `records_per_shard`.
+pub struct SampleFigures {
+    /// Σ expected counts.
+    pub samples: u64,
+    /// Σ ⌈count / records_per_shard⌉ over the rows.
+    pub shards: u64,
+    /// `<split>/<task>/<source>` rows with an expected count.
+    pub rows: usize,
+    /// Lines of its `rejects.jsonl`: these depend on the samples' defects, not on the expected
+    /// counts, so they are written here (the one place to update with a new sample, besides the
+    /// source's own tests).
+    pub rejects_lines: u64,
+    /// Distinct media files its samples name (`avfit media --list`): likewise written here.
+    pub media_files: u64,
+    /// Expected samples per `<split>/<task>/<source>`.
+    pub expected: std::collections::BTreeMap<String, u64>,
+}
+
+impl SampleFigures {
+    /// Expected samples of `split` (`train`, `test`) and `task` (`arig`, ...) over all sources.
+    pub fn of(&self, split: &str, task: &str) -> u64 {
+        let prefix = format!("{split}/{task}/");
+        self.expected
+            .iter()
+            .filter(|(k, _)| k.starts_with(&prefix))
+            .map(|(_, v)| v)
+            .sum()
+    }
+}
+
+/// [`SampleFigures`] of `manifests/sample.toml`. Panics if the manifest does not load.
+pub fn sample_figures() -> SampleFigures {
+    let m = avfit::config::BuildManifest::load(&repo().join("manifests/sample.toml")).unwrap();
+    let per_shard = m.records_per_shard.expect("sample.toml sets records_per_shard") as u64;
+    let expected: std::collections::BTreeMap<String, u64> = m
+        .sources
+        .iter()
+        .flat_map(|s| s.expected.iter().map(move |(k, v)| (format!("{k}/{}", s.name), *v)))
+        .collect();
+    let counts: Vec<u64> = expected.values().copied().collect();
+    SampleFigures {
+        samples: counts.iter().sum(),
+        shards: counts.iter().map(|c| c.div_ceil(per_shard)).sum(),
+        rows: counts.len(),
+        rejects_lines: 36,
+        media_files: 102,
+        expected,
+    }
+}
