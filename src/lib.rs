@@ -6,12 +6,14 @@
 //! [`record::Sample`] → [`writer`] (shards, rejects, manifest). [`pipeline`] runs it;
 //! [`config`] reads build manifests.
 
+pub mod card;
 pub mod classes;
 pub mod config;
 pub mod corpus;
 pub mod curate;
 pub mod dialect;
 pub mod error;
+pub mod export;
 pub mod geometry;
 pub mod journal;
 pub mod media;

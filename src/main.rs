@@ -80,6 +80,8 @@ enum Command {
     },
     /// List every source adapter, its tasks and the files it reads.
     Sources,
+    /// Export a corpus for trainers: Parquet (Hugging Face layout), LLaMA-Factory or ms-swift JSONL.
+    Export(avfit::export::cli::ExportArgs),
     /// Write synthetic native-format inputs of all twelve datasets and a manifest.toml building them.
     Synth {
         /// Fraction of AVFIT's sizes (1.0 gives inputs for about 3M samples).
@@ -226,6 +228,7 @@ fn run(command: Command) -> Result<()> {
             println!("→ {}", summary.manifest.display());
             Ok(())
         }
+        Command::Export(args) => avfit::export::cli::run(args),
         Command::Sources => {
             for s in sources::registry() {
                 let tasks: Vec<_> = s.tasks().iter().map(|t| t.as_str()).collect();

@@ -156,7 +156,8 @@ fn copy_and_write(out: &Path, files: &[(PathBuf, PartitionFile)]) -> Result<Outp
         let partial = PathBuf::from(format!("{}.partial", to.display()));
         std::fs::rename(&partial, &to).map_err(|e| Error::io(&to, e))?;
     }
-    let manifest = assemble(plan, &outcomes);
+    let mut manifest = assemble(plan, &outcomes);
+    crate::card::add_corpus_card(out, &mut manifest)?;
     write_json_atomically(&out.join("manifest.json"), &manifest)?;
     Ok(manifest)
 }

@@ -91,6 +91,10 @@ pub struct OutputManifest {
     pub rejects_lines: u64,
     /// Per source: read, used, rejected, skipped (by reason), dropped parts (by reason).
     pub sources: BTreeMap<String, SourceStats>,
+    /// The dataset card `README.md` with its size and SHA-256 ([`crate::card`]); absent in a
+    /// partition's figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card: Option<crate::card::CardInfo>,
 }
 
 /// A partition of a build: `K/N` writes the shards whose global index `i` has `i mod N = K`.
@@ -596,8 +600,9 @@ fn build(
         }
     }
     rejects.finish()?;
-    let manifest = assemble(&summary, &outcomes);
+    let mut manifest = assemble(&summary, &outcomes);
     if plan.partition.count == 1 {
+        crate::card::add_corpus_card(&plan.out, &mut manifest)?;
         write_json_atomically(&plan.out.join("manifest.json"), &manifest)?;
     } else {
         let file = PartitionFile {
@@ -765,6 +770,7 @@ pub fn assemble(summary: &PlanSummary, outcomes: &BTreeMap<usize, ShardOutcome>)
         shards,
         rejects_lines: summary.plan_rejects_lines + media_rejects,
         sources,
+        card: None,
     }
 }
 

@@ -270,8 +270,9 @@ pub fn write_json_atomically(path: &Path, value: &impl Serialize) -> Result<()> 
 }
 
 /// Entries an avfit output directory may hold (with `.partial` variants of the files).
-const OWN_ENTRIES: [&str; 6] = [
+const OWN_ENTRIES: [&str; 7] = [
     "train",
+    crate::card::CARD_FILE,
     "test",
     "rejects.jsonl",
     "manifest.json",

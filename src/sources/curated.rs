@@ -26,6 +26,8 @@ pub struct Curated {
     side: AudioSide,
     tasks: &'static [Task],
     files: &'static str,
+    /// The image dataset's citation, then the audio dataset's.
+    citations: &'static [super::Citation],
 }
 
 /// Open Images boxes with AudioSet clips: ARIG and AVFC types 1, 2, 4.
@@ -34,6 +36,7 @@ pub static OPENIMAGES_AUDIOSET: Curated = Curated {
     side: AudioSide::AudioSet,
     tasks: &[Task::Arig, Task::Avfc],
     files: "*-annotations-bbox.csv, class-descriptions-boxable.csv, AudioSet *_segments.csv (optional: *rotation*.csv, *-human-imagelabels*.csv)",
+    citations: &[super::openimages::CITATION, super::audioset::CITATION],
 };
 
 /// Open Images boxes with VGGSound clips: ARIG.
@@ -42,6 +45,7 @@ pub static OPENIMAGES_VGGSOUND: Curated = Curated {
     side: AudioSide::VggSound,
     tasks: &[Task::Arig],
     files: "*-annotations-bbox.csv, class-descriptions-boxable.csv, vggsound.csv (optional: *rotation*.csv)",
+    citations: &[super::openimages::CITATION, super::vggsound::CITATION],
 };
 
 /// Open Images images with AudioSet Strong clips: IGATL and AVFC type 3.
@@ -50,6 +54,7 @@ pub static OPENIMAGES_AUDIOSET_STRONG: Curated = Curated {
     side: AudioSide::AudioSetStrong,
     tasks: &[Task::Igatl, Task::Avfc],
     files: "*-annotations-bbox.csv, class-descriptions-boxable.csv, audioset_*_strong.tsv (optional: *rotation*.csv)",
+    citations: &[super::openimages::CITATION, super::audioset_strong::CITATION],
 };
 
 impl Source for Curated {
@@ -61,6 +66,9 @@ impl Source for Curated {
     }
     fn files(&self) -> &'static str {
         self.files
+    }
+    fn citations(&self) -> &'static [super::Citation] {
+        self.citations
     }
     fn recognizes(&self, file_name: &str) -> bool {
         OpenImagesFile::of(file_name).is_some() || self.side.recognizes(file_name)
