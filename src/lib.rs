@@ -6,6 +6,7 @@
 //! [`record::Sample`] → [`writer`] (shards, rejects, manifest). [`pipeline`] runs it;
 //! [`config`] reads build manifests.
 
+pub mod card;
 pub mod classes;
 pub mod config;
 pub mod corpus;
@@ -14,6 +15,7 @@ pub mod dialect;
 pub mod error;
 pub mod eval;
 pub mod extract;
+pub mod export;
 pub mod geometry;
 pub mod journal;
 pub mod media;

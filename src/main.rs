@@ -83,6 +83,8 @@ enum Command {
     },
     /// List every source adapter, its tasks and the files it reads.
     Sources,
+    /// Export a corpus for trainers: Parquet (Hugging Face layout), LLaMA-Factory or ms-swift JSONL.
+    Export(avfit::export::cli::ExportArgs),
     /// Write synthetic native-format inputs of all twelve datasets and a manifest.toml building them.
     Synth {
         /// Fraction of AVFIT's sizes (1.0 gives inputs for about 3M samples).
@@ -291,6 +293,7 @@ fn run(command: Command) -> Result<()> {
             println!("→ {}", summary.manifest.display());
             Ok(())
         }
+        Command::Export(args) => avfit::export::cli::run(args),
         Command::Sources => {
             let (registry, specs) = (sources::registry(), avfit::spec::shipped());
             let names = registry.iter().map(|s| s.name()).chain(specs.iter().map(|s| s.name));

@@ -99,6 +99,10 @@ pub struct OutputManifest {
     pub files: Vec<FileInfo>,
     /// Per source: read, used, rejected, skipped (by reason), dropped parts (by reason).
     pub sources: BTreeMap<String, SourceStats>,
+    /// The dataset card `README.md` with its size and SHA-256 ([`crate::card`]); absent in a
+    /// partition's figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card: Option<crate::card::CardInfo>,
 }
 
 /// A partition of a build: `K/N` writes the shards whose global index `i` has `i mod N = K`.
@@ -613,9 +617,10 @@ fn build(
             rejects.write_text(line)?;
         }
     }
-    let files = vec![rejects.close()?, media.write_partial(&plan.out)?];
-    let manifest = assemble(&summary, &outcomes, files.clone());
+    let mut files = vec![rejects.close()?, media.write_partial(&plan.out)?];
+    let mut manifest = assemble(&summary, &outcomes, files.clone());
     let record = if plan.partition.count == 1 {
+        files.push(crate::card::write_corpus_card_partial(&plan.out, &mut manifest)?);
         write_json_partial(&plan.out, "manifest.json", &manifest)?;
         "manifest.json"
     } else {
@@ -822,6 +827,7 @@ pub fn assemble(
         rejects_lines: summary.plan_rejects_lines + media_rejects,
         files,
         sources,
+        card: None,
     }
 }
 

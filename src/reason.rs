@@ -116,3 +116,13 @@ codes! {
         UndisclosedAnswer = "undisclosed_answer",
     }
 }
+
+codes! {
+    /// Why `avfit export` left a sample out of a chat export (listed in its `skipped.jsonl`).
+    ExportSkip {
+        /// The instruction, input or answer holds `<image>`, `<audio>` or `<video>` (with
+        /// `--grounding objects` also `<ref-object>` or `<bbox>`) as text: the trainer would
+        /// count it as a placeholder and find more placeholders than media.
+        LiteralPlaceholder = "literal_placeholder",
+    }
+}

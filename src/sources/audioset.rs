@@ -20,6 +20,13 @@ use crate::error::{Error, Result};
 use crate::reason::{Reason, Skip};
 use std::path::Path;
 
+/// AudioSet: the paper its authors ask to cite and its licence as published (for the dataset card).
+pub const CITATION: super::Citation = super::Citation {
+    dataset: "AudioSet",
+    paper: "Jort F. Gemmeke, Daniel P. W. Ellis, Dylan Freedman, Aren Jansen, Wade Lawrence, R. Channing Moore, Manoj Plakal, Marvin Ritter. Audio Set: An ontology and human-labeled dataset for audio events. ICASSP 2017.",
+    licence: "CC BY 4.0 (Google Inc.; see https://research.google.com/audioset/download.html)",
+};
+
 /// One clip row of an audio label file, with its mapped classes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClipRow {

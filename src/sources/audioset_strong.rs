@@ -22,6 +22,13 @@ use crate::geometry::Segment;
 use crate::reason::{Reason, Skip};
 use std::path::Path;
 
+/// AudioSet Strong: the paper its authors ask to cite and its licence as published (for the dataset card).
+pub const CITATION: super::Citation = super::Citation {
+    dataset: "AudioSet Strong",
+    paper: "Shawn Hershey, Daniel P. W. Ellis, Eduardo Fonseca, Aren Jansen, Caroline Liu, R. Channing Moore, Manoj Plakal. The Benefit of Temporally-Strong Labels in Audio Event Classification. ICASSP 2021.",
+    licence: "CC BY 4.0 (Google; see https://research.google.com/audioset/download_strong.html)",
+};
+
 /// Length of an AudioSet clip in seconds.
 pub const AUDIOSET_CLIP_SECONDS: f64 = 10.0;
 

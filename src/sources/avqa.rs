@@ -27,6 +27,13 @@ use crate::split::NativeSplit;
 use serde_json::Value;
 use std::path::PathBuf;
 
+/// AVQA: the paper its authors ask to cite and its licence as published (for the dataset card).
+pub const CITATION: super::Citation = super::Citation {
+    dataset: "AVQA",
+    paper: "Pinci Yang, Xin Wang, Xuguang Duan, Hong Chen, Runze Hou, Cong Jin, Wenwu Zhu. AVQA: A Dataset for Audio-Visual Question Answering on Videos. ACM Multimedia 2022.",
+    licence: "see https://mn.cs.tsinghua.edu.cn/avqa/",
+};
+
 /// The AVQA adapter.
 pub struct Avqa;
 
@@ -46,6 +53,9 @@ impl Source for Avqa {
     }
     fn files(&self) -> &'static str {
         "train_qa.json and val_qa.json (JSON arrays of {id, video_name, question_text, multi_choice, answer, question_type})"
+    }
+    fn citations(&self) -> &'static [super::Citation] {
+        &[CITATION]
     }
     fn recognizes(&self, file_name: &str) -> bool {
         (file_name.contains("train_qa") || file_name.contains("val_qa") || file_name.contains("test_qa"))

@@ -40,6 +40,13 @@ use crate::record::{Media, MediaOrigin, MediaOrigins, Record, Split, Target, Tas
 use image::GrayImage;
 use std::path::{Path, PathBuf};
 
+/// AVSBench: the paper its authors ask to cite and its licence as published (for the dataset card).
+pub const CITATION: super::Citation = super::Citation {
+    dataset: "AVSBench",
+    paper: "Jinxing Zhou, Jianyuan Wang, Jiayi Zhang, Weixuan Sun, Jing Zhang, Stan Birchfield, Dan Guo, Lingpeng Kong, Meng Wang, Yiran Zhong. Audio-Visual Segmentation. ECCV 2022.",
+    licence: "see https://github.com/OpenNLPLab/AVSBench",
+};
+
 /// The smallest MS3 component kept, as a fraction of the mask's area.
 pub const MIN_COMPONENT_FRACTION: f64 = 0.005;
 
@@ -82,6 +89,9 @@ impl Source for Avsbench {
     }
     fn files(&self) -> &'static str {
         "s4_meta_data.csv / ms3_meta_data.csv with gt_masks/<split>/[<category>/]<video>/<video>_<k>.png beside them"
+    }
+    fn citations(&self) -> &'static [super::Citation] {
+        &[CITATION]
     }
     fn recognizes(&self, file_name: &str) -> bool {
         file_name.ends_with(".csv") && Subset::of_file(file_name).is_some()

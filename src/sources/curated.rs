@@ -29,6 +29,8 @@ pub struct Curated {
     side: AudioSide,
     tasks: &'static [Task],
     files: &'static str,
+    /// The image dataset's citation, then the audio dataset's.
+    citations: &'static [super::Citation],
 }
 
 /// Open Images boxes with AudioSet clips: ARIG and AVFC types 1, 2, 4.
@@ -37,6 +39,7 @@ pub static OPENIMAGES_AUDIOSET: Curated = Curated {
     side: AudioSide::AudioSet,
     tasks: &[Task::Arig, Task::Avfc],
     files: "*-annotations-bbox.csv, class-descriptions-boxable.csv, AudioSet *_segments.csv (optional: *rotation*.csv, *-human-imagelabels*.csv, class_labels_indices.csv)",
+    citations: &[super::openimages::CITATION, super::audioset::CITATION],
 };
 
 /// Open Images boxes with VGGSound clips: ARIG.
@@ -45,6 +48,7 @@ pub static OPENIMAGES_VGGSOUND: Curated = Curated {
     side: AudioSide::VggSound,
     tasks: &[Task::Arig],
     files: "*-annotations-bbox.csv, class-descriptions-boxable.csv, vggsound.csv (optional: *rotation*.csv)",
+    citations: &[super::openimages::CITATION, super::vggsound::CITATION],
 };
 
 /// Open Images images with AudioSet Strong clips: IGATL and AVFC type 3.
@@ -53,6 +57,7 @@ pub static OPENIMAGES_AUDIOSET_STRONG: Curated = Curated {
     side: AudioSide::AudioSetStrong,
     tasks: &[Task::Igatl, Task::Avfc],
     files: "*-annotations-bbox.csv, class-descriptions-boxable.csv, audioset_*_strong.tsv (optional: *rotation*.csv, mid_to_display_name.tsv)",
+    citations: &[super::openimages::CITATION, super::audioset_strong::CITATION],
 };
 
 impl Source for Curated {
@@ -64,6 +69,9 @@ impl Source for Curated {
     }
     fn files(&self) -> &'static str {
         self.files
+    }
+    fn citations(&self) -> &'static [super::Citation] {
+        self.citations
     }
     fn recognizes(&self, file_name: &str) -> bool {
         OpenImagesFile::of(file_name).is_some() || self.side.recognizes(file_name) || self.side.is_label_list(file_name)

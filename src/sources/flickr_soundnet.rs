@@ -38,6 +38,13 @@ use crate::record::{Media, MediaOrigin, MediaOrigins, Record, Split, Target, Tas
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+/// Flickr-SoundNet: the paper its authors ask to cite and its licence as published (for the dataset card).
+pub const CITATION: super::Citation = super::Citation {
+    dataset: "Flickr-SoundNet",
+    paper: "Arda Senocak, Tae-Hyun Oh, Junsik Kim, Ming-Hsuan Yang, In So Kweon. Learning to Localize Sound Source in Visual Scenes. CVPR 2018.",
+    licence: "see https://github.com/ardasnck/learning_to_localize_sound_source",
+};
+
 /// Side in pixels of the frames the Flickr-SoundNet boxes were drawn on.
 pub const FLICKR_FRAME_PIXELS: f64 = 256.0;
 
@@ -60,6 +67,9 @@ impl Source for FlickrSoundnet {
     }
     fn files(&self) -> &'static str {
         "Annotations/<flickr_id>.xml (<bbox> elements, 256x256 pixels) and optionally test_list.txt"
+    }
+    fn citations(&self) -> &'static [super::Citation] {
+        &[CITATION]
     }
     fn recognizes(&self, file_name: &str) -> bool {
         file_name.ends_with(".xml") || (file_name.contains("test_list") && file_name.ends_with(".txt"))

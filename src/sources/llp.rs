@@ -56,6 +56,13 @@ use crate::record::{Media, MediaOrigin, MediaOrigins, Record, Split, Target, Tas
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+/// LLP (AVVP): the paper its authors ask to cite and its licence as published (for the dataset card).
+pub const CITATION: super::Citation = super::Citation {
+    dataset: "LLP (AVVP)",
+    paper: "Yapeng Tian, Dingzeyu Li, Chenliang Xu. Unified Multisensory Perception: Weakly-Supervised Audio-Visual Video Parsing. ECCV 2020.",
+    licence: "see https://github.com/YapengTian/AVVP-ECCV20",
+};
+
 /// Length in seconds of every LLP clip.
 pub const LLP_CLIP_SECONDS: f64 = 10.0;
 
@@ -94,6 +101,9 @@ impl Source for Llp {
     }
     fn files(&self) -> &'static str {
         "AVVP_eval_audio.csv and AVVP_eval_visual.csv (TAB-separated: filename, onset, offset, event_labels)"
+    }
+    fn citations(&self) -> &'static [super::Citation] {
+        &[CITATION]
     }
     fn recognizes(&self, file_name: &str) -> bool {
         (file_name.contains("eval_audio") || file_name.contains("eval_visual"))

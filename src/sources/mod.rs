@@ -44,6 +44,10 @@ pub trait Source: Sync {
     fn tasks(&self) -> &'static [Task];
     /// The native files it reads, for `avfit sources` and error messages.
     fn files(&self) -> &'static str;
+    /// The datasets its records come from (one; a curated row: the image dataset, then the audio
+    /// one), each with the paper its authors ask to cite and its licence as published, or
+    /// `see <url>` where the dataset publishes none. The dataset card lists them.
+    fn citations(&self) -> &'static [Citation];
     /// Whether a file of this name is one of its native files.
     fn recognizes(&self, file_name: &str) -> bool;
     /// For a file it recognizes: `Some(note)` when such a file found in a directory is left
@@ -81,6 +85,17 @@ pub trait Source: Sync {
     fn default_media(&self) -> MediaLayout {
         MediaLayout::meerkat(self.name())
     }
+}
+
+/// A dataset a source reads, as its publishers ask it to be credited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Citation {
+    /// The dataset's name (`VGGSound`, `Open Images`, ...).
+    pub dataset: &'static str,
+    /// The paper to cite: authors, title, venue and year.
+    pub paper: &'static str,
+    /// The licence as the dataset states it, or `see <url>` where it states none.
+    pub licence: &'static str,
 }
 
 /// Every adapter, in the order `avfit sources` lists them.

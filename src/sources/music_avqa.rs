@@ -42,6 +42,13 @@ use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+/// MUSIC-AVQA: the paper its authors ask to cite and its licence as published (for the dataset card).
+pub const CITATION: super::Citation = super::Citation {
+    dataset: "MUSIC-AVQA",
+    paper: "Guangyao Li, Yake Wei, Yapeng Tian, Chenliang Xu, Ji-Rong Wen, Di Hu. Learning to Answer Questions in Dynamic Audio-Visual Scenarios. CVPR 2022.",
+    licence: "see https://gewu-lab.github.io/MUSIC-AVQA/",
+};
+
 /// Id prefixes of MUSIC-AVQA's synthetic videos.
 pub const SYNTHETIC_PREFIXES: [&str; 6] = ["eva", "esa", "evv", "va", "sa", "vv"];
 
@@ -72,6 +79,9 @@ impl Source for MusicAvqa {
     }
     fn files(&self) -> &'static str {
         "avqa-train.json, avqa-val.json, avqa-test.json (JSON arrays of {video_id, question_id, type, question_content, templ_values, question_deleted, anser})"
+    }
+    fn citations(&self) -> &'static [super::Citation] {
+        &[CITATION]
     }
     fn recognizes(&self, file_name: &str) -> bool {
         ["avqa-train", "avqa-val", "avqa-test"]

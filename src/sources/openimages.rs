@@ -53,6 +53,13 @@ use crate::split::{FastMap, FastSet};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+/// Open Images: the paper its authors ask to cite and its licence as published (for the dataset card).
+pub const CITATION: super::Citation = super::Citation {
+    dataset: "Open Images",
+    paper: "Alina Kuznetsova, Hassan Rom, Neil Alldrin, Jasper Uijlings, Ivan Krasin, Jordi Pont-Tuset, Shahab Kamali, Stefan Popov, Matteo Malloci, Alexander Kolesnikov, Tom Duerig, Vittorio Ferrari. The Open Images Dataset V4. IJCV 2020.",
+    licence: "annotations CC BY 4.0 (Google LLC); images listed as CC BY 2.0 (see https://storage.googleapis.com/openimages/web/factsfigures_v7.html)",
+};
+
 /// Which Open Images file a name is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OpenImagesFile {
@@ -511,6 +518,9 @@ impl Source for OpenImages {
     }
     fn files(&self) -> &'static str {
         "*-annotations-bbox.csv (sorted by ImageID), class-descriptions-boxable.csv (optional: *rotation*.csv)"
+    }
+    fn citations(&self) -> &'static [super::Citation] {
+        &[CITATION]
     }
     fn recognizes(&self, file_name: &str) -> bool {
         matches!(

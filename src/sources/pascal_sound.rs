@@ -32,6 +32,13 @@ use crate::record::{Media, MediaOrigin, MediaOrigins, Record, Split, Target, Tas
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+/// PASCAL Sound: the paper its authors ask to cite and its licence as published (for the dataset card).
+pub const CITATION: super::Citation = super::Citation {
+    dataset: "PASCAL Sound",
+    paper: "Mark Everingham, Luc Van Gool, Christopher K. I. Williams, John Winn, Andrew Zisserman. The PASCAL Visual Object Classes (VOC) Challenge. IJCV 2010 (boxes; the sound pairing as Meerkat uses it: Chowdhury et al., ECCV 2024).",
+    licence: "see http://host.robots.ox.ac.uk/pascal/VOC/ (images under the Flickr terms of use)",
+};
+
 /// The PASCAL Sound adapter.
 pub struct PascalSound;
 
@@ -47,6 +54,9 @@ impl Source for PascalSound {
     }
     fn files(&self) -> &'static str {
         "pascal_sound.csv (image_id,audio,label) and PASCAL VOC Annotations/<image_id>.xml"
+    }
+    fn citations(&self) -> &'static [super::Citation] {
+        &[CITATION]
     }
     fn recognizes(&self, file_name: &str) -> bool {
         file_name == PAIRING_FILE || file_name.ends_with(".xml")

@@ -23,6 +23,13 @@ use crate::split::NativeSplit;
 use serde_json::Value;
 use std::path::PathBuf;
 
+/// VALOR-32K: the paper its authors ask to cite and its licence as published (for the dataset card).
+pub const CITATION: super::Citation = super::Citation {
+    dataset: "VALOR-32K",
+    paper: "Sihan Chen, Xingjian He, Longteng Guo, Xinxin Zhu, Weining Wang, Jinhui Tang, Jing Liu. VALOR: Vision-Audio-Language Omni-Perception Pretraining Model and Dataset. arXiv:2304.08345, 2023.",
+    licence: "see https://casia-iva-group.github.io/projects/VALOR/",
+};
+
 /// The VALOR-32K adapter.
 pub struct Valor;
 
@@ -43,6 +50,9 @@ impl Source for Valor {
     }
     fn files(&self) -> &'static str {
         "desc_train.json, desc_val.json, desc_test.json (JSON arrays of {video_id, desc})"
+    }
+    fn citations(&self) -> &'static [super::Citation] {
+        &[CITATION]
     }
     fn recognizes(&self, file_name: &str) -> bool {
         file_name.starts_with("desc_") && file_name.ends_with(".json")

@@ -20,6 +20,13 @@ use crate::error::Result;
 use crate::reason::{Reason, Skip};
 use std::path::Path;
 
+/// VGGSound: the paper its authors ask to cite and its licence as published (for the dataset card).
+pub const CITATION: super::Citation = super::Citation {
+    dataset: "VGGSound",
+    paper: "Honglie Chen, Weidi Xie, Andrea Vedaldi, Andrew Zisserman. VGGSound: A Large-scale Audio-Visual Dataset. ICASSP 2020.",
+    licence: "CC BY 4.0 (see https://www.robots.ox.ac.uk/~vgg/data/vggsound/)",
+};
+
 /// Whether a file name is VGGSound's label file.
 pub fn is_vggsound_file(name: &str) -> bool {
     name.starts_with("vggsound") && name.ends_with(".csv")

@@ -23,6 +23,13 @@ use crate::record::{Media, MediaOrigin, MediaOrigins, Record, Split, Target, Tas
 use std::collections::HashSet;
 use std::path::PathBuf;
 
+/// VGG-SS: the paper its authors ask to cite and its licence as published (for the dataset card).
+pub const CITATION: super::Citation = super::Citation {
+    dataset: "VGG-SS",
+    paper: "Honglie Chen, Weidi Xie, Triantafyllos Afouras, Arsha Nagrani, Andrea Vedaldi, Andrew Zisserman. Localizing Visual Sounds the Hard Way. CVPR 2021.",
+    licence: "see https://www.robots.ox.ac.uk/~vgg/research/lvs/ (its clips come from VGGSound, CC BY 4.0)",
+};
+
 /// The VGG-SS adapter.
 pub struct Vggss;
 
@@ -35,6 +42,9 @@ impl Source for Vggss {
     }
     fn files(&self) -> &'static str {
         "vggss.json (a JSON array of {file, class, bbox}; any vggss*.json)"
+    }
+    fn citations(&self) -> &'static [super::Citation] {
+        &[CITATION]
     }
     fn recognizes(&self, file_name: &str) -> bool {
         file_name.starts_with("vggss") && file_name.ends_with(".json")

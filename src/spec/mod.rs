@@ -258,6 +258,8 @@ pub struct Spec {
     pub task: Task,
     tasks: &'static [Task],
     files_text: &'static str,
+    /// The dataset card's entry: the spec's name, `citation` and `license`.
+    citations: &'static [crate::sources::Citation],
     /// One line for `avfit sources`.
     pub description: String,
     /// The dataset's citation, for the dataset card.
@@ -913,6 +915,11 @@ impl Spec {
             task,
             tasks: Box::leak(vec![task].into_boxed_slice()),
             files_text: Box::leak(format!("{files_text} [spec {}]", path.display()).into_boxed_str()),
+            citations: Box::leak(Box::new([crate::sources::Citation {
+                dataset: Box::leak(raw.name.clone().into_boxed_str()),
+                paper: Box::leak(raw.citation.clone().into_boxed_str()),
+                licence: Box::leak(raw.license.clone().into_boxed_str()),
+            }])),
             description: raw.description.clone(),
             citation: raw.citation.clone(),
             license: raw.license.clone(),
@@ -958,6 +965,9 @@ impl Source for Spec {
     }
     fn files(&self) -> &'static str {
         self.files_text
+    }
+    fn citations(&self) -> &'static [crate::sources::Citation] {
+        self.citations
     }
     fn recognizes(&self, file_name: &str) -> bool {
         self.rule_of(file_name).is_some()

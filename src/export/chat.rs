@@ -1,0 +1,304 @@
+//! The chat exports: one JSONL file per (task, split), `avfit_<task>_<split>.jsonl`, each line
+//! `{"messages": [{"role": "user", "content": ...}, {"role": "assistant", "content": ...}],
+//! "images": [...], "videos": [...], "audios": [...]}`.
+//!
+//! - `llamafactory`: LLaMA-Factory's "sharegpt" format with OpenAI-style tags (`messages`,
+//!   `role`/`content`, `user`/`assistant`) and multimodal columns `images`, `videos`, `audios`,
+//!   registered in `dataset_info.json` (`file_name`, `formatting: "sharegpt"`, `columns`, `tags`)
+//!   as LLaMA-Factory's `data/README.md` describes it.
+//! - `swift`: ms-swift's custom dataset format (`messages`, `images`, `videos`, `audios`), with
+//!   `--grounding objects` the grounding form of its docs: `<ref-object>` and `<bbox>` in the text
+//!   and `"objects": {"ref": [...], "bbox": [[x0,y0,x1,y1], ...], "bbox_type": "norm1"}`.
+//!
+//! Rules both trainers enforce, kept here for every line: the user turn starts with one
+//! placeholder per listed medium, in the order `<image>`, `<video>`, `<audio>` (so every
+//! `<video>` is followed by its `<audio>`, Qwen-Omni's `use_audio_in_video` order), so the number
+//! of each placeholder equals the length of its list; media are lists, never strings; a sample
+//! whose instruction, input or answer holds a literal placeholder is left out and listed in
+//! `skipped.jsonl` as `{id, reason: "literal_placeholder", detail}`.
+
+use super::{
+    read_shard, CorpusManifest, ExportOptions, ExportSummary, ExportedFile, Format, Group, MediaKind, Staging,
+};
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::geometry::BBox;
+use crate::reason::ExportSkip;
+use crate::record::{Sample, Target};
+use indicatif::ProgressBar;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{BufWriter, Write};
+
+/// Placeholders that must not occur literally in a sample's text.
+const MEDIA_PLACEHOLDERS: [&str; 3] = ["<image>", "<video>", "<audio>"];
+/// ms-swift's grounding placeholders, also refused with `--grounding objects`.
+const GROUNDING_PLACEHOLDERS: [&str; 2] = ["<ref-object>", "<bbox>"];
+
+/// One message of a conversation.
+#[derive(Serialize)]
+struct Message<'a> {
+    role: &'static str,
+    content: &'a str,
+}
+
+/// ms-swift's grounding objects of one line.
+#[derive(Serialize)]
+struct Objects<'a> {
+    #[serde(rename = "ref")]
+    refs: Vec<&'a str>,
+    bbox: Vec<[f64; 4]>,
+    bbox_type: &'static str,
+}
+
+/// One exported line.
+#[derive(Serialize)]
+struct Line<'a> {
+    messages: [Message<'a>; 2],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    images: Option<[String; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    videos: Option<[String; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audios: Option<[String; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    objects: Option<Objects<'a>>,
+}
+
+/// A line of `skipped.jsonl`.
+#[derive(Serialize)]
+struct Skipped<'a> {
+    id: &'a str,
+    reason: ExportSkip,
+    detail: String,
+}
+
+/// The first literal placeholder in the sample's instruction, input or answer, as
+/// `<field> contains <token>`; `grounding` adds `<ref-object>` and `<bbox>`.
+pub fn literal_placeholder(sample: &Sample, grounding: bool) -> Option<String> {
+    let fields = [
+        ("instruction", &sample.instruction),
+        ("input", &sample.input),
+        ("answer", &sample.answer),
+    ];
+    let extra: &[&str] = if grounding { &GROUNDING_PLACEHOLDERS } else { &[] };
+    for (name, text) in fields {
+        for token in MEDIA_PLACEHOLDERS.iter().chain(extra) {
+            if text.contains(token) {
+                return Some(format!("{name} contains {token}"));
+            }
+        }
+    }
+    None
+}
+
+/// The media path `path` as exported: `<media_dir>/<path>` with `--media-dir`, else as is.
+fn media_path(media_dir: Option<&str>, path: &str) -> String {
+    match media_dir {
+        Some(dir) => format!("{}/{path}", dir.trim_end_matches('/')),
+        None => path.to_string(),
+    }
+}
+
+/// The JSON line (without newline) of `sample`: placeholders of the `media` kinds it has, then
+/// the instruction, then `\n` and the input when there is one; the answer as the assistant
+/// turn. With `grounding` (swift), an ARIG answer becomes `<ref-object>` and one `<bbox>` per box
+/// and an AVFC type 4 claim's rendered box (`dialect`'s) becomes `<bbox>`, with `objects`.
+///
+/// Returns `None` for a sample with a literal placeholder (see [`literal_placeholder`]).
+pub fn line(
+    sample: &Sample,
+    media: &[MediaKind],
+    media_dir: Option<&str>,
+    grounding: Option<Dialect>,
+) -> Option<Vec<u8>> {
+    if literal_placeholder(sample, grounding.is_some()).is_some() {
+        return None;
+    }
+    let path_of = |kind: MediaKind| match kind {
+        MediaKind::Image => sample.image.as_deref(),
+        MediaKind::Video => sample.video.as_deref(),
+        MediaKind::Audio => sample.audio.as_deref(),
+    };
+    let mut user = String::with_capacity(sample.instruction.len() + sample.input.len() + 24);
+    let mut lists: [Option<[String; 1]>; 3] = [None, None, None];
+    for kind in media {
+        if let Some(path) = path_of(*kind) {
+            user.push_str(kind.placeholder());
+            lists[*kind as usize] = Some([media_path(media_dir, path)]);
+        }
+    }
+    user.push_str(&sample.instruction);
+    let mut objects = None;
+    let mut answer: &str = &sample.answer;
+    let grounded_answer;
+    let mut input: std::borrow::Cow<str> = std::borrow::Cow::Borrowed(sample.input.as_str());
+    if let Some(dialect) = grounding {
+        match &sample.target {
+            Target::Arig { label, boxes } => {
+                grounded_answer = format!("<ref-object>{}", "<bbox>".repeat(boxes.len()));
+                answer = &grounded_answer;
+                objects = Some(Objects {
+                    refs: vec![label.as_str()],
+                    bbox: boxes.iter().map(|b: &BBox| b.0).collect(),
+                    bbox_type: "norm1",
+                });
+            }
+            Target::Avfc {
+                kind: 4,
+                boxes: Some(boxes),
+                ..
+            } if boxes.len() == 1 => {
+                let rendered = dialect.render_region(&boxes[0]);
+                if sample.input.contains(&rendered) {
+                    input = std::borrow::Cow::Owned(sample.input.replacen(&rendered, "<bbox>", 1));
+                    objects = Some(Objects {
+                        refs: Vec::new(),
+                        bbox: vec![boxes[0].0],
+                        bbox_type: "norm1",
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    if !input.is_empty() {
+        user.push('\n');
+        user.push_str(&input);
+    }
+    let [images, videos, audios] = lists;
+    let line = Line {
+        messages: [
+            Message {
+                role: "user",
+                content: &user,
+            },
+            Message {
+                role: "assistant",
+                content: answer,
+            },
+        ],
+        images,
+        videos,
+        audios,
+        objects,
+    };
+    Some(serde_json::to_vec(&line).expect("an exported line serializes"))
+}
+
+/// LLaMA-Factory's registration of one file in `dataset_info.json`.
+#[derive(Serialize)]
+struct DatasetInfo {
+    file_name: String,
+    formatting: &'static str,
+    columns: BTreeMap<&'static str, &'static str>,
+    tags: BTreeMap<&'static str, &'static str>,
+}
+
+/// Writes `avfit_<task>_<split>.jsonl` per group, `skipped.jsonl` and, for LLaMA-Factory,
+/// `dataset_info.json` (every file with the media columns its lines have), all under staging.
+///
+/// Errors: those of [`super::read_shard`], an I/O error.
+pub fn export(
+    options: &ExportOptions,
+    manifest: &CorpusManifest,
+    groups: &[Group],
+    staging: &mut Staging,
+    bar: &ProgressBar,
+) -> Result<ExportSummary> {
+    let grounding = if options.grounding_objects {
+        Some(Dialect::from_name(&manifest.dialect).ok_or_else(|| {
+            Error::Config(format!(
+                "{}: unknown dialect `{}` in manifest.json",
+                options.corpus.join("manifest.json").display(),
+                manifest.dialect
+            ))
+        })?)
+    } else {
+        None
+    };
+    let mut summary = ExportSummary::default();
+    let skipped_path = staging.partial("skipped.jsonl")?;
+    let mut skipped = BufWriter::new(std::fs::File::create(&skipped_path).map_err(|e| Error::io(&skipped_path, e))?);
+    let mut infos: BTreeMap<String, DatasetInfo> = BTreeMap::new();
+    for group in groups {
+        let name = format!("avfit_{}_{}", group.task.as_str(), group.split.as_str());
+        let rel = format!("{name}.jsonl");
+        let path = staging.partial(&rel)?;
+        let mut out = BufWriter::with_capacity(1 << 16, std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?);
+        let mut records = 0u64;
+        let mut kinds = [false; 3];
+        for shard in &group.shards {
+            read_shard(&options.corpus, shard, |sample| {
+                bar.inc(1);
+                match line(&sample, &options.media, options.media_dir.as_deref(), grounding) {
+                    Some(bytes) => {
+                        for kind in &options.media {
+                            let has = match kind {
+                                MediaKind::Image => sample.image.is_some(),
+                                MediaKind::Video => sample.video.is_some(),
+                                MediaKind::Audio => sample.audio.is_some(),
+                            };
+                            kinds[*kind as usize] |= has;
+                        }
+                        records += 1;
+                        out.write_all(&bytes)
+                            .and_then(|_| out.write_all(b"\n"))
+                            .map_err(|e| Error::io(&path, e))
+                    }
+                    None => {
+                        let detail = literal_placeholder(&sample, grounding.is_some()).unwrap_or_default();
+                        let entry = Skipped {
+                            id: &sample.id,
+                            reason: ExportSkip::LiteralPlaceholder,
+                            detail,
+                        };
+                        *summary
+                            .skipped
+                            .entry(ExportSkip::LiteralPlaceholder.as_str().into())
+                            .or_default() += 1;
+                        serde_json::to_writer(&mut skipped, &entry)
+                            .map_err(std::io::Error::from)
+                            .and_then(|_| skipped.write_all(b"\n"))
+                            .map_err(|e| Error::io(&skipped_path, e))
+                    }
+                }
+            })?;
+        }
+        out.flush().map_err(|e| Error::io(&path, e))?;
+        summary.exported += records;
+        summary.files.push(ExportedFile {
+            path: rel.clone(),
+            records,
+        });
+        let mut columns = BTreeMap::from([("messages", "messages")]);
+        for kind in [MediaKind::Image, MediaKind::Video, MediaKind::Audio] {
+            if kinds[kind as usize] {
+                columns.insert(kind.key(), kind.key());
+            }
+        }
+        infos.insert(
+            name,
+            DatasetInfo {
+                file_name: rel,
+                formatting: "sharegpt",
+                columns,
+                tags: BTreeMap::from([
+                    ("role_tag", "role"),
+                    ("content_tag", "content"),
+                    ("user_tag", "user"),
+                    ("assistant_tag", "assistant"),
+                    ("system_tag", "system"),
+                ]),
+            },
+        );
+    }
+    skipped.flush().map_err(|e| Error::io(&skipped_path, e))?;
+    if options.format == Format::LlamaFactory {
+        let path = staging.partial("dataset_info.json")?;
+        let mut text = serde_json::to_vec_pretty(&infos).expect("dataset_info serializes");
+        text.push(b'\n');
+        std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+    }
+    Ok(summary)
+}

@@ -1,0 +1,456 @@
+//! `avfit export`: a corpus (the output of `build`, `convert` or `merge`) in the formats trainers
+//! read: Parquet in Hugging Face's layout ([`parquet`]), LLaMA-Factory's ShareGPT JSONL with
+//! `dataset_info.json` and ms-swift's JSONL ([`chat`]).
+//!
+//! Streaming: shards are read line by line in a fixed order (task in DESIGN.md's order, split
+//! train then test, shards in path order), each checked against the size, record count and
+//! SHA-256 `manifest.json` lists, so memory stays bounded (one Parquet row group at most) and two
+//! exports of one corpus are byte-identical. Every file is written under a `.partial` name and
+//! renamed only when the whole export succeeded: a failed export leaves nothing under a final
+//! name.
+
+pub mod chat;
+pub mod cli;
+pub mod parquet;
+
+use crate::error::{Error, Result};
+use crate::record::{Sample, Split, Task, ALL_TASKS};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, IsTerminal};
+use std::path::{Path, PathBuf};
+
+/// Suffix of a file being written.
+const PARTIAL: &str = ".partial";
+
+/// An export format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Parquet files `<task>/<split>-NNNNN-of-MMMMM.parquet` and a dataset card.
+    Parquet,
+    /// LLaMA-Factory ShareGPT JSONL (OpenAI tags) and `dataset_info.json`.
+    LlamaFactory,
+    /// ms-swift's messages JSONL.
+    Swift,
+}
+
+impl Format {
+    /// `parquet`, `llamafactory` or `swift`.
+    ///
+    /// Errors: any other name ([`Error::Config`] naming the known ones).
+    pub fn from_name(name: &str) -> Result<Format> {
+        match name {
+            "parquet" => Ok(Format::Parquet),
+            "llamafactory" => Ok(Format::LlamaFactory),
+            "swift" => Ok(Format::Swift),
+            other => Err(Error::Config(format!(
+                "unknown export format `{other}`; expected parquet, llamafactory or swift"
+            ))),
+        }
+    }
+}
+
+/// A kind of media a chat export lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MediaKind {
+    /// `images` and `<image>`.
+    Image,
+    /// `videos` and `<video>`.
+    Video,
+    /// `audios` and `<audio>`.
+    Audio,
+}
+
+impl MediaKind {
+    /// The placeholder token: `<image>`, `<video>` or `<audio>`.
+    pub fn placeholder(self) -> &'static str {
+        match self {
+            MediaKind::Image => "<image>",
+            MediaKind::Video => "<video>",
+            MediaKind::Audio => "<audio>",
+        }
+    }
+
+    /// The list's key in an exported line: `images`, `videos` or `audios`.
+    pub fn key(self) -> &'static str {
+        match self {
+            MediaKind::Image => "images",
+            MediaKind::Video => "videos",
+            MediaKind::Audio => "audios",
+        }
+    }
+
+    /// Parses `image,audio,video` (any order, any subset, at least one).
+    ///
+    /// Errors: an unknown or repeated kind, or none.
+    pub fn parse_list(text: &str) -> Result<Vec<MediaKind>> {
+        let mut kinds = Vec::new();
+        for name in text.split(',').map(str::trim) {
+            let kind = match name {
+                "image" => MediaKind::Image,
+                "audio" => MediaKind::Audio,
+                "video" => MediaKind::Video,
+                other => {
+                    return Err(Error::Config(format!(
+                        "--media: unknown media kind `{other}`; expected image, audio, video"
+                    )))
+                }
+            };
+            if kinds.contains(&kind) {
+                return Err(Error::Config(format!("--media: `{name}` is listed twice")));
+            }
+            kinds.push(kind);
+        }
+        kinds.sort();
+        Ok(kinds)
+    }
+}
+
+/// Parses `--tasks arig,igatl,...`. Errors: an unknown task name (listing the known ones).
+pub fn parse_tasks(text: &str) -> Result<Vec<Task>> {
+    text.split(',')
+        .map(str::trim)
+        .map(|name| {
+            ALL_TASKS.into_iter().find(|t| t.as_str() == name).ok_or_else(|| {
+                Error::Config(format!(
+                    "--tasks: unknown task `{name}`; expected arig, igatl, avfc, avqa, avc"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Parses `--splits train,test`. Errors: an unknown split name.
+pub fn parse_splits(text: &str) -> Result<Vec<Split>> {
+    text.split(',')
+        .map(str::trim)
+        .map(|name| match name {
+            "train" => Ok(Split::Train),
+            "test" => Ok(Split::Test),
+            other => Err(Error::Config(format!(
+                "--splits: unknown split `{other}`; expected train, test"
+            ))),
+        })
+        .collect()
+}
+
+/// What `avfit export` is asked to do.
+#[derive(Clone, Debug)]
+pub struct ExportOptions {
+    /// The corpus directory (with `manifest.json`).
+    pub corpus: PathBuf,
+    /// The format.
+    pub format: Format,
+    /// The output directory: new or empty.
+    pub out: PathBuf,
+    /// Chat formats: prefix of every media path (`<media_dir>/<path>`); `None` keeps the corpus's
+    /// paths, relative to its media root.
+    pub media_dir: Option<String>,
+    /// Chat formats: the media kinds listed (default image and audio), in the order image, video,
+    /// audio (so every `<video>` is followed by its `<audio>`).
+    pub media: Vec<MediaKind>,
+    /// Tasks exported (all when empty), in DESIGN.md's order whatever the order given.
+    pub tasks: Vec<Task>,
+    /// Splits exported (both when empty).
+    pub splits: Vec<Split>,
+    /// swift: ARIG answers and AVFC type 4 claims as `<ref-object><bbox>` with `objects`.
+    pub grounding_objects: bool,
+    /// No progress bar.
+    pub quiet: bool,
+}
+
+/// One file an export wrote.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExportedFile {
+    /// Path relative to the output directory.
+    pub path: String,
+    /// Samples (lines or rows) in it.
+    pub records: u64,
+}
+
+/// What an export wrote.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ExportSummary {
+    /// The data files, in the order written.
+    pub files: Vec<ExportedFile>,
+    /// Samples exported.
+    pub exported: u64,
+    /// Samples left out (listed in `skipped.jsonl`), by reason code.
+    pub skipped: BTreeMap<String, u64>,
+}
+
+/// A shard as `manifest.json` lists it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ManifestShard {
+    /// Path relative to the corpus directory.
+    pub path: String,
+    /// Lines.
+    pub records: u64,
+    /// SHA-256, lowercase hex.
+    pub sha256: String,
+}
+
+/// The part of `manifest.json` an export needs.
+#[derive(Clone, Debug, Deserialize)]
+pub struct CorpusManifest {
+    /// avfit version that wrote the corpus.
+    pub tool_version: String,
+    /// Seed.
+    pub seed: u64,
+    /// Dialect name.
+    pub dialect: String,
+    /// Expected samples per `<split>/<task>/<source>`.
+    #[serde(default)]
+    pub expected: BTreeMap<String, u64>,
+    /// Samples per `<split>/<task>/<source>`.
+    pub counts: BTreeMap<String, u64>,
+    /// Every shard.
+    pub shards: Vec<ManifestShard>,
+    /// Per source accounting (only the names are used).
+    pub sources: BTreeMap<String, serde_json::Value>,
+}
+
+/// Reads `<corpus>/manifest.json`.
+///
+/// Errors: missing (the corpus is not an avfit output), unreadable, or not an avfit manifest.
+pub fn read_corpus_manifest(corpus: &Path) -> Result<CorpusManifest> {
+    let path = corpus.join("manifest.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::input(
+                &path,
+                None,
+                "not found: expected the manifest.json of a corpus written by avfit build, convert or merge",
+            )
+        } else {
+            Error::io(&path, e)
+        }
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        Error::input(
+            &path,
+            Some(e.line() as u64),
+            format!("expected an avfit manifest.json: {e}"),
+        )
+    })
+}
+
+/// One (task, split) of the export: its shards in path order and their total records.
+#[derive(Clone, Debug)]
+pub struct Group {
+    /// The task.
+    pub task: Task,
+    /// The split.
+    pub split: Split,
+    /// Its shards, in path order.
+    pub shards: Vec<ManifestShard>,
+    /// Lines in them, as the manifest says.
+    pub records: u64,
+}
+
+/// The selected (task, split) groups that have shards, tasks in DESIGN.md's order, train first.
+pub fn groups(manifest: &CorpusManifest, tasks: &[Task], splits: &[Split]) -> Vec<Group> {
+    let mut out = Vec::new();
+    for task in ALL_TASKS {
+        if !tasks.is_empty() && !tasks.contains(&task) {
+            continue;
+        }
+        for split in [Split::Train, Split::Test] {
+            if !splits.is_empty() && !splits.contains(&split) {
+                continue;
+            }
+            let prefix = format!("{}/{}/", split.as_str(), task.as_str());
+            let mut shards: Vec<ManifestShard> = manifest
+                .shards
+                .iter()
+                .filter(|s| s.path.starts_with(&prefix))
+                .cloned()
+                .collect();
+            if shards.is_empty() {
+                continue;
+            }
+            shards.sort_by(|a, b| a.path.cmp(&b.path));
+            let records = shards.iter().map(|s| s.records).sum();
+            out.push(Group {
+                task,
+                split,
+                shards,
+                records,
+            });
+        }
+    }
+    out
+}
+
+/// Calls `each(sample)` for every line of `shard` (under `corpus`), then checks the shard's
+/// line count and SHA-256 against the manifest.
+///
+/// Errors: an unreadable shard, a line that is not a sample (file and line), a shard whose bytes
+/// differ from what `manifest.json` lists, and what `each` returns.
+pub fn read_shard(corpus: &Path, shard: &ManifestShard, mut each: impl FnMut(Sample) -> Result<()>) -> Result<()> {
+    let path = corpus.join(&shard.path);
+    let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let mut hasher = Sha256::new();
+    let mut line = Vec::with_capacity(1024);
+    let mut n = 0u64;
+    loop {
+        line.clear();
+        let read = reader.read_until(b'\n', &mut line).map_err(|e| Error::io(&path, e))?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&line);
+        n += 1;
+        let text = line.strip_suffix(b"\n").unwrap_or(&line);
+        let sample: Sample = serde_json::from_slice(text).map_err(|e| {
+            Error::input(
+                &path,
+                Some(n),
+                format!("expected a corpus sample (DESIGN.md's fields): {e}"),
+            )
+        })?;
+        each(sample)?;
+    }
+    let digest = format!("{:x}", hasher.finalize());
+    if digest != shard.sha256 || n != shard.records {
+        return Err(Error::input(
+            &path,
+            None,
+            format!(
+                "expected {} lines with SHA-256 {} as manifest.json lists; found {n} lines, SHA-256 {digest}",
+                shard.records, shard.sha256
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The output directory being written: files go under `.partial` names and are renamed by
+/// [`Staging::commit`]; dropped without commit, it removes them.
+pub struct Staging {
+    out: PathBuf,
+    created_out: bool,
+    files: Vec<String>,
+    committed: bool,
+}
+
+impl Staging {
+    /// Creates `out` (or takes it when it exists and is empty).
+    ///
+    /// Errors: `out` exists and is not an empty directory, or cannot be created.
+    pub fn new(out: &Path) -> Result<Staging> {
+        let created_out = !out.exists();
+        if !created_out {
+            let mut entries = std::fs::read_dir(out).map_err(|e| Error::io(out, e))?;
+            if let Some(entry) = entries.next() {
+                let name = entry.map_err(|e| Error::io(out, e))?.file_name();
+                return Err(Error::Config(format!(
+                    "{}: --out must be a new or empty directory (it holds `{}`)",
+                    out.display(),
+                    name.to_string_lossy()
+                )));
+            }
+        }
+        std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+        Ok(Staging {
+            out: out.to_path_buf(),
+            created_out,
+            files: Vec::new(),
+            committed: false,
+        })
+    }
+
+    /// The `.partial` path of `rel` (a `/`-separated path relative to `out`), its directory
+    /// created; `rel` is renamed into place at commit.
+    ///
+    /// Errors: the directory cannot be created.
+    pub fn partial(&mut self, rel: &str) -> Result<PathBuf> {
+        let path = self.out.join(format!("{rel}{PARTIAL}"));
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        self.files.push(rel.to_string());
+        Ok(path)
+    }
+
+    /// Renames every staged file to its final name.
+    ///
+    /// Errors: a rename fails.
+    pub fn commit(mut self) -> Result<()> {
+        for rel in &self.files {
+            let to = self.out.join(rel);
+            let from = self.out.join(format!("{rel}{PARTIAL}"));
+            std::fs::rename(&from, &to).map_err(|e| Error::io(&to, e))?;
+        }
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        for rel in &self.files {
+            let _ = std::fs::remove_file(self.out.join(format!("{rel}{PARTIAL}")));
+        }
+        // Directories this export created and left empty, deepest first; then `out` itself.
+        let mut dirs: Vec<PathBuf> = self
+            .files
+            .iter()
+            .filter_map(|rel| self.out.join(rel).parent().map(Path::to_path_buf))
+            .filter(|d| d != &self.out)
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        for dir in dirs.iter().rev() {
+            let _ = std::fs::remove_dir(dir);
+        }
+        if self.created_out {
+            let _ = std::fs::remove_dir(&self.out);
+        }
+    }
+}
+
+/// A bar over `total` samples on a terminal unless `quiet`; hidden otherwise.
+pub fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>10} {wide_bar} {human_pos}/{human_len} samples ({per_sec}, {eta})")
+            .expect("valid progress template"),
+    );
+    bar.set_prefix("export");
+    bar
+}
+
+/// Runs the export `options` asks for. Returns what it wrote.
+///
+/// Errors: no `manifest.json` in the corpus, a shard that is missing, unreadable or differs
+/// from its manifest entry, a line that is not a sample, `--out` not new or empty, an I/O
+/// error. On error nothing is left under a final name in `--out`.
+pub fn export(options: &ExportOptions) -> Result<ExportSummary> {
+    let manifest = read_corpus_manifest(&options.corpus)?;
+    if options.grounding_objects && options.format != Format::Swift {
+        return Err(Error::Config(
+            "--grounding objects applies to --format swift only".into(),
+        ));
+    }
+    let groups = groups(&manifest, &options.tasks, &options.splits);
+    let total: u64 = groups.iter().map(|g| g.records).sum();
+    let bar = progress_bar(total, options.quiet);
+    let mut staging = Staging::new(&options.out)?;
+    let summary = match options.format {
+        Format::Parquet => parquet::export(options, &manifest, &groups, &mut staging, &bar)?,
+        Format::LlamaFactory | Format::Swift => chat::export(options, &manifest, &groups, &mut staging, &bar)?,
+    };
+    bar.finish_and_clear();
+    staging.commit()?;
+    Ok(summary)
+}

@@ -1,0 +1,615 @@
+//! `--format parquet`: Hugging Face's Parquet layout, `<task>/<split>-NNNNN-of-MMMMM.parquet`, and a
+//! dataset card whose configs point at them.
+//!
+//! The schema is the card's features ([`crate::card`]) as typed Parquet columns: strings as
+//! `BYTE_ARRAY (STRING)`, `groups` and `target.choices` as `LIST` of strings, `target.boxes` and
+//! `target.segments` as `LIST` of `LIST` of `DOUBLE` (boxes are 4 doubles, never text),
+//! `target.type` and `target.answer_index` as `INT64`, `target.verdict` as `BOOLEAN`,
+//! `target.duration` as `DOUBLE`; a field the task lacks is null. Lists follow the Parquet
+//! format's three-level `LIST` layout (`<name> (LIST) { repeated group list { element } }`,
+//! parquet-format's LogicalTypes.md), which pyarrow, polars and `datasets` read as lists.
+//! Written with the `parquet` crate's column writers: row groups of [`ROW_GROUP_ROWS`] rows
+//! (memory holds one row group), files of at most [`ROWS_PER_FILE`] rows, uncompressed.
+
+use super::{read_shard, CorpusManifest, ExportOptions, ExportSummary, ExportedFile, Group, Staging};
+use crate::card::{self, Config};
+use crate::error::{Error, Result};
+use crate::record::{Sample, Split, Target};
+use ::parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int64Type};
+use ::parquet::file::properties::WriterProperties;
+use ::parquet::file::writer::SerializedFileWriter;
+use ::parquet::schema::parser::parse_message_type;
+use indicatif::ProgressBar;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Rows per row group: small enough to stream (a reader holds one), large enough to compress
+/// and scan well.
+pub const ROW_GROUP_ROWS: usize = 10_000;
+
+/// Rows per file at most; a (task, split) with more is split into `ceil(rows / ROWS_PER_FILE)`
+/// files of equal size but the last.
+pub const ROWS_PER_FILE: u64 = 500_000;
+
+/// The Parquet schema of a sample, in the card's feature order.
+pub const SCHEMA: &str = "
+message avfit_sample {
+  REQUIRED BYTE_ARRAY id (STRING);
+  REQUIRED BYTE_ARRAY task (STRING);
+  REQUIRED BYTE_ARRAY source (STRING);
+  REQUIRED BYTE_ARRAY split (STRING);
+  OPTIONAL BYTE_ARRAY image (STRING);
+  OPTIONAL BYTE_ARRAY audio (STRING);
+  OPTIONAL BYTE_ARRAY video (STRING);
+  REQUIRED group groups (LIST) {
+    REPEATED group list {
+      REQUIRED BYTE_ARRAY element (STRING);
+    }
+  }
+  REQUIRED BYTE_ARRAY instruction (STRING);
+  REQUIRED BYTE_ARRAY input (STRING);
+  REQUIRED BYTE_ARRAY answer (STRING);
+  REQUIRED BYTE_ARRAY template (STRING);
+  REQUIRED group target {
+    OPTIONAL BYTE_ARRAY label (STRING);
+    OPTIONAL group boxes (LIST) {
+      REPEATED group list {
+        REQUIRED group element (LIST) {
+          REPEATED group list {
+            REQUIRED DOUBLE element;
+          }
+        }
+      }
+    }
+    OPTIONAL group segments (LIST) {
+      REPEATED group list {
+        REQUIRED group element (LIST) {
+          REPEATED group list {
+            REQUIRED DOUBLE element;
+          }
+        }
+      }
+    }
+    OPTIONAL DOUBLE duration;
+    OPTIONAL INT64 type;
+    OPTIONAL BOOLEAN verdict;
+    OPTIONAL BYTE_ARRAY question (STRING);
+    OPTIONAL group choices (LIST) {
+      REPEATED group list {
+        REQUIRED BYTE_ARRAY element (STRING);
+      }
+    }
+    OPTIONAL BYTE_ARRAY answer (STRING);
+    OPTIONAL INT64 answer_index;
+    OPTIONAL BYTE_ARRAY question_type (STRING);
+    OPTIONAL BYTE_ARRAY caption (STRING);
+  }
+}
+";
+
+/// The values and levels of one leaf column for the rows of a row group.
+struct Leaf<T> {
+    values: Vec<T>,
+    def: Vec<i16>,
+    rep: Vec<i16>,
+}
+
+impl<T> Default for Leaf<T> {
+    fn default() -> Self {
+        Leaf {
+            values: Vec::new(),
+            def: Vec::new(),
+            rep: Vec::new(),
+        }
+    }
+}
+
+impl<T> Leaf<T> {
+    fn clear(&mut self) {
+        self.values.clear();
+        self.def.clear();
+        self.rep.clear();
+    }
+
+    /// A value of a required top-level column.
+    fn required(&mut self, v: T) {
+        self.values.push(v);
+    }
+
+    /// An optional value (max definition level 1).
+    fn optional(&mut self, v: Option<T>) {
+        match v {
+            Some(v) => {
+                self.values.push(v);
+                self.def.push(1);
+            }
+            None => self.def.push(0),
+        }
+    }
+
+    /// A list of required elements; `optional` says whether the list itself may be null
+    /// (definition levels: null 0, empty `base`, element `base + 1`, with `base` = 1 when the
+    /// list is optional, else 0).
+    fn list(&mut self, items: Option<impl IntoIterator<Item = T>>, optional: bool) {
+        let base = i16::from(optional);
+        let Some(items) = items else {
+            self.def.push(0);
+            self.rep.push(0);
+            return;
+        };
+        let mut first = true;
+        for item in items {
+            self.values.push(item);
+            self.def.push(base + 1);
+            self.rep.push(if first { 0 } else { 1 });
+            first = false;
+        }
+        if first {
+            self.def.push(base);
+            self.rep.push(0);
+        }
+    }
+}
+
+impl Leaf<f64> {
+    /// An optional list of lists of doubles (boxes, segments): null 0, empty outer list 1,
+    /// empty inner list 2, value 3; repetition 0 at the row's first value, 1 at a new inner
+    /// list, 2 inside one.
+    fn nested(&mut self, lists: Option<&[impl AsRef<[f64]>]>) {
+        let Some(lists) = lists else {
+            self.def.push(0);
+            self.rep.push(0);
+            return;
+        };
+        if lists.is_empty() {
+            self.def.push(1);
+            self.rep.push(0);
+            return;
+        }
+        for (i, inner) in lists.iter().enumerate() {
+            let inner = inner.as_ref();
+            if inner.is_empty() {
+                self.def.push(2);
+                self.rep.push(if i == 0 { 0 } else { 1 });
+                continue;
+            }
+            for (j, v) in inner.iter().enumerate() {
+                self.values.push(*v);
+                self.def.push(3);
+                self.rep.push(if i == 0 && j == 0 {
+                    0
+                } else if j == 0 {
+                    1
+                } else {
+                    2
+                });
+            }
+        }
+    }
+}
+
+fn bytes(s: &str) -> ByteArray {
+    ByteArray::from(s.as_bytes().to_vec())
+}
+
+/// The columns of a row group being gathered, one per leaf of [`SCHEMA`].
+#[derive(Default)]
+struct Columns {
+    rows: usize,
+    id: Leaf<ByteArray>,
+    task: Leaf<ByteArray>,
+    source: Leaf<ByteArray>,
+    split: Leaf<ByteArray>,
+    image: Leaf<ByteArray>,
+    audio: Leaf<ByteArray>,
+    video: Leaf<ByteArray>,
+    groups: Leaf<ByteArray>,
+    instruction: Leaf<ByteArray>,
+    input: Leaf<ByteArray>,
+    answer: Leaf<ByteArray>,
+    template: Leaf<ByteArray>,
+    label: Leaf<ByteArray>,
+    boxes: Leaf<f64>,
+    segments: Leaf<f64>,
+    duration: Leaf<f64>,
+    kind: Leaf<i64>,
+    verdict: Leaf<bool>,
+    question: Leaf<ByteArray>,
+    choices: Leaf<ByteArray>,
+    qa_answer: Leaf<ByteArray>,
+    answer_index: Leaf<i64>,
+    question_type: Leaf<ByteArray>,
+    caption: Leaf<ByteArray>,
+}
+
+impl Columns {
+    fn push(&mut self, s: &Sample) {
+        self.rows += 1;
+        self.id.required(bytes(&s.id));
+        self.task.required(bytes(s.task.as_str()));
+        self.source.required(bytes(&s.source));
+        self.split.required(bytes(s.split.as_str()));
+        self.image.optional(s.image.as_deref().map(bytes));
+        self.audio.optional(s.audio.as_deref().map(bytes));
+        self.video.optional(s.video.as_deref().map(bytes));
+        self.groups.list(Some(s.groups.iter().map(|g| bytes(g))), false);
+        self.instruction.required(bytes(&s.instruction));
+        self.input.required(bytes(&s.input));
+        self.answer.required(bytes(&s.answer));
+        self.template.required(bytes(&s.template));
+        let none_str: Option<&str> = None;
+        let (label, boxes, segments, duration, kind, verdict) = match &s.target {
+            Target::Arig { label, boxes } => (Some(label.as_str()), Some(boxes.as_slice()), None, None, None, None),
+            Target::Igatl {
+                label,
+                segments,
+                duration,
+            } => (
+                Some(label.as_str()),
+                None,
+                Some(segments.as_slice()),
+                Some(*duration),
+                None,
+                None,
+            ),
+            Target::Avfc {
+                kind,
+                verdict,
+                label,
+                boxes,
+                segments,
+                duration,
+            } => (
+                Some(label.as_str()),
+                boxes.as_deref(),
+                segments.as_deref(),
+                *duration,
+                Some(i64::from(*kind)),
+                Some(*verdict),
+            ),
+            _ => (none_str, None, None, None, None, None),
+        };
+        self.label.optional(label.map(bytes));
+        self.boxes
+            .nested(boxes.map(|b| b.iter().map(|b| b.0).collect::<Vec<_>>()).as_deref());
+        self.segments
+            .nested(segments.map(|s| s.iter().map(|s| s.0).collect::<Vec<_>>()).as_deref());
+        self.duration.optional(duration);
+        self.kind.optional(kind);
+        self.verdict.optional(verdict);
+        match &s.target {
+            Target::Avqa {
+                question,
+                choices,
+                answer,
+                answer_index,
+                question_type,
+            } => {
+                self.question.optional(Some(bytes(question)));
+                self.choices
+                    .list(choices.as_ref().map(|c| c.iter().map(|c| bytes(c))), true);
+                self.qa_answer.optional(Some(bytes(answer)));
+                self.answer_index.optional(answer_index.map(|i| i as i64));
+                self.question_type.optional(Some(bytes(question_type)));
+            }
+            _ => {
+                self.question.optional(None);
+                self.choices.list(None::<Vec<ByteArray>>, true);
+                self.qa_answer.optional(None);
+                self.answer_index.optional(None);
+                self.question_type.optional(None);
+            }
+        }
+        match &s.target {
+            Target::Avc { caption } => self.caption.optional(Some(bytes(caption))),
+            _ => self.caption.optional(None),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.rows = 0;
+        for leaf in [
+            &mut self.id,
+            &mut self.task,
+            &mut self.source,
+            &mut self.split,
+            &mut self.image,
+            &mut self.audio,
+            &mut self.video,
+            &mut self.groups,
+            &mut self.instruction,
+            &mut self.input,
+            &mut self.answer,
+            &mut self.template,
+            &mut self.label,
+            &mut self.question,
+            &mut self.choices,
+            &mut self.qa_answer,
+            &mut self.question_type,
+            &mut self.caption,
+        ] {
+            leaf.clear();
+        }
+        self.boxes.clear();
+        self.segments.clear();
+        self.duration.clear();
+        self.kind.clear();
+        self.verdict.clear();
+        self.answer_index.clear();
+    }
+}
+
+/// Levels as the column writer takes them: none for a column whose max level is 0.
+fn levels(v: &[i16]) -> Option<&[i16]> {
+    (!v.is_empty()).then_some(v)
+}
+
+/// One Parquet file being written.
+struct ParquetFile {
+    path: PathBuf,
+    writer: SerializedFileWriter<BufWriter<File>>,
+    rows: u64,
+}
+
+impl ParquetFile {
+    fn create(path: PathBuf) -> Result<ParquetFile> {
+        let schema = Arc::new(parse_message_type(SCHEMA).expect("the schema parses"));
+        let props = Arc::new(
+            WriterProperties::builder()
+                .set_created_by(format!("avfit {}", env!("CARGO_PKG_VERSION")))
+                .set_max_row_group_size(ROW_GROUP_ROWS)
+                .build(),
+        );
+        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+        let writer = SerializedFileWriter::new(BufWriter::with_capacity(1 << 20, file), schema, props)
+            .map_err(|e| Error::input(&path, None, format!("cannot start a Parquet file: {e}")))?;
+        Ok(ParquetFile { path, writer, rows: 0 })
+    }
+
+    /// Writes `c` as one row group.
+    fn write_row_group(&mut self, c: &Columns) -> Result<()> {
+        if c.rows == 0 {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let err = |e: ::parquet::errors::ParquetError| Error::input(&path, None, format!("Parquet write failed: {e}"));
+        let mut group = self.writer.next_row_group().map_err(err)?;
+        let bytes_leaves = [
+            &c.id,
+            &c.task,
+            &c.source,
+            &c.split,
+            &c.image,
+            &c.audio,
+            &c.video,
+            &c.groups,
+            &c.instruction,
+            &c.input,
+            &c.answer,
+            &c.template,
+            &c.label,
+        ];
+        for leaf in bytes_leaves {
+            let mut col = group.next_column().map_err(err)?.expect("schema leaf");
+            col.typed::<ByteArrayType>()
+                .write_batch(&leaf.values, levels(&leaf.def), levels(&leaf.rep))
+                .map_err(err)?;
+            col.close().map_err(err)?;
+        }
+        for leaf in [&c.boxes, &c.segments, &c.duration] {
+            let mut col = group.next_column().map_err(err)?.expect("schema leaf");
+            col.typed::<DoubleType>()
+                .write_batch(&leaf.values, levels(&leaf.def), levels(&leaf.rep))
+                .map_err(err)?;
+            col.close().map_err(err)?;
+        }
+        let mut col = group.next_column().map_err(err)?.expect("schema leaf");
+        col.typed::<Int64Type>()
+            .write_batch(&c.kind.values, levels(&c.kind.def), None)
+            .map_err(err)?;
+        col.close().map_err(err)?;
+        let mut col = group.next_column().map_err(err)?.expect("schema leaf");
+        col.typed::<BoolType>()
+            .write_batch(&c.verdict.values, levels(&c.verdict.def), None)
+            .map_err(err)?;
+        col.close().map_err(err)?;
+        for leaf in [&c.question, &c.choices, &c.qa_answer] {
+            let mut col = group.next_column().map_err(err)?.expect("schema leaf");
+            col.typed::<ByteArrayType>()
+                .write_batch(&leaf.values, levels(&leaf.def), levels(&leaf.rep))
+                .map_err(err)?;
+            col.close().map_err(err)?;
+        }
+        let mut col = group.next_column().map_err(err)?.expect("schema leaf");
+        col.typed::<Int64Type>()
+            .write_batch(&c.answer_index.values, levels(&c.answer_index.def), None)
+            .map_err(err)?;
+        col.close().map_err(err)?;
+        for leaf in [&c.question_type, &c.caption] {
+            let mut col = group.next_column().map_err(err)?.expect("schema leaf");
+            col.typed::<ByteArrayType>()
+                .write_batch(&leaf.values, levels(&leaf.def), levels(&leaf.rep))
+                .map_err(err)?;
+            col.close().map_err(err)?;
+        }
+        group.close().map_err(err)?;
+        self.rows += c.rows as u64;
+        Ok(())
+    }
+
+    fn close(self) -> Result<u64> {
+        let path = self.path;
+        let mut inner = self
+            .writer
+            .into_inner()
+            .map_err(|e| Error::input(&path, None, format!("Parquet write failed: {e}")))?;
+        std::io::Write::flush(&mut inner).map_err(|e| Error::io(&path, e))?;
+        Ok(self.rows)
+    }
+}
+
+/// The file name of file `index` of `count` of a (task, split): `<task>/<split>-NNNNN-of-MMMMM.parquet`.
+pub fn file_name(task: &str, split: Split, index: u64, count: u64) -> String {
+    format!("{task}/{}-{index:05}-of-{count:05}.parquet", split.as_str())
+}
+
+/// Writes the Parquet files of every group and the card, under staging.
+///
+/// Errors: those of [`super::read_shard`], an I/O or Parquet error.
+pub fn export(
+    options: &ExportOptions,
+    manifest: &CorpusManifest,
+    groups: &[Group],
+    staging: &mut Staging,
+    bar: &ProgressBar,
+) -> Result<ExportSummary> {
+    let mut summary = ExportSummary::default();
+    let mut columns = Columns::default();
+    for group in groups {
+        let count = group.records.div_ceil(ROWS_PER_FILE).max(1);
+        let per_file = group.records.div_ceil(count);
+        let mut index = 0u64;
+        let mut current: Option<(String, ParquetFile)> = None;
+        let mut in_file = 0u64;
+        for shard in &group.shards {
+            read_shard(&options.corpus, shard, |sample| {
+                bar.inc(1);
+                if current.is_none() {
+                    let rel = file_name(group.task.as_str(), group.split, index, count);
+                    current = Some((rel.clone(), ParquetFile::create(staging.partial(&rel)?)?));
+                }
+                columns.push(&sample);
+                in_file += 1;
+                let file = &mut current.as_mut().expect("opened above").1;
+                if columns.rows >= ROW_GROUP_ROWS || in_file == per_file {
+                    file.write_row_group(&columns)?;
+                    columns.clear();
+                }
+                if in_file == per_file {
+                    let (rel, file) = current.take().expect("opened above");
+                    let rows = file.close()?;
+                    summary.files.push(ExportedFile {
+                        path: rel,
+                        records: rows,
+                    });
+                    summary.exported += rows;
+                    index += 1;
+                    in_file = 0;
+                }
+                Ok(())
+            })?;
+        }
+        if let Some((rel, mut file)) = current.take() {
+            file.write_row_group(&columns)?;
+            columns.clear();
+            let rows = file.close()?;
+            summary.files.push(ExportedFile {
+                path: rel,
+                records: rows,
+            });
+            summary.exported += rows;
+        }
+    }
+    let text = parquet_card(manifest, &summary);
+    let path = staging.partial(card::CARD_FILE)?;
+    std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+    Ok(summary)
+}
+
+/// The (task, split) of an exported file `<task>/<split>-....parquet`.
+fn task_split(path: &str) -> Option<(&str, Split)> {
+    let (task, file) = path.split_once('/')?;
+    let split = if file.starts_with("train-") {
+        Split::Train
+    } else if file.starts_with("test-") {
+        Split::Test
+    } else {
+        return None;
+    };
+    Some((task, split))
+}
+
+/// The card of a Parquet export: configs over `<task>/<split>-*.parquet` (default
+/// `*/<split>-*.parquet`), the exported counts per split/task, the corpus's sources with their
+/// citations, and how to load it.
+pub fn parquet_card(manifest: &CorpusManifest, summary: &ExportSummary) -> String {
+    let configs: Vec<Config> = card::configs(
+        summary.files.iter().map(|f| f.path.as_str()),
+        task_split,
+        |task, split| format!("{}/{}-*.parquet", task.unwrap_or("*"), split.as_str()),
+    );
+    let mut text = card::front_matter("AVFIT (regenerated by avfit, Parquet)", &configs);
+    text += &format!(
+        "\n# AVFIT, regenerated (Parquet)\n\n\
+         The audio-visual instruction-tuning corpus of Meerkat (Chowdhury et al., ECCV 2024), \
+         regenerated by avfit {} (seed {}, dialect {}) and exported to Parquet by avfit {}: \
+         {} samples.\n",
+        manifest.tool_version,
+        manifest.seed,
+        manifest.dialect,
+        env!("CARGO_PKG_VERSION"),
+        summary.exported
+    );
+    let mut counts = std::collections::BTreeMap::new();
+    for file in &summary.files {
+        if let Some((task, split)) = task_split(&file.path) {
+            *counts.entry(format!("{}/{task}", split.as_str())).or_insert(0u64) += file.records;
+        }
+    }
+    text += "\n## Counts\n\n| split/task | samples |\n|---|---:|\n";
+    for (key, n) in &counts {
+        text += &format!("| {key} | {n} |\n");
+    }
+    text += &card::sources_section(manifest.sources.keys().map(String::as_str));
+    text += &card::loading_section(
+        "the directory holding this card",
+        "Files `<task>/<split>-NNNNN-of-MMMMM.parquet`, one row per sample with the corpus's \
+         fields as typed columns (boxes and segments as lists of doubles). Media paths are \
+         relative to the media root. Also readable with `pyarrow.parquet` and `polars.scan_parquet`.",
+    );
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_lists_get_the_levels_of_the_parquet_format() {
+        // Rows: null; []; [[1,2],[3]]; [[]] — definition 0 null, 1 empty outer, 2 empty inner,
+        // 3 value; repetition 0 new row, 1 new inner list, 2 within one.
+        let mut leaf: Leaf<f64> = Leaf::default();
+        leaf.nested(None::<&[[f64; 2]]>);
+        leaf.nested(Some(&[] as &[[f64; 2]]));
+        leaf.nested(Some(&[vec![1.0, 2.0], vec![3.0]][..]));
+        leaf.nested(Some(&[Vec::<f64>::new()][..]));
+        assert_eq!(leaf.values, vec![1.0, 2.0, 3.0]);
+        assert_eq!(leaf.def, vec![0, 1, 3, 3, 3, 2]);
+        assert_eq!(leaf.rep, vec![0, 0, 0, 2, 1, 0]);
+    }
+
+    #[test]
+    fn lists_and_optionals_get_their_levels() {
+        let mut required: Leaf<i64> = Leaf::default();
+        required.list(Some([7, 8]), false);
+        required.list(Some(Vec::<i64>::new()), false);
+        assert_eq!(
+            (required.values.clone(), required.def.clone(), required.rep.clone()),
+            (vec![7, 8], vec![1, 1, 0], vec![0, 1, 0])
+        );
+        let mut optional: Leaf<i64> = Leaf::default();
+        optional.list(None::<Vec<i64>>, true);
+        optional.list(Some(Vec::<i64>::new()), true);
+        optional.list(Some([5]), true);
+        assert_eq!(
+            (optional.values, optional.def, optional.rep),
+            (vec![5], vec![0, 1, 2], vec![0, 0, 0])
+        );
+        let mut value: Leaf<bool> = Leaf::default();
+        value.optional(Some(true));
+        value.optional(None);
+        assert_eq!((value.values, value.def), (vec![true], vec![1, 0]));
+    }
+}
