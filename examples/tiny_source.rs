@@ -7,7 +7,7 @@
 use avfit::error::{Error, Result};
 use avfit::reason::Reason;
 use avfit::record::{Media, Record, Split, Target, Task};
-use avfit::sources::{self, At, Collector, Source, SourceOptions};
+use avfit::sources::{self, At, Citation, Collector, Source, SourceOptions};
 use avfit::split::NativeSplit;
 use std::path::PathBuf;
 
@@ -31,6 +31,14 @@ impl Source for TinyCaptions {
     }
     fn files(&self) -> &'static str {
         "captions_<split>.tsv (<ytid>_<start>_<end> TAB caption)"
+    }
+    // The dataset card lists every source's dataset, paper and licence.
+    fn citations(&self) -> &'static [Citation] {
+        &[Citation {
+            dataset: "Tiny",
+            paper: "A. Author. Tiny captions. 2026.",
+            licence: "CC BY 4.0",
+        }]
     }
     fn recognizes(&self, file_name: &str) -> bool {
         file_name.starts_with("captions") && file_name.ends_with(".tsv")
@@ -75,6 +83,9 @@ impl Source for TinyCaptions {
                         image: Some(options.media.image(clip)),
                         audio: Some(options.media.audio(clip)),
                         video: Some(options.media.video(clip)),
+                        // Where each file comes from, for `avfit media list` / `media extract`
+                        // (here: unknown; see MediaOrigin for a YouTube clip window).
+                        origins: Default::default(),
                     },
                     target: Target::Avc {
                         caption: caption.trim().to_string(),

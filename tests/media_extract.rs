@@ -583,7 +583,11 @@ fn the_sample_corpus_extracts_then_builds_with_check_media_and_validates() {
     let mut clips: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     let mut audio_files = Vec::new();
     for row in &rows {
-        if !row.youtube_id.is_empty() {
+        if !row.youtube_id.is_empty() && row.clip_end.is_none() {
+            // A frame of a whole YouTube video (YouTube-BB: timestamps from the video's start).
+            let l = clips.entry(format!("{}.mp4", row.youtube_id)).or_default();
+            l.1 = l.1.max(row.frame_time.unwrap_or(0.0).ceil() + 2.0);
+        } else if !row.youtube_id.is_empty() {
             let (start, end) = (row.clip_start.unwrap(), row.clip_end.unwrap());
             if start.fract() == 0.0 && end - start == 10.0 {
                 // A pre-cut 10 s clip, named as VGGSound names them.
@@ -594,6 +598,9 @@ fn the_sample_corpus_extracts_then_builds_with_check_media_and_validates() {
             }
         } else if row.media_id.starts_with("music:") {
             clips.insert(format!("{}.mkv", row.file), (0.0, 31.0));
+        } else if row.clip_start == Some(0.0) && !row.file.is_empty() {
+            // A dataset's own video (AVSD's Charades `<id>.mp4`): the clip is the whole video.
+            clips.insert(format!("{}.mp4", row.file), (0.0, 31.0));
         } else if row.kind == "image" {
             common::write_image(&images.join("some/dir").join(&row.file), 8, 6);
         } else {
@@ -626,7 +633,11 @@ fn the_sample_corpus_extracts_then_builds_with_check_media_and_validates() {
     ]);
     assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(stdout.starts_with(&format!("{} written", rows.len())), "{stdout}");
+    assert!(
+        stdout.starts_with(&format!("{} written", rows.len())),
+        "{stdout}{}",
+        std::fs::read_to_string(root.join("extract-report.csv")).unwrap_or_default()
+    );
     assert!(
         stdout.contains(" 0 already done, 0 missing source, 0 failed"),
         "{stdout}"

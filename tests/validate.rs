@@ -272,13 +272,13 @@ fn validate_requires_a_consistent_manifest_and_nothing_unlisted() {
   manifest.json:{counts_line}: counts.train/avc/valor_extra: manifest.json says 0, the shards hold 0
   manifest.json:{sources_line}: sources.avqa: read 6 is not used 3 + rejected 2 + skipped 0
   manifest.json:{files_line}: files does not list rejects.jsonl with its size and SHA-256
-unexpected_file: 5
+unexpected_file: 6
+  README.md:0: not a file manifest.json lists or avfit writes
   build.journal:0: a build that did not finish left its journal: rerun it with --resume
   media.csv:0: not a file manifest.json lists or avfit writes
   notes.txt:0: not a file manifest.json lists or avfit writes
   val/arig/avsbench-00000-of-00001.jsonl:0: not a file manifest.json lists or avfit writes
-  x:0: a symbolic link; a corpus holds only the regular files manifest.json lists
-{}: {samples} lines, 9 problems
+{}: {samples} lines, 10 problems
 ",
             out.display(),
             samples = common::sample_figures().samples,

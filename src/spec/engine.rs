@@ -72,6 +72,8 @@ struct Built {
     frame_time: Option<f64>,
     /// The clip's window in its source video, seconds (`clip_start`, `clip_end`).
     clip: (Option<f64>, Option<f64>),
+    /// The dataset's own file the media come from (`source_file`).
+    source_file: Option<String>,
     /// IGATL: the row's segment and the clip duration.
     segment: Option<(Segment, f64)>,
     bbox: Option<BBox>,
@@ -311,6 +313,14 @@ impl<'s> State<'s> {
                 return Err((Reason::ReversedSegment, format!("clip {start}..{end} ends before it starts")));
             }
         }
+        let source_file = match &r.source_file {
+            Some(t) => {
+                let file = self.render(t)?;
+                crate::media_layout::check_path_key("source file", &file).map_err(|why| (Reason::BadClipId, why))?;
+                Some(file)
+            }
+            None => None,
+        };
         let mut built = Built {
             key,
             label,
@@ -318,6 +328,7 @@ impl<'s> State<'s> {
             media_key,
             frame_time,
             clip,
+            source_file,
             segment: None,
             bbox: None,
             target: None,
@@ -502,6 +513,7 @@ impl<'s> State<'s> {
             media_id: built.groups.first().cloned().unwrap_or_default(),
             clip_start: built.clip.0,
             clip_end: built.clip.1,
+            file: built.source_file.clone().unwrap_or_default(),
             ..MediaOrigin::default()
         };
         let (image, image_origin) = match r.image {

@@ -133,6 +133,11 @@ pub struct RawRecord {
     /// End in seconds of the clip within its source video; with `clip_start`. Absent: the clip
     /// runs to the video's end.
     pub clip_end: Option<NumOrText>,
+    /// The dataset's own file the media come from, when they are not cut from a YouTube video
+    /// (Clotho's `{file_name}`; AVSD's `{video}`, a video's stem, any container): looked up by
+    /// name (else stem) under `media extract`'s `--audio`, `--images` or `--videos` roots (with
+    /// `clip_start = 0` for a video).
+    pub source_file: Option<String>,
     /// Whether samples name the audio clip (default true).
     pub audio: Option<bool>,
     /// Whether samples name the video (default false).
