@@ -334,7 +334,10 @@ pub fn write_corpus_card_partial(out: &Path, manifest: &mut OutputManifest) -> R
     let partial = out.join(format!("{CARD_FILE}{}", crate::outdir::PARTIAL));
     let write = || -> std::io::Result<()> {
         use std::io::Write;
-        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&partial)?;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&partial)?;
         file.write_all(text.as_bytes())?;
         file.sync_all()
     };

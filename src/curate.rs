@@ -514,7 +514,10 @@ impl Pairing<'_> {
                 audio: Some(options.media.audio(&clip.key)),
                 video: None,
                 origins: crate::record::MediaOrigins {
-                    image: Some(crate::record::MediaOrigin::file(&format!("oi:{image}"), &format!("{image}.jpg"))),
+                    image: Some(crate::record::MediaOrigin::file(
+                        &format!("oi:{image}"),
+                        &format!("{image}.jpg"),
+                    )),
                     audio: Some(crate::record::MediaOrigin::youtube(
                         &clip.youtube_id,
                         clip.start,

@@ -123,7 +123,10 @@ impl MediaCatalog {
         let partial = out.join(format!("{MEDIA_FILE}{}", crate::outdir::PARTIAL));
         let write = || -> std::io::Result<()> {
             use std::io::Write;
-            let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&partial)?;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&partial)?;
             file.write_all(&bytes)?;
             file.sync_all()
         };

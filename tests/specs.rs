@@ -871,13 +871,42 @@ fn spec_clip_windows_reach_media_csv_for_media_extract() {
     // `clip_start = "{start_time}"`, `clip_end = "{start_time} + 10"`; YouTube-BB frames count
     // from the whole video (`clip_start = 0`, no end).
     let rows = |out: &std::path::Path| -> Vec<String> {
-        std::fs::read_to_string(out.join("media.csv")).unwrap().lines().map(str::to_string).collect()
+        std::fs::read_to_string(out.join("media.csv"))
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
     };
     let out = common::out_dir("spec-windows-desed");
-    common::avfit_ok(&["convert", "--source", "desed", "--input", common::data("desed").to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]);
-    assert!(rows(&out).contains(&"desed/audios/Y00pbt6aJV8Y_350.000_360.000.wav,audio,desed,00pbt6aJV8Y,yt:00pbt6aJV8Y,350.0,360.0,,".to_string()), "{:?}", rows(&out));
+    common::avfit_ok(&[
+        "convert",
+        "--source",
+        "desed",
+        "--input",
+        common::data("desed").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(
+        rows(&out).contains(
+            &"desed/audios/Y00pbt6aJV8Y_350.000_360.000.wav,audio,desed,00pbt6aJV8Y,yt:00pbt6aJV8Y,350.0,360.0,,"
+                .to_string()
+        ),
+        "{:?}",
+        rows(&out)
+    );
     let out = common::out_dir("spec-windows-audiocaps");
-    common::avfit_ok(&["convert", "--spec", common::data("audiocaps/audiocaps.toml").to_str().unwrap(), "--input", common::data("audiocaps/train.csv").to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]);
+    common::avfit_ok(&[
+        "convert",
+        "--spec",
+        common::data("audiocaps/audiocaps.toml").to_str().unwrap(),
+        "--input",
+        common::data("audiocaps/train.csv").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
     assert_eq!(
         rows(&out),
         [

@@ -37,12 +37,10 @@ pub fn page(evaluation: &Evaluation, media_root: Option<&Path>) -> String {
         write!(html, "<h2>{task}: worst {} samples</h2><table><tr><th>id</th><th>score</th><th>prediction</th><th>answer</th><th>image</th></tr>", WORST_PER_TASK.min(units.len())).unwrap();
         for u in units.into_iter().take(WORST_PER_TASK) {
             let picture = match (&u.boxes, media_root) {
-                (Some((pred, truth, Some(image))), Some(root)) => {
-                    crate::media::media_path(root, image)
-                        .ok()
-                        .and_then(|path| boxes_over_image(&path, &[(truth, "#00a000"), (pred, "#ff2a2a")]))
-                        .unwrap_or_default()
-                }
+                (Some((pred, truth, Some(image))), Some(root)) => crate::media::media_path(root, image)
+                    .ok()
+                    .and_then(|path| boxes_over_image(&path, &[(truth, "#00a000"), (pred, "#ff2a2a")]))
+                    .unwrap_or_default(),
                 _ => String::new(),
             };
             write!(

@@ -238,7 +238,10 @@ impl Source for Avsbench {
                             video: None,
                             // AVSBench distributes its frames (PNG) and audio (WAV) as files.
                             origins: MediaOrigins {
-                                image: Some(MediaOrigin::file(&format!("yt:{youtube_id}"), &format!("{frame_key}.png"))),
+                                image: Some(MediaOrigin::file(
+                                    &format!("yt:{youtube_id}"),
+                                    &format!("{frame_key}.png"),
+                                )),
                                 audio: Some(MediaOrigin::file(&format!("yt:{youtube_id}"), &format!("{video}.wav"))),
                                 video: None,
                             },

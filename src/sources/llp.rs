@@ -73,7 +73,8 @@ impl Event {
     /// Origins of this event's clip `<ytid>_<start>_<end>` (seconds of the YouTube video): the
     /// audio is the clip, the image its frame at `frame_time` seconds into the clip.
     fn origins(&self, frame_time: f64) -> MediaOrigins {
-        let (_, start, end) = super::youtube_clip_window(&self.clip).unwrap_or((&self.youtube_id, 0.0, LLP_CLIP_SECONDS));
+        let (_, start, end) =
+            super::youtube_clip_window(&self.clip).unwrap_or((&self.youtube_id, 0.0, LLP_CLIP_SECONDS));
         let clip = MediaOrigin::youtube(&self.youtube_id, start, end);
         MediaOrigins {
             image: Some(clip.frame(frame_time)),

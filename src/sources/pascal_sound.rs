@@ -274,7 +274,10 @@ fn pascal_origins(image_id: &str, audio: &str, audio_key: &str) -> MediaOrigins 
         None => MediaOrigin::file("", &audio_file),
     };
     MediaOrigins {
-        image: Some(MediaOrigin::file(&format!("voc:{image_id}"), &format!("{image_id}.jpg"))),
+        image: Some(MediaOrigin::file(
+            &format!("voc:{image_id}"),
+            &format!("{image_id}.jpg"),
+        )),
         audio: Some(audio),
         video: None,
     }

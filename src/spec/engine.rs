@@ -310,7 +310,10 @@ impl<'s> State<'s> {
         let clip = (window(&r.clip_start, "clip start")?, window(&r.clip_end, "clip end")?);
         if let (Some(start), Some(end)) = clip {
             if end <= start {
-                return Err((Reason::ReversedSegment, format!("clip {start}..{end} ends before it starts")));
+                return Err((
+                    Reason::ReversedSegment,
+                    format!("clip {start}..{end} ends before it starts"),
+                ));
             }
         }
         let source_file = match &r.source_file {

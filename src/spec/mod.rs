@@ -880,8 +880,16 @@ impl Spec {
                 "group = true is for arig (boxes) and igatl (segments)".into(),
             ));
         }
-        let clip_start = r.clip_start.as_ref().map(|v| number(v, &mut slots, &mut names)).transpose()?;
-        let clip_end = r.clip_end.as_ref().map(|v| number(v, &mut slots, &mut names)).transpose()?;
+        let clip_start = r
+            .clip_start
+            .as_ref()
+            .map(|v| number(v, &mut slots, &mut names))
+            .transpose()?;
+        let clip_end = r
+            .clip_end
+            .as_ref()
+            .map(|v| number(v, &mut slots, &mut names))
+            .transpose()?;
         if clip_end.is_some() && clip_start.is_none() {
             return Err(fail("clip_end", "clip_end needs clip_start".into()));
         }
