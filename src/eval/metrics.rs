@@ -265,6 +265,20 @@ pub fn normalize_answer(text: &str) -> String {
     s.trim_end_matches(['.', '!', '?']).trim().to_string()
 }
 
+/// `text` trimmed, without a leading `the answer is` or `answer:` (any case), its case kept: so
+/// `Answer: D` picks option D as `D` does (an upper-case letter is an option, a lower-case `a` the
+/// article).
+fn without_answer_prefix(text: &str) -> &str {
+    let t = text.trim();
+    for prefix in ["the answer is", "answer:"] {
+        if t.len() >= prefix.len() && t.is_char_boundary(prefix.len()) && t[..prefix.len()].eq_ignore_ascii_case(prefix)
+        {
+            return t[prefix.len()..].trim();
+        }
+    }
+    t
+}
+
 /// Whether an AVQA prediction answers correctly: for multiple choice (`choices` with the answer
 /// at `answer_index`), an exact normalized match of an option; else a bare letter `A`-`D` or
 /// number `1`-`4` (optionally with `.` or in parentheses) picking that option; else the one option
@@ -284,7 +298,7 @@ pub fn avqa_correct(prediction: &str, answer: &str, choices: Option<&[String]>, 
     if let Some(i) = normalized.iter().position(|o| *o == pred) {
         return Some(i) == want;
     }
-    if let Some(i) = option_letter(prediction.trim()) {
+    if let Some(i) = option_letter(without_answer_prefix(prediction)) {
         return i < options.len() && Some(i) == want;
     }
     let words = |s: &str| -> Vec<String> {
@@ -464,6 +478,12 @@ mod tests {
         assert!(!avqa_correct("0", "zero", None, None));
         assert!(!avqa_correct("in the middle", "middle", None, None));
         assert!(avqa_correct("Answer: middle", "middle", None, None));
+        // The prefix goes before a letter or number too (EVAL.md: normalize, then the letter).
+        let four: Vec<String> = ["dog", "cat", "lion", "cow"].iter().map(|s| s.to_string()).collect();
+        assert!(avqa_correct("Answer: C", "lion", Some(&four), Some(2)));
+        assert!(avqa_correct("The answer is C.", "lion", Some(&four), Some(2)));
+        assert!(avqa_correct("answer: 3", "lion", Some(&four), Some(2)));
+        assert!(!avqa_correct("Answer: D", "lion", Some(&four), Some(2)));
         assert_eq!(normalize_answer(" The answer is   Yes?! "), "yes");
     }
 }
