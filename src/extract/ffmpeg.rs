@@ -379,11 +379,34 @@ pub fn duration(input: &Path) -> Result<f64, String> {
     log.duration.ok_or(log.last_line)
 }
 
+/// An ffmpeg command that dies with avfit: on Linux the child gets SIGKILL when its parent
+/// thread ends (`PR_SET_PDEATHSIG`), so a `kill -9` of avfit leaves no ffmpeg writing `.partial`
+/// files under a rerun.
+fn ffmpeg_command() -> Command {
+    #[allow(unused_mut)]
+    let mut command = Command::new(program());
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: prctl is async-signal-safe and touches only the child's own state.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+    }
+    command
+}
+
 /// Runs ffmpeg with `args`. Returns whether it succeeded and what it said.
 ///
 /// Errors: ffmpeg cannot be started, as a message.
 pub fn run(args: &[String]) -> Result<(bool, Log), String> {
-    let output = Command::new(program())
+    let output = ffmpeg_command()
         .args(args)
         .output()
         .map_err(|e| format!("ffmpeg cannot be started: {e}"))?;
