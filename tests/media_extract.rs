@@ -663,6 +663,15 @@ fn the_sample_corpus_extracts_then_builds_with_check_media_and_validates() {
         };
         assert_eq!(samples, expected, "{}", row.path);
     }
+    // Every image the corpus names `.jpg` is a JPEG, also where the dataset ships another format
+    // (AVSBench's PNG frames are converted, not linked under a `.jpg` name).
+    for row in rows.iter().filter(|r| r.path.ends_with(".jpg")) {
+        let bytes = std::fs::read(root.join(&row.path)).unwrap();
+        assert_eq!(&bytes[..2], &[0xff, 0xd8], "{} is not a JPEG", row.path);
+    }
+    assert!(rows
+        .iter()
+        .any(|r| r.file.ends_with(".png") && r.path.ends_with(".jpg")));
     let linked = rows
         .iter()
         .find(|r| r.kind == "audio" && r.file == audio_files[0])

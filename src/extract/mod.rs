@@ -694,6 +694,20 @@ fn run_file_job(job: &FileJob, rate: u32) -> std::result::Result<(), ReportRow> 
             Ok((false, log)) => Err(log.last_line),
             Err(e) => Err(e),
         }
+    } else if !job.audio && !same_image_format(&job.source, &t.dest) {
+        // A dataset image in another format than the corpus names (AVSBench's PNG frames under
+        // `.jpg` names): decoded (size-capped) and written in the format the name says.
+        crate::media::decode_image(&job.source, crate::media::MAX_IMAGE_SIDE)
+            .and_then(|image| {
+                let format = image::ImageFormat::from_path(&t.dest).map_err(|e| e.to_string())?;
+                let image = if format == image::ImageFormat::Jpeg {
+                    image::DynamicImage::ImageRgb8(image.to_rgb8())
+                } else {
+                    image
+                };
+                image.save_with_format(&t.temp, format).map_err(|e| e.to_string())
+            })
+            .map_err(|e| format!("{}: {e}", job.source.display()))
     } else {
         std::fs::hard_link(&job.source, &t.temp)
             .or_else(|_| std::fs::copy(&job.source, &t.temp).map(|_| ()))
@@ -712,6 +726,15 @@ fn run_file_job(job: &FileJob, rate: u32) -> std::result::Result<(), ReportRow> 
         let _ = std::fs::remove_file(&t.temp);
     }
     result.map_err(fail)
+}
+
+/// Whether the image files `a` and `b` have one format by their extensions (`jpg` = `jpeg`,
+/// case-insensitive); an unknown extension counts as the same (the file is linked as it is).
+fn same_image_format(a: &Path, b: &Path) -> bool {
+    match (image::ImageFormat::from_path(a), image::ImageFormat::from_path(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => true,
+    }
 }
 
 /// Removes the temporary files of `partition` (`*.avfit-K-of-N.partial`) a killed run left under
