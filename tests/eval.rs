@@ -167,7 +167,7 @@ fn caption_scores_equal_pycocoevalcap_live() {
                  roars people crowd cheers! water flows? wind blows two 3 small big street house gonna it's";
     let words: Vec<&str> = words.split_whitespace().collect();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2024);
-    let mut sentence = |rng: &mut rand_chacha::ChaCha8Rng| {
+    let sentence = |rng: &mut rand_chacha::ChaCha8Rng| {
         let n = rng.gen_range(1..=15);
         let mut s: Vec<&str> = (0..n).map(|_| words[rng.gen_range(0..words.len())]).collect();
         if rng.gen_bool(0.5) {
