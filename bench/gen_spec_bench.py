@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Generate native AVE and LLP files of the same row count for bench/spec_bench.sh.
 
-Usage: gen_spec_bench.py OUT_DIR ROWS
+Usage: gen_spec_bench.py OUT_DIR ROWS [AVE_EVENTS]
 
 Writes OUT_DIR/ave/Annotations.txt (header `Category&VideoID&Quality&StartTime&EndTime`, ROWS
-event rows: four per video, two classes of the 28 AVE categories with two disjoint events each,
+event rows: per video two classes of the 28 AVE categories with AVE_EVENTS (default 2, at most 5)
+disjoint, non-touching events each, so one IGATL record per AVE_EVENTS rows,
 integer seconds of the 10 s video, all `good`) and OUT_DIR/llp/AVVP_eval_audio.csv and
 AVVP_eval_visual.csv (TAB, header `filename onset offset event_labels`, ROWS/2 rows each: per clip
 `<ytid>_<start>_<end>` two of the 25 AVVP classes with two disjoint one-second-grid events each,
-the visual rows the same events so every label is visible). Video ids are distinct, 11
+the visual rows the same events so every label is visible: one sample per four rows). Video ids are distinct, 11
 characters of [A-Za-z0-9_-]. Deterministic (seeded): the same arguments give the same bytes.
 """
 import os
@@ -36,17 +37,16 @@ def ytid(i, rng):
     return "".join(rng.choice(ALPHA) for _ in range(5)) + tail
 
 
-def two_events(rng):
-    """Two disjoint, non-touching integer events [a, b), [c, d) within 0..10."""
-    a = rng.randint(0, 3)
-    b = rng.randint(a + 1, 4)
-    c = rng.randint(b + 1, 8)
-    d = rng.randint(c + 1, 10)
-    return [(a, b), (c, d)]
+def events(rng, k):
+    """k (at most 5) disjoint, non-touching integer events [a, b) within 0..10: 2k distinct
+    seconds, sorted, paired."""
+    t = sorted(rng.sample(range(11), 2 * k))
+    return list(zip(t[0::2], t[1::2]))
 
 
 def main():
     out, rows = sys.argv[1], int(sys.argv[2])
+    k = int(sys.argv[3]) if len(sys.argv) > 3 else 2
     rng = random.Random(15)
     os.makedirs(f"{out}/ave", exist_ok=True)
     os.makedirs(f"{out}/llp", exist_ok=True)
@@ -57,7 +57,7 @@ def main():
             vid = ytid(v, rng)
             v += 1
             for cat in rng.sample(AVE, 2):
-                for s, e in two_events(rng):
+                for s, e in events(rng, k):
                     if n < rows:
                         f.write(f"{cat}&{vid}&good&{s}&{e}\n")
                         n += 1
@@ -72,7 +72,7 @@ def main():
             clip = f"{ytid(v, rng)}_{start}_{start + 10}"
             v += 1
             for label in rng.sample(LLP, 2):
-                for s, e in two_events(rng):
+                for s, e in events(rng, 2):
                     if n < half:
                         fa.write(f"{clip}\t{s}\t{e}\t{label}\n")
                         fv.write(f"{clip}\t{s}\t{e}\t{label}\n")

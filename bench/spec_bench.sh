@@ -5,15 +5,20 @@
 # converts each RUNS times, alternating (AVE, LLP, AVE, LLP, ...) so drift hits both alike, after
 # one warm-up each, and prints per run and as medians: wall and CPU (user+sys) seconds and native
 # rows per second, then the ratio spec/adapter of the median rates (acceptance: >= 0.70).
-# Usage: bench/spec_bench.sh [ROWS] [RUNS]   (defaults 1000000, 5). Needs GNU time (/usr/bin/time).
+# LLP makes one sample per four rows (two audio, two visual); AVE one per AVE_EVENTS rows, so
+# AVE_EVENTS=4 gives both sides the same output per row (the engine against the adapter) and the
+# default 2 twice LLP's output per row (the shared writer's cost then counts twice on AVE's side).
+# Usage: bench/spec_bench.sh [ROWS] [RUNS] [AVE_EVENTS]   (defaults 1000000, 5, 2).
+# Needs GNU time (/usr/bin/time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows="${1:-1000000}"
 runs="${2:-5}"
+events="${3:-2}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 CARGO_INCREMENTAL=1 cargo build --release --quiet
-python3 bench/gen_spec_bench.py "$work/in" "$rows"
+python3 bench/gen_spec_bench.py "$work/in" "$rows" "$events"
 bin=target/release/avfit
 
 one() { # one conversion: $1 = ave | llp; prints "wall cpu" seconds
@@ -37,7 +42,7 @@ for i in $(seq "$runs"); do
   one ave >>"$work/ave.txt"
   one llp >>"$work/llp.txt"
 done
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); rows per source: $rows; runs: $runs"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); rows per source: $rows; runs: $runs; AVE events per class: $events"
 python3 - "$work/ave.txt" "$work/llp.txt" "$rows" <<'PY'
 import statistics, sys
 rows = int(sys.argv[3])
