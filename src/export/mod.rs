@@ -19,7 +19,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, IsTerminal};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// Suffix of a file being written.
@@ -291,39 +291,102 @@ pub fn groups(manifest: &CorpusManifest, tasks: &[Task], splits: &[Split]) -> Ve
 /// differ from what `manifest.json` lists, and what `each` returns.
 pub fn read_shard(corpus: &Path, shard: &ManifestShard, mut each: impl FnMut(Sample) -> Result<()>) -> Result<()> {
     let path = corpus.join(&shard.path);
-    let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
-    let mut reader = BufReader::with_capacity(1 << 16, file);
-    let mut hasher = Sha256::new();
-    let mut line = Vec::with_capacity(1024);
+    let data = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let n = for_each_line(&path, &data, |_, text| each(parse_sample(&path, text.0, text.1)?))?;
+    check_shard(&path, shard, &data, n)?;
+    Ok(())
+}
+
+/// Parses line `n` (1-based) of the shard at `path` as a value of `T` (a [`Sample`] or a view
+/// of its fields borrowing from `text`).
+///
+/// Errors: the line is not a sample ([`Error::input`] naming the file and line).
+pub fn parse_sample<'a, T: Deserialize<'a>>(path: &Path, n: u64, text: &'a str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| {
+        Error::input(
+            path,
+            Some(n),
+            format!("expected a corpus sample (DESIGN.md's fields): {e}"),
+        )
+    })
+}
+
+/// Calls `each(path, (n, line))` for every line of `data` (the bytes of the shard at `path`),
+/// `n` 1-based, the line without its `\n`; a last line without `\n` counts. Returns the lines.
+/// The UTF-8 of the whole shard is checked once here, so lines are parsed as text.
+///
+/// Errors: bytes that are not UTF-8 (the file and the line holding them), what `each` returns.
+pub fn for_each_line<'a>(
+    path: &Path,
+    data: &'a [u8],
+    mut each: impl FnMut(&Path, (u64, &'a str)) -> Result<()>,
+) -> Result<u64> {
+    let text = std::str::from_utf8(data).map_err(|e| {
+        let before = &data[..e.valid_up_to()];
+        let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        Error::input(
+            path,
+            Some(line),
+            format!("expected a corpus sample (DESIGN.md's fields): {e}"),
+        )
+    })?;
     let mut n = 0u64;
-    loop {
-        line.clear();
-        let read = reader.read_until(b'\n', &mut line).map_err(|e| Error::io(&path, e))?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&line);
+    for line in text.split_inclusive('\n') {
         n += 1;
-        let text = line.strip_suffix(b"\n").unwrap_or(&line);
-        let sample: Sample = serde_json::from_slice(text).map_err(|e| {
-            Error::input(
-                &path,
-                Some(n),
-                format!("expected a corpus sample (DESIGN.md's fields): {e}"),
-            )
-        })?;
-        each(sample)?;
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        each(path, (n, line))?;
     }
-    let digest = format!("{:x}", hasher.finalize());
-    if digest != shard.sha256 || n != shard.records {
+    Ok(n)
+}
+
+/// Checks the bytes `data` of the shard at `path`, of `lines` lines, against its manifest entry.
+///
+/// Errors: a line count or SHA-256 that differs from what `manifest.json` lists.
+pub fn check_shard(path: &Path, shard: &ManifestShard, data: &[u8], lines: u64) -> Result<()> {
+    let digest = format!("{:x}", Sha256::digest(data));
+    if digest != shard.sha256 || lines != shard.records {
         return Err(Error::input(
-            &path,
+            path,
             None,
             format!(
-                "expected {} lines with SHA-256 {} as manifest.json lists; found {n} lines, SHA-256 {digest}",
+                "expected {} lines with SHA-256 {} as manifest.json lists; found {lines} lines, SHA-256 {digest}",
                 shard.records, shard.sha256
             ),
         ));
+    }
+    Ok(())
+}
+
+/// Converts `shards` (under `corpus`) on rayon's worker threads and hands the results to `sink`
+/// in shard order: `convert(path, bytes)` gets a shard's path and whole bytes and returns its
+/// result and its line count, which with the bytes is then checked against the manifest
+/// ([`check_shard`]). At most two shards per thread are in memory at once, so memory stays
+/// bounded by the shard size; the first error in shard order is returned.
+///
+/// Errors: an unreadable shard, what `convert` returns (before the checksum, as
+/// [`read_shard`]), a shard that differs from its manifest entry, what `sink` returns.
+pub fn convert_shards<T: Send>(
+    corpus: &Path,
+    shards: &[ManifestShard],
+    convert: impl Fn(&Path, &[u8]) -> Result<(T, u64)> + Sync,
+    mut sink: impl FnMut(T) -> Result<()>,
+) -> Result<()> {
+    use rayon::prelude::*;
+    let window = (rayon::current_num_threads() * 2).max(1);
+    for chunk in shards.chunks(window) {
+        let results: Vec<Result<T>> = chunk
+            .par_iter()
+            .map(|shard| {
+                let path = corpus.join(&shard.path);
+                let data = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+                let (value, lines) = convert(&path, &data)?;
+                check_shard(&path, shard, &data, lines)?;
+                Ok(value)
+            })
+            .collect();
+        for result in results {
+            sink(result?)?;
+        }
     }
     Ok(())
 }
