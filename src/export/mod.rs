@@ -358,10 +358,13 @@ pub fn check_shard(path: &Path, shard: &ManifestShard, data: &[u8], lines: u64) 
 }
 
 /// Converts `shards` (under `corpus`) on rayon's worker threads and hands the results to `sink`
-/// in shard order: `convert(path, bytes)` gets a shard's path and whole bytes and returns its
-/// result and its line count, which with the bytes is then checked against the manifest
-/// ([`check_shard`]). At most two shards per thread are in memory at once, so memory stays
-/// bounded by the shard size; the first error in shard order is returned.
+/// on the calling thread in shard order, so that converting the next shards overlaps with
+/// `sink` writing the last: `convert(path, bytes)` gets a shard's path and whole bytes and
+/// returns its result and its line count, which with the bytes is then checked against the
+/// manifest ([`check_shard`]). Shards are converted one window of as many as there are threads
+/// at a time, and one result at most waits between the two sides, so memory holds a few shards'
+/// results whatever the corpus size. The first error in shard order is returned; after it no
+/// shard is handed to `sink`.
 ///
 /// Errors: an unreadable shard, what `convert` returns (before the checksum, as
 /// [`read_shard`]), a shard that differs from its manifest entry, what `sink` returns.
@@ -372,23 +375,36 @@ pub fn convert_shards<T: Send>(
     mut sink: impl FnMut(T) -> Result<()>,
 ) -> Result<()> {
     use rayon::prelude::*;
-    let window = (rayon::current_num_threads() * 2).max(1);
-    for chunk in shards.chunks(window) {
-        let results: Vec<Result<T>> = chunk
-            .par_iter()
-            .map(|shard| {
-                let path = corpus.join(&shard.path);
-                let data = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-                let (value, lines) = convert(&path, &data)?;
-                check_shard(&path, shard, &data, lines)?;
-                Ok(value)
-            })
-            .collect();
-        for result in results {
+    let window = rayon::current_num_threads().max(1);
+    let (send, receive) = std::sync::mpsc::sync_channel::<Result<T>>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let send = send;
+            for chunk in shards.chunks(window) {
+                let results: Vec<Result<T>> = chunk
+                    .par_iter()
+                    .map(|shard| {
+                        let path = corpus.join(&shard.path);
+                        let data = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+                        let (value, lines) = convert(&path, &data)?;
+                        check_shard(&path, shard, &data, lines)?;
+                        Ok(value)
+                    })
+                    .collect();
+                for result in results {
+                    let failed = result.is_err();
+                    // The receiver is gone only when the sink failed: stop.
+                    if send.send(result).is_err() || failed {
+                        return;
+                    }
+                }
+            }
+        });
+        for result in receive {
             sink(result?)?;
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// The output directory being written: files go under `.partial` names and are renamed by

@@ -11,7 +11,10 @@
 //! Written with the `parquet` crate's column writers: row groups of [`ROW_GROUP_ROWS`] rows
 //! (memory holds one row group), files of at most [`ROWS_PER_FILE`] rows, uncompressed.
 
-use super::{read_shard, CorpusManifest, ExportOptions, ExportSummary, ExportedFile, Group, Staging};
+use super::{
+    convert_shards, for_each_line, parse_sample, CorpusManifest, ExportOptions, ExportSummary, ExportedFile, Group,
+    Staging,
+};
 use crate::card::{self, Config};
 use crate::error::{Error, Result};
 use crate::record::{Sample, Split, Target};
@@ -457,7 +460,7 @@ pub fn file_name(task: &str, split: Split, index: u64, count: u64) -> String {
 
 /// Writes the Parquet files of every group and the card, under staging.
 ///
-/// Errors: those of [`super::read_shard`], an I/O or Parquet error.
+/// Errors: those of [`super::convert_shards`], an I/O or Parquet error.
 pub fn export(
     options: &ExportOptions,
     manifest: &CorpusManifest,
@@ -473,8 +476,17 @@ pub fn export(
         let mut index = 0u64;
         let mut current: Option<(String, ParquetFile)> = None;
         let mut in_file = 0u64;
-        for shard in &group.shards {
-            read_shard(&options.corpus, shard, |sample| {
+        // Shards are read, checked and parsed on worker threads while this thread encodes.
+        let parse = |path: &std::path::Path, data: &[u8]| {
+            let mut samples = Vec::new();
+            let lines = for_each_line(path, data, |path, (n, text)| {
+                samples.push(parse_sample::<Sample>(path, n, text)?);
+                Ok(())
+            })?;
+            Ok((samples, lines))
+        };
+        convert_shards(&options.corpus, &group.shards, parse, |samples| {
+            for sample in samples {
                 bar.inc(1);
                 if current.is_none() {
                     let rel = file_name(group.task.as_str(), group.split, index, count);
@@ -498,9 +510,9 @@ pub fn export(
                     index += 1;
                     in_file = 0;
                 }
-                Ok(())
-            })?;
-        }
+            }
+            Ok(())
+        })?;
         if let Some((rel, mut file)) = current.take() {
             file.write_row_group(&columns)?;
             columns.clear();
