@@ -197,6 +197,11 @@ fn bytes(s: &str) -> ByteArray {
     ByteArray::from(s.as_bytes().to_vec())
 }
 
+/// `s`'s bytes as a [`ByteArray`], moved, not copied.
+fn owned(s: String) -> ByteArray {
+    ByteArray::from(s.into_bytes())
+}
+
 /// The columns of a row group being gathered, one per leaf of [`SCHEMA`].
 #[derive(Default)]
 struct Columns {
@@ -228,22 +233,38 @@ struct Columns {
 }
 
 impl Columns {
-    fn push(&mut self, s: &Sample) {
+    /// Appends sample `s` as a row; its strings move into the columns without a copy.
+    fn push(&mut self, s: Sample) {
         self.rows += 1;
-        self.id.required(bytes(&s.id));
-        self.task.required(bytes(s.task.as_str()));
-        self.source.required(bytes(&s.source));
-        self.split.required(bytes(s.split.as_str()));
-        self.image.optional(s.image.as_deref().map(bytes));
-        self.audio.optional(s.audio.as_deref().map(bytes));
-        self.video.optional(s.video.as_deref().map(bytes));
-        self.groups.list(Some(s.groups.iter().map(|g| bytes(g))), false);
-        self.instruction.required(bytes(&s.instruction));
-        self.input.required(bytes(&s.input));
-        self.answer.required(bytes(&s.answer));
-        self.template.required(bytes(&s.template));
+        let Sample {
+            id,
+            task,
+            source,
+            split,
+            image,
+            audio,
+            video,
+            groups,
+            instruction,
+            input,
+            answer,
+            template,
+            target,
+        } = s;
+        self.id.required(owned(id));
+        self.task.required(bytes(task.as_str()));
+        self.source.required(owned(source));
+        self.split.required(bytes(split.as_str()));
+        self.image.optional(image.map(owned));
+        self.audio.optional(audio.map(owned));
+        self.video.optional(video.map(owned));
+        self.groups.list(Some(groups.into_iter().map(owned)), false);
+        self.instruction.required(owned(instruction));
+        self.input.required(owned(input));
+        self.answer.required(owned(answer));
+        self.template.required(owned(template));
         let none_str: Option<&str> = None;
-        let (label, boxes, segments, duration, kind, verdict) = match &s.target {
+        let (label, boxes, segments, duration, kind, verdict) = match &target {
             Target::Arig { label, boxes } => (Some(label.as_str()), Some(boxes.as_slice()), None, None, None, None),
             Target::Igatl {
                 label,
@@ -282,7 +303,7 @@ impl Columns {
         self.duration.optional(duration);
         self.kind.optional(kind);
         self.verdict.optional(verdict);
-        match &s.target {
+        match &target {
             Target::Avqa {
                 question,
                 choices,
@@ -305,7 +326,7 @@ impl Columns {
                 self.question_type.optional(None);
             }
         }
-        match &s.target {
+        match &target {
             Target::Avc { caption } => self.caption.optional(Some(bytes(caption))),
             _ => self.caption.optional(None),
         }
@@ -492,7 +513,7 @@ pub fn export(
                     let rel = file_name(group.task.as_str(), group.split, index, count);
                     current = Some((rel.clone(), ParquetFile::create(staging.partial(&rel)?)?));
                 }
-                columns.push(&sample);
+                columns.push(sample);
                 in_file += 1;
                 let file = &mut current.as_mut().expect("opened above").1;
                 if columns.rows >= ROW_GROUP_ROWS || in_file == per_file {
