@@ -325,7 +325,7 @@ struct DatasetInfo {
 /// Writes `avfit_<task>_<split>.jsonl` per group, `skipped.jsonl` and, for LLaMA-Factory,
 /// `dataset_info.json` (every file with the media columns its lines have), all under staging.
 ///
-/// Errors: those of [`super::read_shard`], an I/O error.
+/// Errors: those of [`super::convert_shards`], an I/O error.
 pub fn export(
     options: &ExportOptions,
     manifest: &CorpusManifest,

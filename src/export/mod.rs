@@ -2,10 +2,11 @@
 //! read: Parquet in Hugging Face's layout ([`parquet`]), LLaMA-Factory's ShareGPT JSONL with
 //! `dataset_info.json` and ms-swift's JSONL ([`chat`]).
 //!
-//! Streaming: shards are read line by line in a fixed order (task in DESIGN.md's order, split
-//! train then test, shards in path order), each checked against the size, record count and
-//! SHA-256 `manifest.json` lists, so memory stays bounded (one Parquet row group at most) and two
-//! exports of one corpus are byte-identical. Every file is written under a `.partial` name and
+//! Streaming: shards are converted on rayon's threads, a few at a time, each read whole and
+//! checked against the record count and SHA-256 `manifest.json` lists, and written in a fixed
+//! order (task in DESIGN.md's order, split train then test, shards in path order), so memory
+//! stays bounded (a few shards and one Parquet row group) and two exports of one corpus are
+//! byte-identical. Every file is written under a `.partial` name and
 //! renamed only when the whole export succeeded: a failed export leaves nothing under a final
 //! name.
 
@@ -14,7 +15,7 @@ pub mod cli;
 pub mod parquet;
 
 use crate::error::{Error, Result};
-use crate::record::{Sample, Split, Task, ALL_TASKS};
+use crate::record::{Split, Task, ALL_TASKS};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -284,20 +285,7 @@ pub fn groups(manifest: &CorpusManifest, tasks: &[Task], splits: &[Split]) -> Ve
     out
 }
 
-/// Calls `each(sample)` for every line of `shard` (under `corpus`), then checks the shard's
-/// line count and SHA-256 against the manifest.
-///
-/// Errors: an unreadable shard, a line that is not a sample (file and line), a shard whose bytes
-/// differ from what `manifest.json` lists, and what `each` returns.
-pub fn read_shard(corpus: &Path, shard: &ManifestShard, mut each: impl FnMut(Sample) -> Result<()>) -> Result<()> {
-    let path = corpus.join(&shard.path);
-    let data = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-    let n = for_each_line(&path, &data, |_, text| each(parse_sample(&path, text.0, text.1)?))?;
-    check_shard(&path, shard, &data, n)?;
-    Ok(())
-}
-
-/// Parses line `n` (1-based) of the shard at `path` as a value of `T` (a [`Sample`] or a view
+/// Parses line `n` (1-based) of the shard at `path` as a value of `T` (a [`crate::record::Sample`] or a view
 /// of its fields borrowing from `text`).
 ///
 /// Errors: the line is not a sample ([`Error::input`] naming the file and line).
@@ -366,8 +354,8 @@ pub fn check_shard(path: &Path, shard: &ManifestShard, data: &[u8], lines: u64) 
 /// results whatever the corpus size. The first error in shard order is returned; after it no
 /// shard is handed to `sink`.
 ///
-/// Errors: an unreadable shard, what `convert` returns (before the checksum, as
-/// [`read_shard`]), a shard that differs from its manifest entry, what `sink` returns.
+/// Errors: an unreadable shard, what `convert` returns (a bad line is reported before
+/// the checksum), a shard that differs from its manifest entry, what `sink` returns.
 pub fn convert_shards<T: Send>(
     corpus: &Path,
     shards: &[ManifestShard],
