@@ -521,3 +521,76 @@ pub fn export(options: &ExportOptions) -> Result<ExportSummary> {
     staging.commit()?;
     Ok(summary)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A manifest entry for `path` holding `data`.
+    fn entry(path: &str, data: &[u8], records: u64) -> ManifestShard {
+        ManifestShard {
+            path: path.into(),
+            records,
+            sha256: format!("{:x}", Sha256::digest(data)),
+        }
+    }
+
+    #[test]
+    fn lines_are_counted_as_read_until_counts_them() {
+        let mut seen = Vec::new();
+        let n = for_each_line(Path::new("s.jsonl"), b"a\n\nbc", |_, (n, text)| {
+            seen.push((n, text.to_string()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(n, 3);
+        assert_eq!(seen, vec![(1, "a".into()), (2, String::new()), (3, "bc".into())]);
+        assert_eq!(for_each_line(Path::new("s.jsonl"), b"", |_, _| Ok(())).unwrap(), 0);
+        // Bytes that are not UTF-8 on line 2: the file and that line.
+        match for_each_line(Path::new("s.jsonl"), b"a\nb\xff\n", |_, _| Ok(())) {
+            Err(Error::Input { path, line, .. }) => assert_eq!((path, line), (PathBuf::from("s.jsonl"), Some(2))),
+            other => panic!("expected an input error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn shards_reach_the_sink_in_order_and_the_first_failure_in_order_wins() {
+        let dir = std::env::temp_dir().join(format!("avfit-convert-shards-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut shards = Vec::new();
+        for i in 0..7 {
+            let data = format!("{i}\n{i}{i}\n");
+            let name = format!("s{i}.jsonl");
+            std::fs::write(dir.join(&name), &data).unwrap();
+            shards.push(entry(&name, data.as_bytes(), 2));
+        }
+        let lengths = |path: &Path, data: &[u8]| {
+            let mut total = 0usize;
+            let n = for_each_line(path, data, |_, (_, t)| {
+                total += t.len();
+                Ok(())
+            })?;
+            Ok((total, n))
+        };
+        let mut got = Vec::new();
+        convert_shards(&dir, &shards, lengths, |v| {
+            got.push(v);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(got, vec![3; 7]);
+        // Shards 3 and 5 differ from their entries: 3 is reported, nothing after 2 is sunk.
+        shards[3].records = 9;
+        shards[5].sha256 = "0".repeat(64);
+        let mut got = Vec::new();
+        let err = convert_shards(&dir, &shards, lengths, |v| {
+            got.push(v);
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(got, vec![3; 3]);
+        assert!(err.to_string().contains("s3.jsonl"), "{err}");
+        assert!(err.to_string().contains("expected 9 lines with SHA-256"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
