@@ -18,17 +18,21 @@
 //! `skipped.jsonl` as `{id, reason: "literal_placeholder", detail}`.
 
 use super::{
-    read_shard, CorpusManifest, ExportOptions, ExportSummary, ExportedFile, Format, Group, MediaKind, Staging,
+    convert_shards, for_each_line, parse_sample, CorpusManifest, ExportOptions, ExportSummary, ExportedFile, Format,
+    Group, MediaKind, Staging,
 };
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::geometry::BBox;
 use crate::reason::ExportSkip;
-use crate::record::{Sample, Target};
+use crate::record::Target;
 use indicatif::ProgressBar;
-use serde::Serialize;
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
+use std::path::Path;
 
 /// Placeholders that must not occur literally in a sample's text.
 const MEDIA_PLACEHOLDERS: [&str; 3] = ["<image>", "<video>", "<audio>"];
@@ -56,11 +60,11 @@ struct Objects<'a> {
 struct Line<'a> {
     messages: [Message<'a>; 2],
     #[serde(skip_serializing_if = "Option::is_none")]
-    images: Option<[String; 1]>,
+    images: Option<[Cow<'a, str>; 1]>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    videos: Option<[String; 1]>,
+    videos: Option<[Cow<'a, str>; 1]>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    audios: Option<[String; 1]>,
+    audios: Option<[Cow<'a, str>; 1]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     objects: Option<Objects<'a>>,
 }
@@ -73,9 +77,67 @@ struct Skipped<'a> {
     detail: String,
 }
 
+/// The fields of a corpus sample (a shard line, DESIGN.md's fields) a chat export reads,
+/// borrowed from the line where JSON allows it (no escapes). `T` is the `target`: [`Target`]
+/// when `--grounding objects` needs it, [`IgnoredAny`] (skipped, not built) otherwise.
+#[derive(Debug, Deserialize)]
+pub struct ChatSample<'a, T> {
+    /// `<source>/<record key>/<task>`.
+    #[serde(borrow)]
+    pub id: Cow<'a, str>,
+    /// Image path relative to the media root, or null.
+    #[serde(borrow, default, deserialize_with = "optional_text")]
+    pub image: Option<Cow<'a, str>>,
+    /// Audio path relative to the media root, or null.
+    #[serde(borrow, default, deserialize_with = "optional_text")]
+    pub audio: Option<Cow<'a, str>>,
+    /// Video path relative to the media root, or null.
+    #[serde(borrow, default, deserialize_with = "optional_text")]
+    pub video: Option<Cow<'a, str>>,
+    /// The rendered instruction.
+    #[serde(borrow)]
+    pub instruction: Cow<'a, str>,
+    /// The rendered input (empty when the media are the whole input).
+    #[serde(borrow)]
+    pub input: Cow<'a, str>,
+    /// The answer.
+    #[serde(borrow)]
+    pub answer: Cow<'a, str>,
+    /// The truth, or nothing when the export does not need it.
+    pub target: T,
+}
+
+/// A JSON string or null, borrowed when it has no escapes.
+fn optional_text<'de: 'a, 'a, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Cow<'a, str>>, D::Error> {
+    #[derive(Deserialize)]
+    struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+    Ok(Option::<Text<'a>>::deserialize(d)?.map(|t| t.0))
+}
+
+/// The `target` of a [`ChatSample`] as grounding reads it: [`Target`] is itself, [`IgnoredAny`]
+/// is none.
+pub trait ChatTarget {
+    /// The truth, when it was read.
+    fn target(&self) -> Option<&Target>;
+}
+
+impl ChatTarget for Target {
+    fn target(&self) -> Option<&Target> {
+        Some(self)
+    }
+}
+
+impl ChatTarget for IgnoredAny {
+    fn target(&self) -> Option<&Target> {
+        None
+    }
+}
+
 /// The first literal placeholder in the sample's instruction, input or answer, as
 /// `<field> contains <token>`; `grounding` adds `<ref-object>` and `<bbox>`.
-pub fn literal_placeholder(sample: &Sample, grounding: bool) -> Option<String> {
+pub fn literal_placeholder<T>(sample: &ChatSample<'_, T>, grounding: bool) -> Option<String> {
     let fields = [
         ("instruction", &sample.instruction),
         ("input", &sample.input),
@@ -83,6 +145,9 @@ pub fn literal_placeholder(sample: &Sample, grounding: bool) -> Option<String> {
     ];
     let extra: &[&str] = if grounding { &GROUNDING_PLACEHOLDERS } else { &[] };
     for (name, text) in fields {
+        if !text.contains('<') {
+            continue;
+        }
         for token in MEDIA_PLACEHOLDERS.iter().chain(extra) {
             if text.contains(token) {
                 return Some(format!("{name} contains {token}"));
@@ -93,27 +158,30 @@ pub fn literal_placeholder(sample: &Sample, grounding: bool) -> Option<String> {
 }
 
 /// The media path `path` as exported: `<media_dir>/<path>` with `--media-dir`, else as is.
-fn media_path(media_dir: Option<&str>, path: &str) -> String {
+fn media_path<'a>(media_dir: Option<&str>, path: &'a str) -> Cow<'a, str> {
     match media_dir {
-        Some(dir) => format!("{}/{path}", dir.trim_end_matches('/')),
-        None => path.to_string(),
+        Some(dir) => Cow::Owned(format!("{}/{path}", dir.trim_end_matches('/'))),
+        None => Cow::Borrowed(path),
     }
 }
 
-/// The JSON line (without newline) of `sample`: placeholders of the `media` kinds it has, then
-/// the instruction, then `\n` and the input when there is one; the answer as the assistant
-/// turn. With `grounding` (swift), an ARIG answer becomes `<ref-object>` and one `<bbox>` per box
-/// and an AVFC type 4 claim's rendered box (`dialect`'s) becomes `<bbox>`, with `objects`.
+/// Appends to `out` the JSON line (without newline) of `sample`: placeholders of the `media`
+/// kinds it has, then the instruction, then `\n` and the input when there is one; the answer as
+/// the assistant turn. With `grounding` (swift; the sample's target read), an ARIG answer becomes
+/// `<ref-object>` and one `<bbox>` per box and an AVFC type 4 claim's rendered box (`dialect`'s)
+/// becomes `<bbox>`, with `objects`.
 ///
-/// Returns `None` for a sample with a literal placeholder (see [`literal_placeholder`]).
-pub fn line(
-    sample: &Sample,
+/// Returns false, appending nothing, for a sample with a literal placeholder (see
+/// [`literal_placeholder`]).
+pub fn line<T: ChatTarget>(
+    sample: &ChatSample<'_, T>,
     media: &[MediaKind],
     media_dir: Option<&str>,
     grounding: Option<Dialect>,
-) -> Option<Vec<u8>> {
+    out: &mut Vec<u8>,
+) -> bool {
     if literal_placeholder(sample, grounding.is_some()).is_some() {
-        return None;
+        return false;
     }
     let path_of = |kind: MediaKind| match kind {
         MediaKind::Image => sample.image.as_deref(),
@@ -121,7 +189,7 @@ pub fn line(
         MediaKind::Audio => sample.audio.as_deref(),
     };
     let mut user = String::with_capacity(sample.instruction.len() + sample.input.len() + 24);
-    let mut lists: [Option<[String; 1]>; 3] = [None, None, None];
+    let mut lists: [Option<[Cow<str>; 1]>; 3] = [None, None, None];
     for kind in media {
         if let Some(path) = path_of(*kind) {
             user.push_str(kind.placeholder());
@@ -132,9 +200,9 @@ pub fn line(
     let mut objects = None;
     let mut answer: &str = &sample.answer;
     let grounded_answer;
-    let mut input: std::borrow::Cow<str> = std::borrow::Cow::Borrowed(sample.input.as_str());
-    if let Some(dialect) = grounding {
-        match &sample.target {
+    let mut input: Cow<str> = Cow::Borrowed(&sample.input);
+    if let (Some(dialect), Some(target)) = (grounding, sample.target.target()) {
+        match target {
             Target::Arig { label, boxes } => {
                 grounded_answer = format!("<ref-object>{}", "<bbox>".repeat(boxes.len()));
                 answer = &grounded_answer;
@@ -151,7 +219,7 @@ pub fn line(
             } if boxes.len() == 1 => {
                 let rendered = dialect.render_region(&boxes[0]);
                 if sample.input.contains(&rendered) {
-                    input = std::borrow::Cow::Owned(sample.input.replacen(&rendered, "<bbox>", 1));
+                    input = Cow::Owned(sample.input.replacen(&rendered, "<bbox>", 1));
                     objects = Some(Objects {
                         refs: Vec::new(),
                         bbox: vec![boxes[0].0],
@@ -183,7 +251,66 @@ pub fn line(
         audios,
         objects,
     };
-    Some(serde_json::to_vec(&line).expect("an exported line serializes"))
+    serde_json::to_writer(&mut *out, &line).expect("an exported line serializes");
+    true
+}
+
+/// What one shard of a (task, split) becomes: its lines, its `skipped.jsonl` lines, how many of
+/// each, and which media kinds its lines list.
+#[derive(Default)]
+struct ShardOutput {
+    lines: Vec<u8>,
+    records: u64,
+    skipped: Vec<u8>,
+    skipped_count: u64,
+    kinds: [bool; 3],
+}
+
+/// Converts the whole bytes `data` of the shard at `path`; returns its output and its lines.
+///
+/// Errors: a line that is not a sample (file and line).
+fn convert_shard<T: ChatTarget + for<'de> Deserialize<'de>>(
+    path: &Path,
+    data: &[u8],
+    options: &ExportOptions,
+    grounding: Option<Dialect>,
+) -> Result<(ShardOutput, u64)> {
+    let mut output = ShardOutput {
+        lines: Vec::with_capacity(data.len() + data.len() / 4),
+        ..ShardOutput::default()
+    };
+    let n = for_each_line(path, data, |path, (n, text)| {
+        let sample: ChatSample<'_, T> = parse_sample(path, n, text)?;
+        if line(
+            &sample,
+            &options.media,
+            options.media_dir.as_deref(),
+            grounding,
+            &mut output.lines,
+        ) {
+            output.lines.push(b'\n');
+            for kind in &options.media {
+                output.kinds[*kind as usize] |= match kind {
+                    MediaKind::Image => sample.image.is_some(),
+                    MediaKind::Video => sample.video.is_some(),
+                    MediaKind::Audio => sample.audio.is_some(),
+                };
+            }
+            output.records += 1;
+        } else {
+            let detail = literal_placeholder(&sample, grounding.is_some()).unwrap_or_default();
+            let entry = Skipped {
+                id: &sample.id,
+                reason: ExportSkip::LiteralPlaceholder,
+                detail,
+            };
+            serde_json::to_writer(&mut output.skipped, &entry).expect("a skipped line serializes");
+            output.skipped.push(b'\n');
+            output.skipped_count += 1;
+        }
+        Ok(())
+    })?;
+    Ok((output, n))
 }
 
 /// LLaMA-Factory's registration of one file in `dataset_info.json`.
@@ -198,7 +325,7 @@ struct DatasetInfo {
 /// Writes `avfit_<task>_<split>.jsonl` per group, `skipped.jsonl` and, for LLaMA-Factory,
 /// `dataset_info.json` (every file with the media columns its lines have), all under staging.
 ///
-/// Errors: those of [`super::read_shard`], an I/O error.
+/// Errors: those of [`super::convert_shards`], an I/O error.
 pub fn export(
     options: &ExportOptions,
     manifest: &CorpusManifest,
@@ -225,46 +352,30 @@ pub fn export(
         let name = format!("avfit_{}_{}", group.task.as_str(), group.split.as_str());
         let rel = format!("{name}.jsonl");
         let path = staging.partial(&rel)?;
-        let mut out = BufWriter::with_capacity(1 << 16, std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?);
+        let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?);
         let mut records = 0u64;
         let mut kinds = [false; 3];
-        for shard in &group.shards {
-            read_shard(&options.corpus, shard, |sample| {
-                bar.inc(1);
-                match line(&sample, &options.media, options.media_dir.as_deref(), grounding) {
-                    Some(bytes) => {
-                        for kind in &options.media {
-                            let has = match kind {
-                                MediaKind::Image => sample.image.is_some(),
-                                MediaKind::Video => sample.video.is_some(),
-                                MediaKind::Audio => sample.audio.is_some(),
-                            };
-                            kinds[*kind as usize] |= has;
-                        }
-                        records += 1;
-                        out.write_all(&bytes)
-                            .and_then(|_| out.write_all(b"\n"))
-                            .map_err(|e| Error::io(&path, e))
-                    }
-                    None => {
-                        let detail = literal_placeholder(&sample, grounding.is_some()).unwrap_or_default();
-                        let entry = Skipped {
-                            id: &sample.id,
-                            reason: ExportSkip::LiteralPlaceholder,
-                            detail,
-                        };
-                        *summary
-                            .skipped
-                            .entry(ExportSkip::LiteralPlaceholder.as_str().into())
-                            .or_default() += 1;
-                        serde_json::to_writer(&mut skipped, &entry)
-                            .map_err(std::io::Error::from)
-                            .and_then(|_| skipped.write_all(b"\n"))
-                            .map_err(|e| Error::io(&skipped_path, e))
-                    }
-                }
-            })?;
-        }
+        let convert = |path: &Path, data: &[u8]| match grounding {
+            Some(_) => convert_shard::<Target>(path, data, options, grounding),
+            None => convert_shard::<IgnoredAny>(path, data, options, grounding),
+        };
+        convert_shards(&options.corpus, &group.shards, convert, |output| {
+            bar.inc(output.records + output.skipped_count);
+            records += output.records;
+            for (all, has) in kinds.iter_mut().zip(output.kinds) {
+                *all |= has;
+            }
+            if output.skipped_count > 0 {
+                *summary
+                    .skipped
+                    .entry(ExportSkip::LiteralPlaceholder.as_str().into())
+                    .or_default() += output.skipped_count;
+            }
+            out.write_all(&output.lines).map_err(|e| Error::io(&path, e))?;
+            skipped
+                .write_all(&output.skipped)
+                .map_err(|e| Error::io(&skipped_path, e))
+        })?;
         out.flush().map_err(|e| Error::io(&path, e))?;
         summary.exported += records;
         summary.files.push(ExportedFile {

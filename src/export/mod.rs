@@ -2,10 +2,11 @@
 //! read: Parquet in Hugging Face's layout ([`parquet`]), LLaMA-Factory's ShareGPT JSONL with
 //! `dataset_info.json` and ms-swift's JSONL ([`chat`]).
 //!
-//! Streaming: shards are read line by line in a fixed order (task in DESIGN.md's order, split
-//! train then test, shards in path order), each checked against the size, record count and
-//! SHA-256 `manifest.json` lists, so memory stays bounded (one Parquet row group at most) and two
-//! exports of one corpus are byte-identical. Every file is written under a `.partial` name and
+//! Streaming: shards are converted on rayon's threads, a few at a time, each read whole and
+//! checked against the record count and SHA-256 `manifest.json` lists, and written in a fixed
+//! order (task in DESIGN.md's order, split train then test, shards in path order), so memory
+//! stays bounded (a few shards and one Parquet row group) and two exports of one corpus are
+//! byte-identical. Every file is written under a `.partial` name and
 //! renamed only when the whole export succeeded: a failed export leaves nothing under a final
 //! name.
 
@@ -14,12 +15,12 @@ pub mod cli;
 pub mod parquet;
 
 use crate::error::{Error, Result};
-use crate::record::{Sample, Split, Task, ALL_TASKS};
+use crate::record::{Split, Task, ALL_TASKS};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, IsTerminal};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// Suffix of a file being written.
@@ -284,48 +285,114 @@ pub fn groups(manifest: &CorpusManifest, tasks: &[Task], splits: &[Split]) -> Ve
     out
 }
 
-/// Calls `each(sample)` for every line of `shard` (under `corpus`), then checks the shard's
-/// line count and SHA-256 against the manifest.
+/// Parses line `n` (1-based) of the shard at `path` as a value of `T` (a [`crate::record::Sample`] or a view
+/// of its fields borrowing from `text`).
 ///
-/// Errors: an unreadable shard, a line that is not a sample (file and line), a shard whose bytes
-/// differ from what `manifest.json` lists, and what `each` returns.
-pub fn read_shard(corpus: &Path, shard: &ManifestShard, mut each: impl FnMut(Sample) -> Result<()>) -> Result<()> {
-    let path = corpus.join(&shard.path);
-    let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
-    let mut reader = BufReader::with_capacity(1 << 16, file);
-    let mut hasher = Sha256::new();
-    let mut line = Vec::with_capacity(1024);
+/// Errors: the line is not a sample ([`Error::input`] naming the file and line).
+pub fn parse_sample<'a, T: Deserialize<'a>>(path: &Path, n: u64, text: &'a str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| {
+        Error::input(
+            path,
+            Some(n),
+            format!("expected a corpus sample (DESIGN.md's fields): {e}"),
+        )
+    })
+}
+
+/// Calls `each(path, (n, line))` for every line of `data` (the bytes of the shard at `path`),
+/// `n` 1-based, the line without its `\n`; a last line without `\n` counts. Returns the lines.
+/// The UTF-8 of the whole shard is checked once here, so lines are parsed as text.
+///
+/// Errors: bytes that are not UTF-8 (the file and the line holding them), what `each` returns.
+pub fn for_each_line<'a>(
+    path: &Path,
+    data: &'a [u8],
+    mut each: impl FnMut(&Path, (u64, &'a str)) -> Result<()>,
+) -> Result<u64> {
+    let text = std::str::from_utf8(data).map_err(|e| {
+        let before = &data[..e.valid_up_to()];
+        let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        Error::input(
+            path,
+            Some(line),
+            format!("expected a corpus sample (DESIGN.md's fields): {e}"),
+        )
+    })?;
     let mut n = 0u64;
-    loop {
-        line.clear();
-        let read = reader.read_until(b'\n', &mut line).map_err(|e| Error::io(&path, e))?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&line);
+    for line in text.split_inclusive('\n') {
         n += 1;
-        let text = line.strip_suffix(b"\n").unwrap_or(&line);
-        let sample: Sample = serde_json::from_slice(text).map_err(|e| {
-            Error::input(
-                &path,
-                Some(n),
-                format!("expected a corpus sample (DESIGN.md's fields): {e}"),
-            )
-        })?;
-        each(sample)?;
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        each(path, (n, line))?;
     }
-    let digest = format!("{:x}", hasher.finalize());
-    if digest != shard.sha256 || n != shard.records {
+    Ok(n)
+}
+
+/// Checks the bytes `data` of the shard at `path`, of `lines` lines, against its manifest entry.
+///
+/// Errors: a line count or SHA-256 that differs from what `manifest.json` lists.
+pub fn check_shard(path: &Path, shard: &ManifestShard, data: &[u8], lines: u64) -> Result<()> {
+    let digest = format!("{:x}", Sha256::digest(data));
+    if digest != shard.sha256 || lines != shard.records {
         return Err(Error::input(
-            &path,
+            path,
             None,
             format!(
-                "expected {} lines with SHA-256 {} as manifest.json lists; found {n} lines, SHA-256 {digest}",
+                "expected {} lines with SHA-256 {} as manifest.json lists; found {lines} lines, SHA-256 {digest}",
                 shard.records, shard.sha256
             ),
         ));
     }
     Ok(())
+}
+
+/// Converts `shards` (under `corpus`) on rayon's worker threads and hands the results to `sink`
+/// on the calling thread in shard order, so that converting the next shards overlaps with
+/// `sink` writing the last: `convert(path, bytes)` gets a shard's path and whole bytes and
+/// returns its result and its line count, which with the bytes is then checked against the
+/// manifest ([`check_shard`]). Shards are converted one window of as many as there are threads
+/// at a time, and one result at most waits between the two sides, so memory holds a few shards'
+/// results whatever the corpus size. The first error in shard order is returned; after it no
+/// shard is handed to `sink`.
+///
+/// Errors: an unreadable shard, what `convert` returns (a bad line is reported before
+/// the checksum), a shard that differs from its manifest entry, what `sink` returns.
+pub fn convert_shards<T: Send>(
+    corpus: &Path,
+    shards: &[ManifestShard],
+    convert: impl Fn(&Path, &[u8]) -> Result<(T, u64)> + Sync,
+    mut sink: impl FnMut(T) -> Result<()>,
+) -> Result<()> {
+    use rayon::prelude::*;
+    let window = rayon::current_num_threads().max(1);
+    let (send, receive) = std::sync::mpsc::sync_channel::<Result<T>>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let send = send;
+            for chunk in shards.chunks(window) {
+                let results: Vec<Result<T>> = chunk
+                    .par_iter()
+                    .map(|shard| {
+                        let path = corpus.join(&shard.path);
+                        let data = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+                        let (value, lines) = convert(&path, &data)?;
+                        check_shard(&path, shard, &data, lines)?;
+                        Ok(value)
+                    })
+                    .collect();
+                for result in results {
+                    let failed = result.is_err();
+                    // The receiver is gone only when the sink failed: stop.
+                    if send.send(result).is_err() || failed {
+                        return;
+                    }
+                }
+            }
+        });
+        for result in receive {
+            sink(result?)?;
+        }
+        Ok(())
+    })
 }
 
 /// The output directory being written: files go under `.partial` names and are renamed by
@@ -453,4 +520,77 @@ pub fn export(options: &ExportOptions) -> Result<ExportSummary> {
     bar.finish_and_clear();
     staging.commit()?;
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A manifest entry for `path` holding `data`.
+    fn entry(path: &str, data: &[u8], records: u64) -> ManifestShard {
+        ManifestShard {
+            path: path.into(),
+            records,
+            sha256: format!("{:x}", Sha256::digest(data)),
+        }
+    }
+
+    #[test]
+    fn lines_are_counted_as_read_until_counts_them() {
+        let mut seen = Vec::new();
+        let n = for_each_line(Path::new("s.jsonl"), b"a\n\nbc", |_, (n, text)| {
+            seen.push((n, text.to_string()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(n, 3);
+        assert_eq!(seen, vec![(1, "a".into()), (2, String::new()), (3, "bc".into())]);
+        assert_eq!(for_each_line(Path::new("s.jsonl"), b"", |_, _| Ok(())).unwrap(), 0);
+        // Bytes that are not UTF-8 on line 2: the file and that line.
+        match for_each_line(Path::new("s.jsonl"), b"a\nb\xff\n", |_, _| Ok(())) {
+            Err(Error::Input { path, line, .. }) => assert_eq!((path, line), (PathBuf::from("s.jsonl"), Some(2))),
+            other => panic!("expected an input error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn shards_reach_the_sink_in_order_and_the_first_failure_in_order_wins() {
+        let dir = std::env::temp_dir().join(format!("avfit-convert-shards-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut shards = Vec::new();
+        for i in 0..7 {
+            let data = format!("{i}\n{i}{i}\n");
+            let name = format!("s{i}.jsonl");
+            std::fs::write(dir.join(&name), &data).unwrap();
+            shards.push(entry(&name, data.as_bytes(), 2));
+        }
+        let lengths = |path: &Path, data: &[u8]| {
+            let mut total = 0usize;
+            let n = for_each_line(path, data, |_, (_, t)| {
+                total += t.len();
+                Ok(())
+            })?;
+            Ok((total, n))
+        };
+        let mut got = Vec::new();
+        convert_shards(&dir, &shards, lengths, |v| {
+            got.push(v);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(got, vec![3; 7]);
+        // Shards 3 and 5 differ from their entries: 3 is reported, nothing after 2 is sunk.
+        shards[3].records = 9;
+        shards[5].sha256 = "0".repeat(64);
+        let mut got = Vec::new();
+        let err = convert_shards(&dir, &shards, lengths, |v| {
+            got.push(v);
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(got, vec![3; 3]);
+        assert!(err.to_string().contains("s3.jsonl"), "{err}");
+        assert!(err.to_string().contains("expected 9 lines with SHA-256"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -11,7 +11,10 @@
 //! Written with the `parquet` crate's column writers: row groups of [`ROW_GROUP_ROWS`] rows
 //! (memory holds one row group), files of at most [`ROWS_PER_FILE`] rows, uncompressed.
 
-use super::{read_shard, CorpusManifest, ExportOptions, ExportSummary, ExportedFile, Group, Staging};
+use super::{
+    convert_shards, for_each_line, parse_sample, CorpusManifest, ExportOptions, ExportSummary, ExportedFile, Group,
+    Staging,
+};
 use crate::card::{self, Config};
 use crate::error::{Error, Result};
 use crate::record::{Sample, Split, Target};
@@ -194,6 +197,11 @@ fn bytes(s: &str) -> ByteArray {
     ByteArray::from(s.as_bytes().to_vec())
 }
 
+/// `s`'s bytes as a [`ByteArray`], moved, not copied.
+fn owned(s: String) -> ByteArray {
+    ByteArray::from(s.into_bytes())
+}
+
 /// The columns of a row group being gathered, one per leaf of [`SCHEMA`].
 #[derive(Default)]
 struct Columns {
@@ -225,22 +233,38 @@ struct Columns {
 }
 
 impl Columns {
-    fn push(&mut self, s: &Sample) {
+    /// Appends sample `s` as a row; its strings move into the columns without a copy.
+    fn push(&mut self, s: Sample) {
         self.rows += 1;
-        self.id.required(bytes(&s.id));
-        self.task.required(bytes(s.task.as_str()));
-        self.source.required(bytes(&s.source));
-        self.split.required(bytes(s.split.as_str()));
-        self.image.optional(s.image.as_deref().map(bytes));
-        self.audio.optional(s.audio.as_deref().map(bytes));
-        self.video.optional(s.video.as_deref().map(bytes));
-        self.groups.list(Some(s.groups.iter().map(|g| bytes(g))), false);
-        self.instruction.required(bytes(&s.instruction));
-        self.input.required(bytes(&s.input));
-        self.answer.required(bytes(&s.answer));
-        self.template.required(bytes(&s.template));
+        let Sample {
+            id,
+            task,
+            source,
+            split,
+            image,
+            audio,
+            video,
+            groups,
+            instruction,
+            input,
+            answer,
+            template,
+            target,
+        } = s;
+        self.id.required(owned(id));
+        self.task.required(bytes(task.as_str()));
+        self.source.required(owned(source));
+        self.split.required(bytes(split.as_str()));
+        self.image.optional(image.map(owned));
+        self.audio.optional(audio.map(owned));
+        self.video.optional(video.map(owned));
+        self.groups.list(Some(groups.into_iter().map(owned)), false);
+        self.instruction.required(owned(instruction));
+        self.input.required(owned(input));
+        self.answer.required(owned(answer));
+        self.template.required(owned(template));
         let none_str: Option<&str> = None;
-        let (label, boxes, segments, duration, kind, verdict) = match &s.target {
+        let (label, boxes, segments, duration, kind, verdict) = match &target {
             Target::Arig { label, boxes } => (Some(label.as_str()), Some(boxes.as_slice()), None, None, None, None),
             Target::Igatl {
                 label,
@@ -279,7 +303,7 @@ impl Columns {
         self.duration.optional(duration);
         self.kind.optional(kind);
         self.verdict.optional(verdict);
-        match &s.target {
+        match &target {
             Target::Avqa {
                 question,
                 choices,
@@ -302,7 +326,7 @@ impl Columns {
                 self.question_type.optional(None);
             }
         }
-        match &s.target {
+        match &target {
             Target::Avc { caption } => self.caption.optional(Some(bytes(caption))),
             _ => self.caption.optional(None),
         }
@@ -457,7 +481,7 @@ pub fn file_name(task: &str, split: Split, index: u64, count: u64) -> String {
 
 /// Writes the Parquet files of every group and the card, under staging.
 ///
-/// Errors: those of [`super::read_shard`], an I/O or Parquet error.
+/// Errors: those of [`super::convert_shards`], an I/O or Parquet error.
 pub fn export(
     options: &ExportOptions,
     manifest: &CorpusManifest,
@@ -473,14 +497,23 @@ pub fn export(
         let mut index = 0u64;
         let mut current: Option<(String, ParquetFile)> = None;
         let mut in_file = 0u64;
-        for shard in &group.shards {
-            read_shard(&options.corpus, shard, |sample| {
+        // Shards are read, checked and parsed on worker threads while this thread encodes.
+        let parse = |path: &std::path::Path, data: &[u8]| {
+            let mut samples = Vec::new();
+            let lines = for_each_line(path, data, |path, (n, text)| {
+                samples.push(parse_sample::<Sample>(path, n, text)?);
+                Ok(())
+            })?;
+            Ok((samples, lines))
+        };
+        convert_shards(&options.corpus, &group.shards, parse, |samples| {
+            for sample in samples {
                 bar.inc(1);
                 if current.is_none() {
                     let rel = file_name(group.task.as_str(), group.split, index, count);
                     current = Some((rel.clone(), ParquetFile::create(staging.partial(&rel)?)?));
                 }
-                columns.push(&sample);
+                columns.push(sample);
                 in_file += 1;
                 let file = &mut current.as_mut().expect("opened above").1;
                 if columns.rows >= ROW_GROUP_ROWS || in_file == per_file {
@@ -498,9 +531,9 @@ pub fn export(
                     index += 1;
                     in_file = 0;
                 }
-                Ok(())
-            })?;
-        }
+            }
+            Ok(())
+        })?;
         if let Some((rel, mut file)) = current.take() {
             file.write_row_group(&columns)?;
             columns.clear();
