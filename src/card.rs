@@ -355,22 +355,3 @@ pub fn write_corpus_card_partial(out: &Path, manifest: &mut OutputManifest) -> R
     manifest.files.push(info.clone());
     Ok(info)
 }
-
-/// Writes `text` to `<dir>/README.md` through `README.md.partial` and a rename (synced).
-/// Returns its [`CardInfo`].
-///
-/// Errors: an I/O error (with the path).
-pub fn write_card(dir: &Path, text: &str) -> Result<CardInfo> {
-    let path = dir.join(CARD_FILE);
-    let partial = dir.join(format!("{CARD_FILE}.partial"));
-    std::fs::write(&partial, text.as_bytes()).map_err(|e| Error::io(&partial, e))?;
-    std::fs::File::open(&partial)
-        .and_then(|f| f.sync_all())
-        .map_err(|e| Error::io(&partial, e))?;
-    std::fs::rename(&partial, &path).map_err(|e| Error::io(&path, e))?;
-    Ok(CardInfo {
-        path: CARD_FILE.to_string(),
-        bytes: text.len() as u64,
-        sha256: format!("{:x}", Sha256::digest(text.as_bytes())),
-    })
-}
