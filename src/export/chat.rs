@@ -33,18 +33,12 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::Path;
+use std::sync::Mutex;
 
 /// Placeholders that must not occur literally in a sample's text.
 const MEDIA_PLACEHOLDERS: [&str; 3] = ["<image>", "<video>", "<audio>"];
 /// ms-swift's grounding placeholders, also refused with `--grounding objects`.
 const GROUNDING_PLACEHOLDERS: [&str; 2] = ["<ref-object>", "<bbox>"];
-
-/// One message of a conversation.
-#[derive(Serialize)]
-struct Message<'a> {
-    role: &'static str,
-    content: &'a str,
-}
 
 /// ms-swift's grounding objects of one line.
 #[derive(Serialize)]
@@ -53,20 +47,6 @@ struct Objects<'a> {
     refs: Vec<&'a str>,
     bbox: Vec<[f64; 4]>,
     bbox_type: &'static str,
-}
-
-/// One exported line.
-#[derive(Serialize)]
-struct Line<'a> {
-    messages: [Message<'a>; 2],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    images: Option<[Cow<'a, str>; 1]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    videos: Option<[Cow<'a, str>; 1]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    audios: Option<[Cow<'a, str>; 1]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    objects: Option<Objects<'a>>,
 }
 
 /// A line of `skipped.jsonl`.
@@ -188,24 +168,16 @@ pub fn line<T: ChatTarget>(
         MediaKind::Video => sample.video.as_deref(),
         MediaKind::Audio => sample.audio.as_deref(),
     };
-    let mut user = String::with_capacity(sample.instruction.len() + sample.input.len() + 24);
-    let mut lists: [Option<[Cow<str>; 1]>; 3] = [None, None, None];
-    for kind in media {
-        if let Some(path) = path_of(*kind) {
-            user.push_str(kind.placeholder());
-            lists[*kind as usize] = Some([media_path(media_dir, path)]);
-        }
-    }
-    user.push_str(&sample.instruction);
     let mut objects = None;
-    let mut answer: &str = &sample.answer;
+    let mut answer = Text::of(&sample.answer);
     let grounded_answer;
-    let mut input: Cow<str> = Cow::Borrowed(&sample.input);
+    let replaced_input;
+    let mut input = Text::of(&sample.input);
     if let (Some(dialect), Some(target)) = (grounding, sample.target.target()) {
         match target {
             Target::Arig { label, boxes } => {
                 grounded_answer = format!("<ref-object>{}", "<bbox>".repeat(boxes.len()));
-                answer = &grounded_answer;
+                answer = Text::made(&grounded_answer);
                 objects = Some(Objects {
                     refs: vec![label.as_str()],
                     bbox: boxes.iter().map(|b: &BBox| b.0).collect(),
@@ -219,7 +191,8 @@ pub fn line<T: ChatTarget>(
             } if boxes.len() == 1 => {
                 let rendered = dialect.render_region(&boxes[0]);
                 if sample.input.contains(&rendered) {
-                    input = Cow::Owned(sample.input.replacen(&rendered, "<bbox>", 1));
+                    replaced_input = sample.input.replacen(&rendered, "<bbox>", 1);
+                    input = Text::made(&replaced_input);
                     objects = Some(Objects {
                         refs: Vec::new(),
                         bbox: vec![boxes[0].0],
@@ -230,29 +203,81 @@ pub fn line<T: ChatTarget>(
             _ => {}
         }
     }
-    if !input.is_empty() {
-        user.push('\n');
-        user.push_str(&input);
+    // The bytes serde_json writes for `{"messages": [user, assistant], "images": [..],
+    // "videos": [..], "audios": [..], "objects": {..}}` (compact, fields in that order, absent
+    // lists left out), written directly: the user turn is built in its escaped form.
+    out.extend_from_slice(br#"{"messages":[{"role":"user","content":""#);
+    for kind in media {
+        if path_of(*kind).is_some() {
+            out.extend_from_slice(kind.placeholder().as_bytes());
+        }
     }
-    let [images, videos, audios] = lists;
-    let line = Line {
-        messages: [
-            Message {
-                role: "user",
-                content: &user,
-            },
-            Message {
-                role: "assistant",
-                content: answer,
-            },
-        ],
-        images,
-        videos,
-        audios,
-        objects,
-    };
-    serde_json::to_writer(&mut *out, &line).expect("an exported line serializes");
+    Text::of(&sample.instruction).push_escaped(out);
+    if !input.text.is_empty() {
+        out.extend_from_slice(b"\\n");
+        input.push_escaped(out);
+    }
+    out.extend_from_slice(br#""},{"role":"assistant","content":""#);
+    answer.push_escaped(out);
+    out.extend_from_slice(br#""}]"#);
+    for kind in [MediaKind::Image, MediaKind::Video, MediaKind::Audio] {
+        if !media.contains(&kind) {
+            continue;
+        }
+        if let Some(path) = path_of(kind) {
+            out.extend_from_slice(b",\"");
+            out.extend_from_slice(kind.key().as_bytes());
+            out.extend_from_slice(b"\":[");
+            let path = media_path(media_dir, path);
+            serde_json::to_writer(&mut *out, path.as_ref()).expect("a path serializes");
+            out.push(b']');
+        }
+    }
+    if let Some(objects) = objects {
+        out.extend_from_slice(br#","objects":"#);
+        serde_json::to_writer(&mut *out, &objects).expect("objects serialize");
+    }
+    out.push(b'}');
     true
+}
+
+/// A text of an exported line and whether it is known to need no JSON escaping.
+struct Text<'a> {
+    text: &'a str,
+    /// True for a string borrowed from the corpus line: serde_json borrows a string only when
+    /// it holds no escape sequence, and valid JSON text without escapes holds no `"`, backslash or
+    /// control character, so its escaped form is itself.
+    verbatim: bool,
+}
+
+impl<'a> Text<'a> {
+    /// A field of the corpus sample: verbatim when it was borrowed from the line.
+    fn of(field: &'a Cow<'a, str>) -> Text<'a> {
+        Text {
+            text: field,
+            verbatim: matches!(field, Cow::Borrowed(_)),
+        }
+    }
+
+    /// A text made here: escaped as serde_json escapes it.
+    fn made(text: &'a str) -> Text<'a> {
+        Text { text, verbatim: false }
+    }
+
+    /// Appends the text as inside a JSON string (escaped as serde_json escapes, no quotes).
+    /// serde_json escapes character by character, so the escaped parts of a concatenation are
+    /// the escaped concatenation.
+    fn push_escaped(&self, out: &mut Vec<u8>) {
+        if self.verbatim {
+            out.extend_from_slice(self.text.as_bytes());
+        } else {
+            let start = out.len();
+            serde_json::to_writer(&mut *out, self.text).expect("a string serializes");
+            // Drop the quotes serde_json put around it.
+            out.pop();
+            out.remove(start);
+        }
+    }
 }
 
 /// What one shard of a (task, split) becomes: its lines, its `skipped.jsonl` lines, how many of
@@ -267,6 +292,8 @@ struct ShardOutput {
 }
 
 /// Converts the whole bytes `data` of the shard at `path`; returns its output and its lines.
+/// The output's line buffer comes from `buffers` (the ones written already), so converting a
+/// shard does not touch fresh memory.
 ///
 /// Errors: a line that is not a sample (file and line).
 fn convert_shard<T: ChatTarget + for<'de> Deserialize<'de>>(
@@ -274,9 +301,13 @@ fn convert_shard<T: ChatTarget + for<'de> Deserialize<'de>>(
     data: &[u8],
     options: &ExportOptions,
     grounding: Option<Dialect>,
+    buffers: &Mutex<Vec<Vec<u8>>>,
 ) -> Result<(ShardOutput, u64)> {
+    let mut lines = buffers.lock().expect("buffer pool").pop().unwrap_or_default();
+    lines.clear();
+    lines.reserve(data.len());
     let mut output = ShardOutput {
-        lines: Vec::with_capacity(data.len() + data.len() / 4),
+        lines,
         ..ShardOutput::default()
     };
     let n = for_each_line(path, data, |path, (n, text)| {
@@ -348,6 +379,8 @@ pub fn export(
     let skipped_path = staging.partial("skipped.jsonl")?;
     let mut skipped = BufWriter::new(std::fs::File::create(&skipped_path).map_err(|e| Error::io(&skipped_path, e))?);
     let mut infos: BTreeMap<String, DatasetInfo> = BTreeMap::new();
+    // Line buffers written already, for the next shards (at most one per shard in flight).
+    let buffers = Mutex::new(Vec::new());
     for group in groups {
         let name = format!("avfit_{}_{}", group.task.as_str(), group.split.as_str());
         let rel = format!("{name}.jsonl");
@@ -356,8 +389,8 @@ pub fn export(
         let mut records = 0u64;
         let mut kinds = [false; 3];
         let convert = |path: &Path, data: &[u8]| match grounding {
-            Some(_) => convert_shard::<Target>(path, data, options, grounding),
-            None => convert_shard::<IgnoredAny>(path, data, options, grounding),
+            Some(_) => convert_shard::<Target>(path, data, options, grounding, &buffers),
+            None => convert_shard::<IgnoredAny>(path, data, options, grounding, &buffers),
         };
         convert_shards(&options.corpus, &group.shards, convert, |output| {
             bar.inc(output.records + output.skipped_count);
@@ -372,6 +405,7 @@ pub fn export(
                     .or_default() += output.skipped_count;
             }
             out.write_all(&output.lines).map_err(|e| Error::io(&path, e))?;
+            buffers.lock().expect("buffer pool").push(output.lines);
             skipped
                 .write_all(&output.skipped)
                 .map_err(|e| Error::io(&skipped_path, e))
@@ -412,4 +446,57 @@ pub fn export(
         std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
     }
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `line` of the corpus line `json` with image and audio asked for, as text.
+    fn exported(json: &str, media_dir: Option<&str>) -> String {
+        let sample: ChatSample<'_, IgnoredAny> = serde_json::from_str(json).unwrap();
+        let mut out = Vec::new();
+        assert!(line(
+            &sample,
+            &[MediaKind::Image, MediaKind::Audio],
+            media_dir,
+            None,
+            &mut out
+        ));
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn texts_without_escapes_are_copied_and_the_user_turn_joins_instruction_and_input() {
+        let json = r#"{"id":"s/k/avqa","image":"f/a.jpg","audio":"a/a.wav","video":null,"instruction":"Answer.","input":"Is it a dog?","answer":"yes","target":{}}"#;
+        assert_eq!(
+            exported(json, None),
+            r#"{"messages":[{"role":"user","content":"<image><audio>Answer.\nIs it a dog?"},{"role":"assistant","content":"yes"}],"images":["f/a.jpg"],"audios":["a/a.wav"]}"#
+        );
+    }
+
+    #[test]
+    fn escaped_texts_are_escaped_as_serde_json_escapes_them() {
+        // A quote, a backslash, a newline, a tab, a control character, a non-ASCII letter
+        // written as \u00e9 and a slash written as \/ in the corpus: serde_json writes `é` and
+        // `/` as themselves, and the others as \", \\, \n, \t, \u0001.
+        let json = r#"{"id":"s/k/avqa","image":null,"audio":"a/\u00e9.wav","video":null,"instruction":"Say \"why\"\\","input":"a\nb\tc\u0001 caf\u00e9 a\/b","answer":"\"x\"","target":{}}"#;
+        assert_eq!(
+            exported(json, Some("/data/media/")),
+            r#"{"messages":[{"role":"user","content":"<audio>Say \"why\"\\\na\nb\tc\u0001 café a/b"},{"role":"assistant","content":"\"x\""}],"audios":["/data/media/a/é.wav"]}"#
+        );
+    }
+
+    #[test]
+    fn an_empty_input_leaves_the_placeholders_and_the_instruction() {
+        let json = r#"{"id":"s/k/avc","image":null,"audio":"a.wav","video":"v.mp4","instruction":"Describe.","input":"","answer":"A dog.","target":{}}"#;
+        let sample: ChatSample<'_, IgnoredAny> = serde_json::from_str(json).unwrap();
+        let mut out = Vec::new();
+        let media = [MediaKind::Video, MediaKind::Audio];
+        assert!(line(&sample, &media, None, None, &mut out));
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"messages":[{"role":"user","content":"<video><audio>Describe."},{"role":"assistant","content":"A dog."}],"videos":["v.mp4"],"audios":["a.wav"]}"#
+        );
+    }
 }
