@@ -350,6 +350,23 @@ thread_local! {
     static SHARD_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// Reads the shard `shard` of the corpus at `corpus` into this thread's buffer (kept from shard
+/// to shard: a fresh one per shard would cost a page fault per 4 KiB) and returns what
+/// `f(path, bytes)` returns. Nothing is checked here: see [`check_shard`].
+///
+/// Errors: the shard cannot be read (its path), what `f` returns.
+pub fn with_shard<R>(corpus: &Path, shard: &ManifestShard, f: impl FnOnce(&Path, &[u8]) -> Result<R>) -> Result<R> {
+    let path = corpus.join(&shard.path);
+    SHARD_BUFFER.with(|buffer| {
+        let mut data = buffer.borrow_mut();
+        data.clear();
+        std::fs::File::open(&path)
+            .and_then(|mut file| std::io::Read::read_to_end(&mut file, &mut data))
+            .map_err(|e| Error::io(&path, e))?;
+        f(&path, &data)
+    })
+}
+
 /// Converts `shards` (under `corpus`) on rayon's worker threads and hands the results to `sink`
 /// on the calling thread in shard order, so that converting the next shards overlaps with
 /// `sink` writing the last: `convert(path, bytes)` gets a shard's path and whole bytes and
@@ -377,17 +394,9 @@ pub fn convert_shards<T: Send>(
                 let results: Vec<Result<T>> = chunk
                     .par_iter()
                     .map(|shard| {
-                        let path = corpus.join(&shard.path);
-                        // Each thread reads into its own buffer, kept from shard to shard: a
-                        // fresh one per shard costs a page fault per 4 KiB.
-                        SHARD_BUFFER.with(|buffer| {
-                            let mut data = buffer.borrow_mut();
-                            data.clear();
-                            std::fs::File::open(&path)
-                                .and_then(|mut file| std::io::Read::read_to_end(&mut file, &mut data))
-                                .map_err(|e| Error::io(&path, e))?;
-                            let (value, lines) = convert(&path, &data)?;
-                            check_shard(&path, shard, &data, lines)?;
+                        with_shard(corpus, shard, |path, data| {
+                            let (value, lines) = convert(path, data)?;
+                            check_shard(path, shard, data, lines)?;
                             Ok(value)
                         })
                     })

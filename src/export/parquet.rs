@@ -12,8 +12,8 @@
 //! (memory holds one row group), files of at most [`ROWS_PER_FILE`] rows, uncompressed.
 
 use super::{
-    convert_shards, for_each_line, parse_sample, CorpusManifest, ExportOptions, ExportSummary, ExportedFile, Group,
-    Staging,
+    check_shard, for_each_line, parse_sample, with_shard, CorpusManifest, ExportOptions, ExportSummary, ExportedFile,
+    Group, Staging,
 };
 use crate::card::{self, Config};
 use crate::error::{Error, Result};
@@ -479,9 +479,79 @@ pub fn file_name(task: &str, split: Split, index: u64, count: u64) -> String {
     format!("{task}/{}-{index:05}-of-{count:05}.parquet", split.as_str())
 }
 
-/// Writes the Parquet files of every group and the card, under staging.
+/// One Parquet file of an export: rows `start..end` of its group (the group's shards' lines
+/// in shard order).
+struct FileJob<'g> {
+    /// Path relative to the output directory.
+    rel: String,
+    /// Its `.partial` path.
+    path: PathBuf,
+    group: &'g Group,
+    start: u64,
+    end: u64,
+    /// Whether it is the group's last file (it also checks the empty shards at the group's end).
+    last: bool,
+}
+
+/// The files of `group`: `ceil(records / ROWS_PER_FILE)` of equal size but the last; none for
+/// a group without records.
+fn file_ranges(records: u64) -> Vec<(u64, u64)> {
+    let count = records.div_ceil(ROWS_PER_FILE);
+    let per_file = records.div_ceil(count.max(1));
+    (0..count)
+        .map(|i| (i * per_file, ((i + 1) * per_file).min(records)))
+        .collect()
+}
+
+impl FileJob<'_> {
+    /// Writes the file: reads every shard holding one of its rows, parses those rows and
+    /// encodes them in row groups of [`ROW_GROUP_ROWS`]; checks the shards whose first row it
+    /// holds (each shard is checked by exactly one file, [`super::check_shard`]). Returns its rows.
+    ///
+    /// Errors: an unreadable shard, a line that is not a sample, a shard that differs from its
+    /// manifest entry, an I/O or Parquet error.
+    fn write(&self, corpus: &std::path::Path, bar: &ProgressBar) -> Result<u64> {
+        let mut file = ParquetFile::create(self.path.clone())?;
+        let mut columns = Columns::default();
+        let mut first_row = 0u64;
+        for shard in &self.group.shards {
+            let (lo, hi) = (first_row, first_row + shard.records);
+            first_row = hi;
+            let owns = (self.start..self.end).contains(&lo) || (self.last && lo >= self.end);
+            if !owns && (hi <= self.start || lo >= self.end) {
+                continue;
+            }
+            let (from, to) = (self.start.saturating_sub(lo), self.end.saturating_sub(lo));
+            let mut rows = 0u64;
+            with_shard(corpus, shard, |path, data| {
+                let lines = for_each_line(path, data, |path, (n, text)| {
+                    if (from..to).contains(&(n - 1)) {
+                        columns.push(parse_sample::<Sample>(path, n, text)?);
+                        rows += 1;
+                        if columns.rows >= ROW_GROUP_ROWS {
+                            file.write_row_group(&columns)?;
+                            columns.clear();
+                        }
+                    }
+                    Ok(())
+                })?;
+                if owns {
+                    check_shard(path, shard, data, lines)?;
+                }
+                Ok(())
+            })?;
+            bar.inc(rows);
+        }
+        file.write_row_group(&columns)?;
+        file.close()
+    }
+}
+
+/// Writes the Parquet files of every group and the card, under staging. The files are written
+/// on rayon's threads, each file by one thread from the shards holding its rows, so the bytes
+/// of a file do not depend on the number of threads; memory holds one row group per thread.
 ///
-/// Errors: those of [`super::convert_shards`], an I/O or Parquet error.
+/// Errors: the first in file order of those of [`FileJob::write`]; an I/O error.
 pub fn export(
     options: &ExportOptions,
     manifest: &CorpusManifest,
@@ -489,61 +559,40 @@ pub fn export(
     staging: &mut Staging,
     bar: &ProgressBar,
 ) -> Result<ExportSummary> {
-    let mut summary = ExportSummary::default();
-    let mut columns = Columns::default();
+    use rayon::prelude::*;
+    let mut jobs = Vec::new();
     for group in groups {
-        let count = group.records.div_ceil(ROWS_PER_FILE).max(1);
-        let per_file = group.records.div_ceil(count);
-        let mut index = 0u64;
-        let mut current: Option<(String, ParquetFile)> = None;
-        let mut in_file = 0u64;
-        // Shards are read, checked and parsed on worker threads while this thread encodes.
-        let parse = |path: &std::path::Path, data: &[u8]| {
-            let mut samples = Vec::new();
-            let lines = for_each_line(path, data, |path, (n, text)| {
-                samples.push(parse_sample::<Sample>(path, n, text)?);
-                Ok(())
-            })?;
-            Ok((samples, lines))
-        };
-        convert_shards(&options.corpus, &group.shards, parse, |samples| {
-            for sample in samples {
-                bar.inc(1);
-                if current.is_none() {
-                    let rel = file_name(group.task.as_str(), group.split, index, count);
-                    current = Some((rel.clone(), ParquetFile::create(staging.partial(&rel)?)?));
-                }
-                columns.push(sample);
-                in_file += 1;
-                let file = &mut current.as_mut().expect("opened above").1;
-                if columns.rows >= ROW_GROUP_ROWS || in_file == per_file {
-                    file.write_row_group(&columns)?;
-                    columns.clear();
-                }
-                if in_file == per_file {
-                    let (rel, file) = current.take().expect("opened above");
-                    let rows = file.close()?;
-                    summary.files.push(ExportedFile {
-                        path: rel,
-                        records: rows,
-                    });
-                    summary.exported += rows;
-                    index += 1;
-                    in_file = 0;
-                }
+        let ranges = file_ranges(group.records);
+        let count = ranges.len() as u64;
+        if ranges.is_empty() {
+            // No file holds a row of these shards: check them here.
+            for shard in &group.shards {
+                with_shard(&options.corpus, shard, |path, data| {
+                    check_shard(path, shard, data, for_each_line(path, data, |_, _| Ok(()))?)
+                })?;
             }
-            Ok(())
-        })?;
-        if let Some((rel, mut file)) = current.take() {
-            file.write_row_group(&columns)?;
-            columns.clear();
-            let rows = file.close()?;
-            summary.files.push(ExportedFile {
-                path: rel,
-                records: rows,
-            });
-            summary.exported += rows;
         }
+        for (index, (start, end)) in ranges.into_iter().enumerate() {
+            let rel = file_name(group.task.as_str(), group.split, index as u64, count);
+            jobs.push(FileJob {
+                path: staging.partial(&rel)?,
+                rel,
+                group,
+                start,
+                end,
+                last: index as u64 + 1 == count,
+            });
+        }
+    }
+    let results: Vec<Result<u64>> = jobs.par_iter().map(|job| job.write(&options.corpus, bar)).collect();
+    let mut summary = ExportSummary::default();
+    for (job, rows) in jobs.iter().zip(results) {
+        let rows = rows?;
+        summary.files.push(ExportedFile {
+            path: job.rel.clone(),
+            records: rows,
+        });
+        summary.exported += rows;
     }
     let text = parquet_card(manifest, &summary);
     let path = staging.partial(card::CARD_FILE)?;
