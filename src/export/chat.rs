@@ -88,7 +88,7 @@ pub struct ChatSample<'a, T> {
 }
 
 /// A JSON string or null, borrowed when it has no escapes.
-fn optional_text<'de: 'a, 'a, D: serde::Deserializer<'de>>(
+pub(super) fn optional_text<'de: 'a, 'a, D: serde::Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<Option<Cow<'a, str>>, D::Error> {
     #[derive(Deserialize)]

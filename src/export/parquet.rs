@@ -11,18 +11,22 @@
 //! Written with the `parquet` crate's column writers: row groups of [`ROW_GROUP_ROWS`] rows
 //! (memory holds one row group), files of at most [`ROWS_PER_FILE`] rows, uncompressed.
 
+use super::chat::optional_text;
 use super::{
     check_shard, for_each_line, parse_sample, with_shard, CorpusManifest, ExportOptions, ExportSummary, ExportedFile,
     Group, Staging,
 };
 use crate::card::{self, Config};
 use crate::error::{Error, Result};
-use crate::record::{Sample, Split, Target};
+use crate::record::Split;
 use ::parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int64Type};
 use ::parquet::file::properties::WriterProperties;
 use ::parquet::file::writer::SerializedFileWriter;
 use ::parquet::schema::parser::parse_message_type;
+use ::parquet::schema::types::ColumnPath;
 use indicatif::ProgressBar;
+use serde::Deserialize;
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::PathBuf;
@@ -193,13 +197,72 @@ impl Leaf<f64> {
     }
 }
 
-fn bytes(s: &str) -> ByteArray {
-    ByteArray::from(s.as_bytes().to_vec())
+/// `s`'s bytes as a [`ByteArray`]: copied when borrowed, moved when owned.
+fn text(s: Cow<'_, str>) -> ByteArray {
+    ByteArray::from(s.into_owned().into_bytes())
 }
 
-/// `s`'s bytes as a [`ByteArray`], moved, not copied.
-fn owned(s: String) -> ByteArray {
-    ByteArray::from(s.into_bytes())
+/// A corpus sample (a shard line, DESIGN.md's fields) as the Parquet columns take it, strings
+/// borrowed from the line where JSON allows it. `target` is read flat: each task's fields are
+/// the columns of the card's `target` struct, the ones a task lacks absent.
+#[derive(Deserialize)]
+struct Row<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    task: Cow<'a, str>,
+    #[serde(borrow)]
+    source: Cow<'a, str>,
+    #[serde(borrow)]
+    split: Cow<'a, str>,
+    #[serde(borrow, default, deserialize_with = "optional_text")]
+    image: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "optional_text")]
+    audio: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "optional_text")]
+    video: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    groups: Vec<Cow<'a, str>>,
+    #[serde(borrow)]
+    instruction: Cow<'a, str>,
+    #[serde(borrow)]
+    input: Cow<'a, str>,
+    #[serde(borrow)]
+    answer: Cow<'a, str>,
+    #[serde(borrow)]
+    template: Cow<'a, str>,
+    #[serde(borrow)]
+    target: TargetRow<'a>,
+}
+
+/// The fields of every task's `target` (record.rs's [`crate::record::Target`]), each absent
+/// where the task has none.
+#[derive(Deserialize)]
+struct TargetRow<'a> {
+    #[serde(borrow, default, deserialize_with = "optional_text")]
+    label: Option<Cow<'a, str>>,
+    #[serde(default)]
+    boxes: Option<Vec<[f64; 4]>>,
+    #[serde(default)]
+    segments: Option<Vec<[f64; 2]>>,
+    #[serde(default)]
+    duration: Option<f64>,
+    #[serde(default, rename = "type")]
+    kind: Option<i64>,
+    #[serde(default)]
+    verdict: Option<bool>,
+    #[serde(borrow, default, deserialize_with = "optional_text")]
+    question: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    choices: Option<Vec<Cow<'a, str>>>,
+    #[serde(borrow, default, deserialize_with = "optional_text")]
+    answer: Option<Cow<'a, str>>,
+    #[serde(default)]
+    answer_index: Option<i64>,
+    #[serde(borrow, default, deserialize_with = "optional_text")]
+    question_type: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "optional_text")]
+    caption: Option<Cow<'a, str>>,
 }
 
 /// The columns of a row group being gathered, one per leaf of [`SCHEMA`].
@@ -233,103 +296,35 @@ struct Columns {
 }
 
 impl Columns {
-    /// Appends sample `s` as a row; its strings move into the columns without a copy.
-    fn push(&mut self, s: Sample) {
+    /// Appends the row `r`; its strings are copied once, into the columns (moved when the
+    /// JSON text had escapes).
+    fn push(&mut self, r: Row<'_>) {
         self.rows += 1;
-        let Sample {
-            id,
-            task,
-            source,
-            split,
-            image,
-            audio,
-            video,
-            groups,
-            instruction,
-            input,
-            answer,
-            template,
-            target,
-        } = s;
-        self.id.required(owned(id));
-        self.task.required(bytes(task.as_str()));
-        self.source.required(owned(source));
-        self.split.required(bytes(split.as_str()));
-        self.image.optional(image.map(owned));
-        self.audio.optional(audio.map(owned));
-        self.video.optional(video.map(owned));
-        self.groups.list(Some(groups.into_iter().map(owned)), false);
-        self.instruction.required(owned(instruction));
-        self.input.required(owned(input));
-        self.answer.required(owned(answer));
-        self.template.required(owned(template));
-        let none_str: Option<&str> = None;
-        let (label, boxes, segments, duration, kind, verdict) = match &target {
-            Target::Arig { label, boxes } => (Some(label.as_str()), Some(boxes.as_slice()), None, None, None, None),
-            Target::Igatl {
-                label,
-                segments,
-                duration,
-            } => (
-                Some(label.as_str()),
-                None,
-                Some(segments.as_slice()),
-                Some(*duration),
-                None,
-                None,
-            ),
-            Target::Avfc {
-                kind,
-                verdict,
-                label,
-                boxes,
-                segments,
-                duration,
-            } => (
-                Some(label.as_str()),
-                boxes.as_deref(),
-                segments.as_deref(),
-                *duration,
-                Some(i64::from(*kind)),
-                Some(*verdict),
-            ),
-            _ => (none_str, None, None, None, None, None),
-        };
-        self.label.optional(label.map(bytes));
-        self.boxes
-            .nested(boxes.map(|b| b.iter().map(|b| b.0).collect::<Vec<_>>()).as_deref());
-        self.segments
-            .nested(segments.map(|s| s.iter().map(|s| s.0).collect::<Vec<_>>()).as_deref());
-        self.duration.optional(duration);
-        self.kind.optional(kind);
-        self.verdict.optional(verdict);
-        match &target {
-            Target::Avqa {
-                question,
-                choices,
-                answer,
-                answer_index,
-                question_type,
-            } => {
-                self.question.optional(Some(bytes(question)));
-                self.choices
-                    .list(choices.as_ref().map(|c| c.iter().map(|c| bytes(c))), true);
-                self.qa_answer.optional(Some(bytes(answer)));
-                self.answer_index.optional(answer_index.map(|i| i as i64));
-                self.question_type.optional(Some(bytes(question_type)));
-            }
-            _ => {
-                self.question.optional(None);
-                self.choices.list(None::<Vec<ByteArray>>, true);
-                self.qa_answer.optional(None);
-                self.answer_index.optional(None);
-                self.question_type.optional(None);
-            }
-        }
-        match &target {
-            Target::Avc { caption } => self.caption.optional(Some(bytes(caption))),
-            _ => self.caption.optional(None),
-        }
+        self.id.required(text(r.id));
+        self.task.required(text(r.task));
+        self.source.required(text(r.source));
+        self.split.required(text(r.split));
+        self.image.optional(r.image.map(text));
+        self.audio.optional(r.audio.map(text));
+        self.video.optional(r.video.map(text));
+        self.groups.list(Some(r.groups.into_iter().map(text)), false);
+        self.instruction.required(text(r.instruction));
+        self.input.required(text(r.input));
+        self.answer.required(text(r.answer));
+        self.template.required(text(r.template));
+        let t = r.target;
+        self.label.optional(t.label.map(text));
+        self.boxes.nested(t.boxes.as_deref());
+        self.segments.nested(t.segments.as_deref());
+        self.duration.optional(t.duration);
+        self.kind.optional(t.kind);
+        self.verdict.optional(t.verdict);
+        self.question.optional(t.question.map(text));
+        self.choices.list(t.choices.map(|c| c.into_iter().map(text)), true);
+        self.qa_answer.optional(t.answer.map(text));
+        self.answer_index.optional(t.answer_index);
+        self.question_type.optional(t.question_type.map(text));
+        self.caption.optional(t.caption.map(text));
     }
 
     fn clear(&mut self) {
@@ -384,6 +379,8 @@ impl ParquetFile {
             WriterProperties::builder()
                 .set_created_by(format!("avfit {}", env!("CARGO_PKG_VERSION")))
                 .set_max_row_group_size(ROW_GROUP_ROWS)
+                // Every id is different: a dictionary only costs time and space.
+                .set_column_dictionary_enabled(ColumnPath::from("id"), false)
                 .build(),
         );
         let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
@@ -526,7 +523,7 @@ impl FileJob<'_> {
             with_shard(corpus, shard, |path, data| {
                 let lines = for_each_line(path, data, |path, (n, text)| {
                     if (from..to).contains(&(n - 1)) {
-                        columns.push(parse_sample::<Sample>(path, n, text)?);
+                        columns.push(parse_sample::<Row>(path, n, text)?);
                         rows += 1;
                         if columns.rows >= ROW_GROUP_ROWS {
                             file.write_row_group(&columns)?;
