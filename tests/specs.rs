@@ -18,7 +18,7 @@ fn read(source: &'static dyn sources::Source, inputs: &[PathBuf]) -> (VecSink, S
 }
 
 fn shipped(name: &str) -> &'static dyn sources::Source {
-    avfit::spec::find(name).unwrap()
+    avfit::registry::find(name).unwrap()
 }
 
 /// (key, split, image, audio, video, target as JSON, referring).
