@@ -38,7 +38,8 @@
 //!    against every box of the class.
 
 use super::classes::{AudioVocabulary, ClassId, ClassMap};
-use super::{audioset, audioset_strong, vggsound, CurationOptions};
+use super::options::CurationOptions;
+use super::{audioset, audioset_strong, vggsound};
 use crate::error::{Error, Result};
 use crate::geometry::{merge_segments, BBox, Segment};
 use crate::media;

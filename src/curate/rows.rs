@@ -19,8 +19,9 @@
 //! have every MID the map lists for that dataset. Media: `openimages/images/<ImageID>.jpg` and
 //! `<audio dataset>/audios/<clip>.wav`.
 
+use super::options::CurationOptions;
 use super::pairing::{check_label_lists, read_curated, AudioSide};
-use super::{audioset, audioset_strong, vggsound, CurationOptions};
+use super::{audioset, audioset_strong, vggsound};
 use crate::error::Result;
 use crate::media_layout::MediaLayout;
 use crate::record::Task;
