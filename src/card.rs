@@ -286,7 +286,8 @@ pub fn counts_section(counts: &BTreeMap<String, u64>, expected: &BTreeMap<String
 }
 
 /// `## Sources`: each source named in `names` with its datasets' citations and licences
-/// ([`crate::sources::Source::citations`]); a name no adapter has is listed as such.
+/// ([`crate::sources::Source::citations`]); a name no built-in source has (a spec's, too) is
+/// listed as such.
 pub fn sources_section<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     let mut text = String::from(
         "\n## Sources\n\nCite the datasets you use and keep to their licences; the media themselves \
@@ -294,7 +295,7 @@ pub fn sources_section<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     );
     for name in names {
         let _ = writeln!(text, "### {name}\n");
-        match crate::sources::find(name) {
+        match crate::registry::find_builtin(name) {
             Ok(source) => {
                 for c in source.citations() {
                     let _ = writeln!(text, "- **{}**: {}", c.dataset, c.paper);

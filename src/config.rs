@@ -69,8 +69,10 @@ pub struct SourceEntry {
     pub params: toml::Table,
     /// Expected samples per `<split>/<task>`.
     pub expected: BTreeMap<String, u64>,
-    /// Curated rows: class map, test fraction, cap per class, depictions.
+    /// Curated rows: class map, test fraction, cap per class.
     pub curation: CurationOptions,
+    /// Open Images (`openimages` and the curated rows): keep `IsDepiction = 1` boxes.
+    pub include_depiction: bool,
 }
 
 #[derive(Deserialize)]
@@ -129,7 +131,7 @@ impl BuildManifest {
             let spec = s.spec.clone().map(resolve);
             let name = match (&s.name, &spec) {
                 (name, Some(file)) => {
-                    let spec_name = crate::spec::load(file)?.name;
+                    let spec_name = crate::registry::load_spec(file)?.name;
                     if name.as_deref().is_some_and(|n| n != spec_name) {
                         return Err(Error::input(
                             path,
@@ -144,7 +146,7 @@ impl BuildManifest {
                     spec_name.to_string()
                 }
                 (Some(name), None) => {
-                    crate::spec::find(name)?;
+                    crate::registry::find(name)?;
                     name.clone()
                 }
                 (None, None) => {
@@ -185,10 +187,10 @@ impl BuildManifest {
                 classes: s.classes.map(resolve).unwrap_or(defaults.classes),
                 test_fraction,
                 cap_per_class: s.cap_per_class,
-                include_depiction: s.include_depiction.unwrap_or(defaults.include_depiction),
             };
             sources.push(SourceEntry {
                 curation,
+                include_depiction: s.include_depiction.unwrap_or(false),
                 inputs: s.inputs.into_iter().map(resolve).collect(),
                 name,
                 spec,

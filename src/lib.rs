@@ -1,13 +1,14 @@
 //! avfit builds multimodal instruction-tuning corpora — first of all AVFIT, the audio-visual
 //! corpus behind Meerkat (ECCV 2024) — from the native annotation files of public datasets.
 //!
-//! Pipeline: native files → [`sources`] (one adapter per dataset) → [`record::Record`] →
+//! Pipeline: native files → a source ([`registry`] finds it by name: a direct adapter of
+//! [`sources`], one file per dataset; a curated row of [`curate`], Open Images paired with an
+//! audio dataset by a class map; or a declarative [`spec`]) → [`record::Record`] →
 //! [`tasks`] (one builder per task) with [`render`] templates and a [`dialect`] →
 //! [`record::Sample`] → [`writer`] (shards, rejects, manifest). [`pipeline`] runs it;
 //! [`config`] reads build manifests.
 
 pub mod card;
-pub mod classes;
 pub mod config;
 pub mod corpus;
 pub mod curate;
@@ -26,6 +27,7 @@ pub mod outdir;
 pub mod pipeline;
 pub mod reason;
 pub mod record;
+pub mod registry;
 pub mod render;
 pub mod report;
 pub mod sources;

@@ -1,7 +1,7 @@
 //! The `avfit` command line (DESIGN.md, "Command line"). Only argument handling lives here.
 
-use avfit::classes::ClassMap;
 use avfit::config::BuildManifest;
+use avfit::curate::classes::ClassMap;
 use avfit::dialect::Dialect;
 use avfit::error::{Error, Result};
 use avfit::media::MediaRoot;
@@ -295,7 +295,7 @@ fn run(command: Command) -> Result<()> {
         }
         Command::Export(args) => avfit::export::cli::run(args),
         Command::Sources => {
-            let (registry, specs) = (sources::registry(), avfit::spec::shipped());
+            let (registry, specs) = (avfit::registry::builtin(), avfit::spec::shipped());
             let names = registry.iter().map(|s| s.name()).chain(specs.iter().map(|s| s.name));
             let width = names.map(|n| n.chars().count()).max().unwrap_or(0).max(12);
             for s in registry {
@@ -321,16 +321,16 @@ fn run(command: Command) -> Result<()> {
             for entry in &m.sources {
                 let source: &'static dyn sources::Source = match &entry.spec {
                     Some(path) => {
-                        let spec = avfit::spec::load(path)?;
+                        let spec = avfit::registry::load_spec(path)?;
                         config.push_str(&spec.text);
                         spec
                     }
-                    None => avfit::spec::find(&entry.name)?,
+                    None => avfit::registry::configured(&entry.name, &entry.curation)?,
                 };
                 let mut options = SourceOptions::new(source);
                 options.split = entry.split;
                 options.params = entry.params.clone();
-                options.curation = entry.curation.clone();
+                options.include_depiction = entry.include_depiction;
                 options.media_root = common.media_root()?;
                 if let Some(media) = &entry.media {
                     options.media = media.clone();
@@ -499,12 +499,18 @@ fn run(command: Command) -> Result<()> {
             exclude_groups,
             common,
         } => {
+            // A curated row's settings (ignored by any other source).
+            let curation = avfit::curate::CurationOptions {
+                test_fraction,
+                classes: classes.unwrap_or_else(avfit::curate::default_classes_path),
+                ..Default::default()
+            };
             let (source, spec_text): (&'static dyn sources::Source, String) = match (&source, &spec) {
                 (_, Some(path)) => {
-                    let spec = avfit::spec::load(path)?;
+                    let spec = avfit::registry::load_spec(path)?;
                     (spec, format!("\n{}", spec.text))
                 }
-                (Some(name), None) => (avfit::spec::find(name)?, String::new()),
+                (Some(name), None) => (avfit::registry::configured(name, &curation)?, String::new()),
                 (None, None) => unreachable!("clap requires --source or --spec"),
             };
             if !(0.0..=1.0).contains(&test_fraction) {
@@ -520,10 +526,6 @@ fn run(command: Command) -> Result<()> {
             }
             let mut options = SourceOptions::new(source);
             options.split = split;
-            options.curation.test_fraction = test_fraction;
-            if let Some(classes) = classes {
-                options.curation.classes = classes;
-            }
             let excluded = match &exclude_groups {
                 Some(path) => std::fs::read_to_string(path)
                     .map_err(|e| Error::io(path, e))?
@@ -547,7 +549,7 @@ fn run(command: Command) -> Result<()> {
                 source.name(),
                 inputs_text.join("\n"),
                 split.map_or("-", |s| s.as_str()),
-                options.curation.classes.display(),
+                curation.classes.display(),
                 excluded.join("\n"),
             );
             let jobs = vec![Job {

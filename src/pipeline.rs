@@ -683,7 +683,7 @@ fn read_sources(
         if job.source.is_curated() {
             options.reserved_groups = reserved.clone();
             options.earlier_test_fractions = curated_fractions.clone();
-            curated_fractions.push(options.curation.test_fraction);
+            curated_fractions.extend(job.source.hashed_test_fraction());
         }
         let mut collector = Collector::new(
             job.source.name(),

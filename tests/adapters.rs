@@ -186,7 +186,7 @@ fn read_llp_with_samples(
     samples: &str,
     media_root: Option<avfit::media::MediaRoot>,
 ) -> avfit::Result<(avfit::sources::VecSink, avfit::sources::SourceStats)> {
-    let source = avfit::sources::find("llp").unwrap();
+    let source = avfit::registry::find("llp").unwrap();
     let mut options = avfit::sources::SourceOptions::new(source);
     options.params.insert(s("samples"), toml::Value::String(s(samples)));
     options.media_root = media_root;
@@ -280,7 +280,7 @@ fn llp_per_visual_event_gives_one_sample_per_merged_visual_segment() {
         "filename\tonset\toffset\tevent_labels\nccccccccccc_0_10\t0\t2\tCat\nccccccccccc_0_10\t2\t3\tCat\nccccccccccc_0_10\t1\t2\tCat\n",
     )
     .unwrap();
-    let source = avfit::sources::find("llp").unwrap();
+    let source = avfit::registry::find("llp").unwrap();
     let mut options = avfit::sources::SourceOptions::new(source);
     options
         .params
@@ -350,7 +350,7 @@ fn llp_per_visual_event_drops_an_event_whose_frame_is_missing_and_rejects_rows_w
 
 #[test]
 fn llp_without_its_visual_file_is_an_error_naming_it() {
-    let source = avfit::sources::find("llp").unwrap();
+    let source = avfit::registry::find("llp").unwrap();
     let options = avfit::sources::SourceOptions::new(source);
     let err = avfit::sources::read_all(source, &[data("llp/AVVP_eval_audio.csv")], &options).unwrap_err();
     assert!(err.to_string().contains("needs AVVP_eval_visual.csv"), "{err}");
@@ -659,7 +659,7 @@ fn avsbench_boxes_from_s4_and_ms3_masks() {
 
 #[test]
 fn avsbench_all_frames_gives_one_sample_per_non_empty_frame() {
-    let source = avfit::sources::find("avsbench").unwrap();
+    let source = avfit::registry::find("avsbench").unwrap();
     let mut options = avfit::sources::SourceOptions::new(source);
     options
         .params
@@ -698,7 +698,7 @@ fn avsbench_without_its_mask_directory_is_an_error_naming_it() {
         "video_id,start_second,category,split\nx,0,dog,test\n",
     )
     .unwrap();
-    let source = avfit::sources::find("avsbench").unwrap();
+    let source = avfit::registry::find("avsbench").unwrap();
     let err = avfit::sources::read_all(
         source,
         &[tmp.path().to_path_buf()],
@@ -785,7 +785,7 @@ fn pascal_sound_reads_a_missing_size_from_the_image_under_the_media_root() {
     image::RgbImage::new(100, 200)
         .save(media.path().join("pascal_sound/frames/000030.jpg"))
         .unwrap();
-    let source = avfit::sources::find("pascal_sound").unwrap();
+    let source = avfit::registry::find("pascal_sound").unwrap();
     let mut options = avfit::sources::SourceOptions::new(source);
     options.media_root = Some(avfit::media::MediaRoot {
         root: media.path().to_path_buf(),
@@ -1141,7 +1141,7 @@ fn avsbench_judges_every_frame_before_counting_the_video() {
     for clip in ["hhhhhhhhhhh_1", "iiiiiiiiiii_2"] {
         common::write_wav(&media.path().join(format!("avsbench/audios/{clip}.wav")), 8000, 0);
     }
-    let source = avfit::sources::find("avsbench").unwrap();
+    let source = avfit::registry::find("avsbench").unwrap();
     let mut options = avfit::sources::SourceOptions::new(source);
     options
         .params
@@ -1210,7 +1210,7 @@ fn pascal_sound_drops_objects_without_a_box_and_needs_annotations() {
     assert_eq!((stats.read, stats.used, stats.rejected), (2, 1, 1));
 
     let csv_only = tmp.path().join("pascal_sound.csv");
-    let source = avfit::sources::find("pascal_sound").unwrap();
+    let source = avfit::registry::find("pascal_sound").unwrap();
     let err = avfit::sources::read_all(source, &[csv_only], &avfit::sources::SourceOptions::new(source)).unwrap_err();
     assert!(
         err.to_string()
@@ -1231,7 +1231,7 @@ fn flickr_test_list_with_a_bom_and_dotted_ids() {
     let keys: Vec<&str> = sink.records.iter().map(|r| r.key.as_str()).collect();
     assert_eq!(keys, vec!["1.0", "11"]);
     assert_eq!(stats.skipped, counts(&[("not_in_test_list", 1)]));
-    let source = avfit::sources::find("flickr_soundnet").unwrap();
+    let source = avfit::registry::find("flickr_soundnet").unwrap();
     let list_only = tmp.path().join("test_list.txt");
     let err = avfit::sources::read_all(source, &[list_only], &avfit::sources::SourceOptions::new(source)).unwrap_err();
     assert!(
@@ -1370,7 +1370,7 @@ fn openimages_train_file_keys_labels_depiction_and_bad_rows() {
     // --split forces the split; the bbox file alone lacks the class descriptions.
     let (sink, _) = read("openimages", &[tmp.path().to_path_buf()], Some(Split::Test));
     assert!(sink.records.iter().all(|r| r.split == Split::Test));
-    let source = avfit::sources::find("openimages").unwrap();
+    let source = avfit::registry::find("openimages").unwrap();
     let options = avfit::sources::SourceOptions::new(source);
     let bbox_only = tmp.path().join("oidv6-train-annotations-bbox.csv");
     let err = avfit::sources::read_all(source, &[bbox_only], &options).unwrap_err();
@@ -1394,7 +1394,7 @@ fn openimages_stops_on_an_image_id_out_of_sorted_order() {
              b,x,/m/0bt9lr,1,0.3,0.4,0.3,0.4,0,0,0,0,0\n"
         ),
     );
-    let source = avfit::sources::find("openimages").unwrap();
+    let source = avfit::registry::find("openimages").unwrap();
     let options = avfit::sources::SourceOptions::new(source);
     let err = avfit::sources::read_all(source, &[tmp.path().to_path_buf()], &options).unwrap_err();
     assert_eq!(

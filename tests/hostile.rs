@@ -568,7 +568,7 @@ fn check_media_follows_links_inside_the_root() {
     common::write_image(&real.join("frames/aaaaaaaaaaa_000010.jpg"), 8, 8);
     common::write_wav(&real.join("audios/aaaaaaaaaaa_000010.wav"), 16_000, 16_000);
     std::os::unix::fs::symlink(&real, root.join("vggss")).unwrap();
-    let source = sources::find("vggss").unwrap();
+    let source = avfit::registry::find("vggss").unwrap();
     let mut options = SourceOptions::new(source);
     options.media_root = Some(MediaRoot { root, check: true });
     let (sink, stats) = sources::read_all(source, &[data("vggss")], &options).unwrap();

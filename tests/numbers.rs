@@ -27,9 +27,13 @@ fn write(dir: &Path, rel: &str, text: &str) {
 /// Reads a curated row with every image and clip in train (test fraction 0), so that each image
 /// draws a clip whatever the split hashes say.
 fn read_all_train(source: &str, dir: &Path) -> (VecSink, SourceStats) {
-    let source = avfit::sources::find(source).unwrap();
-    let mut options = avfit::sources::SourceOptions::new(source);
-    options.curation.test_fraction = 0.0;
+    let curation = avfit::curate::CurationOptions {
+        test_fraction: 0.0,
+        ..Default::default()
+    };
+    let source = avfit::registry::configured(source, &curation).unwrap();
+    assert!(source.is_curated(), "{} is not a curated row", source.name());
+    let options = avfit::sources::SourceOptions::new(source);
     let (sink, stats) = avfit::sources::read_all(source, &[dir.to_path_buf()], &options).unwrap();
     assert!(stats.reconciles(), "{stats:?}");
     (sink, stats)
@@ -524,7 +528,7 @@ fn an_unreadable_rotation_stops_the_run_with_its_line() {
         "0000000000000001,validation,u,l,lic,a,b,t,1,md5,th,90.0\n\
         0000000000000002,validation,u,l,lic,a,b,t,1,md5,th,ninety\n",
     );
-    let source = avfit::sources::find("openimages").unwrap();
+    let source = avfit::registry::find("openimages").unwrap();
     let options = avfit::sources::SourceOptions::new(source);
     let err = avfit::sources::read_all(source, &[tmp.path().to_path_buf()], &options).unwrap_err();
     let text = err.to_string();

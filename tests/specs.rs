@@ -18,7 +18,7 @@ fn read(source: &'static dyn sources::Source, inputs: &[PathBuf]) -> (VecSink, S
 }
 
 fn shipped(name: &str) -> &'static dyn sources::Source {
-    avfit::spec::find(name).unwrap()
+    avfit::registry::find(name).unwrap()
 }
 
 /// (key, split, image, audio, video, target as JSON, referring).
@@ -914,5 +914,91 @@ fn spec_clip_windows_reach_media_csv_for_media_extract() {
             "audiocaps/audios/UDGBjjwyaqE_20.wav,audio,audiocaps,UDGBjjwyaqE,yt:UDGBjjwyaqE,20.0,30.0,,",
             "audiocaps/audios/r1nicOVtvkQ_130.wav,audio,audiocaps,r1nicOVtvkQ,yt:r1nicOVtvkQ,130.0,140.0,,",
         ]
+    );
+}
+
+/// A user's spec may not take a built-in source's name: the registry, which knows every kind,
+/// refuses it at load with the spec file and the line of `name` (the spec module alone accepts it).
+#[test]
+fn a_spec_named_like_a_built_in_source_is_refused_by_the_registry() {
+    let dir = common::out_dir("spec-builtin-name");
+    std::fs::create_dir_all(&dir).unwrap();
+    for builtin in ["vggss", "openimages_audioset"] {
+        let path = dir.join(format!("{builtin}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                "# a comment line first\n{}",
+                BASE.replacen("\"mini\"", &format!("\"{builtin}\""), 1)
+            ),
+        )
+        .unwrap();
+        assert!(Spec::from_text(&path, &std::fs::read_to_string(&path).unwrap()).is_ok());
+        let err = avfit::registry::load_spec(&path).err().expect("refused");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}:2: name `{builtin}` is a built-in adapter's; choose another",
+                path.display()
+            )
+        );
+    }
+}
+
+/// The registry lists the direct adapters, then the curated rows, then the shipped specs; the
+/// direct adapters' own list (`sources::adapters`) holds no curated row.
+#[test]
+fn the_registry_lists_every_kind_in_order_and_sources_knows_only_the_direct_adapters() {
+    let direct: Vec<&str> = avfit::sources::adapters().iter().map(|s| s.name()).collect();
+    assert_eq!(
+        direct,
+        [
+            "vggss",
+            "avsbench",
+            "pascal_sound",
+            "flickr_soundnet",
+            "llp",
+            "avqa",
+            "music_avqa",
+            "valor",
+            "openimages"
+        ]
+    );
+    let builtin: Vec<&str> = avfit::registry::builtin().iter().map(|s| s.name()).collect();
+    assert_eq!(
+        builtin[direct.len()..],
+        [
+            "openimages_audioset",
+            "openimages_vggsound",
+            "openimages_audioset_strong"
+        ]
+    );
+    assert!(builtin[direct.len()..]
+        .iter()
+        .all(|n| avfit::registry::find(n).unwrap().is_curated()));
+    assert_eq!(avfit::registry::find("ave").unwrap().name(), "ave");
+    assert!(avfit::registry::find_builtin("ave").is_err());
+    // A curated row found by name has the default settings; `configured` binds others.
+    assert_eq!(
+        avfit::registry::find("openimages_vggsound")
+            .unwrap()
+            .hashed_test_fraction(),
+        Some(0.2)
+    );
+    let curation = avfit::curate::CurationOptions {
+        test_fraction: 0.5,
+        ..Default::default()
+    };
+    assert_eq!(
+        avfit::registry::configured("openimages_vggsound", &curation)
+            .unwrap()
+            .hashed_test_fraction(),
+        Some(0.5)
+    );
+    assert_eq!(
+        avfit::registry::configured("vggss", &curation)
+            .unwrap()
+            .hashed_test_fraction(),
+        None
     );
 }

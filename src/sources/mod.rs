@@ -1,23 +1,23 @@
-//! Source adapters: one file per dataset, each reading that dataset's native files into
-//! [`Record`](crate::record::Record)s. This module holds the [`Source`] trait, the registry, input discovery and the
-//! [`Collector`] (in `collector.rs`) through which an adapter reports every unit it reads (used, rejected or skipped).
+//! Direct source adapters: one file per dataset, each reading that dataset's native files into
+//! [`Record`](crate::record::Record)s. This module holds the [`Source`] trait that every kind of
+//! source implements (these adapters, the curated rows of [`crate::curate`], the specs of
+//! [`crate::spec`]), the list of the direct adapters ([`adapters`]), input discovery, the
+//! [`Collector`] (in `collector.rs`) through which a source reports every unit it reads (used,
+//! rejected or skipped), and the native-format helpers every reader shares (`native.rs`,
+//! `xml.rs`). It imports none of the other kinds: [`crate::registry`] stands above them all.
 //!
 //! Adding a dataset: write `sources/<name>.rs` with a unit struct implementing [`Source`], add it
-//! to [`registry`], ship a small native sample under `tests/data/<name>/` and pin its records in
+//! to [`adapters`], ship a small native sample under `tests/data/<name>/` and pin its records in
 //! tests (README, "Adding a source").
 
-pub mod audioset;
-pub mod audioset_strong;
 pub mod avqa;
 pub mod avsbench;
-pub mod curated;
 pub mod flickr_soundnet;
 pub mod llp;
 pub mod music_avqa;
 pub mod openimages;
 pub mod pascal_sound;
 pub mod valor;
-pub mod vggsound;
 pub mod vggss;
 pub mod xml;
 
@@ -75,6 +75,12 @@ pub trait Source: Sync {
     fn is_curated(&self) -> bool {
         false
     }
+    /// For a source that hashes ids to splits (a curated row): the fraction hashed to test, which
+    /// the pipeline hands to the sources read after it ([`SourceOptions::earlier_test_fractions`]).
+    /// Default `None`.
+    fn hashed_test_fraction(&self) -> Option<f64> {
+        None
+    }
     /// Whether its records can never be ambiguous (two records of one task, media and input with
     /// different answers) by construction, so the run need not remember every question it asks
     /// ([`Collector::guard_ambiguity`]). Default: the curated rows only.
@@ -98,8 +104,9 @@ pub struct Citation {
     pub licence: &'static str,
 }
 
-/// Every adapter, in the order `avfit sources` lists them.
-pub fn registry() -> Vec<&'static dyn Source> {
+/// Every direct adapter, in the order `avfit sources` lists them (the curated rows and the specs
+/// follow them there: [`crate::registry`]).
+pub fn adapters() -> Vec<&'static dyn Source> {
     vec![
         &vggss::Vggss,
         &avsbench::Avsbench,
@@ -110,21 +117,12 @@ pub fn registry() -> Vec<&'static dyn Source> {
         &music_avqa::MusicAvqa,
         &valor::Valor,
         &openimages::OpenImages,
-        &curated::OPENIMAGES_AUDIOSET,
-        &curated::OPENIMAGES_VGGSOUND,
-        &curated::OPENIMAGES_AUDIOSET_STRONG,
     ]
 }
 
-/// The adapter called `name`. Errors: [`Error::Config`] listing the known names.
-pub fn find(name: &str) -> Result<&'static dyn Source> {
-    registry().into_iter().find(|s| s.name() == name).ok_or_else(|| {
-        let known: Vec<_> = registry().iter().map(|s| s.name()).collect();
-        Error::Config(format!("unknown source `{name}`; known sources: {}", known.join(", ")))
-    })
-}
-
-/// What an adapter is told besides its files.
+/// What a source is told besides its files: the run's settings that any source may use. A
+/// curated row's own settings (class map, test fraction, cap) travel with the row
+/// (`crate::curate::CurationOptions`), not here.
 #[derive(Clone, Debug)]
 pub struct SourceOptions {
     /// `--split`: force this split on every record and read every native split.
@@ -136,21 +134,24 @@ pub struct SourceOptions {
     /// `--media-root` (and `--check-media`): where media paths point, for adapters that must read
     /// an image's size and for the media checks applied when shards are written.
     pub media_root: Option<MediaRoot>,
-    /// The run's seed (curated pairing).
+    /// The run's seed (set by the pipeline; the curated pairing draws with it).
     pub seed: u64,
-    /// Class map, test fraction and caps of the curated rows.
-    pub curation: crate::curate::CurationOptions,
-    /// Groups (`yt:<id>`, ...) that other sources of the build use, with their split: a curated
-    /// row never draws such a clip into the other split.
+    /// Open Images: keep `IsDepiction = 1` boxes (`include_depiction` of a `[[source]]`; the
+    /// `openimages` adapter and the curated rows' image side). Default false: skipped.
+    pub include_depiction: bool,
+    /// Set by the pipeline for a source read after the direct ones (a curated row): the groups
+    /// (`yt:<id>`, ...) that other sources of the build use, with their split; such a clip is
+    /// never drawn into the other split.
     pub reserved_groups: std::sync::Arc<std::collections::HashMap<String, Split>>,
-    /// Test fractions of the curated rows read before this one in the build: an image or clip
-    /// that one of them would put in the other split is never used (see [`crate::curate`]).
+    /// Set by the pipeline: the [`Source::hashed_test_fraction`]s of the sources read before this
+    /// one in the build; an image or clip that one of them would put in the other split is never
+    /// used (a curated row's rule).
     pub earlier_test_fractions: Vec<f64>,
 }
 
 impl SourceOptions {
-    /// Defaults for `source`: no forced split, its default media layout, no params, seed 0, the
-    /// default curation settings, no reserved groups.
+    /// Defaults for `source`: no forced split, its default media layout, no params, seed 0,
+    /// depictions skipped, no reserved groups.
     pub fn new(source: &dyn Source) -> Self {
         SourceOptions {
             split: None,
@@ -158,7 +159,7 @@ impl SourceOptions {
             params: toml::Table::new(),
             media_root: None,
             seed: 0,
-            curation: Default::default(),
+            include_depiction: false,
             reserved_groups: Default::default(),
             earlier_test_fractions: Vec::new(),
         }

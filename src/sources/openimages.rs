@@ -43,7 +43,6 @@
 //! line is its origin); the rest are rejected or skipped as above.
 
 use super::{At, Collector, Source, SourceOptions};
-use crate::classes::{ClassId, ClassMap};
 use crate::error::{Error, Result};
 use crate::geometry::BBox;
 use crate::media_layout::MediaLayout;
@@ -140,18 +139,16 @@ pub struct BoxRow<'r> {
     pub line: u64,
 }
 
-/// Which Open Images classes (MIDs) a reader keeps, and their ids.
+/// Index of an Open Images class in a reader's class filter ([`ClassLookup`]): a position in the
+/// curated rows' class map (`crate::curate::classes::ClassMap`) or in [`BoxableClasses`].
+pub type ClassId = u16;
+
+/// Which Open Images classes (MIDs) a reader keeps, and their ids: the curated rows' class map
+/// (its implementation is beside it, in `crate::curate::classes`) or [`BoxableClasses`].
 pub trait ClassLookup {
     /// The class of the MID `mid` (`/m/0bt9lr`), or `None` when its rows are skipped
     /// (`class_not_in_map`).
     fn class_of(&self, mid: &str) -> Option<ClassId>;
-}
-
-impl ClassLookup for ClassMap {
-    /// The mapped classes of the curated rows ([`ClassMap::of_openimages`]).
-    fn class_of(&self, mid: &str) -> Option<ClassId> {
-        self.of_openimages(mid)
-    }
 }
 
 /// Every boxable class of `class-descriptions-boxable.csv`: the class filter of the direct source.
@@ -224,9 +221,9 @@ impl ClassLookup for BoxableClasses {
     }
 }
 
-/// What to keep of the bbox rows. `C` is the class filter: the curated rows' [`ClassMap`] (the
-/// default) or [`BoxableClasses`].
-pub struct BoxFilter<'a, C: ClassLookup + ?Sized = ClassMap> {
+/// What to keep of the bbox rows. `C` is the class filter: the curated rows' class map or
+/// [`BoxableClasses`].
+pub struct BoxFilter<'a, C: ClassLookup + ?Sized> {
     /// Classes and their MIDs.
     pub classes: &'a C,
     /// Keep `IsDepiction = 1` boxes (default: skip them).
@@ -408,10 +405,15 @@ pub fn read_rotated(path: &Path) -> Result<FastSet<String>> {
 }
 
 /// Calls `each(image, class)` for every (image, mapped class) pair that a human verified absent
-/// (`Confidence 0`) in an Open Images `*-human-imagelabels*.csv`, streaming.
+/// (`Confidence 0`) in an Open Images `*-human-imagelabels*.csv`, streaming; a class is mapped by
+/// `classes` (the curated rows' class map).
 ///
 /// Errors: unreadable file, a header without `ImageID`, `LabelName`, `Confidence`.
-pub fn read_verified_absent(path: &Path, classes: &ClassMap, mut each: impl FnMut(&str, ClassId)) -> Result<()> {
+pub fn read_verified_absent<C: ClassLookup + ?Sized>(
+    path: &Path,
+    classes: &C,
+    mut each: impl FnMut(&str, ClassId),
+) -> Result<()> {
     let mut reader = super::delimited_reader(path, b',', true, true)?;
     let headers = super::header_row(path, &mut reader)?;
     let column = |name: &str| headers.iter().position(|h| h == name);
@@ -427,7 +429,7 @@ pub fn read_verified_absent(path: &Path, classes: &ClassMap, mut each: impl FnMu
     super::for_each_row(path, &mut reader, |_, row| {
         if let Ok(row) = row {
             if let (Some(class), Some("0")) = (
-                row.get(c_label).and_then(|m| classes.of_openimages(m)),
+                row.get(c_label).and_then(|m| classes.class_of(m)),
                 row.get(c_confidence),
             ) {
                 each(row.get(c_image).unwrap_or_default(), class);
@@ -572,7 +574,7 @@ impl Source for OpenImages {
         }
         let filter = BoxFilter {
             classes: &classes,
-            include_depiction: options.curation.include_depiction,
+            include_depiction: options.include_depiction,
             rotated: &rotated,
         };
         for path in bbox_files {

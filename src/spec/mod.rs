@@ -8,7 +8,9 @@
 //! A spec is checked when loaded ([`Spec::from_text`]): unknown keys, a field a template names
 //! that the format cannot give, a pattern that does not match its examples, a box without units,
 //! a task without its target keys are refused with the spec file, its line and what was expected.
-//! A header that lacks a named column is refused when the file is opened, naming both files.
+//! A header that lacks a named column is refused when the file is opened, naming both files; a
+//! name that a built-in source has is refused by [`crate::registry::load_spec`], which knows them
+//! all (this module knows no other kind of source).
 //! Reading ([`engine`]) goes through the same geometry ([`crate::geometry`]), accounting
 //! ([`Collector`]) and reason codes ([`crate::reason`]) as the built-in adapters.
 
@@ -53,25 +55,8 @@ pub fn shipped() -> &'static [&'static Spec] {
     })
 }
 
-/// A source by name: a built-in adapter ([`crate::sources::registry`]) or a shipped spec.
-///
-/// Errors: [`Error::Config`] listing every known name.
-pub fn find(name: &str) -> Result<&'static dyn Source> {
-    if let Some(s) = crate::sources::registry().into_iter().find(|s| s.name() == name) {
-        return Ok(s);
-    }
-    if let Some(s) = shipped().iter().find(|s| s.name == name) {
-        return Ok(*s as &'static dyn Source);
-    }
-    let mut known: Vec<_> = crate::sources::registry().iter().map(|s| s.name()).collect();
-    known.extend(shipped().iter().map(|s| s.name));
-    Err(Error::Config(format!(
-        "unknown source `{name}`; known sources: {}",
-        known.join(", ")
-    )))
-}
-
-/// Loads the spec at `path` for the run (leaked: a run keeps its sources to the end).
+/// Loads the spec at `path` for the run (leaked: a run keeps its sources to the end). Runs load
+/// a user's spec through [`crate::registry::load_spec`], which also refuses a built-in name.
 ///
 /// Errors: the file cannot be read, and as [`Spec::from_text`].
 pub fn load(path: &Path) -> Result<&'static Spec> {
@@ -396,12 +381,6 @@ impl Spec {
                     "name `{}`: expected [a-z0-9_]+ (it becomes the shard and sample-id prefix)",
                     raw.name
                 ),
-            ));
-        }
-        if crate::sources::registry().iter().any(|s| s.name() == raw.name) {
-            return Err(fail(
-                "name",
-                format!("name `{}` is a built-in adapter's; choose another", raw.name),
             ));
         }
         let task = match raw.task.as_str() {

@@ -4,7 +4,7 @@
 //! map so that pairs form.
 
 use super::{expected, per_kind, pick, youtube_id, Ctx, Entry, Out, SourceSummary, Sprinkle};
-use crate::classes::{AudioVocabulary, ClassId, ClassMap};
+use crate::curate::classes::{AudioVocabulary, ClassId, ClassMap};
 use crate::curate::split_of;
 use crate::error::Result;
 use crate::record::Split;
@@ -50,7 +50,7 @@ const VGGSOUND_UNMAPPED: &[&str] = &[
 /// negatives).
 pub(super) fn curated(ctx: &Ctx, classes: &ClassMap) -> Result<Vec<Entry>> {
     write_class_descriptions(ctx, classes)?;
-    let with = |vocab: fn(&crate::classes::ClassEntry) -> bool| -> Vec<ClassId> {
+    let with = |vocab: fn(&crate::curate::classes::ClassEntry) -> bool| -> Vec<ClassId> {
         (0..classes.classes.len() as ClassId)
             .filter(|c| vocab(&classes.classes[*c as usize]))
             .collect()

@@ -37,7 +37,7 @@ mod curated;
 mod grounding;
 mod temporal;
 
-use crate::classes::ClassMap;
+use crate::curate::classes::ClassMap;
 use crate::error::{Error, Result};
 use rand::Rng;
 use rand_chacha::rand_core::SeedableRng;

@@ -84,7 +84,7 @@ pub fn require_tool<T>(test: &str, tool: &str, probe: impl FnOnce() -> Option<T>
 
 /// Reads `source` from `inputs` with default options (or a forced split).
 pub fn read(source: &str, inputs: &[PathBuf], split: Option<avfit::record::Split>) -> (VecSink, SourceStats) {
-    let source = sources::find(source).unwrap();
+    let source = avfit::registry::find(source).unwrap();
     let mut options = SourceOptions::new(source);
     options.split = split;
     let (sink, stats) = sources::read_all(source, inputs, &options).unwrap();

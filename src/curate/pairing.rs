@@ -37,16 +37,18 @@
 //! 4. true: a box of the class; false: a box of another class in the same image with IoU < 0.1
 //!    against every box of the class.
 
-use crate::classes::{AudioVocabulary, ClassId, ClassMap};
+use super::classes::{AudioVocabulary, ClassId, ClassMap};
+use super::options::CurationOptions;
+use super::{audioset, audioset_strong, vggsound};
 use crate::error::{Error, Result};
 use crate::geometry::{merge_segments, BBox, Segment};
 use crate::media;
 use crate::reason::{Reason, Skip};
 use crate::record::{Media, Record, Split, Target};
-use crate::sources::audioset_strong::AUDIOSET_CLIP_SECONDS;
 use crate::sources::openimages::{self, BoxFilter, OpenImagesFile};
-use crate::sources::{audioset, audioset_strong, vggsound, At, Collector, Source, SourceOptions};
+use crate::sources::{At, Collector, Source, SourceOptions};
 use crate::split::{stable_hash, FastMap, FastSet};
+use audioset_strong::AUDIOSET_CLIP_SECONDS;
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
@@ -56,19 +58,6 @@ pub const MAX_PROBES: usize = 32;
 pub const MIN_NEGATIVE_WINDOW: f64 = 1.0;
 /// Largest IoU an AVFC type-4 negative box may have with any box of the sound's class.
 pub const MAX_NEGATIVE_IOU: f64 = 0.1;
-
-/// Settings of a curated row.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CurationOptions {
-    /// The class map file (`manifests/classes.toml`).
-    pub classes: PathBuf,
-    /// Fraction of images (and clips) hashed to test, in [0, 1].
-    pub test_fraction: f64,
-    /// At most this many pairs per class and split.
-    pub cap_per_class: Option<u64>,
-    /// Keep `IsDepiction = 1` boxes.
-    pub include_depiction: bool,
-}
 
 /// The audio dataset of a curated row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,8 +161,10 @@ struct Clip {
     drawn: bool,
 }
 
-/// Reads a curated row: the Open Images side and the audio side from `files`, pairs them and
-/// emits every ARIG / IGATL / AVFC record through `out`.
+/// Reads a curated row: the Open Images side and the audio side from `files`, pairs them under
+/// `curation` (class map, test fraction, cap) and `options` (seed, depictions, media, the groups
+/// and test fractions of the sources read before it) and emits every ARIG / IGATL / AVFC record
+/// through `out`.
 ///
 /// The side's label list (`class_labels_indices.csv`, `mid_to_display_name.tsv`), when given, is
 /// not read here: [`check_label_lists`] checks it before the run reads any source.
@@ -184,10 +175,10 @@ pub fn read_curated(
     source: &dyn Source,
     side: AudioSide,
     files: &[PathBuf],
+    curation: &CurationOptions,
     options: &SourceOptions,
     out: &mut Collector,
 ) -> Result<()> {
-    let curation = &options.curation;
     let classes = ClassMap::load(&curation.classes)?;
     let kind = |p: &Path| p.file_name().and_then(|n| OpenImagesFile::of(&n.to_string_lossy()));
     let of_kind = |k: OpenImagesFile| files.iter().filter(move |p| kind(p) == Some(k)).collect::<Vec<_>>();
@@ -234,7 +225,7 @@ pub fn read_curated(
     }
 
     // Audio side.
-    let mut clips = read_clips(side, &audio_files, &classes, options, out)?;
+    let mut clips = read_clips(side, &audio_files, &classes, curation.test_fraction, options, out)?;
     let mut pools: FastMap<(ClassId, Split), Vec<u32>> = FastMap::default();
     for (i, clip) in clips.iter().enumerate() {
         if let Some(split) = clip.split {
@@ -254,12 +245,13 @@ pub fn read_curated(
     // image's boxes are consecutive; every image is paired when its last box is read.
     let filter = BoxFilter {
         classes: &classes,
-        include_depiction: curation.include_depiction,
+        include_depiction: options.include_depiction,
         rotated: &rotated,
     };
     let mut pairing = Pairing {
         source,
         side,
+        curation,
         options,
         classes: &classes,
         label_of: &label_of,
@@ -310,13 +302,13 @@ pub fn read_curated(
 }
 
 /// Checks that every label list of `side` among `files` (AudioSet's `class_labels_indices.csv` or
-/// AudioSet Strong's `mid_to_display_name.tsv`, read by [`crate::classes::read_label_set`]) has
-/// every MID that the class map of `options` lists for that dataset. Run before any source of a
+/// AudioSet Strong's `mid_to_display_name.tsv`, read by [`super::classes::read_label_set`]) has
+/// every MID that the class map of `curation` lists for that dataset. Run before any source of a
 /// run is read ([`Source::check_inputs`]); without a label list it does nothing.
 ///
 /// Errors: the class map or a list cannot be read; the first class-map MID a list lacks, as one
 /// line naming the list, the class and the MID (and, when several are absent, how many).
-pub fn check_label_lists(side: AudioSide, files: &[PathBuf], options: &SourceOptions) -> Result<()> {
+pub fn check_label_lists(side: AudioSide, files: &[PathBuf], curation: &CurationOptions) -> Result<()> {
     let lists: Vec<&PathBuf> = files
         .iter()
         .filter(|p| p.file_name().is_some_and(|n| side.is_label_list(&n.to_string_lossy())))
@@ -324,15 +316,15 @@ pub fn check_label_lists(side: AudioSide, files: &[PathBuf], options: &SourceOpt
     if lists.is_empty() {
         return Ok(());
     }
-    let classes = ClassMap::load(&options.curation.classes)?;
+    let classes = ClassMap::load(&curation.classes)?;
     for path in lists {
-        check_label_list(&classes, &options.curation.classes, side.vocabulary(), path)?;
+        check_label_list(&classes, &curation.classes, side.vocabulary(), path)?;
     }
     Ok(())
 }
 
 fn check_label_list(classes: &ClassMap, map_path: &Path, vocabulary: AudioVocabulary, path: &Path) -> Result<()> {
-    let known = crate::classes::read_label_set(path, vocabulary)?;
+    let known = super::classes::read_label_set(path, vocabulary)?;
     let unknown = classes.unknown_labels(vocabulary, &known);
     let Some((class, mid)) = unknown.first() else {
         return Ok(());
@@ -411,6 +403,7 @@ pub const RECENT_IMAGES: usize = 1024;
 struct Pairing<'a> {
     source: &'a dyn Source,
     side: AudioSide,
+    curation: &'a CurationOptions,
     options: &'a SourceOptions,
     classes: &'a ClassMap,
     label_of: &'a dyn Fn(ClassId) -> String,
@@ -432,7 +425,7 @@ impl Pairing<'_> {
             return Ok(());
         }
         let image_id = image.id.as_str();
-        let split = split_of(image_id, self.options.curation.test_fraction);
+        let split = split_of(image_id, self.curation.test_fraction);
         let mut present: Vec<ClassId> = image.boxes.iter().map(|(c, _)| *c).collect();
         present.sort_unstable();
         present.dedup();
@@ -481,7 +474,7 @@ impl Pairing<'_> {
         let group_rows = boxes.len() as u64;
         let class_name = self.classes.name(class).replace(' ', "_");
         let label = (self.label_of)(class);
-        let capped = options
+        let capped = self
             .curation
             .cap_per_class
             .is_some_and(|cap| self.drawn_per_class.get(&(class, split)).copied().unwrap_or(0) >= cap);
@@ -754,16 +747,17 @@ fn probe<T: Copy>(items: &[T], start: u64, ok: impl Fn(T) -> bool) -> Option<T> 
         .find(|&item| ok(item))
 }
 
-/// Reads the audio side into clips: weak and VGGSound rows are one clip each (a repeated clip is a
-/// `duplicate_row`); strong events are gathered per clip and merged per class.
+/// Reads the audio side into clips, each hashed to a split by `test_fraction`: weak and VGGSound
+/// rows are one clip each (a repeated clip is a `duplicate_row`); strong events are gathered per
+/// clip and merged per class.
 fn read_clips(
     side: AudioSide,
     files: &[&PathBuf],
     classes: &ClassMap,
+    fraction: f64,
     options: &SourceOptions,
     out: &mut Collector,
 ) -> Result<Vec<Clip>> {
-    let fraction = options.curation.test_fraction;
     let eligible = |youtube_id: &str| {
         let hashed = split_of(youtube_id, fraction);
         (!group_claimed(options, "yt", youtube_id, hashed)).then_some(hashed)
@@ -841,25 +835,4 @@ fn read_clips(
         clip.classes = clip.events.iter().map(|(c, _)| *c).collect();
     }
     Ok(clips)
-}
-
-/// `manifests/classes.toml` in the working directory, else beside this crate's sources.
-pub fn default_classes_path() -> PathBuf {
-    let local = PathBuf::from("manifests/classes.toml");
-    if local.exists() {
-        local
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/classes.toml")
-    }
-}
-
-impl Default for CurationOptions {
-    fn default() -> Self {
-        CurationOptions {
-            classes: default_classes_path(),
-            test_fraction: 0.2,
-            cap_per_class: None,
-            include_depiction: false,
-        }
-    }
 }

@@ -15,15 +15,15 @@
 //! (`class_not_in_map`). Rejected: a bad `segment_id`, bad numbers, zero-length or reversed events,
 //! events outside [0, 10] s.
 
-use super::{At, Collector};
-use crate::classes::{AudioVocabulary, ClassId, ClassMap};
+use super::classes::{AudioVocabulary, ClassId, ClassMap};
 use crate::error::{Error, Result};
 use crate::geometry::Segment;
 use crate::reason::{Reason, Skip};
+use crate::sources::{At, Collector};
 use std::path::Path;
 
 /// AudioSet Strong: the paper its authors ask to cite and its licence as published (for the dataset card).
-pub const CITATION: super::Citation = super::Citation {
+pub const CITATION: crate::sources::Citation = crate::sources::Citation {
     dataset: "AudioSet Strong",
     paper: "Shawn Hershey, Daniel P. W. Ellis, Eduardo Fonseca, Aren Jansen, Caroline Liu, R. Channing Moore, Manoj Plakal. The Benefit of Temporally-Strong Labels in Audio Event Classification. ICASSP 2021.",
     licence: "CC BY 4.0 (Google; see https://research.google.com/audioset/download_strong.html)",
@@ -64,8 +64,8 @@ pub fn stream_events(
     out: &mut Collector,
     mut each: impl FnMut(EventRow, &mut Collector) -> Result<()>,
 ) -> Result<()> {
-    let mut reader = super::delimited_reader(path, b'\t', false, true)?;
-    let headers = super::header_row(path, &mut reader)?;
+    let mut reader = crate::sources::delimited_reader(path, b'\t', false, true)?;
+    let headers = crate::sources::header_row(path, &mut reader)?;
     let column = |name: &str| headers.iter().position(|h| h == name);
     let [Some(c_segment), Some(c_start), Some(c_end), Some(c_label)] =
         ["segment_id", "start_time_seconds", "end_time_seconds", "label"].map(column)
@@ -76,7 +76,7 @@ pub fn stream_events(
             "expected the header `segment_id start_time_seconds end_time_seconds label`",
         ));
     };
-    super::for_each_row(path, &mut reader, |line, row| {
+    crate::sources::for_each_row(path, &mut reader, |line, row| {
         out.read(1);
         let at = At::Line(line);
         let row = match row {
@@ -98,7 +98,9 @@ pub fn stream_events(
             return Ok(());
         };
         let (youtube_id, clip_start) = match segment_id.rsplit_once('_') {
-            Some((yt, ms)) if super::is_youtube_id(yt) && !ms.is_empty() && ms.bytes().all(|b| b.is_ascii_digit()) => {
+            Some((yt, ms))
+                if crate::sources::is_youtube_id(yt) && !ms.is_empty() && ms.bytes().all(|b| b.is_ascii_digit()) =>
+            {
                 (yt, ms.parse::<f64>().unwrap_or(0.0) / 1000.0)
             }
             _ => {

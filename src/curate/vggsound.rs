@@ -14,14 +14,14 @@
 //! (`YBd5lEnpT_8` with start 0 is the clip `YBd5lEnpT_8_000000`, group `yt:YBd5lEnpT_8`).
 
 use super::audioset::ClipRow;
-use super::{At, Collector};
-use crate::classes::{AudioVocabulary, ClassMap};
+use super::classes::{AudioVocabulary, ClassMap};
 use crate::error::Result;
 use crate::reason::{Reason, Skip};
+use crate::sources::{At, Collector};
 use std::path::Path;
 
 /// VGGSound: the paper its authors ask to cite and its licence as published (for the dataset card).
-pub const CITATION: super::Citation = super::Citation {
+pub const CITATION: crate::sources::Citation = crate::sources::Citation {
     dataset: "VGGSound",
     paper: "Honglie Chen, Weidi Xie, Andrea Vedaldi, Andrew Zisserman. VGGSound: A Large-scale Audio-Visual Dataset. ICASSP 2020.",
     licence: "CC BY 4.0 (see https://www.robots.ox.ac.uk/~vgg/data/vggsound/)",
@@ -42,8 +42,8 @@ pub fn stream_clips(
     out: &mut Collector,
     mut each: impl FnMut(ClipRow, &mut Collector) -> Result<()>,
 ) -> Result<()> {
-    let mut reader = super::delimited_reader(path, b',', true, false)?;
-    super::for_each_row(path, &mut reader, |line, row| {
+    let mut reader = crate::sources::delimited_reader(path, b',', true, false)?;
+    crate::sources::for_each_row(path, &mut reader, |line, row| {
         out.read(1);
         let at = At::Line(line);
         let row = match row {
@@ -58,7 +58,7 @@ pub fn stream_clips(
                 format!("{} fields, expected youtube_id,start_seconds,label,split", row.len()),
             );
         };
-        if !super::is_youtube_id(ytid) {
+        if !crate::sources::is_youtube_id(ytid) {
             return out.reject(path, at, Reason::BadClipId, format!("`{ytid}` is not a YouTube id"));
         }
         let Ok(start) = start.parse::<u32>() else {
@@ -69,7 +69,7 @@ pub fn stream_clips(
                 format!("{ytid}: start `{start}` is not a whole number of seconds"),
             );
         };
-        if start >= 10u32.pow(super::CLIP_START_DIGITS as u32) {
+        if start >= 10u32.pow(crate::sources::CLIP_START_DIGITS as u32) {
             return out.reject(
                 path,
                 at,

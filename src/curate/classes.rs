@@ -10,8 +10,9 @@ use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// Index of a class in [`ClassMap::classes`].
-pub type ClassId = u16;
+/// Index of a class in [`ClassMap::classes`] (the Open Images reader's class index).
+pub use crate::sources::openimages::ClassId;
+use crate::sources::openimages::ClassLookup;
 
 /// One sounding Open Images class.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -58,6 +59,13 @@ pub enum AudioVocabulary {
     AudioSetStrong,
     /// VGGSound labels (text).
     VggSound,
+}
+
+impl ClassLookup for ClassMap {
+    /// The mapped classes of the curated rows ([`ClassMap::of_openimages`]).
+    fn class_of(&self, mid: &str) -> Option<ClassId> {
+        self.of_openimages(mid)
+    }
 }
 
 impl ClassMap {

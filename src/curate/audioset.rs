@@ -14,14 +14,14 @@
 //! as AudioSet Strong names its segments. Skipped: rows with no MID in the class map
 //! (`class_not_in_map`). Rejected: missing fields, bad numbers (`malformed_field`), a bad id.
 
-use super::{At, Collector};
-use crate::classes::{AudioVocabulary, ClassId, ClassMap};
+use super::classes::{AudioVocabulary, ClassId, ClassMap};
 use crate::error::{Error, Result};
 use crate::reason::{Reason, Skip};
+use crate::sources::{At, Collector};
 use std::path::Path;
 
 /// AudioSet: the paper its authors ask to cite and its licence as published (for the dataset card).
-pub const CITATION: super::Citation = super::Citation {
+pub const CITATION: crate::sources::Citation = crate::sources::Citation {
     dataset: "AudioSet",
     paper: "Jort F. Gemmeke, Daniel P. W. Ellis, Dylan Freedman, Aren Jansen, Wade Lawrence, R. Channing Moore, Manoj Plakal, Marvin Ritter. Audio Set: An ontology and human-labeled dataset for audio events. ICASSP 2017.",
     licence: "CC BY 4.0 (Google Inc.; see https://research.google.com/audioset/download.html)",
@@ -88,7 +88,7 @@ pub fn stream_segments(
             )?;
             continue;
         };
-        if !super::is_youtube_id(ytid) {
+        if !crate::sources::is_youtube_id(ytid) {
             out.reject(path, at, Reason::BadClipId, format!("`{ytid}` is not a YouTube id"))?;
             continue;
         }
