@@ -286,8 +286,8 @@ pub fn counts_section(counts: &BTreeMap<String, u64>, expected: &BTreeMap<String
 }
 
 /// `## Sources`: each source named in `names` with its datasets' citations and licences
-/// ([`crate::sources::Source::citations`]); a name no built-in source has (a spec's, too) is
-/// listed as such.
+/// ([`crate::sources::Source::citations`]) as the registry knows it (built-in adapters, curated
+/// rows, shipped specs); a user's own spec is referred to its spec file.
 pub fn sources_section<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     let mut text = String::from(
         "\n## Sources\n\nCite the datasets you use and keep to their licences; the media themselves \
@@ -295,14 +295,14 @@ pub fn sources_section<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     );
     for name in names {
         let _ = writeln!(text, "### {name}\n");
-        match crate::registry::find_builtin(name) {
+        match crate::registry::find(name) {
             Ok(source) => {
                 for c in source.citations() {
                     let _ = writeln!(text, "- **{}**: {}", c.dataset, c.paper);
                     let _ = writeln!(text, "  Licence: {}", c.licence);
                 }
             }
-            Err(_) => text += "- (no adapter of this name in this avfit version)\n",
+            Err(_) => text += "- (a source spec of this build, not shipped with avfit: see the citation and licence in its spec file)\n",
         }
         text += "\n";
     }

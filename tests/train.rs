@@ -200,6 +200,8 @@ fn the_sample_build_has_a_card_listed_in_its_manifest() {
         "  Licence: CC BY 4.0 (see https://www.robots.ox.ac.uk/~vgg/data/vggsound/)",
         "- **MUSIC-AVQA**: Guangyao Li, Yake Wei, Yapeng Tian, Chenliang Xu, Ji-Rong Wen, Di Hu. Learning to Answer Questions in Dynamic Audio-Visual Scenarios. CVPR 2022.",
         "corpus = load_dataset(\"DIR\")",
+        // Shipped specs are listed with the citation and licence their spec declares.
+        "### ave\n\n- **ave**: Yapeng Tian, Jing Shi, Bochen Li, Zhiyao Duan, Chenliang Xu. Audio-Visual Event Localization in Unconstrained Videos. ECCV 2018.",
     ] {
         assert!(text.contains(line), "card lacks `{line}`:\n{text}");
     }
