@@ -10,6 +10,7 @@ pub mod audioset;
 pub mod audioset_strong;
 pub mod avqa;
 pub mod avsbench;
+pub mod chunked;
 pub mod curated;
 pub mod flickr_soundnet;
 pub mod llp;
