@@ -13,8 +13,14 @@
 # three outputs checked to hold the same (image, label, answer) triples; 5. a Markdown block for
 # docs/BENCHMARKS.md with the machine, the commands, the numbers and the acceptance checks.
 #
+# The conversion is timed in pairs (bench/pairs.sh: a warm-up, then avfit and the other in turn
+# PAIRS times, default 5 against DuckDB and PY_PAIRS, default 3, against Python; medians of the
+# per-pair ratios, wall and user + system CPU), so the ratios hold on a shared machine; and
+# bench/bare_parse (csv + serde_json only, one JSON line per row) gives the rows per CPU second of
+# a bare parse, the yardstick of avfit's rows per CPU second (issue 17).
+#
 # Environment: SCALES (default "0.1 1.0"; the last one is used for the conversion), RUNS (default 1:
-# each timing is the best of RUNS), WORK (default a fresh directory under /tmp, removed at the end
+# each build timing is the best of RUNS), PAIRS, PY_PAIRS (above), WORK (default a fresh directory under /tmp, removed at the end
 # unless KEEP=1), STRICT=1 to exit 1 when an acceptance check is missed. Needs python3 (3.11+) and
 # cargo; measures with /usr/bin/time when it is there, else with a Python getrusage wrapper.
 # Exits 1 when the three conversions disagree.
@@ -108,28 +114,46 @@ echo "== 4. conversion of $(($(wc -l < "$bbox") - 1)) bbox rows, three ways"
 mkdir -p "$work/templates"
 cat > "$work/templates/arig.toml" << EOF
 [[template]]
+id = "fixed-audio"
+instruction = "$instruction"
+
+[[referring]]
 id = "fixed"
 instruction = "$instruction"
+media = ["image"]
 EOF
 if ! bench/.venv/bin/python -c "import duckdb" 2> /dev/null; then
   python3 -m venv bench/.venv
   bench/.venv/bin/pip install --quiet duckdb
 fi
 cat "$bbox" > /dev/null # the same warm page cache for all three
-measure conv-avfit "$bin" convert --source openimages --input "$bbox" --input "$descriptions" \
-  --out "$work/conv-avfit" --templates "$work/templates" --quiet
-measure conv-python python3 bench/convert_python.py "$bbox" "$descriptions" "$work/conv-python.jsonl" "$instruction"
-measure conv-duckdb bench/.venv/bin/python bench/convert_duckdb.py "$bbox" "$descriptions" \
-  "$work/conv-duckdb.jsonl" "$instruction"
+avfit_conv=("$bin" convert --source openimages --input "$bbox" --input "$descriptions" --out "$work/conv-avfit" --templates "$work/templates" --quiet)
+# The outputs, once each, for the comparison.
+"${avfit_conv[@]}"
+python3 bench/convert_python.py "$bbox" "$descriptions" "$work/conv-python.jsonl" "$instruction"
+bench/.venv/bin/python bench/convert_duckdb.py "$bbox" "$descriptions" "$work/conv-duckdb.jsonl" "$instruction"
 python3 bench/compare_outputs.py "$instruction" "$work/conv-avfit" "$work/conv-python.jsonl" "$work/conv-duckdb.jsonl"
 lines="$(wc -l < "$work/conv-python.jsonl")"
-for way in avfit python duckdb; do
-  echo "$way: $(wall "conv-$way") s wall, $(rss_mib "conv-$way") MiB peak RSS"
-done
-py_ratio="$(ratio "$(wall conv-python)" "$(wall conv-avfit)")"
-duck_ratio="$(ratio "$(wall conv-duckdb)" "$(wall conv-avfit)")"
+rows="$(($(wc -l < "$bbox") - 1))"
+load_pairs="$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== 5. paired timings (load average before: $load_pairs)"
+# Each avfit run starts from an empty output directory.
+printf '#!/bin/sh\nrm -rf %q\nexec %s\n' "$work/conv-avfit" "$(printf '%q ' "${avfit_conv[@]}")" > "$work/avfit-conv.sh"
+chmod +x "$work/avfit-conv.sh"
+bench/pairs.sh "${PAIRS:-5}" "$work/pair-duckdb" -- "$work/avfit-conv.sh" -- \
+  bench/.venv/bin/python bench/convert_duckdb.py "$bbox" "$descriptions" "$work/conv-duckdb.jsonl" "$instruction"
+bench/pairs.sh "${PY_PAIRS:-3}" "$work/pair-python" -- "$work/avfit-conv.sh" -- \
+  python3 bench/convert_python.py "$bbox" "$descriptions" "$work/conv-python.jsonl" "$instruction"
+cargo build --release --quiet --manifest-path bench/bare_parse/Cargo.toml
+bench/pairs.sh "${PAIRS:-5}" "$work/pair-bare" -- "$work/avfit-conv.sh" -- bench/bare_parse/target/release/bare_parse "$bbox"
+fig() { awk -v k="$2" '$1 == k { print $2 }' "$work/pair-$1"; }
+per_cpu_s() { awk -v r="$rows" -v c="$1" 'BEGIN { printf "%.0f", (c > 0 ? r / c : 0) }'; }
+avfit_rate="$(per_cpu_s "$(fig duckdb a_cpu)")"
+bare_rate="$(per_cpu_s "$(fig bare b_cpu)")"
 rss_ratio="$(ratio "$(cut -d' ' -f2 "$work/build-$big.time")" "$(cut -d' ' -f2 "$work/build-$small.time")")"
-echo "python/avfit = $py_ratio, duckdb/avfit = $duck_ratio"
+for w in duckdb python bare; do
+  echo "avfit vs $w: $(tr '\n' ' ' < "$work/pair-$w")"
+done
 
 check() { # check LABEL VALUE OP LIMIT
   if awk -v v="$2" -v l="$4" "BEGIN { exit !(v $3 l) }"; then echo "| $1 | $2 | $3 $4 | yes |"; else
@@ -150,21 +174,32 @@ inputs="$([ "$has_synth" = 1 ] && echo "avfit synth --scale F" || echo "bench/ge
   echo "Machine: $(nproc) cores, $cpu, $ram RAM; $(rustc --version | cut -d' ' -f1-2), Python $(python3 -c 'import platform; print(platform.python_version())'), DuckDB $duck_version."
   echo "Inputs: $inputs. Load average (1, 5, 15 min) before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores: above 2, other work shared the machine)."
   echo
-  echo "| step | wall (s) | peak RSS (MiB) |"
+  echo "| build | wall (s) | peak RSS (MiB) |"
   echo "|---|---|---|"
   for f in "${scales[@]}"; do
     echo "| \`avfit build\` F = $f ($(cat "$work"/build-"$f"/*/*/*.jsonl | wc -l) samples) | $(wall "build-$f") | $(rss_mib "build-$f") |"
   done
-  echo "| conversion, avfit ($lines lines) | $(wall conv-avfit) | $(rss_mib conv-avfit) |"
-  echo "| conversion, Python csv + json | $(wall conv-python) | $(rss_mib conv-python) |"
-  echo "| conversion, DuckDB | $(wall conv-duckdb) | $(rss_mib conv-duckdb) |"
+  echo
+  echo "Conversion of $rows bbox rows ($lines lines), in pairs (load average before the pairs: $load_pairs); medians:"
+  echo
+  echo "| pair (runs) | avfit wall / CPU s / peak MiB | other wall / CPU s / peak MiB | other / avfit: wall (min-max) | CPU |"
+  echo "|---|---|---|---|---|"
+  for w in duckdb python bare; do
+    case $w in duckdb) name="DuckDB" n="${PAIRS:-5}" ;; python) name="Python csv + json" n="${PY_PAIRS:-3}" ;; bare) name="bare csv + serde_json parse" n="${PAIRS:-5}" ;; esac
+    mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+    echo "| $name ($n) | $(fig $w a_wall) / $(fig $w a_cpu) / $(mib "$(fig $w a_rss)") | $(fig $w b_wall) / $(fig $w b_cpu) / $(mib "$(fig $w b_rss)") | $(fig $w ratio_wall) ($(fig $w ratio_wall_range)) | $(fig $w ratio_cpu) |"
+  done
+  echo
+  echo "Rows per CPU second: avfit $avfit_rate, bare parse $bare_rate."
   echo
   echo "| acceptance | measured | limit | met |"
   echo "|---|---|---|---|"
-  check "Python / avfit (conversion)" "$py_ratio" ">=" 5
-  check "DuckDB / avfit (conversion)" "$duck_ratio" ">=" 1.5
-  check "build F = $big, wall seconds" "$(wall "build-$big")" "<=" 30
-  check "build F = $big, peak RSS MiB" "$(rss_mib "build-$big")" "<=" 1024
+  check "DuckDB / avfit, wall (pair median)" "$(fig duckdb ratio_wall)" ">=" 2
+  check "DuckDB / avfit, CPU (pair median)" "$(fig duckdb ratio_cpu)" ">=" 2
+  check "Python / avfit, wall (pair median)" "$(fig python ratio_wall)" ">=" 15
+  check "avfit rows per CPU second" "$avfit_rate" ">=" 500000
+  check "build F = $big, wall seconds" "$(wall "build-$big")" "<=" 10
+  check "build F = $big, peak RSS MiB" "$(rss_mib "build-$big")" "<=" 256
   check "RSS(F = $big) / RSS(F = $small)" "$rss_ratio" "<" 2
   echo
   echo "Commands (F = 0.1 and 1.0; the conversion on the F = 1.0 bbox file):"

@@ -231,6 +231,10 @@ const BATCH: usize = 4096;
 /// Batches in flight between the reading and the rendering thread.
 const BATCHES_IN_FLIGHT: usize = 8;
 
+/// Bytes of `media.csv` rows the reading thread holds before it spills them, sorted, to a scratch
+/// run ([`MediaCatalog::spilling`]).
+const MEDIA_SPILL_BYTES: usize = 16 << 20;
+
 /// A shard the plan has opened.
 struct Slot {
     split: Split,
@@ -309,7 +313,7 @@ impl Sink for Planner<'_> {
     fn record(&mut self, record: Record, origin: Origin) -> Result<()> {
         let task = record.target.task();
         let key = (record.split, task, record.source);
-        self.media.add(&record.media);
+        self.media.add(&record.media)?;
         for group in record.groups.iter().filter(|_| self.track_groups) {
             let split = self.used_groups.entry(group.clone()).or_insert(record.split);
             if record.split == Split::Test {
@@ -583,7 +587,7 @@ fn build(
         (Err(e), Ok(())) => return Err(e),
         (Ok(parts), Ok(())) => parts,
     };
-    let (slots, rejects, media) = planner_parts;
+    let (slots, rejects, mut media) = planner_parts;
     for (index, kept) in done {
         let planned = slots.get(*index).map_or(0, |s| s.planned as u64);
         if planned != kept.records + kept.rejects.len() as u64 {
@@ -657,7 +661,7 @@ fn read_sources(
         used_groups: plan.excluded_groups.iter().map(|g| (g.clone(), Split::Test)).collect(),
         track_groups: true,
         rejects: RejectsWriter::create(&plan.out)?,
-        media: MediaCatalog::default(),
+        media: MediaCatalog::spilling(&plan.out, MEDIA_SPILL_BYTES),
         batch: Vec::with_capacity(BATCH),
         send,
     };

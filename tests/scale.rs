@@ -361,3 +361,123 @@ fn partitions_with_media_checks_merge_into_the_bytes_of_a_single_build() {
     // The LLP clip with its WAV and frames: Dog (3 rows) and Speech (1 row) are samples.
     assert_eq!(manifest["counts"]["test/igatl/llp"], 2);
 }
+
+/// An Open Images bbox file of `images` images sorted by ImageID (three rows each: two boxes of
+/// `/m/a`, one of `/m/b`) with the class descriptions, in `dir`; `extra` rows replace the rows at
+/// their 1-based lines. Returns (bbox file, class descriptions).
+fn big_openimages(dir: &Path, images: usize, extra: &[(usize, &str)]) -> (PathBuf, PathBuf) {
+    let mut lines = vec!["ImageID,Source,LabelName,Confidence,XMin,XMax,YMin,YMax,IsDepiction".to_string()];
+    for i in 0..images {
+        for (label, x) in [("/m/a", "0.1"), ("/m/b", "0.2"), ("/m/a", "0.3")] {
+            lines.push(format!("{i:016x},xclick,{label},1,{x},0.9,0.25,0.75,0"));
+        }
+    }
+    for (line, text) in extra {
+        lines[line - 1] = text.to_string();
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    let bbox = dir.join("train-annotations-bbox.csv");
+    std::fs::write(&bbox, lines.join("\n") + "\n").unwrap();
+    let classes = dir.join("class-descriptions-boxable.csv");
+    std::fs::write(&classes, "/m/a,Alarm clock\n/m/b,Bell\n").unwrap();
+    (bbox, classes)
+}
+
+/// `avfit convert --source openimages` of `inputs` into `out` with `--threads threads`, the bbox
+/// file read in chunks of `chunk` bytes (`None`: the default, one chunk for these files) on a
+/// global pool of `pool` threads. Returns the process output.
+fn openimages_convert(
+    inputs: &(PathBuf, PathBuf),
+    out: &Path,
+    threads: &str,
+    chunk: Option<&str>,
+    pool: &str,
+) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_avfit"));
+    command
+        .args(["convert", "--source", "openimages", "--input"])
+        .arg(&inputs.0)
+        .arg("--input")
+        .arg(&inputs.1)
+        .arg("--out")
+        .arg(out)
+        .args(["--records-per-shard", "700", "--threads", threads, "--quiet"])
+        .env("RAYON_NUM_THREADS", pool)
+        .current_dir(repo());
+    match chunk {
+        Some(bytes) => command.env("AVFIT_READ_CHUNK_BYTES", bytes),
+        None => command.env_remove("AVFIT_READ_CHUNK_BYTES"),
+    };
+    command.output().unwrap()
+}
+
+/// The Open Images bbox file is parsed in chunks on every core: 3,000 rows cut into chunks of
+/// 300 bytes (about 6 rows) give the bytes of a read in one chunk on one thread, with a bad box
+/// and a row that is not UTF-8 in later chunks rejected at their own lines.
+#[test]
+fn chunked_bbox_reading_gives_the_bytes_of_one_chunk() {
+    let dir = common::tempdir().unwrap();
+    let bad_box = "00000000000001f3,xclick,/m/a,1,0.5,1.5,0.25,0.75,0"; // XMax 1.5
+    let inputs = big_openimages(dir.path(), 1000, &[(1500, bad_box)]);
+    // Line 2900 not UTF-8 (a Latin-1 byte in the Source field).
+    let mut bytes = std::fs::read(&inputs.0).unwrap();
+    let start = bytes
+        .split(|&b| b == b'\n')
+        .take(2899)
+        .map(|l| l.len() + 1)
+        .sum::<usize>();
+    bytes[start + 17] = 0xe9;
+    std::fs::write(&inputs.0, &bytes).unwrap();
+    let serial = out_dir("oi-chunks-serial");
+    let out = openimages_convert(&inputs, &serial, "1", None, "1");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for (name, threads, pool) in [("oi-chunks-1", "1", "1"), ("oi-chunks-4", "4", "4")] {
+        let chunked = out_dir(name);
+        let out = openimages_convert(&inputs, &chunked, threads, Some("300"), pool);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_same_tree(&serial, &chunked);
+    }
+    let rejects = std::fs::read_to_string(serial.join("rejects.jsonl")).unwrap();
+    let lines: Vec<u64> = rejects
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["line"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(lines, [1500, 2900]);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(serial.join("manifest.json")).unwrap()).unwrap();
+    let stats = &manifest["sources"]["openimages"];
+    assert_eq!(
+        (
+            stats["read"].as_u64(),
+            stats["used"].as_u64(),
+            stats["rejected"].as_u64()
+        ),
+        (Some(3000), Some(2998), Some(2))
+    );
+    // 1000 images x 2 classes, but image 499 lost its only /m/b box to the bad row.
+    assert_eq!(manifest["counts"]["train/arig/openimages"], 1999);
+}
+
+/// An ImageID out of sorted order in a later chunk stops the run with the path and its line,
+/// chunked or not.
+#[test]
+fn an_unsorted_image_in_a_later_chunk_names_its_line() {
+    let dir = common::tempdir().unwrap();
+    let early = "0000000000000005,xclick,/m/b,1,0.2,0.9,0.25,0.75,0";
+    let inputs = big_openimages(dir.path(), 200, &[(400, early)]);
+    for (name, chunk, pool) in [("oi-unsorted-1", None, "1"), ("oi-unsorted-4", Some("200"), "4")] {
+        let out = openimages_convert(&inputs, &out_dir(name), "2", chunk, pool);
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let expected = format!("{}:400", inputs.0.display());
+        assert!(stderr.contains(&expected), "{name}: {stderr}");
+        assert!(
+            stderr.contains("ImageID 0000000000000005 after 0000000000000084"),
+            "{name}: {stderr}"
+        );
+    }
+}

@@ -12,6 +12,7 @@
 
 pub mod avqa;
 pub mod avsbench;
+pub mod chunked;
 pub mod flickr_soundnet;
 pub mod llp;
 pub mod music_avqa;

@@ -201,6 +201,13 @@ pub struct UnixLines<R> {
     after_cr: bool,
 }
 
+impl<R> UnixLines<R> {
+    /// Reads `inner` with its line endings made LF.
+    pub fn new(inner: R) -> Self {
+        UnixLines { inner, after_cr: false }
+    }
+}
+
 impl<R: std::io::Read> std::io::Read for UnixLines<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         loop {
@@ -249,12 +256,22 @@ pub fn read_trimmed_row(path: &Path, reader: &mut DelimitedReader, bytes: &mut c
     let more = reader
         .read_byte_record(bytes)
         .map_err(|e| Error::input(path, e.position().map(|p| p.line()), e.to_string()))?;
-    let padded =
-        |f: &[u8]| f.first().is_some_and(u8::is_ascii_whitespace) || f.last().is_some_and(u8::is_ascii_whitespace);
-    if more && bytes.iter().any(padded) {
-        bytes.trim();
+    if more {
+        trim_fields(bytes);
     }
     Ok(more)
+}
+
+/// Trims every field of `bytes` of ASCII whitespace (as `csv::Trim::All`), rebuilding the row
+/// only when a field needs it (most rows do not). Returns whether it did.
+pub fn trim_fields(bytes: &mut csv::ByteRecord) -> bool {
+    let padded =
+        |f: &[u8]| f.first().is_some_and(u8::is_ascii_whitespace) || f.last().is_some_and(u8::is_ascii_whitespace);
+    let padded = bytes.iter().any(padded);
+    if padded {
+        bytes.trim();
+    }
+    padded
 }
 
 /// Streams the data rows of `reader`, calling `on_row(line, row)` with each row's 1-based line

@@ -237,7 +237,7 @@ pub struct BoxFilter<'a, C: ClassLookup + ?Sized> {
 /// grow with the file.
 ///
 /// Errors: unreadable file, a header without `ImageID`, `LabelName`, `XMin`, `XMax`, `YMin`, `YMax`.
-pub fn stream_boxes<C: ClassLookup + ?Sized>(
+pub fn stream_boxes<C: ClassLookup + Sync + ?Sized>(
     path: &Path,
     filter: &BoxFilter<C>,
     out: &mut Collector,
@@ -257,15 +257,34 @@ pub fn stream_boxes<C: ClassLookup + ?Sized>(
 /// [`stream_boxes`] for readers that emit as they go: `each` gets every valid box (its image id
 /// borrowed from the row) and the collector, and may stop the run with an error.
 ///
+/// The rows are parsed in parallel ([`super::chunked`]: chunks of whole rows on rayon's pool)
+/// and passed to `each` and the collector in file order on the calling thread, so the result is
+/// the same for any number of threads.
+///
 /// Errors: as [`stream_boxes`], and what `each` returns.
-pub fn stream_box_rows<C: ClassLookup + ?Sized>(
+pub fn stream_box_rows<C: ClassLookup + Sync + ?Sized>(
     path: &Path,
     filter: &BoxFilter<C>,
     out: &mut Collector,
     mut each: impl FnMut(BoxRow<'_>, &mut Collector) -> Result<()>,
 ) -> Result<()> {
-    let mut reader = super::delimited_reader(path, b',', true, true)?;
-    let headers = super::header_row(path, &mut reader)?;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut text = super::UnixLines::new(file);
+    // The header: the first line, read byte by byte up to its end (it holds no quoted newline).
+    let mut header = Vec::new();
+    let mut byte = [0u8; 1];
+    while text.read(&mut byte).map_err(|e| Error::io(path, e))? == 1 && byte[0] != b'\n' {
+        header.push(byte[0]);
+    }
+    let mut header_reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(header.as_slice());
+    let mut headers = csv::StringRecord::new();
+    header_reader
+        .read_record(&mut headers)
+        .map_err(|e| Error::input(path, Some(1), e.to_string()))?;
+    headers.trim();
     let column = |name: &str| headers.iter().position(|h| h == name);
     let required = ["ImageID", "LabelName", "XMin", "XMax", "YMin", "YMax"].map(column);
     let [Some(c_image), Some(c_label), Some(c_xmin), Some(c_xmax), Some(c_ymin), Some(c_ymax)] = required else {
@@ -275,86 +294,210 @@ pub fn stream_box_rows<C: ClassLookup + ?Sized>(
             "expected a header with ImageID, LabelName, XMin, XMax, YMin, YMax",
         ));
     };
-    let c_depiction = column("IsDepiction");
-    let needed = [c_image, c_label, c_xmin, c_xmax, c_ymin, c_ymax]
-        .into_iter()
-        .max()
-        .unwrap_or(0)
+    let columns = Columns {
+        image: c_image,
+        label: c_label,
+        xmin: c_xmin,
+        xmax: c_xmax,
+        ymin: c_ymin,
+        ymax: c_ymax,
+        depiction: column("IsDepiction"),
+    };
+    use std::io::Read;
+    super::chunked::for_each_chunk(
+        path,
+        text,
+        2,
+        |chunk| parse_box_chunk(path, &chunk, &columns, filter),
+        |(ids, rows)| {
+            for row in rows {
+                match row {
+                    BoxEvent::Fail(e) => return Err(e),
+                    BoxEvent::Skip(why) => {
+                        out.read(1);
+                        out.skip(why, 1);
+                    }
+                    BoxEvent::Reject { line, reason, detail } => {
+                        out.read(1);
+                        out.reject(path, At::Line(line), reason, detail)?;
+                    }
+                    BoxEvent::Box {
+                        image,
+                        class,
+                        bbox,
+                        line,
+                    } => {
+                        out.read(1);
+                        let image = std::str::from_utf8(&ids[image.0..image.1]).expect("checked as UTF-8");
+                        each(
+                            BoxRow {
+                                image,
+                                class,
+                                bbox,
+                                line,
+                            },
+                            out,
+                        )?;
+                    }
+                }
+            }
+            Ok(())
+        },
+    )
+}
+
+/// Positions of the columns a bbox reader uses.
+struct Columns {
+    image: usize,
+    label: usize,
+    xmin: usize,
+    xmax: usize,
+    ymin: usize,
+    ymax: usize,
+    depiction: Option<usize>,
+}
+
+/// What one bbox row came to, as [`parse_box_chunk`] finds it: each (but `Fail`) is one row read.
+enum BoxEvent {
+    /// A valid box of a kept class; `image` is the range of its id in the chunk's ids.
+    Box {
+        image: (usize, usize),
+        class: ClassId,
+        bbox: BBox,
+        line: u64,
+    },
+    Skip(Skip),
+    Reject {
+        line: u64,
+        reason: Reason,
+        detail: String,
+    },
+    /// A CSV error: the read stops here.
+    Fail(Error),
+}
+
+/// Parses the rows of one chunk of a bbox file (the same rows, lines, trimming, skips and rejects
+/// as a serial read with [`super::read_trimmed_row`]). Returns the image ids of its boxes one
+/// after another (each [`BoxEvent::Box`] has its range) and one event per row, in order; a CSV
+/// error ends the list.
+fn parse_box_chunk<C: ClassLookup + ?Sized>(
+    path: &Path,
+    chunk: &super::chunked::Chunk,
+    columns: &Columns,
+    filter: &BoxFilter<C>,
+) -> (Vec<u8>, Vec<BoxEvent>) {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(chunk.bytes.as_slice());
+    let mut ids = Vec::with_capacity(chunk.bytes.len() / 4);
+    let mut events = Vec::with_capacity(chunk.bytes.len() / 64);
+    let needed = [
+        columns.image,
+        columns.label,
+        columns.xmin,
+        columns.xmax,
+        columns.ymin,
+        columns.ymax,
+    ]
+    .into_iter()
+    .max()
+    .unwrap_or(0)
         + 1;
-    // The rows are read into one reused ByteRecord and its fields borrowed as text, without a
-    // StringRecord copy per row (the same rows, lines, trimming and rejects as
-    // super::for_each_row; this loop is the hot path of a large bbox file).
+    let global = |local: u64| chunk.first_line + local - 1;
     let mut bytes = csv::ByteRecord::new();
     loop {
-        if !super::read_trimmed_row(path, &mut reader, &mut bytes)? {
-            return Ok(());
+        match reader.read_byte_record(&mut bytes) {
+            Err(e) => {
+                let line = e.position().map(|p| global(p.line()));
+                events.push(BoxEvent::Fail(Error::input(path, line, e.to_string())));
+                break;
+            }
+            Ok(false) => break,
+            Ok(true) => {}
         }
-        let line = bytes.position().map(|p| p.line()).unwrap_or(0);
-        out.read(1);
-        let at = At::Line(line);
-        if std::str::from_utf8(bytes.as_slice()).is_err() {
-            let why = match csv::StringRecord::from_byte_record(bytes.clone()) {
-                Err(e) => format!("not UTF-8 text: {e}"),
-                Ok(_) => "not UTF-8 text".to_string(),
-            };
-            out.reject(path, at, Reason::MalformedField, why)?;
-            continue;
-        }
-        if bytes.len() < needed {
-            out.reject(
-                path,
-                at,
-                Reason::MissingField,
-                format!("{} fields, the header names {needed} or more", bytes.len()),
-            )?;
-            continue;
-        }
-        let field = |c: usize| bytes.get(c).and_then(|b| std::str::from_utf8(b).ok());
-        let Some(class) = field(c_label).and_then(|mid| filter.classes.class_of(mid)) else {
-            out.skip(Skip::ClassNotInMap, 1);
-            continue;
-        };
-        if !filter.include_depiction && c_depiction.and_then(field) == Some("1") {
-            out.skip(Skip::Depiction, 1);
-            continue;
-        }
-        let image = field(c_image).unwrap_or_default();
-        if image.is_empty() {
-            out.reject(path, at, Reason::MissingField, "no ImageID")?;
-            continue;
-        }
-        if let Err(detail) = crate::media_layout::check_path_key("ImageID", image) {
-            out.reject(path, at, Reason::BadClipId, detail)?;
-            continue;
-        }
-        if filter.rotated.contains(image) {
-            out.skip(Skip::Rotated, 1);
-            continue;
-        }
-        let number = |c: usize| field(c).and_then(|v| v.parse::<f64>().ok());
-        let (Some(xmin), Some(xmax), Some(ymin), Some(ymax)) =
-            (number(c_xmin), number(c_xmax), number(c_ymin), number(c_ymax))
-        else {
-            out.reject(
-                path,
-                at,
-                Reason::MalformedField,
-                format!("{image}: XMin/XMax/YMin/YMax are not four numbers"),
-            )?;
-            continue;
-        };
-        match BBox::normalized(xmin, ymin, xmax, ymax) {
-            Ok(bbox) => each(
-                BoxRow {
-                    image,
+        super::trim_fields(&mut bytes);
+        let line = global(bytes.position().map(|p| p.line()).unwrap_or(1));
+        let event = judge_box_row(&bytes, columns, needed, filter);
+        events.push(match event {
+            Judged::Box { class, bbox } => {
+                // The image id, copied to the chunk's list of ids (no allocation per row).
+                let start = ids.len();
+                ids.extend_from_slice(bytes.get(columns.image).unwrap_or_default());
+                let range = (start, ids.len());
+                BoxEvent::Box {
+                    image: range,
                     class,
                     bbox,
                     line,
-                },
-                out,
-            )?,
-            Err(e) => out.reject(path, at, e.reason, format!("{image}: box {}", e.detail))?,
-        }
+                }
+            }
+            Judged::Skip(why) => BoxEvent::Skip(why),
+            Judged::Reject(reason, detail) => BoxEvent::Reject { line, reason, detail },
+        });
+    }
+    (ids, events)
+}
+
+/// A bbox row's fate.
+enum Judged {
+    Box { class: ClassId, bbox: BBox },
+    Skip(Skip),
+    Reject(Reason, String),
+}
+
+/// Judges one trimmed bbox row (the rules of the module documentation, in their order).
+fn judge_box_row<C: ClassLookup + ?Sized>(
+    bytes: &csv::ByteRecord,
+    columns: &Columns,
+    needed: usize,
+    filter: &BoxFilter<C>,
+) -> Judged {
+    if std::str::from_utf8(bytes.as_slice()).is_err() {
+        let why = match csv::StringRecord::from_byte_record(bytes.clone()) {
+            Err(e) => format!("not UTF-8 text: {e}"),
+            Ok(_) => "not UTF-8 text".to_string(),
+        };
+        return Judged::Reject(Reason::MalformedField, why);
+    }
+    if bytes.len() < needed {
+        return Judged::Reject(
+            Reason::MissingField,
+            format!("{} fields, the header names {needed} or more", bytes.len()),
+        );
+    }
+    let field = |c: usize| bytes.get(c).and_then(|b| std::str::from_utf8(b).ok());
+    let Some(class) = field(columns.label).and_then(|mid| filter.classes.class_of(mid)) else {
+        return Judged::Skip(Skip::ClassNotInMap);
+    };
+    if !filter.include_depiction && columns.depiction.and_then(field) == Some("1") {
+        return Judged::Skip(Skip::Depiction);
+    }
+    let image = field(columns.image).unwrap_or_default();
+    if image.is_empty() {
+        return Judged::Reject(Reason::MissingField, "no ImageID".to_string());
+    }
+    if let Err(detail) = crate::media_layout::check_path_key("ImageID", image) {
+        return Judged::Reject(Reason::BadClipId, detail);
+    }
+    if filter.rotated.contains(image) {
+        return Judged::Skip(Skip::Rotated);
+    }
+    let number = |c: usize| field(c).and_then(|v| v.parse::<f64>().ok());
+    let (Some(xmin), Some(xmax), Some(ymin), Some(ymax)) = (
+        number(columns.xmin),
+        number(columns.xmax),
+        number(columns.ymin),
+        number(columns.ymax),
+    ) else {
+        return Judged::Reject(
+            Reason::MalformedField,
+            format!("{image}: XMin/XMax/YMin/YMax are not four numbers"),
+        );
+    };
+    match BBox::normalized(xmin, ymin, xmax, ymax) {
+        Ok(bbox) => Judged::Box { class, bbox },
+        Err(e) => Judged::Reject(e.reason, format!("{image}: box {}", e.detail)),
     }
 }
 

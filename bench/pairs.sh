@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Paired timing for a shared machine (issue 17): `bench/pairs.sh N OUT -- CMD_A... -- CMD_B...`
+# runs each command once as a warm-up, then N times in turn (A B A B ...), each under
+# /usr/bin/time, and writes to OUT one line "<key> <value>" per figure: a_wall, a_cpu (user +
+# system seconds), a_rss (peak KiB) and the same for b (medians over the N runs), and
+# ratio_wall, ratio_cpu: the medians of the per-pair ratios B/A (how many times A is faster).
+# Commands' stdout is discarded; a failing command stops the script (exit 1) with its stderr.
+set -euo pipefail
+n="$1" out="$2"
+shift 2
+[ "$1" = "--" ] || { echo "usage: bench/pairs.sh N OUT -- CMD_A... -- CMD_B..." >&2; exit 2; }
+shift
+a=() b=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do a+=("$1"); shift; done
+shift
+b=("$@")
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+one() { # one FILE CMD...: appends "wall cpu rss" of one run of CMD to FILE
+  local file="$1"
+  shift
+  sync
+  /usr/bin/time -f '%e %U %S %M' -o "$tmp/t" "$@" > /dev/null 2> "$tmp/err" || { cat "$tmp/err" >&2; echo "pairs: $* failed" >&2; exit 1; }
+  awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$tmp/t" >> "$file"
+}
+one "$tmp/warm" "${a[@]}"
+one "$tmp/warm" "${b[@]}"
+for ((i = 0; i < n; i++)); do
+  one "$tmp/a" "${a[@]}"
+  one "$tmp/b" "${b[@]}"
+done
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+{
+  for side in a b; do
+    echo "${side}_wall $(cut -d' ' -f1 "$tmp/$side" | median)"
+    echo "${side}_cpu $(cut -d' ' -f2 "$tmp/$side" | median)"
+    echo "${side}_rss $(cut -d' ' -f3 "$tmp/$side" | median)"
+  done
+  echo "ratio_wall $(paste -d' ' "$tmp/a" "$tmp/b" | awk '{ printf "%.4f\n", $4 / $1 }' | median)"
+  echo "ratio_cpu $(paste -d' ' "$tmp/a" "$tmp/b" | awk '{ printf "%.4f\n", ($2 > 0 ? $5 / $2 : 0) }' | median)"
+  echo "ratio_wall_range $(paste -d' ' "$tmp/a" "$tmp/b" | awk '{ printf "%.2f\n", $4 / $1 }' | sort -g | sed -n '1p;$p' | paste -sd-)"
+} > "$out"
