@@ -3,7 +3,7 @@
 # then `avfit build` of its manifest) exported by `avfit export --format llamafactory` beside
 # bench/export_llamafactory.py (plain Python: json.loads + json.dumps per line), and by
 # `avfit export --format parquet` beside bench/export_pyarrow.py (pyarrow.json.read_json +
-# pyarrow.parquet.write_table per shard). Wall seconds and peak RSS with /usr/bin/time -v.
+# pyarrow.parquet.write_table per shard), timed in pairs by bench/pairs.sh (PAIRS, default 3).
 # Targets: llamafactory at least 8x faster than the Python script; parquet no slower than pyarrow;
 # peak RSS under 256 MiB for both avfit exports.
 #
@@ -25,29 +25,34 @@ if [ ! -f "$work/corpus/manifest.json" ]; then
 fi
 samples="$(python3 -c "import json,sys; print(sum(json.load(open(sys.argv[1]))['counts'].values()))" "$work/corpus/manifest.json")"
 
-# run NAME CMD...: wall seconds and peak RSS (MiB) of CMD into $work/NAME.time.
-run() {
-  local name="$1"
-  shift
-  rm -rf "$work/out-$name"
-  sync
-  /usr/bin/time -v "$@" > /dev/null 2> "$work/$name.err" || { cat "$work/$name.err" >&2; exit 1; }
-  awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; w = s }
-              /Maximum resident/ { r = $2 / 1024 } END { printf "%.2f %.0f\n", w, r }' "$work/$name.err" > "$work/$name.time"
-}
-run avfit-lf "$bin" export "$work/corpus" --format llamafactory --out "$work/out-avfit-lf" --quiet
-run python-lf "$python" bench/export_llamafactory.py "$work/corpus" "$work/out-python-lf"
-run avfit-pq "$bin" export "$work/corpus" --format parquet --out "$work/out-avfit-pq" --quiet
-run pyarrow-pq "$python" bench/export_pyarrow.py "$work/corpus" "$work/out-pyarrow-pq"
-# The two LLaMA-Factory outputs hold the same lines.
+# One run of each for the output check: the two LLaMA-Factory outputs hold the same lines.
+rm -rf "$work/out-avfit-lf" "$work/out-python-lf"
+"$bin" export "$work/corpus" --format llamafactory --out "$work/out-avfit-lf" --quiet > /dev/null
+"$python" bench/export_llamafactory.py "$work/corpus" "$work/out-python-lf" > /dev/null
 for f in "$work"/out-python-lf/*.jsonl; do
   cmp -s "$f" "$work/out-avfit-lf/$(basename "$f")" || { echo "bench: $(basename "$f") differs" >&2; exit 1; }
 done
 
-t() { cut -d' ' -f1 "$work/$1.time"; }
-m() { cut -d' ' -f2 "$work/$1.time"; }
-echo "samples: $samples (F = $scale), load before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
-printf '| step | wall s | peak RSS MiB |\n|---|---:|---:|\n'
-for n in avfit-lf python-lf avfit-pq pyarrow-pq; do printf '| %s | %s | %s |\n' "$n" "$(t $n)" "$(m $n)"; done
-awk -v a="$(t python-lf)" -v b="$(t avfit-lf)" 'BEGIN { printf "llamafactory: avfit %.1fx the Python script (target >= 8)\n", a / b }'
-awk -v a="$(t pyarrow-pq)" -v b="$(t avfit-pq)" 'BEGIN { printf "parquet: avfit %.2fx pyarrow (target >= 1)\n", a / b }'
+# Paired timing (bench/pairs.sh): a warm-up each, then PAIRS runs of avfit and the alternative in
+# turn; medians, and the median of the per-pair ratios, so the figures hold on a shared machine.
+pairs="${PAIRS:-3}"
+load="$(cut -d' ' -f1-3 /proc/loadavg)"
+bench/pairs.sh "$pairs" "$work/lf.pairs" \
+  -- sh -c "rm -rf '$work/out-avfit-lf' && exec '$bin' export '$work/corpus' --format llamafactory --out '$work/out-avfit-lf' --quiet" \
+  -- sh -c "rm -rf '$work/out-python-lf' && exec '$python' bench/export_llamafactory.py '$work/corpus' '$work/out-python-lf'"
+bench/pairs.sh "$pairs" "$work/pq.pairs" \
+  -- sh -c "rm -rf '$work/out-avfit-pq' && exec '$bin' export '$work/corpus' --format parquet --out '$work/out-avfit-pq' --quiet" \
+  -- sh -c "rm -rf '$work/out-pyarrow-pq' && exec '$python' bench/export_pyarrow.py '$work/corpus' '$work/out-pyarrow-pq'"
+
+v() { awk -v k="$2" '$1 == k { print $2 }' "$work/$1.pairs"; }
+echo "samples: $samples (F = $scale), load before: $load, $(nproc) cores, $pairs pairs"
+printf '| pair | avfit wall s | avfit cpu s | avfit peak MiB | other wall s | other cpu s | other peak MiB | wall ratio | cpu ratio |\n'
+printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+for p in lf pq; do
+  printf '| %s | %s | %s | %.0f | %s | %s | %.0f | %sx | %sx |\n' "$p" "$(v $p a_wall)" "$(v $p a_cpu)" \
+    "$(awk -v k="$(v $p a_rss)" 'BEGIN { print k / 1024 }')" "$(v $p b_wall)" "$(v $p b_cpu)" \
+    "$(awk -v k="$(v $p b_rss)" 'BEGIN { print k / 1024 }')" "$(v $p ratio_wall)" "$(v $p ratio_cpu)"
+done
+awk -v r="$(v lf ratio_wall)" 'BEGIN { printf "llamafactory: avfit %.1fx the Python script (target >= 8): %s\n", r, (r >= 8 ? "met" : "NOT met") }'
+awk -v r="$(v pq ratio_wall)" 'BEGIN { printf "parquet: avfit %.2fx pyarrow (target >= 1): %s\n", r, (r >= 1 ? "met" : "NOT met") }'
+awk -v a="$(v lf a_rss)" -v b="$(v pq a_rss)" 'BEGIN { printf "peak RSS: %.0f and %.0f MiB (target < 256): %s\n", a / 1024, b / 1024, (a < 262144 && b < 262144 ? "met" : "NOT met") }'
