@@ -19,6 +19,7 @@ pub mod export;
 pub mod extract;
 pub mod geometry;
 pub mod journal;
+pub mod json_text;
 pub mod media;
 pub mod media_layout;
 pub mod media_list;

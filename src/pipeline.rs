@@ -392,7 +392,7 @@ impl Renderer<'_> {
                 }
                 let sample = crate::tasks::build_sample(record, self.templates, self.dialect, self.seed)?;
                 let mut line = Vec::with_capacity(1024);
-                serde_json::to_writer(&mut line, &sample).expect("a Sample always serializes");
+                sample.write_json(&mut line);
                 Rendered::Line { shard, line }
             }
         })

@@ -286,3 +286,123 @@ pub struct Sample {
     /// The truth, unrounded.
     pub target: Target,
 }
+
+impl Sample {
+    /// Appends the sample's shard line (without newline) to `out`: the bytes
+    /// `serde_json::to_writer` writes for it (fields in declaration order, compact), with the
+    /// strings written by [`crate::json_text`] (one copy when they need no escape) and `target`
+    /// by serde_json.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        use crate::json_text::{push_optional_str, push_str};
+        out.extend_from_slice(b"{\"id\":");
+        push_str(out, &self.id);
+        out.extend_from_slice(b",\"task\":\"");
+        out.extend_from_slice(self.task.as_str().as_bytes());
+        out.extend_from_slice(b"\",\"source\":");
+        push_str(out, &self.source);
+        out.extend_from_slice(b",\"split\":\"");
+        out.extend_from_slice(self.split.as_str().as_bytes());
+        out.extend_from_slice(b"\",\"image\":");
+        push_optional_str(out, self.image.as_deref());
+        out.extend_from_slice(b",\"audio\":");
+        push_optional_str(out, self.audio.as_deref());
+        out.extend_from_slice(b",\"video\":");
+        push_optional_str(out, self.video.as_deref());
+        out.extend_from_slice(b",\"groups\":[");
+        for (i, group) in self.groups.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            push_str(out, group);
+        }
+        out.extend_from_slice(b"],\"instruction\":");
+        push_str(out, &self.instruction);
+        out.extend_from_slice(b",\"input\":");
+        push_str(out, &self.input);
+        out.extend_from_slice(b",\"answer\":");
+        push_str(out, &self.answer);
+        out.extend_from_slice(b",\"template\":");
+        push_str(out, &self.template);
+        out.extend_from_slice(b",\"target\":");
+        serde_json::to_writer(&mut *out, &self.target).expect("a Target always serializes");
+        out.push(b'}');
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sample of `target` whose every string field holds `text`.
+    fn sample(target: Target, text: &str, image: Option<&str>) -> Sample {
+        Sample {
+            id: format!("src/{text}/arig"),
+            task: target.task(),
+            source: "src".into(),
+            split: Split::Test,
+            image: image.map(str::to_string),
+            audio: Some(format!("a/{text}.wav")),
+            video: None,
+            groups: vec![format!("yt:{text}"), "oi:x".into()],
+            instruction: format!("Say {text}"),
+            input: text.to_string(),
+            answer: format!("[{text},0.100,0.200,0.300,0.400]"),
+            template: "arig/t".into(),
+            target,
+        }
+    }
+
+    #[test]
+    fn write_json_writes_the_bytes_serde_json_writes() {
+        let targets = [
+            Target::Arig {
+                label: "dog \"x\"".into(),
+                boxes: vec![BBox([0.1, 0.2, 0.30000000000000004, 1.0])],
+            },
+            Target::Igatl {
+                label: "dog".into(),
+                segments: vec![Segment([0.0, 2.5]), Segment([3.0, 10.0])],
+                duration: 10.0,
+            },
+            Target::Avfc {
+                kind: 4,
+                verdict: false,
+                label: "cat".into(),
+                boxes: Some(vec![BBox([0.0, 0.0, 0.5, 0.5])]),
+                segments: None,
+                duration: None,
+            },
+            Target::Avqa {
+                question: "Is it\nloud?".into(),
+                choices: Some(vec!["yes".into(), "no\\".into()]),
+                answer: "yes".into(),
+                answer_index: Some(0),
+                question_type: "Audio/Counting".into(),
+            },
+            Target::Avc {
+                caption: "A dog barks.\t".into(),
+            },
+        ];
+        for target in targets {
+            for text in [
+                "plain",
+                "q\"uote",
+                "back\\slash",
+                "new\nline",
+                "ctl\u{1}x",
+                "café 🎵",
+                "",
+            ] {
+                for image in [Some("f/x.jpg"), None] {
+                    let s = sample(target.clone(), text, image);
+                    let mut line = Vec::new();
+                    s.write_json(&mut line);
+                    assert_eq!(
+                        String::from_utf8(line).unwrap(),
+                        serde_json::to_string(&s).unwrap(),
+                        "{text:?}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -88,7 +88,7 @@ impl<R: Read> Chunker<R> {
                     self.carry.truncate(cut);
                     let bytes = std::mem::replace(&mut self.carry, rest);
                     let first_line = self.next_line;
-                    self.next_line += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+                    self.next_line += count_byte(&bytes, b'\n');
                     return Ok(Some(Chunk { bytes, first_line }));
                 }
                 None => want *= 2, // a record longer than the chunk: read on
@@ -100,7 +100,11 @@ impl<R: Read> Chunker<R> {
 /// The end (just after a `\n`) of the longest prefix of `bytes` that is whole records: the last
 /// line end before which the count of `"` is even; `None` when there is none.
 fn record_end(bytes: &[u8]) -> Option<usize> {
-    let mut quotes = bytes.iter().filter(|&&b| b == b'"').count();
+    if !bytes.contains(&b'"') {
+        // No quote at all (Open Images, AudioSet): every line end is a record end.
+        return bytes.iter().rposition(|&b| b == b'\n').map(|newline| newline + 1);
+    }
+    let mut quotes = count_byte(bytes, b'"') as usize;
     let mut end = bytes.len();
     while let Some(newline) = bytes[..end].iter().rposition(|&b| b == b'\n') {
         quotes -= bytes[newline + 1..end].iter().filter(|&&b| b == b'"').count();
@@ -110,6 +114,16 @@ fn record_end(bytes: &[u8]) -> Option<usize> {
         end = newline;
     }
     None
+}
+
+/// How many bytes of `bytes` equal `byte`: counted in blocks of 128 with byte-wide counters,
+/// which the compiler turns into vector compares (a `filter().count()` widens every byte to a
+/// `usize` and runs at a fraction of the speed).
+fn count_byte(bytes: &[u8], byte: u8) -> u64 {
+    bytes
+        .chunks(128)
+        .map(|block| u64::from(block.iter().fold(0u8, |n, &b| n + u8::from(b == byte))))
+        .sum()
 }
 
 /// Reads `path` (opened as `reader`, after its header, whose first byte is on line
@@ -155,6 +169,23 @@ pub fn for_each_chunk<R: Read, T: Send>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn count_byte_counts_across_blocks() {
+        let mut bytes = vec![b'a'; 1000];
+        for i in [0usize, 127, 128, 129, 255, 256, 999] {
+            bytes[i] = b'\n';
+        }
+        assert_eq!(super::count_byte(&bytes, b'\n'), 7);
+        assert_eq!(super::count_byte(&[b'\n'; 300], b'\n'), 300);
+        assert_eq!(super::count_byte(b"", b'\n'), 0);
+    }
+
+    #[test]
+    fn without_quotes_the_last_line_end_is_the_cut() {
+        assert_eq!(super::record_end(b"a,b\nc,d\ne"), Some(8));
+        assert_eq!(super::record_end(b"a,b"), None);
+    }
+
     use super::*;
 
     fn chunks(text: &str, size: usize) -> Vec<(String, u64)> {

@@ -622,25 +622,34 @@ impl ImageGroups {
         if self.groups.is_empty() {
             return Ok(());
         }
-        let image_path = options.media.image(&self.image);
-        let group = format!("oi:{}", self.image);
+        // The image's path, group and origin, made once and shared by its records.
+        let media = Media {
+            image: Some(options.media.image(&self.image)),
+            audio: None,
+            video: None,
+            origins: crate::record::MediaOrigins {
+                image: Some(crate::record::MediaOrigin {
+                    media_id: format!("oi:{}", self.image),
+                    file: format!("{}.jpg", self.image),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        };
+        let group = &media.origins.image.as_ref().expect("set above").media_id;
         for (class, line, boxes) in self.groups.drain(..) {
             let label = classes.name(class);
             let units = boxes.len() as u64;
+            let mut key = String::with_capacity(self.image.len() + 1 + label.len());
+            key.push_str(&self.image);
+            key.push('/');
+            key.push_str(classes.key_name(class));
             let record = Record {
                 source: OpenImages.name(),
-                key: format!("{}/{}", self.image, classes.key_name(class)),
+                key,
                 split,
                 groups: vec![group.clone()],
-                media: Media {
-                    image: Some(image_path.clone()),
-                    audio: None,
-                    video: None,
-                    origins: crate::record::MediaOrigins {
-                        image: Some(crate::record::MediaOrigin::file(&group, &format!("{}.jpg", self.image))),
-                        ..Default::default()
-                    },
-                },
+                media: media.clone(),
                 target: Target::Arig {
                     label: label.to_string(),
                     boxes,

@@ -1,0 +1,84 @@
+//! JSON text written by hand where serde's generic path is the hot spot: strings escaped exactly
+//! as serde_json escapes them (`"` and `\` with a backslash, `\b \f \n \r \t`, other bytes below
+//! 0x20 as `\u00XX`, everything else as is, RFC 8259 §7), checked eight bytes at a time so the
+//! common string that needs no escape is one copy. serde_json has no public API for that check;
+//! a string that needs escaping goes through serde_json itself, so the bytes are serde_json's.
+
+/// Whether `bytes` hold a byte serde_json escapes in a string: `"`, `\` or one below 0x20.
+/// Examined eight bytes at a time (the "has zero byte" / "has byte less than" word tests).
+pub fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        let quote = has_zero(w ^ (ONES * u64::from(b'"')));
+        let backslash = has_zero(w ^ (ONES * u64::from(b'\\')));
+        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        if quote | backslash | control != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
+/// Appends `text` to `out` as a JSON string, quotes included: the bytes `serde_json::to_writer`
+/// writes for a `&str`.
+pub fn push_str(out: &mut Vec<u8>, text: &str) {
+    if needs_escape(text.as_bytes()) {
+        serde_json::to_writer(&mut *out, text).expect("a string serializes");
+    } else {
+        out.reserve(text.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    }
+}
+
+/// Appends `text` or `null`, as serde_json writes an `Option<String>`.
+pub fn push_optional_str(out: &mut Vec<u8>, text: Option<&str>) {
+    match text {
+        Some(text) => push_str(out, text),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_byte_value_is_judged_as_serde_json_escapes_it() {
+        // Each ASCII byte at each of the 8 positions of a word and in the remainder.
+        for b in 0u8..0x80 {
+            let must = b < 0x20 || b == b'"' || b == b'\\';
+            for len in [1usize, 7, 8, 9, 16, 17] {
+                for at in 0..len {
+                    let mut s = vec![b'a'; len];
+                    s[at] = b;
+                    assert_eq!(needs_escape(&s), must, "byte {b:#04x} at {at} of {len}");
+                    let text = std::str::from_utf8(&s).unwrap();
+                    let mut out = Vec::new();
+                    push_str(&mut out, text);
+                    assert_eq!(out, serde_json::to_vec(text).unwrap());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn non_ascii_text_is_written_as_is() {
+        // UTF-8 bytes are all >= 0x80: never escaped (serde_json writes them as is).
+        for text in ["café ü 日本語 🎵", "\u{7f}\u{80}\u{ff}", ""] {
+            assert!(!needs_escape(text.as_bytes()), "{text}");
+            let mut out = Vec::new();
+            push_str(&mut out, text);
+            assert_eq!(out, serde_json::to_vec(text).unwrap());
+        }
+        let mut out = Vec::new();
+        push_optional_str(&mut out, None);
+        push_optional_str(&mut out, Some("a\"b"));
+        assert_eq!(String::from_utf8(out).unwrap(), "null\"a\\\"b\"");
+    }
+}
