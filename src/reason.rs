@@ -124,5 +124,9 @@ codes! {
         /// `--grounding objects` also `<ref-object>` or `<bbox>`) as text: the trainer would
         /// count it as a placeholder and find more placeholders than media.
         LiteralPlaceholder = "literal_placeholder",
+        /// `--media` leaves the sample without its visual medium (it has an image or a video and
+        /// the export lists neither of those it has) or without its audio: its instruction
+        /// would ask about a medium the trainer never shows.
+        MediaNotExported = "media_not_exported",
     }
 }

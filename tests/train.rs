@@ -288,11 +288,24 @@ fn user_turn(sample: &Value, media: &[&str], prefix: &str) -> (String, BTreeMap<
     (text, lists)
 }
 
-/// Every line of a chat export equals its corpus sample: user turn, answer, media lists.
+/// Whether exporting only the kinds `media` leaves `sample` without its visual medium (it has an
+/// image or a video, none of those it has is listed) or without its audio.
+fn loses_media(sample: &Value, media: &[&str]) -> bool {
+    let has = |kind: &str| !sample[kind].is_null();
+    let shown = |kind: &str| has(kind) && media.contains(&kind);
+    ((has("image") || has("video")) && !(shown("image") || shown("video"))) || (has("audio") && !shown("audio"))
+}
+
+/// Every line of a chat export equals its corpus sample: user turn, answer, media lists; the
+/// samples `media` would leave without a medium they have are in `skipped.jsonl`
+/// (`media_not_exported`), and nothing else is.
 fn assert_chat_export(corpus: &Path, out: &Path, media: &[&str], prefix: &str) {
     let groups = corpus_groups(corpus);
     let mut files = 0;
+    let mut lost = Vec::new();
     for ((task, split), samples) in &groups {
+        let (gone, samples): (Vec<&Value>, Vec<&Value>) = samples.iter().partition(|s| loses_media(s, media));
+        lost.extend(gone.iter().map(|s| s["id"].as_str().unwrap().to_string()));
         let lines = jsonl(&out.join(format!("avfit_{task}_{split}.jsonl")));
         assert_eq!(lines.len(), samples.len(), "{task}/{split}");
         for (line, sample) in lines.iter().zip(samples) {
@@ -310,6 +323,16 @@ fn assert_chat_export(corpus: &Path, out: &Path, media: &[&str], prefix: &str) {
         files += 1;
     }
     assert_eq!(files, 10);
+    let mut skipped: Vec<String> = jsonl(&out.join("skipped.jsonl"))
+        .iter()
+        .map(|l| {
+            assert_eq!(l["reason"], "media_not_exported", "{l}");
+            l["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    skipped.sort();
+    lost.sort();
+    assert_eq!(skipped, lost);
 }
 
 #[test]
@@ -325,7 +348,12 @@ fn llamafactory_export_of_the_sample_equals_the_corpus_line_by_line() {
         first.lines().next().unwrap(),
         r#"{"messages":[{"role":"user","content":"<image><audio>Locate the source of the sound in the image and answer with its bounding box as [<obj>,xLeft,yTop,xRight,yBottom] with coordinates between 0 and 1."},{"role":"assistant","content":"[<sounding object>,0.000,0.000,0.250,0.125]; [<sounding object>,0.500,0.500,0.750,1.000]"}],"images":["avsbench/frames/bbbbbbbbbbb_1_1.jpg"],"audios":["avsbench/audios/bbbbbbbbbbb_1.wav"]}"#
     );
-    assert_eq!(std::fs::read_to_string(out.join("skipped.jsonl")).unwrap(), "");
+    // AVSD's dialog turns have a video, no frame: `--media image,audio` would leave them without
+    // their visual medium, so they are left out and listed.
+    assert_eq!(
+        jsonl(&out.join("skipped.jsonl"))[0],
+        json!({"id": "avsd/QRRA4/0/0/avqa", "reason": "media_not_exported", "detail": "has video, audio; --media lists image, audio"})
+    );
     // dataset_info.json registers every file with the columns its lines have.
     let info = read_json(&out.join("dataset_info.json"));
     let entries = info.as_object().unwrap();
@@ -386,12 +414,11 @@ fn video_then_audio_and_a_media_dir() {
             assert_eq!(c.matches("<video>").count(), c.matches("<video><audio>").count(), "{c}");
         }
     }
-    // Only the columns a file's lines have: ARIG has no video.
+    // Only the columns a file's lines have: every ARIG sample has an image and no video, so
+    // `--media audio,video` exports none of them (they are in skipped.jsonl).
     let info = read_json(&out.join("dataset_info.json"));
-    assert_eq!(
-        info["avfit_arig_test"]["columns"],
-        json!({"audios": "audios", "messages": "messages"})
-    );
+    assert_eq!(info["avfit_arig_test"]["columns"], json!({"messages": "messages"}));
+    assert_eq!(jsonl(&out.join("avfit_arig_test.jsonl")).len(), 0);
     assert_eq!(
         info["avfit_avc_test"]["columns"],
         json!({"audios": "audios", "messages": "messages", "videos": "videos"})
@@ -499,6 +526,8 @@ fn a_literal_placeholder_is_skipped_and_listed() {
         edited.to_str().unwrap(),
         "--format",
         "llamafactory",
+        "--media",
+        "image,video,audio",
         "--out",
         out.to_str().unwrap(),
     ]);

@@ -287,8 +287,43 @@ struct ShardOutput {
     lines: Vec<u8>,
     records: u64,
     skipped: Vec<u8>,
-    skipped_count: u64,
+    /// Samples left out: literal placeholder, media not exported.
+    skipped_count: [u64; 2],
     kinds: [bool; 3],
+}
+
+/// Why a sample cannot be exported with the media kinds `media`: it has an image or a video and
+/// the export lists none of those it has, or it has audio and the export does not list audio.
+/// The detail names what it has and what is listed.
+pub fn media_not_exported<T>(sample: &ChatSample<'_, T>, media: &[MediaKind]) -> Option<String> {
+    let has = |kind: MediaKind| match kind {
+        MediaKind::Image => sample.image.is_some(),
+        MediaKind::Video => sample.video.is_some(),
+        MediaKind::Audio => sample.audio.is_some(),
+    };
+    let shown = |kind: MediaKind| has(kind) && media.contains(&kind);
+    let visual_lost =
+        (has(MediaKind::Image) || has(MediaKind::Video)) && !(shown(MediaKind::Image) || shown(MediaKind::Video));
+    let audio_lost = has(MediaKind::Audio) && !shown(MediaKind::Audio);
+    if !(visual_lost || audio_lost) {
+        return None;
+    }
+    let names = |kinds: &mut dyn Iterator<Item = MediaKind>| {
+        kinds
+            .map(|k| match k {
+                MediaKind::Image => "image",
+                MediaKind::Video => "video",
+                MediaKind::Audio => "audio",
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let all = [MediaKind::Image, MediaKind::Video, MediaKind::Audio];
+    Some(format!(
+        "has {}; --media lists {}",
+        names(&mut all.into_iter().filter(|k| has(*k))),
+        names(&mut media.iter().copied())
+    ))
 }
 
 /// Converts the whole bytes `data` of the shard at `path`; returns its output and its lines.
@@ -312,7 +347,16 @@ fn convert_shard<T: ChatTarget + for<'de> Deserialize<'de>>(
     };
     let n = for_each_line(path, data, |path, (n, text)| {
         let sample: ChatSample<'_, T> = parse_sample(path, n, text)?;
-        if line(
+        if let Some(detail) = media_not_exported(&sample, &options.media) {
+            let entry = Skipped {
+                id: &sample.id,
+                reason: ExportSkip::MediaNotExported,
+                detail,
+            };
+            serde_json::to_writer(&mut output.skipped, &entry).expect("a skipped line serializes");
+            output.skipped.push(b'\n');
+            output.skipped_count[1] += 1;
+        } else if line(
             &sample,
             &options.media,
             options.media_dir.as_deref(),
@@ -337,7 +381,7 @@ fn convert_shard<T: ChatTarget + for<'de> Deserialize<'de>>(
             };
             serde_json::to_writer(&mut output.skipped, &entry).expect("a skipped line serializes");
             output.skipped.push(b'\n');
-            output.skipped_count += 1;
+            output.skipped_count[0] += 1;
         }
         Ok(())
     })?;
@@ -393,16 +437,18 @@ pub fn export(
             None => convert_shard::<IgnoredAny>(path, data, options, grounding, &buffers),
         };
         convert_shards(&options.corpus, &group.shards, convert, |output| {
-            bar.inc(output.records + output.skipped_count);
+            bar.inc(output.records + output.skipped_count.iter().sum::<u64>());
             records += output.records;
             for (all, has) in kinds.iter_mut().zip(output.kinds) {
                 *all |= has;
             }
-            if output.skipped_count > 0 {
-                *summary
-                    .skipped
-                    .entry(ExportSkip::LiteralPlaceholder.as_str().into())
-                    .or_default() += output.skipped_count;
+            for (reason, count) in [ExportSkip::LiteralPlaceholder, ExportSkip::MediaNotExported]
+                .into_iter()
+                .zip(output.skipped_count)
+            {
+                if count > 0 {
+                    *summary.skipped.entry(reason.as_str().into()).or_default() += count;
+                }
             }
             out.write_all(&output.lines).map_err(|e| Error::io(&path, e))?;
             buffers.lock().expect("buffer pool").push(output.lines);
