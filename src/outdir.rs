@@ -470,6 +470,20 @@ pub fn write_report(path: &Path, kind: &ReportFile, bytes: &[u8]) -> Result<()> 
     written
 }
 
+/// The avfit output directory (one holding a `manifest.json`, `partition.json` or
+/// `build.journal`) that the directory `dir` is or lies in, resolved through its nearest existing
+/// ancestor; `None` when there is none. A command writing a directory of its own (`avfit export`)
+/// refuses such a place: `validate` and the next `build` would find files avfit did not list.
+pub fn enclosing_output(dir: &Path) -> Option<PathBuf> {
+    let records = ["manifest.json", PARTITION_FILE, crate::journal::JOURNAL_FILE];
+    let absolute = std::path::absolute(dir).ok()?;
+    let existing = absolute.ancestors().find(|a| a.exists())?.canonicalize().ok()?;
+    existing
+        .ancestors()
+        .find(|a| records.iter().any(|r| std::fs::symlink_metadata(a.join(r)).is_ok()))
+        .map(Path::to_path_buf)
+}
+
 /// The avfit output directory (holding a `manifest.json`, `partition.json` or `build.journal`)
 /// that `path` (absolute) is one of the own files of, with its relative path; `None` when there
 /// is none.

@@ -701,6 +701,49 @@ fn bad_input_is_refused_with_nothing_left_under_final_names() {
         &["--out must be a new or empty directory"],
     );
     assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+
+    // An --out inside the corpus (or any avfit output directory) is refused: validate and the
+    // next build would find files the manifest does not list.
+    let inside = corpus.join("sub");
+    assert_refused(
+        &["export", c, "--format", "parquet", "--out", inside.to_str().unwrap()],
+        &[
+            "--out lies in the avfit output directory",
+            "choose a directory outside it",
+        ],
+    );
+    assert!(!inside.exists());
+    // Options the Parquet format does not use are refused, not ignored.
+    let fresh = tmp.path().join("fresh");
+    let f = fresh.to_str().unwrap();
+    assert_refused(
+        &["export", c, "--format", "parquet", "--media", "video", "--out", f],
+        &["--media applies to --format llamafactory and swift only"],
+    );
+    assert_refused(
+        &["export", c, "--format", "parquet", "--media-dir", "/x", "--out", f],
+        &["--media-dir applies to --format llamafactory and swift only"],
+    );
+    // A shard the manifest lists but that is gone: named, with what was expected.
+    let gone = tampered.join("test/avc/valor-00000-of-00001.jsonl");
+    std::fs::remove_file(&gone).unwrap();
+    assert_refused(
+        &[
+            "export",
+            tampered.to_str().unwrap(),
+            "--format",
+            "llamafactory",
+            "--tasks",
+            "avc",
+            "--out",
+            f,
+        ],
+        &[
+            &gone.display().to_string(),
+            "missing: expected the shard of 2 lines manifest.json lists",
+        ],
+    );
+    assert!(!fresh.exists());
 }
 
 /// `AVFIT_PYTHON` when it imports `datasets` and `pyarrow`; else a visible skip (a failure with

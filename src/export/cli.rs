@@ -2,6 +2,7 @@
 
 use super::{export, parse_splits, parse_tasks, ExportOptions, Format, MediaKind};
 use crate::error::{Error, Result};
+use crate::words::plural;
 use std::path::PathBuf;
 
 /// `avfit export CORPUS_DIR --format parquet|llamafactory|swift --out DIR [...]`.
@@ -18,9 +19,10 @@ pub struct ExportArgs {
     /// Chat formats: prefix every media path with this directory (absolute when it is).
     #[arg(long)]
     pub media_dir: Option<String>,
-    /// Chat formats: the media kinds listed, comma-separated (image, audio, video).
-    #[arg(long, default_value = "image,audio")]
-    pub media: String,
+    /// Chat formats: the media kinds listed, comma-separated (image, audio, video; default
+    /// image,audio).
+    #[arg(long)]
+    pub media: Option<String>,
     /// Only these tasks, comma-separated (arig, igatl, avfc, avqa, avc).
     #[arg(long)]
     pub tasks: Option<String>,
@@ -51,12 +53,24 @@ pub fn run(args: ExportArgs) -> Result<()> {
             )))
         }
     };
+    if format == Format::Parquet {
+        for (given, flag) in [
+            (args.media.is_some(), "--media"),
+            (args.media_dir.is_some(), "--media-dir"),
+        ] {
+            if given {
+                return Err(Error::Config(format!(
+                    "{flag} applies to --format llamafactory and swift only (Parquet keeps every column)"
+                )));
+            }
+        }
+    }
     let options = ExportOptions {
         corpus: args.corpus,
         format,
         out: args.out,
         media_dir: args.media_dir,
-        media: MediaKind::parse_list(&args.media)?,
+        media: MediaKind::parse_list(args.media.as_deref().unwrap_or("image,audio"))?,
         tasks: args.tasks.as_deref().map(parse_tasks).transpose()?.unwrap_or_default(),
         splits: args
             .splits
@@ -75,9 +89,9 @@ pub fn run(args: ExportArgs) -> Result<()> {
         let skipped: u64 = summary.skipped.values().sum();
         let reasons: Vec<String> = summary.skipped.iter().map(|(r, n)| format!("{r} {n}")).collect();
         println!(
-            "{} samples exported in {} files, {skipped} skipped{} → {}",
-            summary.exported,
-            summary.files.len(),
+            "{} exported in {}, {skipped} skipped{} → {}",
+            plural(summary.exported, "sample"),
+            plural(summary.files.len() as u64, "file"),
             if reasons.is_empty() {
                 String::new()
             } else {

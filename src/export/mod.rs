@@ -362,7 +362,17 @@ pub fn with_shard<R>(corpus: &Path, shard: &ManifestShard, f: impl FnOnce(&Path,
         data.clear();
         std::fs::File::open(&path)
             .and_then(|mut file| std::io::Read::read_to_end(&mut file, &mut data))
-            .map_err(|e| Error::io(&path, e))?;
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => Error::input(
+                    &path,
+                    None,
+                    format!(
+                        "missing: expected the shard of {} lines manifest.json lists",
+                        shard.records
+                    ),
+                ),
+                _ => Error::io(&path, e),
+            })?;
         f(&path, &data)
     })
 }
@@ -530,6 +540,13 @@ pub fn export(options: &ExportOptions) -> Result<ExportSummary> {
         return Err(Error::Config(
             "--grounding objects applies to --format swift only".into(),
         ));
+    }
+    if let Some(corpus) = crate::outdir::enclosing_output(&options.out) {
+        return Err(Error::Config(format!(
+            "{}: --out lies in the avfit output directory {}, whose files validate and build check one by one; choose a directory outside it",
+            options.out.display(),
+            corpus.display()
+        )));
     }
     let groups = groups(&manifest, &options.tasks, &options.splits);
     let total: u64 = groups.iter().map(|g| g.records).sum();
