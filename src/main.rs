@@ -298,18 +298,26 @@ fn run(command: Command) -> Result<()> {
             let (registry, specs) = (avfit::registry::builtin(), avfit::spec::shipped());
             let names = registry.iter().map(|s| s.name()).chain(specs.iter().map(|s| s.name));
             let width = names.map(|n| n.chars().count()).max().unwrap_or(0).max(12);
-            for s in registry {
-                let tasks: Vec<_> = s.tasks().iter().map(|t| t.as_str()).collect();
-                println!("{:<width$} {:<6} {}", s.name(), tasks.join(","), s.files());
-            }
-            for s in specs {
-                println!(
-                    "{:<width$} {:<6} {} (spec {})",
-                    s.name,
-                    s.task.as_str(),
-                    s.description,
-                    s.origin.display()
-                );
+            // Every source, built-in or shipped spec: name, tasks, the files it reads (a spec's
+            // with the split each goes to, then its spec file).
+            let rows: Vec<(&str, String, &str)> = registry
+                .iter()
+                .map(|s| {
+                    (
+                        s.name(),
+                        s.tasks().iter().map(|t| t.as_str()).collect::<Vec<_>>().join(","),
+                        s.files(),
+                    )
+                })
+                .chain(
+                    specs
+                        .iter()
+                        .map(|s| (s.name, s.task.as_str().to_string(), sources::Source::files(*s))),
+                )
+                .collect();
+            let task_width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
+            for (name, tasks, files) in rows {
+                println!("{name:<width$} {tasks:<task_width$} {files}");
             }
             Ok(())
         }

@@ -57,18 +57,28 @@ pub fn configured(name: &str, curation: &CurationOptions) -> Result<&'static dyn
     }
 }
 
-/// Loads a user's spec at `path` for the run ([`spec::load`]) and refuses a name that a built-in
-/// source has, at the spec's `name` line.
+/// Loads a user's spec at `path` for the run ([`spec::load`]) and refuses, at the spec's `name`
+/// line, a name that a built-in source has, or that a shipped spec has unless the file is that
+/// shipped spec's text (a copy of `sources/<name>.toml` may be named with `--spec`).
 ///
-/// Errors: as [`spec::load`]; a built-in name, as an [`Error::Input`] with the spec file and line.
+/// Errors: as [`spec::load`]; a name taken, as an [`Error::Input`] with the spec file and line.
 pub fn load_spec(path: &Path) -> Result<&'static Spec> {
     let spec = spec::load(path)?;
-    if builtin().iter().any(|s| s.name() == spec.name) {
-        return Err(Error::input(
+    let taken = |what: &str| {
+        Err(Error::input(
             &spec.origin,
             spec.line_of("name"),
-            format!("name `{}` is a built-in adapter's; choose another", spec.name),
-        ));
+            format!("name `{}` is {what}; choose another", spec.name),
+        ))
+    };
+    if builtin().iter().any(|s| s.name() == spec.name) {
+        return taken("a built-in adapter's");
+    }
+    if let Some(i) = spec::shipped().iter().position(|s| s.name == spec.name) {
+        let (label, shipped_text) = spec::SHIPPED[i];
+        if spec.text != shipped_text {
+            return taken(&format!("the shipped spec {label}'s"));
+        }
     }
     Ok(spec)
 }

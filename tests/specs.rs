@@ -70,7 +70,7 @@ fn every_shipped_spec_loads_and_is_listed() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains(
-            "desed                      igatl  DESED strong labels: audio-only IGATL of a named class (spec sources/desed.toml)"
+            "desed                      igatl      weak*.tsv (skip), validation.tsv (test), public.tsv (test), *.tsv (test) [spec sources/desed.toml]"
         ),
         "{text}"
     );
@@ -943,6 +943,26 @@ fn a_spec_named_like_a_built_in_source_is_refused_by_the_registry() {
             )
         );
     }
+}
+
+/// A user's spec named like a shipped spec is refused unless it is that spec's own text.
+#[test]
+fn a_spec_named_like_a_shipped_spec_is_refused_unless_it_is_that_spec() {
+    let dir = common::out_dir("spec-shipped-name");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("clotho.toml");
+    std::fs::write(&path, BASE.replacen("\"mini\"", "\"clotho\"", 1)).unwrap();
+    let err = avfit::registry::load_spec(&path).err().expect("refused");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}:1: name `clotho` is the shipped spec sources/clotho.toml's; choose another",
+            path.display()
+        )
+    );
+    let copy = dir.join("copy.toml");
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/sources/clotho.toml"), &copy).unwrap();
+    assert_eq!(avfit::registry::load_spec(&copy).unwrap().name, "clotho");
 }
 
 /// The registry lists the direct adapters, then the curated rows, then the shipped specs; the
