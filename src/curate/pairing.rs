@@ -364,8 +364,10 @@ impl VerifiedAbsent {
             None => self.other.insert((image.to_string(), class)),
         };
     }
-    fn contains(&self, image: &str, class: ClassId) -> bool {
-        match Self::hex_id(image) {
+    /// Whether (`image`, `class`) is verified absent; `hex` is [`VerifiedAbsent::hex_id`] of
+    /// `image`, parsed once by the caller (a negative candidate is probed many times).
+    fn contains(&self, hex: Option<u64>, image: &str, class: ClassId) -> bool {
+        match hex {
             Some(n) => self.hex.contains(&(n, class)),
             None => self.other.contains(&(image.to_string(), class)),
         }
@@ -387,6 +389,8 @@ struct ImageBoxes {
 /// An image paired recently, as a candidate AVFC type-2 negative.
 struct RecentImage {
     id: String,
+    /// `id` as the number it spells ([`VerifiedAbsent::hex_id`]).
+    hex: Option<u64>,
     /// Classes with a box in it.
     present: Vec<ClassId>,
     /// Clips it was already shown with as a type-2 negative (the same claim twice would be a
@@ -449,6 +453,7 @@ impl Pairing<'_> {
         }
         recent.push_back(RecentImage {
             id: image_id.to_string(),
+            hex: VerifiedAbsent::hex_id(image_id),
             present: present.clone(),
             negative_for: Vec::new(),
         });
@@ -611,7 +616,7 @@ impl Pairing<'_> {
                     let image = get(i);
                     !image.present.contains(&class)
                         && !image.negative_for.contains(&clip_index)
-                        && (verified.is_empty() || verified.contains(&image.id, class))
+                        && (verified.is_empty() || verified.contains(image.hex, &image.id, class))
                 };
                 if let Some(i) = probe(&candidates, h, lacks) {
                     extra.push((
