@@ -108,7 +108,7 @@ fn record_end(bytes: &[u8]) -> Option<usize> {
     let mut end = bytes.len();
     while let Some(newline) = bytes[..end].iter().rposition(|&b| b == b'\n') {
         quotes -= bytes[newline + 1..end].iter().filter(|&&b| b == b'"').count();
-        if quotes % 2 == 0 {
+        if quotes.is_multiple_of(2) {
             return Some(newline + 1);
         }
         end = newline;
