@@ -4,9 +4,10 @@
 //!
 //! Streaming: shards are converted on rayon's threads, a few at a time, each read whole and
 //! checked against the record count and SHA-256 `manifest.json` lists, and written in a fixed
-//! order (task in DESIGN.md's order, split train then test, shards in path order), so memory
-//! stays bounded (a few shards and one Parquet row group) and two exports of one corpus are
-//! byte-identical. Every file is written under a `.partial` name and
+//! order (task in DESIGN.md's order, split train then test, shards in path order); a Parquet
+//! file is written by one thread from the shards holding its rows, several files at a time. So
+//! memory stays bounded (a few shards, one Parquet row group per thread) and two exports of one
+//! corpus are byte-identical. Every file is written under a `.partial` name and
 //! renamed only when the whole export succeeded: a failed export leaves nothing under a final
 //! name.
 
