@@ -26,13 +26,23 @@ pub fn needs_escape(bytes: &[u8]) -> bool {
 /// Appends `text` to `out` as a JSON string, quotes included: the bytes `serde_json::to_writer`
 /// writes for a `&str`.
 pub fn push_str(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    push_str_body(out, text);
+    out.push(b'"');
+}
+
+/// Appends `text` escaped as inside a JSON string, without the quotes. serde_json escapes
+/// character by character, so the bodies of two strings appended one after the other are the
+/// body of their concatenation.
+pub fn push_str_body(out: &mut Vec<u8>, text: &str) {
     if needs_escape(text.as_bytes()) {
+        let start = out.len();
         serde_json::to_writer(&mut *out, text).expect("a string serializes");
+        // Drop the quotes serde_json put around it.
+        out.pop();
+        out.remove(start);
     } else {
-        out.reserve(text.len() + 2);
-        out.push(b'"');
         out.extend_from_slice(text.as_bytes());
-        out.push(b'"');
     }
 }
 

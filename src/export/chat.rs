@@ -229,7 +229,7 @@ pub fn line<T: ChatTarget>(
             out.extend_from_slice(kind.key().as_bytes());
             out.extend_from_slice(b"\":[");
             let path = media_path(media_dir, path);
-            serde_json::to_writer(&mut *out, path.as_ref()).expect("a path serializes");
+            crate::json_text::push_str(out, &path);
             out.push(b']');
         }
     }
@@ -264,18 +264,13 @@ impl<'a> Text<'a> {
         Text { text, verbatim: false }
     }
 
-    /// Appends the text as inside a JSON string (escaped as serde_json escapes, no quotes).
-    /// serde_json escapes character by character, so the escaped parts of a concatenation are
-    /// the escaped concatenation.
+    /// Appends the text as inside a JSON string (escaped as serde_json escapes, no quotes:
+    /// [`crate::json_text::push_str_body`]).
     fn push_escaped(&self, out: &mut Vec<u8>) {
         if self.verbatim {
             out.extend_from_slice(self.text.as_bytes());
         } else {
-            let start = out.len();
-            serde_json::to_writer(&mut *out, self.text).expect("a string serializes");
-            // Drop the quotes serde_json put around it.
-            out.pop();
-            out.remove(start);
+            crate::json_text::push_str_body(out, self.text);
         }
     }
 }
