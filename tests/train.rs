@@ -306,7 +306,13 @@ fn assert_chat_export(corpus: &Path, out: &Path, media: &[&str], prefix: &str) {
     for ((task, split), samples) in &groups {
         let (gone, samples): (Vec<&Value>, Vec<&Value>) = samples.iter().partition(|s| loses_media(s, media));
         lost.extend(gone.iter().map(|s| s["id"].as_str().unwrap().to_string()));
-        let lines = jsonl(&out.join(format!("avfit_{task}_{split}.jsonl")));
+        let path = out.join(format!("avfit_{task}_{split}.jsonl"));
+        if samples.is_empty() {
+            // Every sample left out: no file.
+            assert!(!path.exists(), "{}", path.display());
+            continue;
+        }
+        let lines = jsonl(&path);
         assert_eq!(lines.len(), samples.len(), "{task}/{split}");
         for (line, sample) in lines.iter().zip(samples) {
             assert_placeholder_rule(line);
@@ -322,7 +328,12 @@ fn assert_chat_export(corpus: &Path, out: &Path, media: &[&str], prefix: &str) {
         }
         files += 1;
     }
-    assert_eq!(files, 10);
+    assert_eq!(groups.len(), 10);
+    let with_lines = groups
+        .values()
+        .filter(|g| g.iter().any(|s| !loses_media(s, media)))
+        .count();
+    assert_eq!(files, with_lines);
     let mut skipped: Vec<String> = jsonl(&out.join("skipped.jsonl"))
         .iter()
         .map(|l| {
@@ -414,11 +425,18 @@ fn video_then_audio_and_a_media_dir() {
             assert_eq!(c.matches("<video>").count(), c.matches("<video><audio>").count(), "{c}");
         }
     }
-    // Only the columns a file's lines have: every ARIG sample has an image and no video, so
-    // `--media audio,video` exports none of them (they are in skipped.jsonl).
+    // Every ARIG and AVFC sample has an image and no video, so `--media audio,video` exports none
+    // of them (they are in skipped.jsonl): no file, no dataset_info entry.
     let info = read_json(&out.join("dataset_info.json"));
-    assert_eq!(info["avfit_arig_test"]["columns"], json!({"messages": "messages"}));
-    assert_eq!(jsonl(&out.join("avfit_arig_test.jsonl")).len(), 0);
+    for name in [
+        "avfit_arig_test",
+        "avfit_arig_train",
+        "avfit_avfc_test",
+        "avfit_avfc_train",
+    ] {
+        assert!(info.get(name).is_none(), "{name}");
+        assert!(!out.join(format!("{name}.jsonl")).exists(), "{name}");
+    }
     assert_eq!(
         info["avfit_avc_test"]["columns"],
         json!({"audios": "audios", "messages": "messages", "videos": "videos"})

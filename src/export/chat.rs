@@ -452,6 +452,12 @@ pub fn export(
                 .map_err(|e| Error::io(&skipped_path, e))
         })?;
         out.flush().map_err(|e| Error::io(&path, e))?;
+        drop(out);
+        if records == 0 {
+            // Every sample of the group was left out: no empty file for a trainer to choke on.
+            staging.discard(&rel)?;
+            continue;
+        }
         summary.exported += records;
         summary.files.push(ExportedFile {
             path: rel.clone(),

@@ -476,6 +476,17 @@ impl Staging {
         Ok(path)
     }
 
+    /// Removes the staged file `rel` (given by [`Staging::partial`]) and forgets it: it will
+    /// not be renamed at commit.
+    ///
+    /// Errors: the file cannot be removed.
+    pub fn discard(&mut self, rel: &str) -> Result<()> {
+        let path = self.out.join(format!("{rel}{PARTIAL}"));
+        std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        self.files.retain(|f| f != rel);
+        Ok(())
+    }
+
     /// Renames every staged file to its final name.
     ///
     /// Errors: a rename fails.
