@@ -589,3 +589,46 @@ fn convert_help_claims_no_manifest_default() {
     );
     assert!(help.contains("--allow-all-rejected"), "{help}");
 }
+
+/// A file reached through two inputs (its directory and itself, by another spelling) is read
+/// once: the counts and bytes equal those of one input.
+#[test]
+fn a_file_named_twice_is_read_once() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/vggss");
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/vggss/../vggss/vggss.json");
+    let found = avfit::sources::discover_files(
+        avfit::registry::find("vggss").unwrap(),
+        &[dir.into(), file.into(), dir.into()],
+    )
+    .unwrap();
+    assert_eq!(found.files.len(), 1, "{:?}", found.files);
+    let once = out_dir("cli-input-once");
+    let twice = out_dir("cli-input-twice");
+    let _ = std::fs::remove_dir_all(&once);
+    let _ = std::fs::remove_dir_all(&twice);
+    for (out, inputs) in [(&once, vec![dir]), (&twice, vec![dir, file])] {
+        let mut args = vec![
+            "convert",
+            "--source",
+            "vggss",
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ];
+        for input in inputs {
+            args.extend(["--input", input]);
+        }
+        avfit_ok(&args);
+    }
+    let manifest = |d: &Path| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(d.join("manifest.json")).unwrap()).unwrap()
+    };
+    assert_eq!(manifest(&once)["sources"], manifest(&twice)["sources"]);
+    let shards = |d: &Path| {
+        files(d)
+            .into_iter()
+            .filter(|(k, _)| k.ends_with(".jsonl"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(shards(&once), shards(&twice));
+}

@@ -267,9 +267,12 @@ pub fn discover_files(source: &dyn Source, inputs: &[PathBuf]) -> Result<Discove
             return Err(Error::input(input, None, "no such file or directory"));
         }
     }
-    // A file named as an input is read, whatever a directory walk said of it (the same file may
-    // be reached through both, by any spelling of its path).
+    // A file reached through several inputs (a directory and a file in it, or two spellings of
+    // one path) is read once, where it was first reached.
     let same = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let mut seen = HashSet::new();
+    found.files.retain(|p| seen.insert(same(p)));
+    // A file named as an input is read, whatever a directory walk said of it.
     let named: HashSet<PathBuf> = found.files.iter().map(|p| same(p)).collect();
     found.not_read.retain(|(path, _)| !named.contains(&same(path)));
     if found.files.is_empty() {
