@@ -151,18 +151,15 @@ fn media_path<'a>(media_dir: Option<&str>, path: &'a str) -> Cow<'a, str> {
 /// `<ref-object>` and one `<bbox>` per box and an AVFC type 4 claim's rendered box (`dialect`'s)
 /// becomes `<bbox>`, with `objects`.
 ///
-/// Returns false, appending nothing, for a sample with a literal placeholder (see
-/// [`literal_placeholder`]).
+/// The caller leaves out first the samples [`media_not_exported`] or [`literal_placeholder`]
+/// names: their line would break a trainer's placeholder count.
 pub fn line<T: ChatTarget>(
     sample: &ChatSample<'_, T>,
     media: &[MediaKind],
     media_dir: Option<&str>,
     grounding: Option<Dialect>,
     out: &mut Vec<u8>,
-) -> bool {
-    if literal_placeholder(sample, grounding.is_some()).is_some() {
-        return false;
-    }
+) {
     let path_of = |kind: MediaKind| match kind {
         MediaKind::Image => sample.image.as_deref(),
         MediaKind::Video => sample.video.as_deref(),
@@ -238,7 +235,6 @@ pub fn line<T: ChatTarget>(
         serde_json::to_writer(&mut *out, &objects).expect("objects serialize");
     }
     out.push(b'}');
-    true
 }
 
 /// A text of an exported line and whether it is known to need no JSON escaping.
@@ -282,8 +278,8 @@ struct ShardOutput {
     lines: Vec<u8>,
     records: u64,
     skipped: Vec<u8>,
-    /// Samples left out: literal placeholder, media not exported.
-    skipped_count: [u64; 2],
+    /// Samples left out, per reason code.
+    skipped_count: BTreeMap<&'static str, u64>,
     kinds: [bool; 3],
 }
 
@@ -342,42 +338,38 @@ fn convert_shard<T: ChatTarget + for<'de> Deserialize<'de>>(
     };
     let n = for_each_line(path, data, |path, (n, text)| {
         let sample: ChatSample<'_, T> = parse_sample(path, n, text)?;
-        if let Some(detail) = media_not_exported(&sample, &options.media) {
+        let skip = media_not_exported(&sample, &options.media)
+            .map(|detail| (ExportSkip::MediaNotExported, detail))
+            .or_else(|| {
+                literal_placeholder(&sample, grounding.is_some()).map(|detail| (ExportSkip::LiteralPlaceholder, detail))
+            });
+        if let Some((reason, detail)) = skip {
             let entry = Skipped {
                 id: &sample.id,
-                reason: ExportSkip::MediaNotExported,
+                reason,
                 detail,
             };
             serde_json::to_writer(&mut output.skipped, &entry).expect("a skipped line serializes");
             output.skipped.push(b'\n');
-            output.skipped_count[1] += 1;
-        } else if line(
+            *output.skipped_count.entry(reason.as_str()).or_default() += 1;
+            return Ok(());
+        }
+        line(
             &sample,
             &options.media,
             options.media_dir.as_deref(),
             grounding,
             &mut output.lines,
-        ) {
-            output.lines.push(b'\n');
-            for kind in &options.media {
-                output.kinds[*kind as usize] |= match kind {
-                    MediaKind::Image => sample.image.is_some(),
-                    MediaKind::Video => sample.video.is_some(),
-                    MediaKind::Audio => sample.audio.is_some(),
-                };
-            }
-            output.records += 1;
-        } else {
-            let detail = literal_placeholder(&sample, grounding.is_some()).unwrap_or_default();
-            let entry = Skipped {
-                id: &sample.id,
-                reason: ExportSkip::LiteralPlaceholder,
-                detail,
+        );
+        output.lines.push(b'\n');
+        for kind in &options.media {
+            output.kinds[*kind as usize] |= match kind {
+                MediaKind::Image => sample.image.is_some(),
+                MediaKind::Video => sample.video.is_some(),
+                MediaKind::Audio => sample.audio.is_some(),
             };
-            serde_json::to_writer(&mut output.skipped, &entry).expect("a skipped line serializes");
-            output.skipped.push(b'\n');
-            output.skipped_count[0] += 1;
         }
+        output.records += 1;
         Ok(())
     })?;
     Ok((output, n))
@@ -432,18 +424,13 @@ pub fn export(
             None => convert_shard::<IgnoredAny>(path, data, options, grounding, &buffers),
         };
         convert_shards(&options.corpus, &group.shards, convert, |output| {
-            bar.inc(output.records + output.skipped_count.iter().sum::<u64>());
+            bar.inc(output.records + output.skipped_count.values().sum::<u64>());
             records += output.records;
             for (all, has) in kinds.iter_mut().zip(output.kinds) {
                 *all |= has;
             }
-            for (reason, count) in [ExportSkip::LiteralPlaceholder, ExportSkip::MediaNotExported]
-                .into_iter()
-                .zip(output.skipped_count)
-            {
-                if count > 0 {
-                    *summary.skipped.entry(reason.as_str().into()).or_default() += count;
-                }
+            for (reason, count) in &output.skipped_count {
+                *summary.skipped.entry((*reason).into()).or_default() += count;
             }
             out.write_all(&output.lines).map_err(|e| Error::io(&path, e))?;
             buffers.lock().expect("buffer pool").push(output.lines);
@@ -503,13 +490,13 @@ mod tests {
     fn exported(json: &str, media_dir: Option<&str>) -> String {
         let sample: ChatSample<'_, IgnoredAny> = serde_json::from_str(json).unwrap();
         let mut out = Vec::new();
-        assert!(line(
+        line(
             &sample,
             &[MediaKind::Image, MediaKind::Audio],
             media_dir,
             None,
-            &mut out
-        ));
+            &mut out,
+        );
         String::from_utf8(out).unwrap()
     }
 
@@ -540,10 +527,38 @@ mod tests {
         let sample: ChatSample<'_, IgnoredAny> = serde_json::from_str(json).unwrap();
         let mut out = Vec::new();
         let media = [MediaKind::Video, MediaKind::Audio];
-        assert!(line(&sample, &media, None, None, &mut out));
+        line(&sample, &media, None, None, &mut out);
         assert_eq!(
             String::from_utf8(out).unwrap(),
             r#"{"messages":[{"role":"user","content":"<video><audio>Describe."},{"role":"assistant","content":"A dog."}],"videos":["v.mp4"],"audios":["a.wav"]}"#
+        );
+    }
+
+    #[test]
+    fn the_skip_rules_name_what_a_sample_lacks_or_holds() {
+        let json = r#"{"id":"s/k/avqa","image":"f.jpg","audio":"a.wav","video":"v.mp4","instruction":"Answer.","input":"Is <audio> loud?","answer":"yes","target":{}}"#;
+        let sample: ChatSample<'_, IgnoredAny> = serde_json::from_str(json).unwrap();
+        assert_eq!(media_not_exported(&sample, &[MediaKind::Image, MediaKind::Audio]), None);
+        assert_eq!(media_not_exported(&sample, &[MediaKind::Video, MediaKind::Audio]), None);
+        assert_eq!(
+            media_not_exported(&sample, &[MediaKind::Image]).as_deref(),
+            Some("has image, video, audio; --media lists image")
+        );
+        assert_eq!(
+            media_not_exported(&sample, &[MediaKind::Audio]).as_deref(),
+            Some("has image, video, audio; --media lists audio")
+        );
+        assert_eq!(
+            literal_placeholder(&sample, false).as_deref(),
+            Some("input contains <audio>")
+        );
+        let json = r#"{"id":"s/k/arig","image":"f.jpg","audio":null,"video":null,"instruction":"Find the dog.","input":"","answer":"<bbox>","target":{}}"#;
+        let sample: ChatSample<'_, IgnoredAny> = serde_json::from_str(json).unwrap();
+        assert_eq!(media_not_exported(&sample, &[MediaKind::Image, MediaKind::Audio]), None);
+        assert_eq!(literal_placeholder(&sample, false), None);
+        assert_eq!(
+            literal_placeholder(&sample, true).as_deref(),
+            Some("answer contains <bbox>")
         );
     }
 }
