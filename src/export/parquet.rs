@@ -365,6 +365,18 @@ fn levels(v: &[i16]) -> Option<&[i16]> {
     (!v.is_empty()).then_some(v)
 }
 
+/// Writes `leaf` as the next column chunk of `group` (a column of Parquet type `D`).
+fn write_leaf<D: ::parquet::data_type::DataType>(
+    group: &mut ::parquet::file::writer::SerializedRowGroupWriter<'_, BufWriter<File>>,
+    leaf: &Leaf<D::T>,
+) -> ::parquet::errors::Result<()> {
+    let mut column = group.next_column()?.expect("a leaf of SCHEMA");
+    column
+        .typed::<D>()
+        .write_batch(&leaf.values, levels(&leaf.def), levels(&leaf.rep))?;
+    column.close()
+}
+
 /// One Parquet file being written.
 struct ParquetFile {
     path: PathBuf,
@@ -397,7 +409,9 @@ impl ParquetFile {
         let path = self.path.clone();
         let err = |e: ::parquet::errors::ParquetError| Error::input(&path, None, format!("Parquet write failed: {e}"));
         let mut group = self.writer.next_row_group().map_err(err)?;
-        let bytes_leaves = [
+        // The leaves in SCHEMA's order.
+        let g = &mut group;
+        for leaf in [
             &c.id,
             &c.task,
             &c.source,
@@ -411,49 +425,20 @@ impl ParquetFile {
             &c.answer,
             &c.template,
             &c.label,
-        ];
-        for leaf in bytes_leaves {
-            let mut col = group.next_column().map_err(err)?.expect("schema leaf");
-            col.typed::<ByteArrayType>()
-                .write_batch(&leaf.values, levels(&leaf.def), levels(&leaf.rep))
-                .map_err(err)?;
-            col.close().map_err(err)?;
+        ] {
+            write_leaf::<ByteArrayType>(g, leaf).map_err(err)?;
         }
         for leaf in [&c.boxes, &c.segments, &c.duration] {
-            let mut col = group.next_column().map_err(err)?.expect("schema leaf");
-            col.typed::<DoubleType>()
-                .write_batch(&leaf.values, levels(&leaf.def), levels(&leaf.rep))
-                .map_err(err)?;
-            col.close().map_err(err)?;
+            write_leaf::<DoubleType>(g, leaf).map_err(err)?;
         }
-        let mut col = group.next_column().map_err(err)?.expect("schema leaf");
-        col.typed::<Int64Type>()
-            .write_batch(&c.kind.values, levels(&c.kind.def), None)
-            .map_err(err)?;
-        col.close().map_err(err)?;
-        let mut col = group.next_column().map_err(err)?.expect("schema leaf");
-        col.typed::<BoolType>()
-            .write_batch(&c.verdict.values, levels(&c.verdict.def), None)
-            .map_err(err)?;
-        col.close().map_err(err)?;
+        write_leaf::<Int64Type>(g, &c.kind).map_err(err)?;
+        write_leaf::<BoolType>(g, &c.verdict).map_err(err)?;
         for leaf in [&c.question, &c.choices, &c.qa_answer] {
-            let mut col = group.next_column().map_err(err)?.expect("schema leaf");
-            col.typed::<ByteArrayType>()
-                .write_batch(&leaf.values, levels(&leaf.def), levels(&leaf.rep))
-                .map_err(err)?;
-            col.close().map_err(err)?;
+            write_leaf::<ByteArrayType>(g, leaf).map_err(err)?;
         }
-        let mut col = group.next_column().map_err(err)?.expect("schema leaf");
-        col.typed::<Int64Type>()
-            .write_batch(&c.answer_index.values, levels(&c.answer_index.def), None)
-            .map_err(err)?;
-        col.close().map_err(err)?;
+        write_leaf::<Int64Type>(g, &c.answer_index).map_err(err)?;
         for leaf in [&c.question_type, &c.caption] {
-            let mut col = group.next_column().map_err(err)?.expect("schema leaf");
-            col.typed::<ByteArrayType>()
-                .write_batch(&leaf.values, levels(&leaf.def), levels(&leaf.rep))
-                .map_err(err)?;
-            col.close().map_err(err)?;
+            write_leaf::<ByteArrayType>(g, leaf).map_err(err)?;
         }
         group.close().map_err(err)?;
         self.rows += c.rows as u64;
