@@ -182,7 +182,6 @@ fn copy_and_write(out: &Path, files: &[(PathBuf, PartitionFile)], journal: &mut 
         listed.push(media.clone());
     }
     let mut manifest = assemble(plan, &outcomes, listed.clone());
-    let mut listed = listed;
     listed.push(crate::card::write_corpus_card_partial(out, &mut manifest)?);
     write_json_partial(out, "manifest.json", &manifest)?;
     // Every shard verified, rejects and manifest on disk: only now do they take their final names.

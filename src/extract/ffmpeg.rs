@@ -255,13 +255,12 @@ fn append_source(
                     .to_vec(),
                 );
             }
-            Output::Audio { start, end } => {
+            Output::Audio { start, .. } => {
                 let mut chain = format!(
                     "[s{j}a{a}]atrim=start={},asetpts=PTS-STARTPTS,aresample={rate},aformat=sample_fmts=s16:channel_layouts=mono",
                     secs(start - seek_a)
                 );
                 if let Some(n) = output.samples(rate) {
-                    let _ = end;
                     chain += &format!(",apad=whole_len={n},atrim=end_sample={n}");
                 }
                 agraph.push(format!("{chain}[s{j}o{i}]"));
