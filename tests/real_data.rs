@@ -27,17 +27,7 @@ fn convert(source: &str, inputs: &[&Path], out: &Path, extra: &[&str]) -> Value 
         stats.ambiguous.examples
     );
     let manifest: Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
-    let s = &manifest["sources"][source];
-    let skipped: u64 = s["skipped"]
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|v| v.as_u64().unwrap())
-        .sum();
-    assert_eq!(
-        s["read"].as_u64().unwrap(),
-        s["used"].as_u64().unwrap() + s["rejected"].as_u64().unwrap() + skipped
-    );
+    common::assert_reconciles(&manifest, source);
     manifest
 }
 

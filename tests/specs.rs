@@ -699,17 +699,7 @@ fn convert_cleanly(name: &str, dir: &Path) {
     common::check_output(&out);
     let m: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
-    let st = &m["sources"][name];
-    let skipped: u64 = st["skipped"]
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|v| v.as_u64().unwrap())
-        .sum();
-    assert_eq!(
-        st["read"].as_u64().unwrap(),
-        st["used"].as_u64().unwrap() + st["rejected"].as_u64().unwrap() + skipped
-    );
+    common::assert_reconciles(&m, name);
 }
 
 // ---- Refusals at load: one line, the spec file and its line, what was expected. ----

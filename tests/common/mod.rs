@@ -325,3 +325,12 @@ pub fn sample_figures() -> SampleFigures {
         expected,
     }
 }
+
+/// Asserts that `manifest` (a parsed `manifest.json`) accounts for every unit of `source`:
+/// `read = used + rejected + skipped`, from the figures it lists.
+pub fn assert_reconciles(manifest: &serde_json::Value, source: &str) {
+    let s: SourceStats = serde_json::from_value(manifest["sources"][source].clone())
+        .unwrap_or_else(|e| panic!("{source}: no accounting in manifest.json: {e}"));
+    let skipped: u64 = s.skipped.values().sum();
+    assert_eq!(s.read, s.used + s.rejected + skipped, "{source}: {s:?}");
+}
