@@ -642,9 +642,7 @@ fn tasks_and_splits_select_what_is_exported() {
 /// Runs avfit with `args`, asserting exit status 1 and a one-line error containing every one of
 /// `needles`.
 fn assert_refused(args: &[&str], needles: &[&str]) {
-    let run = avfit(args);
-    assert_eq!(run.status.code(), Some(1), "{args:?}");
-    let stderr = String::from_utf8_lossy(&run.stderr);
+    let stderr = common::avfit_fails(args);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     for needle in needles {
         assert!(stderr.contains(needle), "`{needle}` not in {stderr}");

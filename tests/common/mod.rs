@@ -183,6 +183,18 @@ pub fn avfit_ok(args: &[&str]) -> Output {
     out
 }
 
+/// Runs the avfit binary, asserts that it stopped with exit code 1, and returns its stderr.
+pub fn avfit_fails(args: &[&str]) -> String {
+    let out = avfit(args);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "avfit {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// Runs `../shared/tools/check-output DIR` when it exists (CI), asserting no problem.
 pub fn check_output(dir: &Path) {
     let tool = repo().join("../shared/tools/check-output");
