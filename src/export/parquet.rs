@@ -471,8 +471,6 @@ struct FileJob<'g> {
     group: &'g Group,
     start: u64,
     end: u64,
-    /// Whether it is the group's last file (it also checks the empty shards at the group's end).
-    last: bool,
 }
 
 /// The files of `group`: `ceil(records / ROWS_PER_FILE)` of equal size but the last; none for
@@ -499,7 +497,9 @@ impl FileJob<'_> {
         for shard in &self.group.shards {
             let (lo, hi) = (first_row, first_row + shard.records);
             first_row = hi;
-            let owns = (self.start..self.end).contains(&lo) || (self.last && lo >= self.end);
+            // The group's last file also checks the empty shards at the group's end.
+            let last = self.end == self.group.records;
+            let owns = (self.start..self.end).contains(&lo) || (last && lo >= self.end);
             if !owns && (hi <= self.start || lo >= self.end) {
                 continue;
             }
@@ -562,7 +562,6 @@ pub fn export(
                 group,
                 start,
                 end,
-                last: index as u64 + 1 == count,
             });
         }
     }
@@ -638,6 +637,19 @@ pub fn parquet_card(manifest: &CorpusManifest, summary: &ExportSummary) -> Strin
 
 #[cfg(test)]
 mod tests {
+    use super::file_ranges;
+
+    #[test]
+    fn files_split_a_group_in_equal_parts_but_the_last() {
+        assert_eq!(file_ranges(0), []);
+        assert_eq!(file_ranges(7), [(0, 7)]);
+        assert_eq!(file_ranges(500_000), [(0, 500_000)]);
+        assert_eq!(
+            file_ranges(1_000_001),
+            [(0, 333_334), (333_334, 666_668), (666_668, 1_000_001)]
+        );
+    }
+
     use super::*;
 
     #[test]
