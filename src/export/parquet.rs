@@ -637,8 +637,6 @@ pub fn parquet_card(manifest: &CorpusManifest, summary: &ExportSummary) -> Strin
 
 #[cfg(test)]
 mod tests {
-    use super::file_ranges;
-
     #[test]
     fn files_split_a_group_in_equal_parts_but_the_last() {
         assert_eq!(file_ranges(0), []);
