@@ -1400,7 +1400,7 @@ fn openimages_stops_on_an_image_id_out_of_sorted_order() {
     assert_eq!(
         err.to_string(),
         format!(
-            "{}:4: ImageID b after c: expected the rows sorted by ImageID, as Open Images distributes them",
+            "{}:4: ImageID b after c: expected the rows sorted by ImageID, as Open Images distributes them (sort the file by its first column)",
             bbox.display()
         )
     );

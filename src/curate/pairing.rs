@@ -267,17 +267,7 @@ pub fn read_curated(
     for path in &bbox_files {
         let mut image = ImageBoxes::default();
         openimages::stream_box_rows(path, &filter, out, |b, out| {
-            if b.image != image.id {
-                if b.image < image.id.as_str() {
-                    return Err(Error::input(
-                        path,
-                        Some(b.line),
-                        format!(
-                            "ImageID {} after {}: expected the rows sorted by ImageID, as Open Images distributes them (sort the file by its first column)",
-                            b.image, image.id
-                        ),
-                    ));
-                }
+            if openimages::starts_image(path, &b, &image.id)? {
                 pairing.pair_image(&image, path, out)?;
                 image.id.clear();
                 image.id.push_str(b.image);

@@ -139,6 +139,29 @@ pub struct BoxRow<'r> {
     pub line: u64,
 }
 
+/// Whether the row `row` starts another image than `current` (the `ImageID` being gathered,
+/// empty before the first row): the bbox files are read as a stream of images, which holds
+/// because they are sorted by `ImageID` as Open Images distributes them.
+///
+/// Errors: `row`'s `ImageID` sorts before `current` ([`Error::Input`] with the file, the row's
+/// line and both ids).
+pub fn starts_image(path: &Path, row: &BoxRow<'_>, current: &str) -> Result<bool> {
+    if row.image == current {
+        return Ok(false);
+    }
+    if row.image < current {
+        return Err(Error::input(
+            path,
+            Some(row.line),
+            format!(
+                "ImageID {} after {current}: expected the rows sorted by ImageID, as Open Images distributes them (sort the file by its first column)",
+                row.image
+            ),
+        ));
+    }
+    Ok(true)
+}
+
 /// Index of an Open Images class in a reader's class filter ([`ClassLookup`]): a position in the
 /// curated rows' class map (`crate::curate::classes::ClassMap`) or in [`BoxableClasses`].
 pub type ClassId = u16;
@@ -746,17 +769,7 @@ impl Source for OpenImages {
             };
             let mut current = ImageGroups::default();
             stream_box_rows(path, &filter, out, |b, out| {
-                if b.image != current.image {
-                    if b.image < current.image.as_str() {
-                        return Err(Error::input(
-                            path,
-                            Some(b.line),
-                            format!(
-                                "ImageID {} after {}: expected the rows sorted by ImageID, as Open Images distributes them",
-                                b.image, current.image
-                            ),
-                        ));
-                    }
+                if starts_image(path, &b, &current.image)? {
                     current.flush(path, split, &classes, options, out)?;
                     current.image.clear();
                     current.image.push_str(b.image);
