@@ -220,11 +220,36 @@ enum Item {
 
 /// An item after rendering.
 enum Rendered {
-    Open { shard: usize, stem: String },
-    Line { shard: usize, line: Vec<u8> },
-    MediaReject { shard: usize, reject: String, units: u64 },
-    Close { shard: usize },
+    Open {
+        shard: usize,
+        stem: String,
+    },
+    /// A shard line: the bytes of its chunk's `lines` from the previous line's `end` to `end`.
+    Line {
+        shard: usize,
+        end: usize,
+    },
+    MediaReject {
+        shard: usize,
+        reject: String,
+        units: u64,
+    },
+    Close {
+        shard: usize,
+    },
 }
+
+/// Consecutive items of a batch after rendering, their lines in one buffer (one allocation per
+/// chunk, not per line), and the rendering error that stopped the chunk, if any (the items before
+/// it are still written).
+struct RenderedChunk {
+    lines: Vec<u8>,
+    items: Vec<Rendered>,
+    error: Option<Error>,
+}
+
+/// Items of a batch one rendering task renders in turn.
+const RENDER_CHUNK: usize = 256;
 
 /// Items per batch handed to the renderers.
 const BATCH: usize = 4096;
@@ -371,8 +396,28 @@ struct Renderer<'a> {
 }
 
 impl Renderer<'_> {
-    /// Applies the media rules and renders one item; media failures become rejects.
-    fn render(&self, item: Item) -> Result<Rendered> {
+    /// Renders `items` in order into one chunk; the first error stops it.
+    fn render_chunk(&self, items: Vec<Item>) -> RenderedChunk {
+        let mut chunk = RenderedChunk {
+            lines: Vec::with_capacity(items.len() * 512),
+            items: Vec::with_capacity(items.len()),
+            error: None,
+        };
+        for item in items {
+            match self.render(item, &mut chunk.lines) {
+                Ok(rendered) => chunk.items.push(rendered),
+                Err(e) => {
+                    chunk.error = Some(e);
+                    break;
+                }
+            }
+        }
+        chunk
+    }
+
+    /// Applies the media rules and renders one item, a sample's line appended to `lines`; media
+    /// failures become rejects.
+    fn render(&self, item: Item, lines: &mut Vec<u8>) -> Result<Rendered> {
         Ok(match item {
             Item::Open { shard, stem } => Rendered::Open { shard, stem },
             Item::Close { shard } => Rendered::Close { shard },
@@ -390,28 +435,34 @@ impl Renderer<'_> {
                         units: origin.units,
                     });
                 }
-                let sample = crate::tasks::build_sample(record, self.templates, self.dialect, self.seed)?;
-                let mut line = Vec::with_capacity(1024);
-                sample.write_json(&mut line);
-                Rendered::Line { shard, line }
+                crate::tasks::write_sample(&record, self.templates, self.dialect, self.seed, lines)?;
+                Rendered::Line {
+                    shard,
+                    end: lines.len(),
+                }
             }
         })
     }
 }
 
-/// The rendering thread: renders each batch on the rayon pool (order kept) and hands it to the
-/// writing thread, so the next batch renders while the last one is written. Stops when the
-/// writing thread has stopped.
+/// The rendering thread: renders each batch on the rayon pool (chunks of [`RENDER_CHUNK`] items,
+/// order kept) and hands it to the writing thread, so the next batch renders while the last one
+/// is written. Stops when the writing thread has stopped.
 fn render_batches(
     receive: std::sync::mpsc::Receiver<Vec<Item>>,
     renderer: &Renderer,
     pool: &rayon::ThreadPool,
-    send: std::sync::mpsc::SyncSender<Vec<Result<Rendered>>>,
+    send: std::sync::mpsc::SyncSender<Vec<RenderedChunk>>,
 ) {
     use rayon::prelude::*;
     for batch in receive {
-        let rendered: Vec<Result<Rendered>> =
-            pool.install(|| batch.into_par_iter().map(|item| renderer.render(item)).collect());
+        let rendered: Vec<RenderedChunk> = pool.install(|| {
+            batch
+                .into_par_iter()
+                .chunks(RENDER_CHUNK)
+                .map(|items| renderer.render_chunk(items))
+                .collect()
+        });
         if send.send(rendered).is_err() {
             return;
         }
@@ -419,14 +470,23 @@ fn render_batches(
 }
 
 /// The writing thread: writes every rendered batch in order; the first rendering error stops it.
-fn write_batches(receive: std::sync::mpsc::Receiver<Vec<Result<Rendered>>>, writer: &mut ShardWriter) -> Result<()> {
+fn write_batches(receive: std::sync::mpsc::Receiver<Vec<RenderedChunk>>, writer: &mut ShardWriter) -> Result<()> {
     for rendered in receive {
-        for item in rendered {
-            match item? {
-                Rendered::Open { shard, stem } => writer.open(shard, &stem)?,
-                Rendered::Line { shard, line } => writer.write_line(shard, &line)?,
-                Rendered::MediaReject { shard, reject, units } => writer.media_reject(shard, reject, units)?,
-                Rendered::Close { shard } => writer.close(shard)?,
+        for chunk in rendered {
+            let mut start = 0;
+            for item in chunk.items {
+                match item {
+                    Rendered::Open { shard, stem } => writer.open(shard, &stem)?,
+                    Rendered::Line { shard, end } => {
+                        writer.write_line(shard, &chunk.lines[start..end])?;
+                        start = end;
+                    }
+                    Rendered::MediaReject { shard, reject, units } => writer.media_reject(shard, reject, units)?,
+                    Rendered::Close { shard } => writer.close(shard)?,
+                }
+            }
+            if let Some(e) = chunk.error {
+                return Err(e);
             }
         }
     }
@@ -571,7 +631,7 @@ fn build(
         .num_threads(plan.threads.unwrap_or(0))
         .build()
         .map_err(|e| Error::Config(format!("cannot start the rendering threads: {e}")))?;
-    let (send_rendered, receive_rendered) = std::sync::mpsc::sync_channel::<Vec<Result<Rendered>>>(4);
+    let (send_rendered, receive_rendered) = std::sync::mpsc::sync_channel::<Vec<RenderedChunk>>(4);
     let (read, written) = std::thread::scope(|scope| {
         let rendering = scope.spawn(|| render_batches(receive, &renderer, &pool, send_rendered));
         let writing = scope.spawn(|| write_batches(receive_rendered, &mut writer));

@@ -288,26 +288,82 @@ pub struct Sample {
 }
 
 impl Sample {
-    /// Appends the sample's shard line (without newline) to `out`: the bytes
-    /// `serde_json::to_writer` writes for it (fields in declaration order, compact), with the
+    /// Appends the sample's shard line (without newline) to `out`: [`SampleLine::write_json`] of
+    /// its fields.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        SampleLine {
+            id: &self.id,
+            task: self.task,
+            source: &self.source,
+            split: self.split,
+            image: self.image.as_deref(),
+            audio: self.audio.as_deref(),
+            video: self.video.as_deref(),
+            groups: &self.groups,
+            instruction: &self.instruction,
+            input: &self.input,
+            answer: &self.answer,
+            template: &self.template,
+            target: &self.target,
+        }
+        .write_json(out)
+    }
+}
+
+/// The fields of one shard line, borrowed: what the rendering threads write straight from a
+/// [`Record`] and its rendered texts, with no [`Sample`] built in between. Field meanings as in
+/// [`Sample`].
+#[derive(Clone, Copy, Debug)]
+pub struct SampleLine<'a> {
+    /// `<source>/<record key>/<task>` (AVFC: `<source>/<key>/avfc/<type>`).
+    pub id: &'a str,
+    /// The task.
+    pub task: Task,
+    /// The source.
+    pub source: &'a str,
+    /// The split.
+    pub split: Split,
+    /// Image path relative to the media root, if any.
+    pub image: Option<&'a str>,
+    /// Audio path relative to the media root, if any.
+    pub audio: Option<&'a str>,
+    /// Video path relative to the media root, if any.
+    pub video: Option<&'a str>,
+    /// Identities of the media used.
+    pub groups: &'a [String],
+    /// The rendered instruction.
+    pub instruction: &'a str,
+    /// The rendered input.
+    pub input: &'a str,
+    /// The answer.
+    pub answer: &'a str,
+    /// `<task>/<template id>`.
+    pub template: &'a str,
+    /// The truth, unrounded.
+    pub target: &'a Target,
+}
+
+impl SampleLine<'_> {
+    /// Appends the shard line (without newline) to `out`: the bytes `serde_json::to_writer`
+    /// writes for the [`Sample`] of these fields (fields in declaration order, compact), with the
     /// strings written by [`crate::json_text`] (one copy when they need no escape) and `target`
     /// by serde_json.
     pub fn write_json(&self, out: &mut Vec<u8>) {
         use crate::json_text::{push_optional_str, push_str};
         out.extend_from_slice(b"{\"id\":");
-        push_str(out, &self.id);
+        push_str(out, self.id);
         out.extend_from_slice(b",\"task\":\"");
         out.extend_from_slice(self.task.as_str().as_bytes());
         out.extend_from_slice(b"\",\"source\":");
-        push_str(out, &self.source);
+        push_str(out, self.source);
         out.extend_from_slice(b",\"split\":\"");
         out.extend_from_slice(self.split.as_str().as_bytes());
         out.extend_from_slice(b"\",\"image\":");
-        push_optional_str(out, self.image.as_deref());
+        push_optional_str(out, self.image);
         out.extend_from_slice(b",\"audio\":");
-        push_optional_str(out, self.audio.as_deref());
+        push_optional_str(out, self.audio);
         out.extend_from_slice(b",\"video\":");
-        push_optional_str(out, self.video.as_deref());
+        push_optional_str(out, self.video);
         out.extend_from_slice(b",\"groups\":[");
         for (i, group) in self.groups.iter().enumerate() {
             if i > 0 {
@@ -316,18 +372,19 @@ impl Sample {
             push_str(out, group);
         }
         out.extend_from_slice(b"],\"instruction\":");
-        push_str(out, &self.instruction);
+        push_str(out, self.instruction);
         out.extend_from_slice(b",\"input\":");
-        push_str(out, &self.input);
+        push_str(out, self.input);
         out.extend_from_slice(b",\"answer\":");
-        push_str(out, &self.answer);
+        push_str(out, self.answer);
         out.extend_from_slice(b",\"template\":");
-        push_str(out, &self.template);
+        push_str(out, self.template);
         out.extend_from_slice(b",\"target\":");
-        serde_json::to_writer(&mut *out, &self.target).expect("a Target always serializes");
+        serde_json::to_writer(&mut *out, self.target).expect("a Target always serializes");
         out.push(b'}');
     }
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -42,6 +42,7 @@ use crate::error::{Error, Result};
 use crate::record::{Task, ALL_TASKS};
 use crate::split::stable_hash;
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 use tera::{Context, Tera};
@@ -175,8 +176,18 @@ fn plain_pieces(body: &str) -> Option<Vec<Piece>> {
     Some(pieces)
 }
 
-/// Fills `pieces` in and trims the result, as the Tera path does.
-fn fill(pieces: &[Piece], dialect: Dialect, input: &str) -> String {
+/// Fills `pieces` in and trims the result, as the Tera path does; borrowed when that is one
+/// piece already trimmed (a fixed text, or the input alone).
+fn fill<'a>(pieces: &'a [Piece], dialect: Dialect, input: &'a str) -> Cow<'a, str> {
+    if let [piece] = pieces {
+        let text = match piece {
+            Piece::Text(text) => text.as_str(),
+            Piece::Var(Var::BoxFormat) => dialect.box_format(),
+            Piece::Var(Var::SegmentFormat) => dialect.segment_format(),
+            Piece::Var(Var::Input) => input,
+        };
+        return Cow::Borrowed(text.trim());
+    }
     let mut out = String::new();
     for piece in pieces {
         out.push_str(match piece {
@@ -187,9 +198,9 @@ fn fill(pieces: &[Piece], dialect: Dialect, input: &str) -> String {
         });
     }
     if out.trim().len() == out.len() {
-        out
+        Cow::Owned(out)
     } else {
-        out.trim().to_string()
+        Cow::Owned(out.trim().to_string())
     }
 }
 
@@ -339,7 +350,9 @@ impl Templates {
                         }
                         if templates
                             .render_without_context(*task, index, dialect, input)
-                            .is_some_and(|fast| fast != rendered)
+                            .is_some_and(|(instruction, input)| {
+                                (instruction.as_ref(), input.as_ref()) != (rendered.0.as_str(), rendered.1.as_str())
+                            })
                         {
                             not_plain.push((*task, index));
                         }
@@ -482,13 +495,13 @@ impl Templates {
     /// `box_format` and `segment_format` of `dialect` and the task's `input` text; byte for byte
     /// what [`Templates::render`] gives with the task's context. `None` when the template needs
     /// Tera ([`Templates::is_plain`] is false).
-    pub fn render_without_context(
-        &self,
+    pub fn render_without_context<'a>(
+        &'a self,
         task: Task,
         index: usize,
         dialect: Dialect,
-        input: &str,
-    ) -> Option<(String, String)> {
+        input: &'a str,
+    ) -> Option<(Cow<'a, str>, Cow<'a, str>)> {
         let plain = self.plain.get(&task)?.get(index)?.as_ref()?;
         Some((
             fill(&plain.instruction, dialect, input),
@@ -515,8 +528,8 @@ impl Templates {
     }
 
     /// The `<task>/<template id>` label written in a sample's `template` field.
-    pub fn label(&self, task: Task, index: usize) -> String {
-        self.labels[&task][index].clone()
+    pub fn label(&self, task: Task, index: usize) -> &str {
+        &self.labels[&task][index]
     }
 
     /// Renders the first probe of `task` in the meerkat dialect with every template, in the order
@@ -583,7 +596,12 @@ mod tests {
                         let input = probe.context.get("input").unwrap().as_str().unwrap();
                         let tera = templates.render(task, index, &probe.context).unwrap();
                         if let Some(fast) = templates.render_without_context(task, index, dialect, input) {
-                            assert_eq!(fast, tera, "{}", templates.label(task, index));
+                            assert_eq!(
+                                (fast.0.into_owned(), fast.1.into_owned()),
+                                tera,
+                                "{}",
+                                templates.label(task, index)
+                            );
                             plain += 1;
                         }
                     }
@@ -636,7 +654,9 @@ mod tests {
                 let parts = crate::tasks::parts(&target, false, dialect);
                 let input = parts.context.get("input").unwrap().as_str().unwrap();
                 assert_eq!(
-                    templates.render_without_context(Task::Avc, index, dialect, input),
+                    templates
+                        .render_without_context(Task::Avc, index, dialect, input)
+                        .map(|(a, b)| (a.into_owned(), b.into_owned())),
                     Some(templates.render(Task::Avc, index, &parts.context).unwrap())
                 );
             }

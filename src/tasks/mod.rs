@@ -1,5 +1,5 @@
-//! Task builders: a [`Record`]'s target becomes a [`Sample`]'s input, answer and template
-//! variables. One file per task; this module dispatches and assembles the sample.
+//! Task builders: a [`Record`]'s target becomes a sample's input, answer and template
+//! variables. One file per task; this module dispatches and writes the sample's shard line.
 
 pub mod arig;
 pub mod avc;
@@ -10,7 +10,7 @@ pub mod igatl;
 use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::geometry::{BBox, Segment};
-use crate::record::{Record, Sample, Target, Task};
+use crate::record::{Record, SampleLine, Target, Task};
 use crate::render::{TemplateSet, Templates};
 use tera::Context;
 
@@ -124,15 +124,22 @@ pub fn probe_targets(task: Task) -> Vec<Target> {
     }
 }
 
-/// Turns `record` into its sample: id `<source>/<key>/<task>` (`.../avfc/<type>` for AVFC), a template chosen by
-/// `stable_hash(seed, id)` among the task's `[[template]]` entries, or its `[[referring]]` ones
-/// when [`Record::referring`] is set, that speak of exactly the record's media
-/// ([`Templates::choose_for`]), the instruction and input rendered, the answer fixed by the
-/// dialect.
+/// Writes `record`'s shard line (JSON, without newline) to `out`: id `<source>/<key>/<task>`
+/// (`.../avfc/<type>` for AVFC), a template chosen by `stable_hash(seed, id)` among the task's
+/// `[[template]]` entries, or its `[[referring]]` ones when [`Record::referring`] is set, that
+/// speak of exactly the record's media ([`Templates::choose_for`]), the instruction and input
+/// rendered, the answer fixed by the dialect; the bytes of the [`crate::record::Sample`] of those
+/// fields ([`SampleLine::write_json`]), built without one.
 ///
 /// Errors: the task has no templates (or no referring ones for a referring record), or a
-/// template fails to render (naming file and id).
-pub fn build_sample(record: Record, templates: &Templates, dialect: Dialect, seed: u64) -> Result<Sample> {
+/// template fails to render (naming file and id); `out` is then as it was.
+pub fn write_sample(
+    record: &Record,
+    templates: &Templates,
+    dialect: Dialect,
+    seed: u64,
+    out: &mut Vec<u8>,
+) -> Result<()> {
     let task = record.target.task();
     let id = match &record.target {
         Target::Avfc { kind, .. } => format!("{}/{}/avfc/{kind}", record.source, record.key),
@@ -145,33 +152,37 @@ pub fn build_sample(record: Record, templates: &Templates, dialect: Dialect, see
     };
     let kinds = crate::render::media_kinds(&record.media);
     let index = templates.choose_for(task, set, kinds, seed, &id)?;
+    let write = |instruction: &str, input: &str, answer: &str, out: &mut Vec<u8>| {
+        SampleLine {
+            id: &id,
+            task,
+            source: record.source,
+            split: record.split,
+            image: record.media.image.as_deref(),
+            audio: record.media.audio.as_deref(),
+            video: record.media.video.as_deref(),
+            groups: &record.groups,
+            instruction,
+            input,
+            answer,
+            template: templates.label(task, index),
+            target: &record.target,
+        }
+        .write_json(out)
+    };
     // A template without Tera syntax beyond box_format, segment_format and input needs no Tera
     // context (building one serializes every variable): same bytes, less work.
-    let (instruction, input, answer) = if templates.is_plain(task, index) {
+    if templates.is_plain(task, index) {
         let mut unused = Context::new();
         let (input, answer) = input_and_answer(&record.target, record.referring, dialect, &mut unused);
         let (instruction, input) = templates
             .render_without_context(task, index, dialect, &input)
             .expect("is_plain checked");
-        (instruction, input, answer)
+        write(&instruction, &input, &answer, out);
     } else {
         let parts = parts(&record.target, record.referring, dialect);
         let (instruction, input) = templates.render(task, index, &parts.context)?;
-        (instruction, input, parts.answer)
-    };
-    Ok(Sample {
-        id,
-        task,
-        source: record.source.to_string(),
-        split: record.split,
-        image: record.media.image,
-        audio: record.media.audio,
-        video: record.media.video,
-        groups: record.groups,
-        instruction,
-        input,
-        answer,
-        template: templates.label(task, index),
-        target: record.target,
-    })
+        write(&instruction, &input, &parts.answer, out);
+    }
+    Ok(())
 }
