@@ -20,6 +20,22 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `mi_option_purge_delay` (its `mimalloc.h` enum, value 15 in mimalloc 2 and 3): how
+/// long freed memory stays committed before it goes back to the OS. The default (10 ms) returns
+/// the batches' buffers, freed on another thread, to the OS between two batches, and the kernel
+/// then zeroes every page again on its next use (5% of the Open Images conversion's CPU, measured
+/// with perf). Never purging keeps them for reuse; peak RSS does not change.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Sets mimalloc's options before the first allocation that matters (see
+/// [`MI_OPTION_PURGE_DELAY`]); an `MIMALLOC_PURGE_DELAY` in the environment still wins.
+fn tune_allocator() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: mi_option_set only stores the value; any option id is accepted.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    }
+}
+
 /// Build audio-visual instruction-tuning corpora (AVFIT) from native dataset annotations.
 #[derive(Parser)]
 #[command(name = "avfit", version, about)]
@@ -249,6 +265,7 @@ impl Common {
 }
 
 fn main() -> ExitCode {
+    tune_allocator();
     default_sigpipe();
     let cli = Cli::parse();
     match run(cli.command) {

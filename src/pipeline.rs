@@ -267,6 +267,8 @@ struct Slot {
     source: &'static str,
     local: usize,
     planned: usize,
+    /// Whether this run writes it: its partition's, and not kept from a resumed journal.
+    writes: bool,
 }
 
 /// The reading side's sink: gives every record its shard (in plan order), keeps the accounting and
@@ -279,6 +281,8 @@ struct Planner<'a> {
     done: &'a HashMap<usize, ShardOutcome>,
     slots: Vec<Slot>,
     open: HashMap<(Split, Task, &'static str), usize>,
+    /// The key and shard of the last record, while that shard is open.
+    last: Option<((Split, Task, &'static str), usize)>,
     /// Shards per (split, task, source) so far.
     per_key: HashMap<(Split, Task, &'static str), usize>,
     /// Every group of the direct sources' samples so far, with its split (test wins): the curated
@@ -294,10 +298,6 @@ struct Planner<'a> {
 }
 
 impl Planner<'_> {
-    fn writes(&self, shard: usize) -> bool {
-        self.partition.owns(shard) && !self.done.contains_key(&shard)
-    }
-
     fn push(&mut self, item: Item) -> Result<()> {
         self.batch.push(item);
         if self.batch.len() >= BATCH {
@@ -310,14 +310,37 @@ impl Planner<'_> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let batch = std::mem::take(&mut self.batch);
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
         self.send
             .send(batch)
             .map_err(|_| Error::Config("the writing thread stopped".into()))
     }
 
+    /// Opens the next shard of `key` (split, task, source) and returns its index.
+    fn open_shard(&mut self, key: (Split, Task, &'static str)) -> Result<usize> {
+        let (split, task, source) = key;
+        let shard = self.slots.len();
+        let local = self.per_key.entry(key).or_default();
+        let writes = self.partition.owns(shard) && !self.done.contains_key(&shard);
+        self.slots.push(Slot {
+            split,
+            task,
+            source,
+            local: *local,
+            planned: 0,
+            writes,
+        });
+        *local += 1;
+        self.open.insert(key, shard);
+        if writes {
+            let stem = shard_stem(split, task, source, self.slots[shard].local);
+            self.push(Item::Open { shard, stem })?;
+        }
+        Ok(shard)
+    }
+
     fn close(&mut self, shard: usize) -> Result<()> {
-        if self.writes(shard) {
+        if self.slots[shard].writes {
             self.push(Item::Close { shard })?;
         }
         Ok(())
@@ -325,6 +348,7 @@ impl Planner<'_> {
 
     /// Completes every open shard (at the end of a source).
     fn close_all(&mut self) -> Result<()> {
+        self.last = None;
         let mut open: Vec<usize> = self.open.drain().map(|(_, shard)| shard).collect();
         open.sort_unstable();
         for shard in open {
@@ -339,43 +363,42 @@ impl Sink for Planner<'_> {
         let task = record.target.task();
         let key = (record.split, task, record.source);
         self.media.add(&record.media)?;
-        for group in record.groups.iter().filter(|_| self.track_groups) {
-            let split = self.used_groups.entry(group.clone()).or_insert(record.split);
-            if record.split == Split::Test {
-                *split = Split::Test;
+        if self.track_groups {
+            for group in &record.groups {
+                match self.used_groups.get_mut(group) {
+                    Some(split) if record.split == Split::Test => *split = Split::Test,
+                    Some(_) => {}
+                    None => {
+                        self.used_groups.insert(group.clone(), record.split);
+                    }
+                }
             }
         }
-        let shard = match self.open.get(&key) {
-            Some(&shard) => shard,
-            None => {
-                let shard = self.slots.len();
-                let local = self.per_key.entry(key).or_default();
-                self.slots.push(Slot {
-                    split: record.split,
-                    task,
-                    source: record.source,
-                    local: *local,
-                    planned: 0,
-                });
-                *local += 1;
-                self.open.insert(key, shard);
-                if self.writes(shard) {
-                    let stem = shard_stem(record.split, task, record.source, self.slots[shard].local);
-                    self.push(Item::Open { shard, stem })?;
-                }
+        // Records of one (split, task, source) come in runs: the last shard is the usual answer.
+        let shard = match self.last {
+            Some((last_key, shard)) if last_key == key => shard,
+            _ => {
+                let shard = match self.open.get(&key) {
+                    Some(&shard) => shard,
+                    None => self.open_shard(key)?,
+                };
+                self.last = Some((key, shard));
                 shard
             }
         };
-        self.slots[shard].planned += 1;
-        if self.writes(shard) {
+        let slot = &mut self.slots[shard];
+        slot.planned += 1;
+        let (writes, full) = (slot.writes, slot.planned == self.records_per_shard);
+        if writes {
             self.push(Item::Record {
                 shard,
                 record: Box::new(record),
                 origin,
             })?;
         }
-        if self.slots[shard].planned == self.records_per_shard {
+        if full {
             self.open.remove(&key);
+            self.last = None;
             self.close(shard)?;
         }
         Ok(())
@@ -717,6 +740,7 @@ fn read_sources(
         done,
         slots: Vec::new(),
         open: HashMap::new(),
+        last: None,
         per_key: HashMap::new(),
         used_groups: plan.excluded_groups.iter().map(|g| (g.clone(), Split::Test)).collect(),
         track_groups: true,
