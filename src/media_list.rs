@@ -153,20 +153,6 @@ fn row_writer(buffer: Vec<u8>) -> csv::Writer<Vec<u8>> {
         .from_writer(buffer)
 }
 
-/// A [`MediaRow`] borrowed from a path and its origin: serializes to the same CSV fields.
-#[derive(serde::Serialize)]
-struct RowRef<'a> {
-    path: &'a str,
-    kind: &'a str,
-    dataset: &'a str,
-    youtube_id: &'a str,
-    media_id: &'a str,
-    clip_start: Option<f64>,
-    clip_end: Option<f64>,
-    frame_time: Option<f64>,
-    file: &'a str,
-}
-
 /// A cursor over one spilled run: its current entry (path, line) and where the next one is.
 struct RunCursor {
     /// File offset of the next byte to read into `buffer`.
@@ -268,17 +254,29 @@ impl MediaCatalog {
             self.last.push_str(path);
             let start = self.end;
             let written = match origin {
-                Some(origin) => self.lines.serialize(RowRef {
-                    path,
-                    kind,
-                    dataset: path.split('/').next().unwrap_or_default(),
-                    youtube_id: &origin.youtube_id,
-                    media_id: &origin.media_id,
-                    clip_start: origin.clip_start,
-                    clip_end: origin.clip_end,
-                    frame_time: origin.frame_time,
-                    file: &origin.file,
-                }),
+                Some(origin) => {
+                    // The fields serde would write for a MediaRow (csv writes an f64 with ryu and
+                    // None as an empty field), without serde's per-field dispatch.
+                    let mut numbers = [ryu::Buffer::new(), ryu::Buffer::new(), ryu::Buffer::new()];
+                    let [start, end, frame] = &mut numbers;
+                    fn number(buffer: &mut ryu::Buffer, value: Option<f64>) -> &str {
+                        value.map_or("", |v| buffer.format(v))
+                    }
+                    let clip_start = number(start, origin.clip_start);
+                    let clip_end = number(end, origin.clip_end);
+                    let frame_time = number(frame, origin.frame_time);
+                    self.lines.write_record([
+                        path.as_str(),
+                        kind,
+                        path.split('/').next().unwrap_or_default(),
+                        &origin.youtube_id,
+                        &origin.media_id,
+                        clip_start,
+                        clip_end,
+                        frame_time,
+                        &origin.file,
+                    ])
+                }
                 None => self.lines.serialize(describe(path, kind, &[])),
             };
             written

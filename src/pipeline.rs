@@ -249,10 +249,10 @@ struct RenderedChunk {
 }
 
 /// Items of a batch one rendering task renders in turn.
-const RENDER_CHUNK: usize = 256;
+const RENDER_CHUNK: usize = 64;
 
 /// Items per batch handed to the renderers.
-const BATCH: usize = 4096;
+const BATCH: usize = 1024;
 /// Batches in flight between the reading and the rendering thread.
 const BATCHES_IN_FLIGHT: usize = 8;
 
@@ -444,8 +444,11 @@ impl Renderer<'_> {
         Ok(match item {
             Item::Open { shard, stem } => Rendered::Open { shard, stem },
             Item::Close { shard } => Rendered::Close { shard },
-            Item::Record { shard, record, origin } => {
-                let mut record = *record;
+            Item::Record {
+                shard,
+                mut record,
+                origin,
+            } => {
                 let root = self
                     .source_index
                     .get(record.source)

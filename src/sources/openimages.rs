@@ -645,22 +645,32 @@ impl ImageGroups {
         if self.groups.is_empty() {
             return Ok(());
         }
-        // The image's path, group and origin, made once and shared by its records.
-        let media = Media {
+        // The image's path, group and origin, made once and shared by its records (the last
+        // record takes them, the others get copies).
+        let concat = |a: &str, b: &str| {
+            let mut text = String::with_capacity(a.len() + b.len());
+            text.push_str(a);
+            text.push_str(b);
+            text
+        };
+        let group = concat("oi:", &self.image);
+        let mut media = Media {
             image: Some(options.media.image(&self.image)),
             audio: None,
             video: None,
             origins: crate::record::MediaOrigins {
                 image: Some(crate::record::MediaOrigin {
-                    media_id: format!("oi:{}", self.image),
-                    file: format!("{}.jpg", self.image),
+                    media_id: group.clone(),
+                    file: concat(&self.image, ".jpg"),
                     ..Default::default()
                 }),
                 ..Default::default()
             },
         };
-        let group = &media.origins.image.as_ref().expect("set above").media_id;
-        for (class, line, boxes) in self.groups.drain(..) {
+        let mut group = Some(group);
+        let count = self.groups.len();
+        for (i, (class, line, boxes)) in self.groups.drain(..).enumerate() {
+            let last = i + 1 == count;
             let label = classes.name(class);
             let units = boxes.len() as u64;
             let mut key = String::with_capacity(self.image.len() + 1 + label.len());
@@ -671,8 +681,16 @@ impl ImageGroups {
                 source: OpenImages.name(),
                 key,
                 split,
-                groups: vec![group.clone()],
-                media: media.clone(),
+                groups: vec![if last {
+                    group.take().expect("taken by the last record only")
+                } else {
+                    group.clone().expect("kept until the last record")
+                }],
+                media: if last {
+                    std::mem::take(&mut media)
+                } else {
+                    media.clone()
+                },
                 target: Target::Arig {
                     label: label.to_string(),
                     boxes,
