@@ -380,8 +380,59 @@ impl SampleLine<'_> {
         out.extend_from_slice(b",\"template\":");
         push_str(out, self.template);
         out.extend_from_slice(b",\"target\":");
-        serde_json::to_writer(&mut *out, self.target).expect("a Target always serializes");
+        write_target_json(self.target, out);
         out.push(b'}');
+    }
+}
+
+/// Appends `target` as serde_json writes it. ARIG and IGATL targets (most lines) are written
+/// here, numbers by serde_json one at a time, without serde's map machinery; the others by
+/// serde_json whole.
+fn write_target_json(target: &Target, out: &mut Vec<u8>) {
+    use crate::json_text::push_str;
+    let number = |out: &mut Vec<u8>, value: f64| serde_json::to_writer(&mut *out, &value).expect("an f64 serializes");
+    let numbers = |out: &mut Vec<u8>, values: &[f64]| {
+        out.push(b'[');
+        for (i, &value) in values.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            number(out, value);
+        }
+        out.push(b']');
+    };
+    match target {
+        Target::Arig { label, boxes } => {
+            out.extend_from_slice(b"{\"label\":");
+            push_str(out, label);
+            out.extend_from_slice(b",\"boxes\":[");
+            for (i, bbox) in boxes.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                numbers(out, &bbox.0);
+            }
+            out.extend_from_slice(b"]}");
+        }
+        Target::Igatl {
+            label,
+            segments,
+            duration,
+        } => {
+            out.extend_from_slice(b"{\"label\":");
+            push_str(out, label);
+            out.extend_from_slice(b",\"segments\":[");
+            for (i, segment) in segments.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                numbers(out, &segment.0);
+            }
+            out.extend_from_slice(b"],\"duration\":");
+            number(out, *duration);
+            out.push(b'}');
+        }
+        _ => serde_json::to_writer(&mut *out, target).expect("a Target always serializes"),
     }
 }
 
@@ -414,6 +465,18 @@ mod tests {
             Target::Arig {
                 label: "dog \"x\"".into(),
                 boxes: vec![BBox([0.1, 0.2, 0.30000000000000004, 1.0])],
+            },
+            Target::Arig {
+                label: String::new(),
+                boxes: vec![
+                    BBox([1e-7, 0.0, 5e-324, 1.0]),
+                    BBox([0.125, 0.25, 0.5, 0.999_999_999_999_999_9]),
+                ],
+            },
+            Target::Igatl {
+                label: "a\u{1f}b".into(),
+                segments: vec![Segment([1e-7, 1e21])],
+                duration: 0.1,
             },
             Target::Igatl {
                 label: "dog".into(),

@@ -141,10 +141,14 @@ pub fn write_sample(
     out: &mut Vec<u8>,
 ) -> Result<()> {
     let task = record.target.task();
-    let id = match &record.target {
-        Target::Avfc { kind, .. } => format!("{}/{}/avfc/{kind}", record.source, record.key),
-        _ => format!("{}/{}/{}", record.source, record.key, task.as_str()),
-    };
+    let mut id = String::with_capacity(record.source.len() + record.key.len() + 12);
+    for part in [record.source, "/", &record.key, "/", task.as_str()] {
+        id.push_str(part);
+    }
+    if let Target::Avfc { kind, .. } = &record.target {
+        id.push('/');
+        id.push_str(&kind.to_string());
+    }
     let set = if record.referring {
         TemplateSet::Referring
     } else {
