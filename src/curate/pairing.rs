@@ -208,12 +208,18 @@ pub fn read_curated(
     for path in descriptions {
         names.extend(openimages::read_class_descriptions(path)?);
     }
-    let label_of = |c: ClassId| {
-        names
-            .get(&classes.classes[c as usize].openimages)
-            .cloned()
-            .unwrap_or_else(|| classes.name(c).to_string())
-    };
+    // Per class id: the label its records print (the Open Images display name, else the class
+    // map's name) and the class name in keys and hashes (spaces as `_`).
+    let labels: Vec<String> = classes
+        .classes
+        .iter()
+        .map(|entry| names.get(&entry.openimages).unwrap_or(&entry.name).clone())
+        .collect();
+    let class_keys: Vec<String> = classes
+        .classes
+        .iter()
+        .map(|entry| entry.name.replace(' ', "_"))
+        .collect();
     let mut rotated = FastSet::default();
     for path in of_kind(OpenImagesFile::Rotation) {
         rotated.extend(openimages::read_rotated(path)?);
@@ -238,8 +244,20 @@ pub fn read_curated(
     for pool in pools.values_mut() {
         pool.sort_by(|a, b| clips[*a as usize].key.cmp(&clips[*b as usize].key));
     }
-    let mut pool_classes: Vec<(ClassId, Split)> = pools.keys().copied().collect();
-    pool_classes.sort();
+    let mut pool_classes: [Vec<ClassId>; 2] = Default::default();
+    for (class, split) in pools.keys() {
+        pool_classes[split_index(*split)].push(*class);
+    }
+    pool_classes.iter_mut().for_each(|classes| classes.sort_unstable());
+    let clip_media: Vec<(String, String)> = clips
+        .iter()
+        .map(|clip| (options.media.audio(&clip.key), ["yt:", &clip.youtube_id].concat()))
+        .collect();
+    let reserved_images: FastMap<&str, Split> = options
+        .reserved_groups
+        .iter()
+        .filter_map(|(group, split)| Some((group.strip_prefix("oi:")?, *split)))
+        .collect();
 
     // Image side, streamed: the bbox files are sorted by ImageID (as distributed), so each
     // image's boxes are consecutive; every image is paired when its last box is read.
@@ -253,16 +271,21 @@ pub fn read_curated(
         side,
         curation,
         options,
-        classes: &classes,
-        label_of: &label_of,
+        class_keys: &class_keys,
+        labels: &labels,
         verified_absent: &verified_absent,
+        reserved_images,
         clips: &mut clips,
+        clip_media: &clip_media,
         pools: &pools,
         pool_classes: &pool_classes,
         seed: options.seed.to_string(),
         drawn_per_class: FastMap::default(),
         balance: Balance::default(),
-        recent: FastMap::default(),
+        recent: Default::default(),
+        present: Vec::new(),
+        boxes: Vec::new(),
+        extra: Vec::new(),
     };
     for path in &bbox_files {
         let mut image = ImageBoxes::default();
@@ -334,12 +357,13 @@ fn check_label_list(classes: &ClassMap, map_path: &Path, vocabulary: AudioVocabu
     ))
 }
 
-/// The (image, class) pairs human-verified absent. Open Images ids (16 hex digits) are kept as
-/// the number they spell, exactly, in 16 bytes a pair; other ids as text.
+/// The classes human-verified absent per image. Open Images ids (16 hex digits) are kept as the
+/// number they spell, exactly; other ids as text. Looked up once per image ([`VerifiedAbsent::of`]),
+/// when the image becomes a negative candidate.
 #[derive(Default)]
 struct VerifiedAbsent {
-    hex: FastSet<(u64, ClassId)>,
-    other: FastSet<(String, ClassId)>,
+    hex: FastMap<u64, Vec<ClassId>>,
+    other: FastMap<String, Vec<ClassId>>,
 }
 
 impl VerifiedAbsent {
@@ -349,18 +373,21 @@ impl VerifiedAbsent {
             .flatten()
     }
     fn insert(&mut self, image: &str, class: ClassId) {
-        match Self::hex_id(image) {
-            Some(n) => self.hex.insert((n, class)),
-            None => self.other.insert((image.to_string(), class)),
+        let classes = match Self::hex_id(image) {
+            Some(n) => self.hex.entry(n).or_default(),
+            None => self.other.entry(image.to_string()).or_default(),
         };
-    }
-    /// Whether (`image`, `class`) is verified absent; `hex` is [`VerifiedAbsent::hex_id`] of
-    /// `image`, parsed once by the caller (a negative candidate is probed many times).
-    fn contains(&self, hex: Option<u64>, image: &str, class: ClassId) -> bool {
-        match hex {
-            Some(n) => self.hex.contains(&(n, class)),
-            None => self.other.contains(&(image.to_string(), class)),
+        if !classes.contains(&class) {
+            classes.push(class);
         }
+    }
+    /// The classes verified absent in `image` (empty when none), in the order first read.
+    fn of(&self, image: &str) -> &[ClassId] {
+        let classes = match Self::hex_id(image) {
+            Some(n) => self.hex.get(&n),
+            None => self.other.get(image),
+        };
+        classes.map_or(&[], Vec::as_slice)
     }
     fn is_empty(&self) -> bool {
         self.hex.is_empty() && self.other.is_empty()
@@ -376,13 +403,32 @@ struct ImageBoxes {
     boxes: Vec<(ClassId, BBox)>,
 }
 
+/// What the records of an image say about it, made once per image and cloned into each record:
+/// its media path, its `oi:<ImageID>` group (also its origin's identity) and its file name
+/// `<ImageID>.jpg`.
+struct ImageMedia {
+    path: String,
+    group: String,
+    file: String,
+}
+
+impl ImageMedia {
+    fn new(options: &SourceOptions, image_id: &str) -> Self {
+        ImageMedia {
+            path: options.media.image(image_id),
+            group: ["oi:", image_id].concat(),
+            file: [image_id, ".jpg"].concat(),
+        }
+    }
+}
+
 /// An image paired recently, as a candidate AVFC type-2 negative.
 struct RecentImage {
-    id: String,
-    /// `id` as the number it spells ([`VerifiedAbsent::hex_id`]).
-    hex: Option<u64>,
+    media: ImageMedia,
     /// Classes with a box in it.
     present: Vec<ClassId>,
+    /// Classes its human-verified labels say are absent ([`VerifiedAbsent::of`]).
+    absent: Vec<ClassId>,
     /// Clips it was already shown with as a type-2 negative (the same claim twice would be a
     /// duplicate sample).
     negative_for: Vec<u32>,
@@ -390,6 +436,14 @@ struct RecentImage {
 
 /// Recent images kept per split as type-2 negative candidates.
 pub const RECENT_IMAGES: usize = 1024;
+
+/// Index of a split in per-split arrays.
+fn split_index(split: Split) -> usize {
+    match split {
+        Split::Train => 0,
+        Split::Test => 1,
+    }
+}
 
 /// The state of a curated row while its images stream by: the audio side, the counters, and a
 /// bounded window of recent images for AVFC type-2 negatives. Nothing in it grows with the bbox
@@ -399,16 +453,27 @@ struct Pairing<'a> {
     side: AudioSide,
     curation: &'a CurationOptions,
     options: &'a SourceOptions,
-    classes: &'a ClassMap,
-    label_of: &'a dyn Fn(ClassId) -> String,
+    /// Per class id: the class name with `_` for spaces, as in record keys and hashes.
+    class_keys: &'a [String],
+    /// Per class id: the label the records print ([`read_curated`]).
+    labels: &'a [String],
     verified_absent: &'a VerifiedAbsent,
+    /// The `oi:` groups of `options.reserved_groups`, by ImageID.
+    reserved_images: FastMap<&'a str, Split>,
     clips: &'a mut Vec<Clip>,
+    /// Per clip: its media path and `yt:` group, in clip order.
+    clip_media: &'a [(String, String)],
     pools: &'a FastMap<(ClassId, Split), Vec<u32>>,
-    pool_classes: &'a [(ClassId, Split)],
+    /// Per split: the classes with a pool in it, ascending.
+    pool_classes: &'a [Vec<ClassId>; 2],
     seed: String,
     drawn_per_class: FastMap<(ClassId, Split), u64>,
     balance: Balance,
-    recent: FastMap<Split, VecDeque<RecentImage>>,
+    recent: [VecDeque<RecentImage>; 2],
+    /// Reused buffers: an image's classes, a group's boxes, a group's AVFC records.
+    present: Vec<ClassId>,
+    boxes: Vec<BBox>,
+    extra: Vec<(u8, bool, Record, u32)>,
 }
 
 impl Pairing<'_> {
@@ -420,34 +485,42 @@ impl Pairing<'_> {
         }
         let image_id = image.id.as_str();
         let split = split_of(image_id, self.curation.test_fraction);
-        let mut present: Vec<ClassId> = image.boxes.iter().map(|(c, _)| *c).collect();
-        present.sort_unstable();
-        present.dedup();
-        if group_claimed(self.options, "oi", image_id, split) {
+        if claimed_by_earlier(self.options, image_id, split)
+            || self.reserved_images.get(image_id).is_some_and(|used| *used != split)
+        {
             out.skip(Skip::ReservedGroup, image.boxes.len() as u64);
             return Ok(());
         }
+        let mut present = std::mem::take(&mut self.present);
+        present.clear();
+        present.extend(image.boxes.iter().map(|(c, _)| *c));
+        present.sort_unstable();
+        present.dedup();
+        let media = ImageMedia::new(self.options, image_id);
         let at = At::Line(image.first_line);
+        let mut boxes = std::mem::take(&mut self.boxes);
+        let mut result = Ok(());
         for &class in &present {
-            let boxes: Vec<BBox> = image
-                .boxes
-                .iter()
-                .filter(|(c, _)| *c == class)
-                .map(|(_, b)| *b)
-                .collect();
-            self.pair_group(image, split, class, &present, &boxes, path, at, out)?;
+            boxes.clear();
+            boxes.extend(image.boxes.iter().filter(|(c, _)| *c == class).map(|(_, b)| *b));
+            result = self.pair_group(image, &media, split, class, &present, &boxes, path, at, out);
+            if result.is_err() {
+                break;
+            }
         }
-        let recent = self.recent.entry(split).or_default();
+        self.boxes = boxes;
+        let recent = &mut self.recent[split_index(split)];
         if recent.len() == RECENT_IMAGES {
             recent.pop_front();
         }
         recent.push_back(RecentImage {
-            id: image_id.to_string(),
-            hex: VerifiedAbsent::hex_id(image_id),
+            media,
             present: present.clone(),
+            absent: self.verified_absent.of(image_id).to_vec(),
             negative_for: Vec::new(),
         });
-        Ok(())
+        self.present = present;
+        result
     }
 
     /// One (image, class) group: draws its clip and emits the ARIG / IGATL record and the AVFC
@@ -456,6 +529,7 @@ impl Pairing<'_> {
     fn pair_group(
         &mut self,
         image: &ImageBoxes,
+        image_media: &ImageMedia,
         split: Split,
         class: ClassId,
         present: &[ClassId],
@@ -467,14 +541,14 @@ impl Pairing<'_> {
         let (options, seed) = (self.options, self.seed.as_str());
         let image_id = image.id.as_str();
         let group_rows = boxes.len() as u64;
-        let class_name = self.classes.name(class).replace(' ', "_");
-        let label = (self.label_of)(class);
+        let class_name = self.class_keys[class as usize].as_str();
+        let label = &self.labels[class as usize];
         let capped = self
             .curation
             .cap_per_class
             .is_some_and(|cap| self.drawn_per_class.get(&(class, split)).copied().unwrap_or(0) >= cap);
         let pool = self.pools.get(&(class, split)).map(Vec::as_slice).unwrap_or(&[]);
-        let start = stable_hash(&[seed, "pair", image_id, &class_name]);
+        let start = stable_hash(&[seed, "pair", image_id, class_name]);
         let clips = &*self.clips;
         let drawn = if capped {
             None
@@ -490,38 +564,40 @@ impl Pairing<'_> {
             out.skip(Skip::NotDrawn, group_rows);
             return Ok(());
         };
-        let key = format!("{image_id}/{class_name}");
+        let key = [image_id, "/", class_name].concat();
         let source = self.source;
-        let record = |target: Target, image: &str, clip: &Clip| Record {
-            source: source.name(),
-            key: key.clone(),
-            split,
-            groups: vec![format!("oi:{image}"), format!("yt:{}", clip.youtube_id)],
-            media: Media {
-                image: Some(options.media.image(image)),
-                audio: Some(options.media.audio(&clip.key)),
-                video: None,
-                origins: crate::record::MediaOrigins {
-                    image: Some(crate::record::MediaOrigin::file(
-                        &format!("oi:{image}"),
-                        &format!("{image}.jpg"),
-                    )),
-                    audio: Some(crate::record::MediaOrigin::youtube(
-                        &clip.youtube_id,
-                        clip.start,
-                        clip.start + AUDIOSET_CLIP_SECONDS,
-                    )),
+        let clip_media = self.clip_media;
+        let record = |target: Target, image: &ImageMedia, clip_index: u32| {
+            let clip = &clips[clip_index as usize];
+            let (audio, youtube_group) = &clip_media[clip_index as usize];
+            Record {
+                source: source.name(),
+                key: key.clone(),
+                split,
+                groups: vec![image.group.clone(), youtube_group.clone()],
+                media: Media {
+                    image: Some(image.path.clone()),
+                    audio: Some(audio.clone()),
                     video: None,
+                    origins: crate::record::MediaOrigins {
+                        image: Some(crate::record::MediaOrigin::file(&image.group, &image.file)),
+                        audio: Some(crate::record::MediaOrigin::youtube(
+                            &clip.youtube_id,
+                            clip.start,
+                            clip.start + AUDIOSET_CLIP_SECONDS,
+                        )),
+                        video: None,
+                    },
                 },
-            },
-            target,
-            referring: false,
+                target,
+                referring: false,
+            }
         };
         let clip = &clips[clip_index as usize];
         // AudioSet Strong: the clip's length from its WAV when the media root has it, else 10 s.
         let duration = match (&options.media_root, self.side) {
             (Some(root), AudioSide::AudioSetStrong) => root
-                .path(&options.media.audio(&clip.key))
+                .path(&clip_media[clip_index as usize].0)
                 .and_then(|p| media::wav_info(&p))
                 .map_or(AUDIOSET_CLIP_SECONDS, |w| w.duration),
             _ => AUDIOSET_CLIP_SECONDS,
@@ -548,7 +624,7 @@ impl Pairing<'_> {
                 boxes: boxes.to_vec(),
             },
         };
-        let main = record(main_target, image_id, clip);
+        let main = record(main_target, image_media, clip_index);
         let avfc = |kind: u8, verdict: bool, shown_box: Option<BBox>, shown_segment: Option<Segment>| Target::Avfc {
             kind,
             verdict,
@@ -558,90 +634,92 @@ impl Pairing<'_> {
             duration: shown_segment.map(|_| duration),
         };
         // (type, verdict, record, the clip it uses)
-        let mut extra: Vec<(u8, bool, Record, u32)> = Vec::new();
+        let mut extra = std::mem::take(&mut self.extra);
         // The recent image shown as the type-2 negative, if any.
         let mut negative_used: Option<usize> = None;
         let balance = &self.balance;
         if self.side == AudioSide::AudioSet {
             // Type 1: does the object in the image make the sound?
             if balance.next(1, split) {
-                extra.push((1, true, record(avfc(1, true, None, None), image_id, clip), clip_index));
+                extra.push((
+                    1,
+                    true,
+                    record(avfc(1, true, None, None), image_media, clip_index),
+                    clip_index,
+                ));
             } else {
-                let others = pool_classes_in(self.pool_classes, split, class);
-                let other = probe(&others, stable_hash(&[seed, "avfc1", image_id, &class_name]), |_| true);
-                let negative = other.and_then(|c| {
+                // The classes with a pool in the split other than this one, ascending.
+                let classes_in_split = &self.pool_classes[split_index(split)];
+                let own = classes_in_split.binary_search(&class).ok();
+                let other_at = |i: usize| classes_in_split[if own.is_some_and(|p| i >= p) { i + 1 } else { i }];
+                let others = classes_in_split.len() - usize::from(own.is_some());
+                let other = probe_index(others, stable_hash(&[seed, "avfc1", image_id, class_name]), |_| true);
+                let negative = other.and_then(|i| {
                     probe(
-                        &self.pools[&(c, split)],
-                        stable_hash(&[seed, "avfc1-clip", image_id, &class_name]),
+                        &self.pools[&(other_at(i), split)],
+                        stable_hash(&[seed, "avfc1-clip", image_id, class_name]),
                         |k| !clips[k as usize].classes.contains(&class),
                     )
                 });
                 if let Some(k) = negative {
-                    extra.push((
-                        1,
-                        false,
-                        record(avfc(1, false, None, None), image_id, &clips[k as usize]),
-                        k,
-                    ));
+                    extra.push((1, false, record(avfc(1, false, None, None), image_media, k), k));
                 }
             }
             // Type 2: is the object that makes the sound present in the image?
             if balance.next(2, split) {
-                extra.push((2, true, record(avfc(2, true, None, None), image_id, clip), clip_index));
+                extra.push((
+                    2,
+                    true,
+                    record(avfc(2, true, None, None), image_media, clip_index),
+                    clip_index,
+                ));
             } else {
-                let h = stable_hash(&[seed, "avfc2", image_id, &class_name]);
-                let recent = self.recent.get(&split).map(|r| r.as_slices());
-                let candidates: Vec<u32> = (0..recent.map_or(0, |(a, b)| a.len() + b.len()) as u32).collect();
-                let get = |i: u32| {
-                    let (a, b) = recent.expect("candidates exist");
-                    let i = i as usize;
-                    if i < a.len() {
-                        &a[i]
-                    } else {
-                        &b[i - a.len()]
-                    }
-                };
-                let verified = self.verified_absent;
-                let lacks = |i: u32| {
-                    let image = get(i);
+                let h = stable_hash(&[seed, "avfc2", image_id, class_name]);
+                let recent = &self.recent[split_index(split)];
+                let any_verified = !self.verified_absent.is_empty();
+                let lacks = |i: usize| {
+                    let image = &recent[i];
                     !image.present.contains(&class)
                         && !image.negative_for.contains(&clip_index)
-                        && (verified.is_empty() || verified.contains(image.hex, &image.id, class))
+                        && (!any_verified || image.absent.contains(&class))
                 };
-                if let Some(i) = probe(&candidates, h, lacks) {
+                if let Some(i) = probe_index(recent.len(), h, lacks) {
                     extra.push((
                         2,
                         false,
-                        record(avfc(2, false, None, None), &get(i).id, clip),
+                        record(avfc(2, false, None, None), &recent[i].media, clip_index),
                         clip_index,
                     ));
-                    negative_used = Some(i as usize);
+                    negative_used = Some(i);
                 }
             }
             // Type 4: is the sound related to the object in the given box?
-            let h = stable_hash(&[seed, "avfc4", image_id, &class_name]);
+            let h = stable_hash(&[seed, "avfc4", image_id, class_name]);
             if balance.next(4, split) {
                 let shown = boxes[(h % boxes.len() as u64) as usize];
                 extra.push((
                     4,
                     true,
-                    record(avfc(4, true, Some(shown), None), image_id, clip),
+                    record(avfc(4, true, Some(shown), None), image_media, clip_index),
                     clip_index,
                 ));
             } else {
-                let others: Vec<BBox> = image
-                    .boxes
-                    .iter()
-                    .filter(|(c, _)| *c != class)
-                    .map(|(_, b)| *b)
-                    .filter(|b| boxes.iter().all(|own| iou(b, own) < MAX_NEGATIVE_IOU))
-                    .collect();
-                if !others.is_empty() {
-                    let shown = others[(h % others.len() as u64) as usize];
+                // Boxes of other classes that overlap no box of the class, in file order.
+                let others = || {
+                    image
+                        .boxes
+                        .iter()
+                        .filter(|(c, _)| *c != class)
+                        .map(|(_, b)| *b)
+                        .filter(|b| boxes.iter().all(|own| iou(b, own) < MAX_NEGATIVE_IOU))
+                };
+                let count = others().count();
+                if count > 0 {
+                    let shown = others().nth((h % count as u64) as usize).expect("fewer than count");
                     extra.push((
                         4,
                         false,
-                        record(avfc(4, false, Some(shown), None), image_id, clip),
+                        record(avfc(4, false, Some(shown), None), image_media, clip_index),
                         clip_index,
                     ));
                 }
@@ -649,7 +727,7 @@ impl Pairing<'_> {
         }
         if self.side == AudioSide::AudioSetStrong {
             // Type 3: does the object make the sound within the given segment?
-            let h = stable_hash(&[seed, "avfc3", image_id, &class_name]);
+            let h = stable_hash(&[seed, "avfc3", image_id, class_name]);
             let shown = if balance.next(3, split) {
                 class_events
                     .get((h % class_events.len().max(1) as u64) as usize)
@@ -661,16 +739,44 @@ impl Pairing<'_> {
                 extra.push((
                     3,
                     verdict,
-                    record(avfc(3, verdict, None, Some(segment)), image_id, clip),
+                    record(avfc(3, verdict, None, Some(segment)), image_media, clip_index),
                     clip_index,
                 ));
             }
         }
         if let Some(i) = negative_used {
-            if let Some(recent) = self.recent.get_mut(&split) {
-                recent[i].negative_for.push(clip_index);
-            }
+            self.recent[split_index(split)][i].negative_for.push(clip_index);
         }
+        let emitted = self.emit(
+            main,
+            extra.drain(..),
+            split,
+            class,
+            clip_index,
+            path,
+            at,
+            group_rows,
+            out,
+        );
+        self.extra = extra;
+        emitted
+    }
+
+    /// Emits a group's `main` record (its `group_rows` units) and its AVFC records, and counts
+    /// them: the class's draws in `split`, the verdict balance, the clips drawn.
+    #[allow(clippy::too_many_arguments)]
+    fn emit(
+        &mut self,
+        main: Record,
+        extra: impl Iterator<Item = (u8, bool, Record, u32)>,
+        split: Split,
+        class: ClassId,
+        clip_index: u32,
+        path: &Path,
+        at: At,
+        group_rows: u64,
+        out: &mut Collector,
+    ) -> Result<()> {
         out.emit(main, path, at, group_rows)?;
         *self.drawn_per_class.entry((class, split)).or_default() += 1;
         self.clips[clip_index as usize].drawn = true;
@@ -683,12 +789,17 @@ impl Pairing<'_> {
     }
 }
 
+/// Whether an earlier curated row of the build, by its test fraction, puts `id` in the other
+/// split than `split` (and so may have used its group there).
+fn claimed_by_earlier(options: &SourceOptions, id: &str, split: Split) -> bool {
+    options.earlier_test_fractions.iter().any(|f| split_of(id, *f) != split)
+}
+
 /// Whether the group `<namespace>:<id>` may not be used in `split` by this curated row: another
 /// source of the build (or `--exclude-groups`) used it in the other split, or an earlier curated
 /// row of the build, whose test fraction puts `id` in the other split, may have.
 fn group_claimed(options: &SourceOptions, namespace: &str, id: &str, split: Split) -> bool {
-    let earlier = options.earlier_test_fractions.iter().any(|f| split_of(id, *f) != split);
-    earlier
+    claimed_by_earlier(options, id, split)
         || options
             .reserved_groups
             .get(&format!("{namespace}:{id}"))
@@ -698,8 +809,8 @@ fn group_claimed(options: &SourceOptions, namespace: &str, id: &str, split: Spli
 /// Verdict counts of the AVFC samples made so far, per type and split.
 #[derive(Default)]
 struct Balance {
-    /// (type, split) → number true minus number false.
-    lead: HashMap<(u8, Split), i64>,
+    /// [type][split] → number true minus number false (types 1 to 4).
+    lead: [[i64; 2]; 5],
 }
 
 impl Balance {
@@ -707,39 +818,34 @@ impl Balance {
     /// the one behind over both splits (true when even). This keeps |true − false| ≤ 1 per type
     /// within each split and over both.
     fn next(&self, kind: u8, split: Split) -> bool {
-        let lead = |s: Split| self.lead.get(&(kind, s)).copied().unwrap_or(0);
-        match lead(split) {
+        let lead = &self.lead[kind as usize];
+        match lead[split_index(split)] {
             l if l > 0 => false,
             l if l < 0 => true,
-            _ => lead(Split::Train) + lead(Split::Test) <= 0,
+            _ => lead[0] + lead[1] <= 0,
         }
     }
 
     /// Counts one sample of `kind` in `split` with `verdict`.
     fn record(&mut self, kind: u8, split: Split, verdict: bool) {
-        *self.lead.entry((kind, split)).or_default() += if verdict { 1 } else { -1 };
+        self.lead[kind as usize][split_index(split)] += if verdict { 1 } else { -1 };
     }
 }
 
-/// The classes with a pool in `split`, other than `except`, in a stable order.
-fn pool_classes_in(all: &[(ClassId, Split)], split: Split, except: ClassId) -> Vec<ClassId> {
-    all.iter()
-        .filter(|(c, s)| *s == split && *c != except)
-        .map(|(c, _)| *c)
-        .collect()
+/// The first of up to [`MAX_PROBES`] positions of `0..n`, from `start mod n` on and wrapping
+/// around, that satisfies `ok`; `None` when `n` is 0 or none does.
+fn probe_index(n: usize, start: u64, ok: impl Fn(usize) -> bool) -> Option<usize> {
+    if n == 0 {
+        return None;
+    }
+    let first = (start % n as u64) as usize;
+    (0..n.min(MAX_PROBES)).map(|i| (first + i) % n).find(|&i| ok(i))
 }
 
 /// The first of up to [`MAX_PROBES`] items of `items`, from position `start mod len` on and
 /// wrapping around, that satisfies `ok`.
 fn probe<T: Copy>(items: &[T], start: u64, ok: impl Fn(T) -> bool) -> Option<T> {
-    if items.is_empty() {
-        return None;
-    }
-    let n = items.len();
-    let first = (start % n as u64) as usize;
-    (0..n.min(MAX_PROBES))
-        .map(|i| items[(first + i) % n])
-        .find(|&item| ok(item))
+    probe_index(items.len(), start, |i| ok(items[i])).map(|i| items[i])
 }
 
 /// Reads the audio side into clips, each hashed to a split by `test_fraction`: weak and VGGSound
@@ -758,7 +864,7 @@ fn read_clips(
         (!group_claimed(options, "yt", youtube_id, hashed)).then_some(hashed)
     };
     let mut clips: Vec<Clip> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index: FastMap<String, usize> = FastMap::default();
     for path in files {
         let mut add_row = |key: String,
                            start: f64,
@@ -830,4 +936,58 @@ fn read_clips(
         clip.classes = clip.events.iter().map(|(c, _)| *c).collect();
     }
     Ok(clips)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probe_index_starts_at_the_hash_and_wraps() {
+        // n = 5, start 7 → first position 2; then 3, 4, 0, ...
+        assert_eq!(probe_index(5, 7, |_| true), Some(2));
+        assert_eq!(probe_index(5, 7, |i| i < 2), Some(0));
+        assert_eq!(probe_index(5, 7, |i| i == 1), Some(1));
+        assert_eq!(probe_index(0, 7, |_| true), None);
+        assert_eq!(probe_index(5, 7, |_| false), None);
+        // At most MAX_PROBES positions are tried: from 0, position 32 is the 33rd.
+        assert_eq!(probe_index(100, 0, |i| i == MAX_PROBES), None);
+        assert_eq!(probe_index(100, 0, |i| i == MAX_PROBES - 1), Some(MAX_PROBES - 1));
+        assert_eq!(probe(&[10u32, 20, 30], 4, |v| v != 20), Some(30));
+    }
+
+    #[test]
+    fn balance_keeps_each_type_within_one_per_split_and_overall() {
+        let mut b = Balance::default();
+        // Even everywhere: true.
+        assert!(b.next(1, Split::Train));
+        b.record(1, Split::Train, true);
+        // Train leads by one: false there; test is even but the total leads: false.
+        assert!(!b.next(1, Split::Train));
+        assert!(!b.next(1, Split::Test));
+        b.record(1, Split::Test, false);
+        // Test behind by one: true there; train ahead: false; type 2 untouched: true.
+        assert!(b.next(1, Split::Test));
+        assert!(!b.next(1, Split::Train));
+        assert!(b.next(2, Split::Train));
+        assert_eq!(b.lead[1], [1, -1]);
+    }
+
+    #[test]
+    fn verified_absent_lists_an_images_classes_once() {
+        let mut v = VerifiedAbsent::default();
+        assert!(v.is_empty());
+        v.insert("0000255c72bb4258", 3);
+        v.insert("0000255c72bb4258", 1);
+        v.insert("0000255c72bb4258", 3);
+        v.insert("not-hex", 2);
+        assert_eq!(v.of("0000255c72bb4258"), [3, 1]);
+        assert_eq!(v.of("not-hex"), [2]);
+        assert_eq!(v.of("00006a76b9602ae8"), [] as [ClassId; 0]);
+        // Upper-case hex is not the 16-lowercase-digit form: kept as text, found as text.
+        v.insert("0000255C72BB4258", 5);
+        assert_eq!(v.of("0000255C72BB4258"), [5]);
+        assert_eq!(v.of("0000255c72bb4258"), [3, 1]);
+        assert!(!v.is_empty());
+    }
 }
