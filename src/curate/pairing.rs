@@ -509,15 +509,24 @@ impl Pairing<'_> {
             }
         }
         self.boxes = boxes;
+        // The window's oldest image leaves it, its lists reused for this one.
         let recent = &mut self.recent[split_index(split)];
-        if recent.len() == RECENT_IMAGES {
-            recent.pop_front();
+        let mut entry = match recent.len() {
+            RECENT_IMAGES => recent.pop_front(),
+            _ => None,
         }
+        .map_or_else(Default::default, |oldest| {
+            (oldest.present, oldest.absent, oldest.negative_for)
+        });
+        entry.0.clone_from(&present);
+        entry.1.clear();
+        entry.1.extend_from_slice(self.verified_absent.of(image_id));
+        entry.2.clear();
         recent.push_back(RecentImage {
             media,
-            present: present.clone(),
-            absent: self.verified_absent.of(image_id).to_vec(),
-            negative_for: Vec::new(),
+            present: entry.0,
+            absent: entry.1,
+            negative_for: entry.2,
         });
         self.present = present;
         result
@@ -677,11 +686,13 @@ impl Pairing<'_> {
                 let h = stable_hash(&[seed, "avfc2", image_id, class_name]);
                 let recent = &self.recent[split_index(split)];
                 let any_verified = !self.verified_absent.is_empty();
+                // The verified-absent test first: with image labels given, most candidates
+                // have none and fail it without touching their other lists.
                 let lacks = |i: usize| {
                     let image = &recent[i];
-                    !image.present.contains(&class)
+                    (!any_verified || image.absent.contains(&class))
+                        && !image.present.contains(&class)
                         && !image.negative_for.contains(&clip_index)
-                        && (!any_verified || image.absent.contains(&class))
                 };
                 if let Some(i) = probe_index(recent.len(), h, lacks) {
                     extra.push((
