@@ -16,8 +16,14 @@
 //!
 //! Images stream: the bbox files must be sorted by `ImageID`, as Open Images distributes them
 //! (an unsorted file stops the run at the first row out of order), and each image is paired when
-//! its last row has been read. Memory holds the audio side, the verified-absent labels and a
-//! bounded window of recent images, never the whole bbox file.
+//! its last row has been read. Memory holds the audio side, the verified-absent labels, a
+//! bounded window of recent images and a batch of images being paired, never the whole bbox file.
+//!
+//! Images are paired in batches ([`batch_images`], 4,096 by default): each image's split, group
+//! check, classes, stable hashes and media strings are found on rayon's pool, the draws and AVFC
+//! choices are made image after image in file order on the reading thread, the records are built
+//! on the pool and emitted in that order, so the output is the same for any batch size and any
+//! number of threads.
 //!
 //! Pairing, for each (image, class) group in file order (classes of an image in class-map order): the clip at
 //! `stable_hash(seed, "pair", image, class) mod n` in the pool of the class and split, or the next
@@ -51,6 +57,7 @@ use crate::split::{stable_hash, FastMap, FastSet};
 use audioset_strong::AUDIOSET_CLIP_SECONDS;
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// How many pool entries after the hashed start a draw may try.
 pub const MAX_PROBES: usize = 32;
@@ -283,24 +290,21 @@ pub fn read_curated(
         drawn_per_class: FastMap::default(),
         balance: Balance::default(),
         recent: Default::default(),
-        present: Vec::new(),
-        boxes: Vec::new(),
-        extra: Vec::new(),
+        batch: Vec::new(),
+        gathered: 0,
+        batch_images: batch_images(),
+        plans: Vec::new(),
     };
     for path in &bbox_files {
-        let mut image = ImageBoxes::default();
+        pairing.start_file();
         openimages::stream_box_rows(path, &filter, out, |b, out| {
-            if openimages::starts_image(path, &b, &image.id)? {
-                pairing.pair_image(&image, path, out)?;
-                image.id.clear();
-                image.id.push_str(b.image);
-                image.first_line = b.line;
-                image.boxes.clear();
+            if openimages::starts_image(path, &b, pairing.current_id())? {
+                pairing.next_image(b.image, b.line, path, out)?;
             }
-            image.boxes.push((b.class, b.bbox));
+            pairing.add_box(b.class, b.bbox);
             Ok(())
         })?;
-        pairing.pair_image(&image, path, out)?;
+        pairing.finish_file(path, out)?;
     }
     for clip in &clips {
         if clip.drawn {
@@ -394,6 +398,21 @@ impl VerifiedAbsent {
     }
 }
 
+/// Default images paired per batch: their split, hashes and media strings are found, and their
+/// records built, on rayon's pool; the draws are made in file order on the reading thread.
+pub const DEFAULT_BATCH_IMAGES: usize = 4096;
+
+/// Images paired per batch: `AVFIT_PAIR_BATCH_IMAGES` when set to a positive number (tests set
+/// 1 or a few to cross many batch ends), else [`DEFAULT_BATCH_IMAGES`]. The output does not
+/// depend on it.
+pub fn batch_images() -> usize {
+    std::env::var("AVFIT_PAIR_BATCH_IMAGES")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(DEFAULT_BATCH_IMAGES)
+}
+
 /// The boxes of one image, in file order.
 #[derive(Default)]
 struct ImageBoxes {
@@ -403,7 +422,7 @@ struct ImageBoxes {
     boxes: Vec<(ClassId, BBox)>,
 }
 
-/// What the records of an image say about it, made once per image and cloned into each record:
+/// What the records of an image say about it, made once per image and shared by its records:
 /// its media path, its `oi:<ImageID>` group (also its origin's identity) and its file name
 /// `<ImageID>.jpg`.
 struct ImageMedia {
@@ -422,9 +441,71 @@ impl ImageMedia {
     }
 }
 
+/// What the first pass of a batch, on the pool, finds for one image.
+struct Prepared {
+    split: Split,
+    /// Whether its `oi:` group may not be used in `split` ([`claimed_by_earlier`] or a reserved group).
+    claimed: bool,
+    media: Arc<ImageMedia>,
+    /// Classes with a box in it, ascending.
+    present: Vec<ClassId>,
+    /// Per class of `present`: `stable_hash(seed, "pair", image, class)` and the hash that picks
+    /// the side's AVFC box or segment (`"avfc4"`, `"avfc3"`; 0 for VGGSound).
+    hashes: Vec<(u64, u64)>,
+}
+
+/// The parts of a row's settings the first pass needs (all shared by the pool's threads).
+struct Hashing<'a> {
+    side: AudioSide,
+    seed: &'a str,
+    test_fraction: f64,
+    options: &'a SourceOptions,
+    reserved_images: &'a FastMap<&'a str, Split>,
+    class_keys: &'a [String],
+}
+
+impl Hashing<'_> {
+    fn prepare(&self, image: &ImageBoxes) -> Prepared {
+        let id = image.id.as_str();
+        let split = split_of(id, self.test_fraction);
+        let claimed = claimed_by_earlier(self.options, id, split)
+            || self.reserved_images.get(id).is_some_and(|used| *used != split);
+        let mut present: Vec<ClassId> = image.boxes.iter().map(|(c, _)| *c).collect();
+        present.sort_unstable();
+        present.dedup();
+        let choice = match self.side {
+            AudioSide::AudioSet => Some("avfc4"),
+            AudioSide::AudioSetStrong => Some("avfc3"),
+            AudioSide::VggSound => None,
+        };
+        let hashes = if claimed {
+            Vec::new()
+        } else {
+            present
+                .iter()
+                .map(|c| {
+                    let class = self.class_keys[*c as usize].as_str();
+                    let pair = stable_hash(&[self.seed, "pair", id, class]);
+                    (
+                        pair,
+                        choice.map_or(0, |what| stable_hash(&[self.seed, what, id, class])),
+                    )
+                })
+                .collect()
+        };
+        Prepared {
+            split,
+            claimed,
+            media: Arc::new(ImageMedia::new(self.options, id)),
+            present,
+            hashes,
+        }
+    }
+}
+
 /// An image paired recently, as a candidate AVFC type-2 negative.
 struct RecentImage {
-    media: ImageMedia,
+    media: Arc<ImageMedia>,
     /// Classes with a box in it.
     present: Vec<ClassId>,
     /// Classes its human-verified labels say are absent ([`VerifiedAbsent::of`]).
@@ -445,9 +526,36 @@ fn split_index(split: Split) -> usize {
     }
 }
 
-/// The state of a curated row while its images stream by: the audio side, the counters, and a
-/// bounded window of recent images for AVFC type-2 negatives. Nothing in it grows with the bbox
-/// file.
+/// What a planned record claims.
+enum Claim {
+    /// ARIG (the group's boxes) or IGATL (`segments`, the class's events in the clip).
+    Main { segments: Vec<Segment>, duration: f64 },
+    /// An AVFC claim of type `kind`, showing `bbox` (type 4) or `segment` (type 3).
+    Avfc {
+        kind: u8,
+        verdict: bool,
+        bbox: Option<BBox>,
+        segment: Option<Segment>,
+        duration: f64,
+    },
+}
+
+/// A record decided on the reading thread, built on the pool.
+struct Planned {
+    /// Its image's index in the batch.
+    image: u32,
+    class: ClassId,
+    clip: u32,
+    /// The image shown instead of its own (an AVFC type-2 negative).
+    shown_image: Option<Arc<ImageMedia>>,
+    claim: Claim,
+    /// Native units it stands for: the group's boxes for the main record, 0 for AVFC.
+    units: u64,
+}
+
+/// The state of a curated row while its images stream by: the audio side, the counters, a
+/// bounded window of recent images for AVFC type-2 negatives, and the batch of images being
+/// gathered. Nothing in it grows with the bbox file.
 struct Pairing<'a> {
     source: &'a dyn Source,
     side: AudioSide,
@@ -470,94 +578,231 @@ struct Pairing<'a> {
     drawn_per_class: FastMap<(ClassId, Split), u64>,
     balance: Balance,
     recent: [VecDeque<RecentImage>; 2],
-    /// Reused buffers: an image's classes, a group's boxes, a group's AVFC records.
-    present: Vec<ClassId>,
-    boxes: Vec<BBox>,
-    extra: Vec<(u8, bool, Record, u32)>,
+    /// The images of the batch (`batch[..gathered]`), then the one being gathered; the vectors
+    /// are reused from batch to batch.
+    batch: Vec<ImageBoxes>,
+    gathered: usize,
+    /// Images a batch holds ([`batch_images`]).
+    batch_images: usize,
+    plans: Vec<Planned>,
 }
 
 impl Pairing<'_> {
-    /// Pairs every (image, class) group of `image` (classes in id order, boxes in file order)
-    /// and emits its records; then keeps the image as a negative candidate.
-    fn pair_image(&mut self, image: &ImageBoxes, path: &Path, out: &mut Collector) -> Result<()> {
-        if image.boxes.is_empty() {
-            return Ok(());
+    /// The image being gathered.
+    fn current(&mut self) -> &mut ImageBoxes {
+        if self.batch.len() == self.gathered {
+            self.batch.push(ImageBoxes::default());
         }
-        let image_id = image.id.as_str();
-        let split = split_of(image_id, self.curation.test_fraction);
-        if claimed_by_earlier(self.options, image_id, split)
-            || self.reserved_images.get(image_id).is_some_and(|used| *used != split)
+        &mut self.batch[self.gathered]
+    }
+
+    /// The ImageID being gathered, empty before a file's first row.
+    fn current_id(&self) -> &str {
+        self.batch.get(self.gathered).map_or("", |image| image.id.as_str())
+    }
+
+    /// Starts a bbox file: no image is being gathered.
+    fn start_file(&mut self) {
+        let image = self.current();
+        image.id.clear();
+        image.boxes.clear();
+    }
+
+    /// Ends the image being gathered (pairing the batch when it is full) and starts gathering
+    /// `id`, whose first row is on `line` of `path`.
+    ///
+    /// Errors: those of [`Pairing::flush`].
+    fn next_image(&mut self, id: &str, line: u64, path: &Path, out: &mut Collector) -> Result<()> {
+        self.end_image();
+        if self.gathered == self.batch_images {
+            self.flush(path, out)?;
+        }
+        let image = self.current();
+        image.id.clear();
+        image.id.push_str(id);
+        image.first_line = line;
+        image.boxes.clear();
+        Ok(())
+    }
+
+    fn end_image(&mut self) {
+        if self
+            .batch
+            .get(self.gathered)
+            .is_some_and(|image| !image.boxes.is_empty())
         {
-            out.skip(Skip::ReservedGroup, image.boxes.len() as u64);
-            return Ok(());
+            self.gathered += 1;
         }
-        let mut present = std::mem::take(&mut self.present);
-        present.clear();
-        present.extend(image.boxes.iter().map(|(c, _)| *c));
-        present.sort_unstable();
-        present.dedup();
-        let media = ImageMedia::new(self.options, image_id);
-        let at = At::Line(image.first_line);
-        let mut boxes = std::mem::take(&mut self.boxes);
-        let mut result = Ok(());
-        for &class in &present {
-            boxes.clear();
-            boxes.extend(image.boxes.iter().filter(|(c, _)| *c == class).map(|(_, b)| *b));
-            result = self.pair_group(image, &media, split, class, &present, &boxes, path, at, out);
-            if result.is_err() {
+    }
+
+    /// Adds a box row of the image being gathered.
+    fn add_box(&mut self, class: ClassId, bbox: BBox) {
+        self.current().boxes.push((class, bbox));
+    }
+
+    /// Ends a bbox file: pairs what is gathered.
+    ///
+    /// Errors: those of [`Pairing::flush`].
+    fn finish_file(&mut self, path: &Path, out: &mut Collector) -> Result<()> {
+        self.end_image();
+        self.flush(path, out)
+    }
+
+    /// Pairs the gathered images of `path` in file order and emits their records: first, on the
+    /// pool, each image's split, group check, classes and hashes; then, here, every (image,
+    /// class) group's draw and AVFC claims ([`Pairing::plan_group`]); then, on the pool, the
+    /// records; then, here, their emission in order.
+    ///
+    /// Errors: those of [`Collector::emit`].
+    fn flush(&mut self, path: &Path, out: &mut Collector) -> Result<()> {
+        use rayon::prelude::*;
+        let count = std::mem::take(&mut self.gathered);
+        let batch = std::mem::take(&mut self.batch);
+        let images = &batch[..count];
+        let hashing = Hashing {
+            side: self.side,
+            seed: &self.seed,
+            test_fraction: self.curation.test_fraction,
+            options: self.options,
+            reserved_images: &self.reserved_images,
+            class_keys: self.class_keys,
+        };
+        let prepared: Vec<Prepared> = images.par_iter().map(|image| hashing.prepare(image)).collect();
+        for (index, (image, prep)) in images.iter().zip(&prepared).enumerate() {
+            if prep.claimed {
+                out.skip(Skip::ReservedGroup, image.boxes.len() as u64);
+                continue;
+            }
+            for (&class, &(start, choice)) in prep.present.iter().zip(&prep.hashes) {
+                self.plan_group(index as u32, image, prep, class, start, choice, out);
+            }
+            self.remember(image, prep);
+        }
+        let plans = std::mem::take(&mut self.plans);
+        let (source, side, class_keys, labels) = (self.source.name(), self.side, self.class_keys, self.labels);
+        let (clips, clip_media) = (&**self.clips, self.clip_media);
+        let records: Vec<(Record, u32, u64)> = plans
+            .into_par_iter()
+            .map(|plan| {
+                let image = &images[plan.image as usize];
+                let prep = &prepared[plan.image as usize];
+                let label = labels[plan.class as usize].clone();
+                let target = match plan.claim {
+                    Claim::Main { segments, duration } if side == AudioSide::AudioSetStrong => Target::Igatl {
+                        label,
+                        segments,
+                        duration,
+                    },
+                    Claim::Main { .. } => Target::Arig {
+                        label,
+                        boxes: image
+                            .boxes
+                            .iter()
+                            .filter(|(c, _)| *c == plan.class)
+                            .map(|(_, b)| *b)
+                            .collect(),
+                    },
+                    Claim::Avfc {
+                        kind,
+                        verdict,
+                        bbox,
+                        segment,
+                        duration,
+                    } => Target::Avfc {
+                        kind,
+                        verdict,
+                        label,
+                        boxes: bbox.map(|b| vec![b]),
+                        segments: segment.map(|s| vec![s]),
+                        duration: segment.map(|_| duration),
+                    },
+                };
+                let shown = plan.shown_image.as_deref().unwrap_or(&prep.media);
+                let clip = &clips[plan.clip as usize];
+                let (audio, youtube_group) = &clip_media[plan.clip as usize];
+                let record = Record {
+                    source,
+                    key: [image.id.as_str(), "/", &class_keys[plan.class as usize]].concat(),
+                    split: prep.split,
+                    groups: vec![shown.group.clone(), youtube_group.clone()],
+                    media: Media {
+                        image: Some(shown.path.clone()),
+                        audio: Some(audio.clone()),
+                        video: None,
+                        origins: crate::record::MediaOrigins {
+                            image: Some(crate::record::MediaOrigin::file(&shown.group, &shown.file)),
+                            audio: Some(crate::record::MediaOrigin::youtube(
+                                &clip.youtube_id,
+                                clip.start,
+                                clip.start + AUDIOSET_CLIP_SECONDS,
+                            )),
+                            video: None,
+                        },
+                    },
+                    target,
+                    referring: false,
+                };
+                (record, plan.image, plan.units)
+            })
+            .collect();
+        let mut emitted = Ok(());
+        for (record, image, units) in records {
+            emitted = out.emit(record, path, At::Line(images[image as usize].first_line), units);
+            if emitted.is_err() {
                 break;
             }
         }
-        self.boxes = boxes;
-        // The window's oldest image leaves it, its lists reused for this one.
-        let recent = &mut self.recent[split_index(split)];
-        let mut entry = match recent.len() {
+        self.batch = batch;
+        emitted
+    }
+
+    /// Keeps `image` as a negative candidate of its split; the window's oldest image leaves
+    /// it, its lists reused.
+    fn remember(&mut self, image: &ImageBoxes, prep: &Prepared) {
+        let recent = &mut self.recent[split_index(prep.split)];
+        let mut lists = match recent.len() {
             RECENT_IMAGES => recent.pop_front(),
             _ => None,
         }
         .map_or_else(Default::default, |oldest| {
             (oldest.present, oldest.absent, oldest.negative_for)
         });
-        entry.0.clone_from(&present);
-        entry.1.clear();
-        entry.1.extend_from_slice(self.verified_absent.of(image_id));
-        entry.2.clear();
+        lists.0.clone_from(&prep.present);
+        lists.1.clear();
+        lists.1.extend_from_slice(self.verified_absent.of(&image.id));
+        lists.2.clear();
         recent.push_back(RecentImage {
-            media,
-            present: entry.0,
-            absent: entry.1,
-            negative_for: entry.2,
+            media: prep.media.clone(),
+            present: lists.0,
+            absent: lists.1,
+            negative_for: lists.2,
         });
-        self.present = present;
-        result
     }
 
-    /// One (image, class) group: draws its clip and emits the ARIG / IGATL record and the AVFC
-    /// claims.
+    /// One (image, class) group, the image at `index` of the batch: draws its clip (from the
+    /// hashed `start`) and plans the ARIG / IGATL record and the AVFC claims (`choice` picks the
+    /// type-4 box or type-3 segment); counts the draws, the verdicts and the clips drawn.
     #[allow(clippy::too_many_arguments)]
-    fn pair_group(
+    fn plan_group(
         &mut self,
+        index: u32,
         image: &ImageBoxes,
-        image_media: &ImageMedia,
-        split: Split,
+        prep: &Prepared,
         class: ClassId,
-        present: &[ClassId],
-        boxes: &[BBox],
-        path: &Path,
-        at: At,
+        start: u64,
+        choice: u64,
         out: &mut Collector,
-    ) -> Result<()> {
-        let (options, seed) = (self.options, self.seed.as_str());
+    ) {
+        let (options, seed, split, present) = (self.options, self.seed.as_str(), prep.split, &prep.present);
         let image_id = image.id.as_str();
-        let group_rows = boxes.len() as u64;
+        let boxes = || image.boxes.iter().filter(move |(c, _)| *c == class).map(|(_, b)| *b);
+        let group_rows = boxes().count() as u64;
         let class_name = self.class_keys[class as usize].as_str();
-        let label = &self.labels[class as usize];
         let capped = self
             .curation
             .cap_per_class
             .is_some_and(|cap| self.drawn_per_class.get(&(class, split)).copied().unwrap_or(0) >= cap);
         let pool = self.pools.get(&(class, split)).map(Vec::as_slice).unwrap_or(&[]);
-        let start = stable_hash(&[seed, "pair", image_id, class_name]);
         let clips = &*self.clips;
         let drawn = if capped {
             None
@@ -571,42 +816,13 @@ impl Pairing<'_> {
         };
         let Some(clip_index) = drawn else {
             out.skip(Skip::NotDrawn, group_rows);
-            return Ok(());
-        };
-        let key = [image_id, "/", class_name].concat();
-        let source = self.source;
-        let clip_media = self.clip_media;
-        let record = |target: Target, image: &ImageMedia, clip_index: u32| {
-            let clip = &clips[clip_index as usize];
-            let (audio, youtube_group) = &clip_media[clip_index as usize];
-            Record {
-                source: source.name(),
-                key: key.clone(),
-                split,
-                groups: vec![image.group.clone(), youtube_group.clone()],
-                media: Media {
-                    image: Some(image.path.clone()),
-                    audio: Some(audio.clone()),
-                    video: None,
-                    origins: crate::record::MediaOrigins {
-                        image: Some(crate::record::MediaOrigin::file(&image.group, &image.file)),
-                        audio: Some(crate::record::MediaOrigin::youtube(
-                            &clip.youtube_id,
-                            clip.start,
-                            clip.start + AUDIOSET_CLIP_SECONDS,
-                        )),
-                        video: None,
-                    },
-                },
-                target,
-                referring: false,
-            }
+            return;
         };
         let clip = &clips[clip_index as usize];
         // AudioSet Strong: the clip's length from its WAV when the media root has it, else 10 s.
         let duration = match (&options.media_root, self.side) {
             (Some(root), AudioSide::AudioSetStrong) => root
-                .path(&clip_media[clip_index as usize].0)
+                .path(&self.clip_media[clip_index as usize].0)
                 .and_then(|p| media::wav_info(&p))
                 .map_or(AUDIOSET_CLIP_SECONDS, |w| w.duration),
             _ => AUDIOSET_CLIP_SECONDS,
@@ -622,40 +838,38 @@ impl Pairing<'_> {
                     .collect()
             })
             .unwrap_or_default();
-        let main_target = match self.side {
-            AudioSide::AudioSetStrong => Target::Igatl {
-                label: label.clone(),
-                segments: class_events.clone(),
-                duration,
-            },
-            _ => Target::Arig {
-                label: label.clone(),
-                boxes: boxes.to_vec(),
-            },
+        let planned = |clip: u32, shown_image: Option<Arc<ImageMedia>>, claim: Claim, units: u64| Planned {
+            image: index,
+            class,
+            clip,
+            shown_image,
+            claim,
+            units,
         };
-        let main = record(main_target, image_media, clip_index);
-        let avfc = |kind: u8, verdict: bool, shown_box: Option<BBox>, shown_segment: Option<Segment>| Target::Avfc {
+        let avfc = |kind: u8, verdict: bool, bbox: Option<BBox>, segment: Option<Segment>| Claim::Avfc {
             kind,
             verdict,
-            label: label.clone(),
-            boxes: shown_box.map(|b| vec![b]),
-            segments: shown_segment.map(|s| vec![s]),
-            duration: shown_segment.map(|_| duration),
+            bbox,
+            segment,
+            duration,
         };
-        // (type, verdict, record, the clip it uses)
-        let mut extra = std::mem::take(&mut self.extra);
+        let first_extra = self.plans.len() + 1;
+        let main = Claim::Main {
+            segments: if self.side == AudioSide::AudioSetStrong {
+                class_events.clone()
+            } else {
+                Vec::new()
+            },
+            duration,
+        };
+        self.plans.push(planned(clip_index, None, main, group_rows));
         // The recent image shown as the type-2 negative, if any.
         let mut negative_used: Option<usize> = None;
         let balance = &self.balance;
         if self.side == AudioSide::AudioSet {
             // Type 1: does the object in the image make the sound?
             if balance.next(1, split) {
-                extra.push((
-                    1,
-                    true,
-                    record(avfc(1, true, None, None), image_media, clip_index),
-                    clip_index,
-                ));
+                self.plans.push(planned(clip_index, None, avfc(1, true, None, None), 0));
             } else {
                 // The classes with a pool in the split other than this one, ascending.
                 let classes_in_split = &self.pool_classes[split_index(split)];
@@ -671,17 +885,12 @@ impl Pairing<'_> {
                     )
                 });
                 if let Some(k) = negative {
-                    extra.push((1, false, record(avfc(1, false, None, None), image_media, k), k));
+                    self.plans.push(planned(k, None, avfc(1, false, None, None), 0));
                 }
             }
             // Type 2: is the object that makes the sound present in the image?
             if balance.next(2, split) {
-                extra.push((
-                    2,
-                    true,
-                    record(avfc(2, true, None, None), image_media, clip_index),
-                    clip_index,
-                ));
+                self.plans.push(planned(clip_index, None, avfc(2, true, None, None), 0));
             } else {
                 let h = stable_hash(&[seed, "avfc2", image_id, class_name]);
                 let recent = &self.recent[split_index(split)];
@@ -695,25 +904,18 @@ impl Pairing<'_> {
                         && !image.negative_for.contains(&clip_index)
                 };
                 if let Some(i) = probe_index(recent.len(), h, lacks) {
-                    extra.push((
-                        2,
-                        false,
-                        record(avfc(2, false, None, None), &recent[i].media, clip_index),
-                        clip_index,
-                    ));
+                    let shown = recent[i].media.clone();
+                    self.plans
+                        .push(planned(clip_index, Some(shown), avfc(2, false, None, None), 0));
                     negative_used = Some(i);
                 }
             }
             // Type 4: is the sound related to the object in the given box?
-            let h = stable_hash(&[seed, "avfc4", image_id, class_name]);
+            let h = choice;
             if balance.next(4, split) {
-                let shown = boxes[(h % boxes.len() as u64) as usize];
-                extra.push((
-                    4,
-                    true,
-                    record(avfc(4, true, Some(shown), None), image_media, clip_index),
-                    clip_index,
-                ));
+                let shown = boxes().nth((h % group_rows) as usize).expect("a group has a box");
+                self.plans
+                    .push(planned(clip_index, None, avfc(4, true, Some(shown), None), 0));
             } else {
                 // Boxes of other classes that overlap no box of the class, in file order.
                 let others = || {
@@ -722,23 +924,19 @@ impl Pairing<'_> {
                         .iter()
                         .filter(|(c, _)| *c != class)
                         .map(|(_, b)| *b)
-                        .filter(|b| boxes.iter().all(|own| iou(b, own) < MAX_NEGATIVE_IOU))
+                        .filter(|b| boxes().all(|own| iou(b, &own) < MAX_NEGATIVE_IOU))
                 };
                 let count = others().count();
                 if count > 0 {
                     let shown = others().nth((h % count as u64) as usize).expect("fewer than count");
-                    extra.push((
-                        4,
-                        false,
-                        record(avfc(4, false, Some(shown), None), image_media, clip_index),
-                        clip_index,
-                    ));
+                    self.plans
+                        .push(planned(clip_index, None, avfc(4, false, Some(shown), None), 0));
                 }
             }
         }
         if self.side == AudioSide::AudioSetStrong {
             // Type 3: does the object make the sound within the given segment?
-            let h = stable_hash(&[seed, "avfc3", image_id, class_name]);
+            let h = choice;
             let shown = if balance.next(3, split) {
                 class_events
                     .get((h % class_events.len().max(1) as u64) as usize)
@@ -747,56 +945,21 @@ impl Pairing<'_> {
                 longest_gap(&class_events, duration, MIN_NEGATIVE_WINDOW).map(|s| (s, false))
             };
             if let Some((segment, verdict)) = shown {
-                extra.push((
-                    3,
-                    verdict,
-                    record(avfc(3, verdict, None, Some(segment)), image_media, clip_index),
-                    clip_index,
-                ));
+                self.plans
+                    .push(planned(clip_index, None, avfc(3, verdict, None, Some(segment)), 0));
             }
         }
         if let Some(i) = negative_used {
             self.recent[split_index(split)][i].negative_for.push(clip_index);
         }
-        let emitted = self.emit(
-            main,
-            extra.drain(..),
-            split,
-            class,
-            clip_index,
-            path,
-            at,
-            group_rows,
-            out,
-        );
-        self.extra = extra;
-        emitted
-    }
-
-    /// Emits a group's `main` record (its `group_rows` units) and its AVFC records, and counts
-    /// them: the class's draws in `split`, the verdict balance, the clips drawn.
-    #[allow(clippy::too_many_arguments)]
-    fn emit(
-        &mut self,
-        main: Record,
-        extra: impl Iterator<Item = (u8, bool, Record, u32)>,
-        split: Split,
-        class: ClassId,
-        clip_index: u32,
-        path: &Path,
-        at: At,
-        group_rows: u64,
-        out: &mut Collector,
-    ) -> Result<()> {
-        out.emit(main, path, at, group_rows)?;
         *self.drawn_per_class.entry((class, split)).or_default() += 1;
         self.clips[clip_index as usize].drawn = true;
-        for (kind, verdict, r, clip_used) in extra {
-            out.emit(r, path, at, 0)?;
-            self.balance.record(kind, split, verdict);
-            self.clips[clip_used as usize].drawn = true;
+        for plan in &self.plans[first_extra..] {
+            if let Claim::Avfc { kind, verdict, .. } = plan.claim {
+                self.balance.record(kind, split, verdict);
+            }
+            self.clips[plan.clip as usize].drawn = true;
         }
-        Ok(())
     }
 }
 
