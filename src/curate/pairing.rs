@@ -19,7 +19,7 @@
 //! its last row has been read. Memory holds the audio side, the verified-absent labels, a
 //! bounded window of recent images and a batch of images being paired, never the whole bbox file.
 //!
-//! Images are paired in batches ([`batch_images`], 4,096 by default): each image's split, group
+//! Images are paired in batches ([`batch_images`], 1,024 by default): each image's split, group
 //! check, classes, stable hashes and media strings are found on rayon's pool, the draws and AVFC
 //! choices are made image after image in file order on the reading thread, the records are built
 //! on the pool and emitted in that order, so the output is the same for any batch size and any
@@ -400,7 +400,7 @@ impl VerifiedAbsent {
 
 /// Default images paired per batch: their split, hashes and media strings are found, and their
 /// records built, on rayon's pool; the draws are made in file order on the reading thread.
-pub const DEFAULT_BATCH_IMAGES: usize = 4096;
+pub const DEFAULT_BATCH_IMAGES: usize = 1024;
 
 /// Images paired per batch: `AVFIT_PAIR_BATCH_IMAGES` when set to a positive number (tests set
 /// 1 or a few to cross many batch ends), else [`DEFAULT_BATCH_IMAGES`]. The output does not
