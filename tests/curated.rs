@@ -941,3 +941,91 @@ fn type_3_claims_follow_the_wav_duration() {
         }
     }
 }
+
+/// The curated rows pair their images in batches (split, hashes and records on rayon's pool,
+/// draws in file order): batches of 1 and 7 images on one or four pool threads give the bytes of
+/// the default batch, with human-verified absent labels (type-2 negatives drawn from the window
+/// of recent images across batch ends) and with AudioSet Strong.
+#[test]
+fn pairing_in_batches_gives_the_bytes_of_one_batch() {
+    let tmp = common::tempdir().unwrap();
+    generate(tmp.path());
+    let oi = tmp.path().join("oi");
+    // Every third image: the classes it has no box of verified absent (Confidence 0).
+    let bbox = std::fs::read_to_string(oi.join("train-annotations-bbox.csv")).unwrap();
+    let mut labels = String::from("ImageID,Source,LabelName,Confidence\n");
+    let mut images: Vec<(&str, HashSet<&str>)> = Vec::new();
+    for row in bbox.lines().skip(1) {
+        let mut fields = row.split(',');
+        let (image, mid) = (fields.next().unwrap(), fields.nth(1).unwrap());
+        match images.last_mut() {
+            Some((last, mids)) if *last == image => {
+                mids.insert(mid);
+            }
+            _ => images.push((image, HashSet::from([mid]))),
+        }
+    }
+    for (image, mids) in images.iter().step_by(3) {
+        for (_, mid, _, _) in CLASSES.iter().filter(|c| !mids.contains(c.1)) {
+            labels.push_str(&format!("{image},verification,{mid},0\n"));
+        }
+    }
+    std::fs::write(oi.join("train-annotations-human-imagelabels-boxable.csv"), labels).unwrap();
+    let run = |source: &str, audio: &str, name: &str, batch: Option<&str>, pool: &str| {
+        let out = out_dir(name);
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_avfit"));
+        command
+            .args(["convert", "--source", source, "--input"])
+            .arg(&oi)
+            .arg("--input")
+            .arg(tmp.path().join(audio))
+            .arg("--out")
+            .arg(&out)
+            .args(["--records-per-shard", "300", "--quiet"])
+            .env("RAYON_NUM_THREADS", pool)
+            .current_dir(common::repo());
+        match batch {
+            Some(images) => command.env("AVFIT_PAIR_BATCH_IMAGES", images),
+            None => command.env_remove("AVFIT_PAIR_BATCH_IMAGES"),
+        };
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        walk(&out)
+            .into_iter()
+            .map(|p| (p.strip_prefix(&out).unwrap().to_path_buf(), std::fs::read(&p).unwrap()))
+            .collect::<BTreeMap<_, _>>()
+    };
+    for (source, audio) in [("openimages_audioset", "as"), ("openimages_audioset_strong", "st")] {
+        let whole = run(source, audio, &format!("{source}-batch-default"), None, "1");
+        for (batch, pool) in [("1", "1"), ("7", "4"), ("7", "1")] {
+            let name = format!("{source}-batch-{batch}-pool-{pool}");
+            assert!(
+                run(source, audio, &name, Some(batch), pool) == whole,
+                "{source}: batches of {batch} on {pool} threads differ from one batch"
+            );
+        }
+        if source == "openimages_audioset" {
+            // Type-2 negatives were drawn, each an image verified to lack the class.
+            let dir = common::repo().join(format!("target/test-outputs/{source}-batch-default"));
+            let negatives: Vec<Value> = samples(&dir)
+                .into_iter()
+                .filter(|s| s["id"].as_str().unwrap().ends_with("/avfc/2") && s["target"]["verdict"] == false)
+                .collect();
+            assert!(negatives.len() > 100, "{} type-2 negatives", negatives.len());
+            let absent: HashSet<(String, String)> = images
+                .iter()
+                .step_by(3)
+                .flat_map(|(image, mids)| {
+                    CLASSES
+                        .iter()
+                        .filter(|c| !mids.contains(c.1))
+                        .map(|c| (image.to_string(), c.0.to_string()))
+                })
+                .collect();
+            for s in &negatives {
+                let pair = (image_of(s), s["target"]["label"].as_str().unwrap().to_string());
+                assert!(absent.contains(&pair), "{s}");
+            }
+        }
+    }
+}

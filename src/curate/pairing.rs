@@ -16,8 +16,14 @@
 //!
 //! Images stream: the bbox files must be sorted by `ImageID`, as Open Images distributes them
 //! (an unsorted file stops the run at the first row out of order), and each image is paired when
-//! its last row has been read. Memory holds the audio side, the verified-absent labels and a
-//! bounded window of recent images, never the whole bbox file.
+//! its last row has been read. Memory holds the audio side, the verified-absent labels, a
+//! bounded window of recent images and a batch of images being paired, never the whole bbox file.
+//!
+//! Images are paired in batches ([`batch_images`], 1,024 by default): each image's split, group
+//! check, classes, stable hashes and media strings are found on rayon's pool, the draws and AVFC
+//! choices are made image after image in file order on the reading thread, the records are built
+//! on the pool and emitted in that order, so the output is the same for any batch size and any
+//! number of threads.
 //!
 //! Pairing, for each (image, class) group in file order (classes of an image in class-map order): the clip at
 //! `stable_hash(seed, "pair", image, class) mod n` in the pool of the class and split, or the next
@@ -51,6 +57,7 @@ use crate::split::{stable_hash, FastMap, FastSet};
 use audioset_strong::AUDIOSET_CLIP_SECONDS;
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// How many pool entries after the hashed start a draw may try.
 pub const MAX_PROBES: usize = 32;
@@ -208,12 +215,18 @@ pub fn read_curated(
     for path in descriptions {
         names.extend(openimages::read_class_descriptions(path)?);
     }
-    let label_of = |c: ClassId| {
-        names
-            .get(&classes.classes[c as usize].openimages)
-            .cloned()
-            .unwrap_or_else(|| classes.name(c).to_string())
-    };
+    // Per class id: the label its records print (the Open Images display name, else the class
+    // map's name) and the class name in keys and hashes (spaces as `_`).
+    let labels: Vec<String> = classes
+        .classes
+        .iter()
+        .map(|entry| names.get(&entry.openimages).unwrap_or(&entry.name).clone())
+        .collect();
+    let class_keys: Vec<String> = classes
+        .classes
+        .iter()
+        .map(|entry| entry.name.replace(' ', "_"))
+        .collect();
     let mut rotated = FastSet::default();
     for path in of_kind(OpenImagesFile::Rotation) {
         rotated.extend(openimages::read_rotated(path)?);
@@ -238,8 +251,20 @@ pub fn read_curated(
     for pool in pools.values_mut() {
         pool.sort_by(|a, b| clips[*a as usize].key.cmp(&clips[*b as usize].key));
     }
-    let mut pool_classes: Vec<(ClassId, Split)> = pools.keys().copied().collect();
-    pool_classes.sort();
+    let mut pool_classes: [Vec<ClassId>; 2] = Default::default();
+    for (class, split) in pools.keys() {
+        pool_classes[split_index(*split)].push(*class);
+    }
+    pool_classes.iter_mut().for_each(|classes| classes.sort_unstable());
+    let clip_media: Vec<(String, String)> = clips
+        .iter()
+        .map(|clip| (options.media.audio(&clip.key), ["yt:", &clip.youtube_id].concat()))
+        .collect();
+    let reserved_images: FastMap<&str, Split> = options
+        .reserved_groups
+        .iter()
+        .filter_map(|(group, split)| Some((group.strip_prefix("oi:")?, *split)))
+        .collect();
 
     // Image side, streamed: the bbox files are sorted by ImageID (as distributed), so each
     // image's boxes are consecutive; every image is paired when its last box is read.
@@ -253,31 +278,33 @@ pub fn read_curated(
         side,
         curation,
         options,
-        classes: &classes,
-        label_of: &label_of,
+        class_keys: &class_keys,
+        labels: &labels,
         verified_absent: &verified_absent,
+        reserved_images,
         clips: &mut clips,
+        clip_media: &clip_media,
         pools: &pools,
         pool_classes: &pool_classes,
         seed: options.seed.to_string(),
         drawn_per_class: FastMap::default(),
         balance: Balance::default(),
-        recent: FastMap::default(),
+        recent: Default::default(),
+        batch: Vec::new(),
+        gathered: 0,
+        batch_images: batch_images(),
+        plans: Vec::new(),
     };
     for path in &bbox_files {
-        let mut image = ImageBoxes::default();
+        pairing.start_file();
         openimages::stream_box_rows(path, &filter, out, |b, out| {
-            if openimages::starts_image(path, &b, &image.id)? {
-                pairing.pair_image(&image, path, out)?;
-                image.id.clear();
-                image.id.push_str(b.image);
-                image.first_line = b.line;
-                image.boxes.clear();
+            if openimages::starts_image(path, &b, pairing.current_id())? {
+                pairing.next_image(b.image, b.line, path, out)?;
             }
-            image.boxes.push((b.class, b.bbox));
+            pairing.add_box(b.class, b.bbox);
             Ok(())
         })?;
-        pairing.pair_image(&image, path, out)?;
+        pairing.finish_file(path, out)?;
     }
     for clip in &clips {
         if clip.drawn {
@@ -334,12 +361,13 @@ fn check_label_list(classes: &ClassMap, map_path: &Path, vocabulary: AudioVocabu
     ))
 }
 
-/// The (image, class) pairs human-verified absent. Open Images ids (16 hex digits) are kept as
-/// the number they spell, exactly, in 16 bytes a pair; other ids as text.
+/// The classes human-verified absent per image. Open Images ids (16 hex digits) are kept as the
+/// number they spell, exactly; other ids as text. Looked up once per image ([`VerifiedAbsent::of`]),
+/// when the image becomes a negative candidate.
 #[derive(Default)]
 struct VerifiedAbsent {
-    hex: FastSet<(u64, ClassId)>,
-    other: FastSet<(String, ClassId)>,
+    hex: FastMap<u64, Vec<ClassId>>,
+    other: FastMap<String, Vec<ClassId>>,
 }
 
 impl VerifiedAbsent {
@@ -349,22 +377,40 @@ impl VerifiedAbsent {
             .flatten()
     }
     fn insert(&mut self, image: &str, class: ClassId) {
-        match Self::hex_id(image) {
-            Some(n) => self.hex.insert((n, class)),
-            None => self.other.insert((image.to_string(), class)),
+        let classes = match Self::hex_id(image) {
+            Some(n) => self.hex.entry(n).or_default(),
+            None => self.other.entry(image.to_string()).or_default(),
         };
-    }
-    /// Whether (`image`, `class`) is verified absent; `hex` is [`VerifiedAbsent::hex_id`] of
-    /// `image`, parsed once by the caller (a negative candidate is probed many times).
-    fn contains(&self, hex: Option<u64>, image: &str, class: ClassId) -> bool {
-        match hex {
-            Some(n) => self.hex.contains(&(n, class)),
-            None => self.other.contains(&(image.to_string(), class)),
+        if !classes.contains(&class) {
+            classes.push(class);
         }
+    }
+    /// The classes verified absent in `image` (empty when none), in the order first read.
+    fn of(&self, image: &str) -> &[ClassId] {
+        let classes = match Self::hex_id(image) {
+            Some(n) => self.hex.get(&n),
+            None => self.other.get(image),
+        };
+        classes.map_or(&[], Vec::as_slice)
     }
     fn is_empty(&self) -> bool {
         self.hex.is_empty() && self.other.is_empty()
     }
+}
+
+/// Default images paired per batch: their split, hashes and media strings are found, and their
+/// records built, on rayon's pool; the draws are made in file order on the reading thread.
+pub const DEFAULT_BATCH_IMAGES: usize = 1024;
+
+/// Images paired per batch: `AVFIT_PAIR_BATCH_IMAGES` when set to a positive number (tests set
+/// 1 or a few to cross many batch ends), else [`DEFAULT_BATCH_IMAGES`]. The output does not
+/// depend on it.
+pub fn batch_images() -> usize {
+    std::env::var("AVFIT_PAIR_BATCH_IMAGES")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(DEFAULT_BATCH_IMAGES)
 }
 
 /// The boxes of one image, in file order.
@@ -376,13 +422,94 @@ struct ImageBoxes {
     boxes: Vec<(ClassId, BBox)>,
 }
 
+/// What the records of an image say about it, made once per image and shared by its records:
+/// its media path, its `oi:<ImageID>` group (also its origin's identity) and its file name
+/// `<ImageID>.jpg`.
+struct ImageMedia {
+    path: String,
+    group: String,
+    file: String,
+}
+
+impl ImageMedia {
+    fn new(options: &SourceOptions, image_id: &str) -> Self {
+        ImageMedia {
+            path: options.media.image(image_id),
+            group: ["oi:", image_id].concat(),
+            file: [image_id, ".jpg"].concat(),
+        }
+    }
+}
+
+/// What the first pass of a batch, on the pool, finds for one image.
+struct Prepared {
+    split: Split,
+    /// Whether its `oi:` group may not be used in `split` ([`claimed_by_earlier`] or a reserved group).
+    claimed: bool,
+    media: Arc<ImageMedia>,
+    /// Classes with a box in it, ascending.
+    present: Vec<ClassId>,
+    /// Per class of `present`: `stable_hash(seed, "pair", image, class)` and the hash that picks
+    /// the side's AVFC box or segment (`"avfc4"`, `"avfc3"`; 0 for VGGSound).
+    hashes: Vec<(u64, u64)>,
+}
+
+/// The parts of a row's settings the first pass needs (all shared by the pool's threads).
+struct Hashing<'a> {
+    side: AudioSide,
+    seed: &'a str,
+    test_fraction: f64,
+    options: &'a SourceOptions,
+    reserved_images: &'a FastMap<&'a str, Split>,
+    class_keys: &'a [String],
+}
+
+impl Hashing<'_> {
+    fn prepare(&self, image: &ImageBoxes) -> Prepared {
+        let id = image.id.as_str();
+        let split = split_of(id, self.test_fraction);
+        let claimed = claimed_by_earlier(self.options, id, split)
+            || self.reserved_images.get(id).is_some_and(|used| *used != split);
+        let mut present: Vec<ClassId> = image.boxes.iter().map(|(c, _)| *c).collect();
+        present.sort_unstable();
+        present.dedup();
+        let choice = match self.side {
+            AudioSide::AudioSet => Some("avfc4"),
+            AudioSide::AudioSetStrong => Some("avfc3"),
+            AudioSide::VggSound => None,
+        };
+        let hashes = if claimed {
+            Vec::new()
+        } else {
+            present
+                .iter()
+                .map(|c| {
+                    let class = self.class_keys[*c as usize].as_str();
+                    let pair = stable_hash(&[self.seed, "pair", id, class]);
+                    (
+                        pair,
+                        choice.map_or(0, |what| stable_hash(&[self.seed, what, id, class])),
+                    )
+                })
+                .collect()
+        };
+        Prepared {
+            split,
+            claimed,
+            media: Arc::new(ImageMedia::new(self.options, id)),
+            present,
+            hashes,
+        }
+    }
+}
+
 /// An image paired recently, as a candidate AVFC type-2 negative.
 struct RecentImage {
-    id: String,
-    /// `id` as the number it spells ([`VerifiedAbsent::hex_id`]).
-    hex: Option<u64>,
+    media: Arc<ImageMedia>,
     /// Classes with a box in it.
     present: Vec<ClassId>,
+    /// Classes its human-verified labels say are absent ([`VerifiedAbsent::of`]).
+    absent: Vec<ClassId>,
     /// Clips it was already shown with as a type-2 negative (the same claim twice would be a
     /// duplicate sample).
     negative_for: Vec<u32>,
@@ -391,90 +518,291 @@ struct RecentImage {
 /// Recent images kept per split as type-2 negative candidates.
 pub const RECENT_IMAGES: usize = 1024;
 
-/// The state of a curated row while its images stream by: the audio side, the counters, and a
-/// bounded window of recent images for AVFC type-2 negatives. Nothing in it grows with the bbox
-/// file.
+/// Index of a split in per-split arrays.
+fn split_index(split: Split) -> usize {
+    match split {
+        Split::Train => 0,
+        Split::Test => 1,
+    }
+}
+
+/// What a planned record claims.
+enum Claim {
+    /// ARIG (the group's boxes) or IGATL (`segments`, the class's events in the clip).
+    Main { segments: Vec<Segment>, duration: f64 },
+    /// An AVFC claim of type `kind`, showing `bbox` (type 4) or `segment` (type 3).
+    Avfc {
+        kind: u8,
+        verdict: bool,
+        bbox: Option<BBox>,
+        segment: Option<Segment>,
+        duration: f64,
+    },
+}
+
+/// A record decided on the reading thread, built on the pool.
+struct Planned {
+    /// Its image's index in the batch.
+    image: u32,
+    class: ClassId,
+    clip: u32,
+    /// The image shown instead of its own (an AVFC type-2 negative).
+    shown_image: Option<Arc<ImageMedia>>,
+    claim: Claim,
+    /// Native units it stands for: the group's boxes for the main record, 0 for AVFC.
+    units: u64,
+}
+
+/// The state of a curated row while its images stream by: the audio side, the counters, a
+/// bounded window of recent images for AVFC type-2 negatives, and the batch of images being
+/// gathered. Nothing in it grows with the bbox file.
 struct Pairing<'a> {
     source: &'a dyn Source,
     side: AudioSide,
     curation: &'a CurationOptions,
     options: &'a SourceOptions,
-    classes: &'a ClassMap,
-    label_of: &'a dyn Fn(ClassId) -> String,
+    /// Per class id: the class name with `_` for spaces, as in record keys and hashes.
+    class_keys: &'a [String],
+    /// Per class id: the label the records print ([`read_curated`]).
+    labels: &'a [String],
     verified_absent: &'a VerifiedAbsent,
+    /// The `oi:` groups of `options.reserved_groups`, by ImageID.
+    reserved_images: FastMap<&'a str, Split>,
     clips: &'a mut Vec<Clip>,
+    /// Per clip: its media path and `yt:` group, in clip order.
+    clip_media: &'a [(String, String)],
     pools: &'a FastMap<(ClassId, Split), Vec<u32>>,
-    pool_classes: &'a [(ClassId, Split)],
+    /// Per split: the classes with a pool in it, ascending.
+    pool_classes: &'a [Vec<ClassId>; 2],
     seed: String,
     drawn_per_class: FastMap<(ClassId, Split), u64>,
     balance: Balance,
-    recent: FastMap<Split, VecDeque<RecentImage>>,
+    recent: [VecDeque<RecentImage>; 2],
+    /// The images of the batch (`batch[..gathered]`), then the one being gathered; the vectors
+    /// are reused from batch to batch.
+    batch: Vec<ImageBoxes>,
+    gathered: usize,
+    /// Images a batch holds ([`batch_images`]).
+    batch_images: usize,
+    plans: Vec<Planned>,
 }
 
 impl Pairing<'_> {
-    /// Pairs every (image, class) group of `image` (classes in id order, boxes in file order)
-    /// and emits its records; then keeps the image as a negative candidate.
-    fn pair_image(&mut self, image: &ImageBoxes, path: &Path, out: &mut Collector) -> Result<()> {
-        if image.boxes.is_empty() {
-            return Ok(());
+    /// The image being gathered.
+    fn current(&mut self) -> &mut ImageBoxes {
+        if self.batch.len() == self.gathered {
+            self.batch.push(ImageBoxes::default());
         }
-        let image_id = image.id.as_str();
-        let split = split_of(image_id, self.curation.test_fraction);
-        let mut present: Vec<ClassId> = image.boxes.iter().map(|(c, _)| *c).collect();
-        present.sort_unstable();
-        present.dedup();
-        if group_claimed(self.options, "oi", image_id, split) {
-            out.skip(Skip::ReservedGroup, image.boxes.len() as u64);
-            return Ok(());
+        &mut self.batch[self.gathered]
+    }
+
+    /// The ImageID being gathered, empty before a file's first row.
+    fn current_id(&self) -> &str {
+        self.batch.get(self.gathered).map_or("", |image| image.id.as_str())
+    }
+
+    /// Starts a bbox file: no image is being gathered.
+    fn start_file(&mut self) {
+        let image = self.current();
+        image.id.clear();
+        image.boxes.clear();
+    }
+
+    /// Ends the image being gathered (pairing the batch when it is full) and starts gathering
+    /// `id`, whose first row is on `line` of `path`.
+    ///
+    /// Errors: those of [`Pairing::flush`].
+    fn next_image(&mut self, id: &str, line: u64, path: &Path, out: &mut Collector) -> Result<()> {
+        self.end_image();
+        if self.gathered == self.batch_images {
+            self.flush(path, out)?;
         }
-        let at = At::Line(image.first_line);
-        for &class in &present {
-            let boxes: Vec<BBox> = image
-                .boxes
-                .iter()
-                .filter(|(c, _)| *c == class)
-                .map(|(_, b)| *b)
-                .collect();
-            self.pair_group(image, split, class, &present, &boxes, path, at, out)?;
-        }
-        let recent = self.recent.entry(split).or_default();
-        if recent.len() == RECENT_IMAGES {
-            recent.pop_front();
-        }
-        recent.push_back(RecentImage {
-            id: image_id.to_string(),
-            hex: VerifiedAbsent::hex_id(image_id),
-            present: present.clone(),
-            negative_for: Vec::new(),
-        });
+        let image = self.current();
+        image.id.clear();
+        image.id.push_str(id);
+        image.first_line = line;
+        image.boxes.clear();
         Ok(())
     }
 
-    /// One (image, class) group: draws its clip and emits the ARIG / IGATL record and the AVFC
-    /// claims.
+    fn end_image(&mut self) {
+        if self
+            .batch
+            .get(self.gathered)
+            .is_some_and(|image| !image.boxes.is_empty())
+        {
+            self.gathered += 1;
+        }
+    }
+
+    /// Adds a box row of the image being gathered.
+    fn add_box(&mut self, class: ClassId, bbox: BBox) {
+        self.current().boxes.push((class, bbox));
+    }
+
+    /// Ends a bbox file: pairs what is gathered.
+    ///
+    /// Errors: those of [`Pairing::flush`].
+    fn finish_file(&mut self, path: &Path, out: &mut Collector) -> Result<()> {
+        self.end_image();
+        self.flush(path, out)
+    }
+
+    /// Pairs the gathered images of `path` in file order and emits their records: first, on the
+    /// pool, each image's split, group check, classes and hashes; then, here, every (image,
+    /// class) group's draw and AVFC claims ([`Pairing::plan_group`]); then, on the pool, the
+    /// records; then, here, their emission in order.
+    ///
+    /// Errors: those of [`Collector::emit`].
+    fn flush(&mut self, path: &Path, out: &mut Collector) -> Result<()> {
+        use rayon::prelude::*;
+        let count = std::mem::take(&mut self.gathered);
+        let batch = std::mem::take(&mut self.batch);
+        let images = &batch[..count];
+        let hashing = Hashing {
+            side: self.side,
+            seed: &self.seed,
+            test_fraction: self.curation.test_fraction,
+            options: self.options,
+            reserved_images: &self.reserved_images,
+            class_keys: self.class_keys,
+        };
+        let prepared: Vec<Prepared> = images.par_iter().map(|image| hashing.prepare(image)).collect();
+        for (index, (image, prep)) in images.iter().zip(&prepared).enumerate() {
+            if prep.claimed {
+                out.skip(Skip::ReservedGroup, image.boxes.len() as u64);
+                continue;
+            }
+            for (&class, &(start, choice)) in prep.present.iter().zip(&prep.hashes) {
+                self.plan_group(index as u32, image, prep, class, start, choice, out);
+            }
+            self.remember(image, prep);
+        }
+        let plans = std::mem::take(&mut self.plans);
+        let (source, side, class_keys, labels) = (self.source.name(), self.side, self.class_keys, self.labels);
+        let (clips, clip_media) = (&**self.clips, self.clip_media);
+        let records: Vec<(Record, u32, u64)> = plans
+            .into_par_iter()
+            .map(|plan| {
+                let image = &images[plan.image as usize];
+                let prep = &prepared[plan.image as usize];
+                let label = labels[plan.class as usize].clone();
+                let target = match plan.claim {
+                    Claim::Main { segments, duration } if side == AudioSide::AudioSetStrong => Target::Igatl {
+                        label,
+                        segments,
+                        duration,
+                    },
+                    Claim::Main { .. } => Target::Arig {
+                        label,
+                        boxes: image
+                            .boxes
+                            .iter()
+                            .filter(|(c, _)| *c == plan.class)
+                            .map(|(_, b)| *b)
+                            .collect(),
+                    },
+                    Claim::Avfc {
+                        kind,
+                        verdict,
+                        bbox,
+                        segment,
+                        duration,
+                    } => Target::Avfc {
+                        kind,
+                        verdict,
+                        label,
+                        boxes: bbox.map(|b| vec![b]),
+                        segments: segment.map(|s| vec![s]),
+                        duration: segment.map(|_| duration),
+                    },
+                };
+                let shown = plan.shown_image.as_deref().unwrap_or(&prep.media);
+                let clip = &clips[plan.clip as usize];
+                let (audio, youtube_group) = &clip_media[plan.clip as usize];
+                let record = Record {
+                    source,
+                    key: [image.id.as_str(), "/", &class_keys[plan.class as usize]].concat(),
+                    split: prep.split,
+                    groups: vec![shown.group.clone(), youtube_group.clone()],
+                    media: Media {
+                        image: Some(shown.path.clone()),
+                        audio: Some(audio.clone()),
+                        video: None,
+                        origins: crate::record::MediaOrigins {
+                            image: Some(crate::record::MediaOrigin::file(&shown.group, &shown.file)),
+                            audio: Some(crate::record::MediaOrigin::youtube(
+                                &clip.youtube_id,
+                                clip.start,
+                                clip.start + AUDIOSET_CLIP_SECONDS,
+                            )),
+                            video: None,
+                        },
+                    },
+                    target,
+                    referring: false,
+                };
+                (record, plan.image, plan.units)
+            })
+            .collect();
+        let mut emitted = Ok(());
+        for (record, image, units) in records {
+            emitted = out.emit(record, path, At::Line(images[image as usize].first_line), units);
+            if emitted.is_err() {
+                break;
+            }
+        }
+        self.batch = batch;
+        emitted
+    }
+
+    /// Keeps `image` as a negative candidate of its split; the window's oldest image leaves
+    /// it, its lists reused.
+    fn remember(&mut self, image: &ImageBoxes, prep: &Prepared) {
+        let recent = &mut self.recent[split_index(prep.split)];
+        let mut lists = match recent.len() {
+            RECENT_IMAGES => recent.pop_front(),
+            _ => None,
+        }
+        .map_or_else(Default::default, |oldest| {
+            (oldest.present, oldest.absent, oldest.negative_for)
+        });
+        lists.0.clone_from(&prep.present);
+        lists.1.clear();
+        lists.1.extend_from_slice(self.verified_absent.of(&image.id));
+        lists.2.clear();
+        recent.push_back(RecentImage {
+            media: prep.media.clone(),
+            present: lists.0,
+            absent: lists.1,
+            negative_for: lists.2,
+        });
+    }
+
+    /// One (image, class) group, the image at `index` of the batch: draws its clip (from the
+    /// hashed `start`) and plans the ARIG / IGATL record and the AVFC claims (`choice` picks the
+    /// type-4 box or type-3 segment); counts the draws, the verdicts and the clips drawn.
     #[allow(clippy::too_many_arguments)]
-    fn pair_group(
+    fn plan_group(
         &mut self,
+        index: u32,
         image: &ImageBoxes,
-        split: Split,
+        prep: &Prepared,
         class: ClassId,
-        present: &[ClassId],
-        boxes: &[BBox],
-        path: &Path,
-        at: At,
+        start: u64,
+        choice: u64,
         out: &mut Collector,
-    ) -> Result<()> {
-        let (options, seed) = (self.options, self.seed.as_str());
+    ) {
+        let (options, seed, split, present) = (self.options, self.seed.as_str(), prep.split, &prep.present);
         let image_id = image.id.as_str();
-        let group_rows = boxes.len() as u64;
-        let class_name = self.classes.name(class).replace(' ', "_");
-        let label = (self.label_of)(class);
+        let boxes = || image.boxes.iter().filter(move |(c, _)| *c == class).map(|(_, b)| *b);
+        let group_rows = boxes().count() as u64;
+        let class_name = self.class_keys[class as usize].as_str();
         let capped = self
             .curation
             .cap_per_class
             .is_some_and(|cap| self.drawn_per_class.get(&(class, split)).copied().unwrap_or(0) >= cap);
         let pool = self.pools.get(&(class, split)).map(Vec::as_slice).unwrap_or(&[]);
-        let start = stable_hash(&[seed, "pair", image_id, &class_name]);
         let clips = &*self.clips;
         let drawn = if capped {
             None
@@ -488,40 +816,13 @@ impl Pairing<'_> {
         };
         let Some(clip_index) = drawn else {
             out.skip(Skip::NotDrawn, group_rows);
-            return Ok(());
-        };
-        let key = format!("{image_id}/{class_name}");
-        let source = self.source;
-        let record = |target: Target, image: &str, clip: &Clip| Record {
-            source: source.name(),
-            key: key.clone(),
-            split,
-            groups: vec![format!("oi:{image}"), format!("yt:{}", clip.youtube_id)],
-            media: Media {
-                image: Some(options.media.image(image)),
-                audio: Some(options.media.audio(&clip.key)),
-                video: None,
-                origins: crate::record::MediaOrigins {
-                    image: Some(crate::record::MediaOrigin::file(
-                        &format!("oi:{image}"),
-                        &format!("{image}.jpg"),
-                    )),
-                    audio: Some(crate::record::MediaOrigin::youtube(
-                        &clip.youtube_id,
-                        clip.start,
-                        clip.start + AUDIOSET_CLIP_SECONDS,
-                    )),
-                    video: None,
-                },
-            },
-            target,
-            referring: false,
+            return;
         };
         let clip = &clips[clip_index as usize];
         // AudioSet Strong: the clip's length from its WAV when the media root has it, else 10 s.
         let duration = match (&options.media_root, self.side) {
             (Some(root), AudioSide::AudioSetStrong) => root
-                .path(&options.media.audio(&clip.key))
+                .path(&self.clip_media[clip_index as usize].0)
                 .and_then(|p| media::wav_info(&p))
                 .map_or(AUDIOSET_CLIP_SECONDS, |w| w.duration),
             _ => AUDIOSET_CLIP_SECONDS,
@@ -537,119 +838,105 @@ impl Pairing<'_> {
                     .collect()
             })
             .unwrap_or_default();
-        let main_target = match self.side {
-            AudioSide::AudioSetStrong => Target::Igatl {
-                label: label.clone(),
-                segments: class_events.clone(),
-                duration,
-            },
-            _ => Target::Arig {
-                label: label.clone(),
-                boxes: boxes.to_vec(),
-            },
+        let planned = |clip: u32, shown_image: Option<Arc<ImageMedia>>, claim: Claim, units: u64| Planned {
+            image: index,
+            class,
+            clip,
+            shown_image,
+            claim,
+            units,
         };
-        let main = record(main_target, image_id, clip);
-        let avfc = |kind: u8, verdict: bool, shown_box: Option<BBox>, shown_segment: Option<Segment>| Target::Avfc {
+        let avfc = |kind: u8, verdict: bool, bbox: Option<BBox>, segment: Option<Segment>| Claim::Avfc {
             kind,
             verdict,
-            label: label.clone(),
-            boxes: shown_box.map(|b| vec![b]),
-            segments: shown_segment.map(|s| vec![s]),
-            duration: shown_segment.map(|_| duration),
+            bbox,
+            segment,
+            duration,
         };
-        // (type, verdict, record, the clip it uses)
-        let mut extra: Vec<(u8, bool, Record, u32)> = Vec::new();
+        let first_extra = self.plans.len() + 1;
+        let main = Claim::Main {
+            segments: if self.side == AudioSide::AudioSetStrong {
+                class_events.clone()
+            } else {
+                Vec::new()
+            },
+            duration,
+        };
+        self.plans.push(planned(clip_index, None, main, group_rows));
         // The recent image shown as the type-2 negative, if any.
         let mut negative_used: Option<usize> = None;
         let balance = &self.balance;
         if self.side == AudioSide::AudioSet {
             // Type 1: does the object in the image make the sound?
             if balance.next(1, split) {
-                extra.push((1, true, record(avfc(1, true, None, None), image_id, clip), clip_index));
+                self.plans.push(planned(clip_index, None, avfc(1, true, None, None), 0));
             } else {
-                let others = pool_classes_in(self.pool_classes, split, class);
-                let other = probe(&others, stable_hash(&[seed, "avfc1", image_id, &class_name]), |_| true);
-                let negative = other.and_then(|c| {
+                // The classes with a pool in the split other than this one, ascending.
+                let classes_in_split = &self.pool_classes[split_index(split)];
+                let own = classes_in_split.binary_search(&class).ok();
+                let other_at = |i: usize| classes_in_split[if own.is_some_and(|p| i >= p) { i + 1 } else { i }];
+                let others = classes_in_split.len() - usize::from(own.is_some());
+                let other = probe_index(others, stable_hash(&[seed, "avfc1", image_id, class_name]), |_| true);
+                let negative = other.and_then(|i| {
                     probe(
-                        &self.pools[&(c, split)],
-                        stable_hash(&[seed, "avfc1-clip", image_id, &class_name]),
+                        &self.pools[&(other_at(i), split)],
+                        stable_hash(&[seed, "avfc1-clip", image_id, class_name]),
                         |k| !clips[k as usize].classes.contains(&class),
                     )
                 });
                 if let Some(k) = negative {
-                    extra.push((
-                        1,
-                        false,
-                        record(avfc(1, false, None, None), image_id, &clips[k as usize]),
-                        k,
-                    ));
+                    self.plans.push(planned(k, None, avfc(1, false, None, None), 0));
                 }
             }
             // Type 2: is the object that makes the sound present in the image?
             if balance.next(2, split) {
-                extra.push((2, true, record(avfc(2, true, None, None), image_id, clip), clip_index));
+                self.plans.push(planned(clip_index, None, avfc(2, true, None, None), 0));
             } else {
-                let h = stable_hash(&[seed, "avfc2", image_id, &class_name]);
-                let recent = self.recent.get(&split).map(|r| r.as_slices());
-                let candidates: Vec<u32> = (0..recent.map_or(0, |(a, b)| a.len() + b.len()) as u32).collect();
-                let get = |i: u32| {
-                    let (a, b) = recent.expect("candidates exist");
-                    let i = i as usize;
-                    if i < a.len() {
-                        &a[i]
-                    } else {
-                        &b[i - a.len()]
-                    }
-                };
-                let verified = self.verified_absent;
-                let lacks = |i: u32| {
-                    let image = get(i);
-                    !image.present.contains(&class)
+                let h = stable_hash(&[seed, "avfc2", image_id, class_name]);
+                let recent = &self.recent[split_index(split)];
+                let any_verified = !self.verified_absent.is_empty();
+                // The verified-absent test first: with image labels given, most candidates
+                // have none and fail it without touching their other lists.
+                let lacks = |i: usize| {
+                    let image = &recent[i];
+                    (!any_verified || image.absent.contains(&class))
+                        && !image.present.contains(&class)
                         && !image.negative_for.contains(&clip_index)
-                        && (verified.is_empty() || verified.contains(image.hex, &image.id, class))
                 };
-                if let Some(i) = probe(&candidates, h, lacks) {
-                    extra.push((
-                        2,
-                        false,
-                        record(avfc(2, false, None, None), &get(i).id, clip),
-                        clip_index,
-                    ));
-                    negative_used = Some(i as usize);
+                if let Some(i) = probe_index(recent.len(), h, lacks) {
+                    let shown = recent[i].media.clone();
+                    self.plans
+                        .push(planned(clip_index, Some(shown), avfc(2, false, None, None), 0));
+                    negative_used = Some(i);
                 }
             }
             // Type 4: is the sound related to the object in the given box?
-            let h = stable_hash(&[seed, "avfc4", image_id, &class_name]);
+            let h = choice;
             if balance.next(4, split) {
-                let shown = boxes[(h % boxes.len() as u64) as usize];
-                extra.push((
-                    4,
-                    true,
-                    record(avfc(4, true, Some(shown), None), image_id, clip),
-                    clip_index,
-                ));
+                let shown = boxes().nth((h % group_rows) as usize).expect("a group has a box");
+                self.plans
+                    .push(planned(clip_index, None, avfc(4, true, Some(shown), None), 0));
             } else {
-                let others: Vec<BBox> = image
-                    .boxes
-                    .iter()
-                    .filter(|(c, _)| *c != class)
-                    .map(|(_, b)| *b)
-                    .filter(|b| boxes.iter().all(|own| iou(b, own) < MAX_NEGATIVE_IOU))
-                    .collect();
-                if !others.is_empty() {
-                    let shown = others[(h % others.len() as u64) as usize];
-                    extra.push((
-                        4,
-                        false,
-                        record(avfc(4, false, Some(shown), None), image_id, clip),
-                        clip_index,
-                    ));
+                // Boxes of other classes that overlap no box of the class, in file order.
+                let others = || {
+                    image
+                        .boxes
+                        .iter()
+                        .filter(|(c, _)| *c != class)
+                        .map(|(_, b)| *b)
+                        .filter(|b| boxes().all(|own| iou(b, &own) < MAX_NEGATIVE_IOU))
+                };
+                let count = others().count();
+                if count > 0 {
+                    let shown = others().nth((h % count as u64) as usize).expect("fewer than count");
+                    self.plans
+                        .push(planned(clip_index, None, avfc(4, false, Some(shown), None), 0));
                 }
             }
         }
         if self.side == AudioSide::AudioSetStrong {
             // Type 3: does the object make the sound within the given segment?
-            let h = stable_hash(&[seed, "avfc3", image_id, &class_name]);
+            let h = choice;
             let shown = if balance.next(3, split) {
                 class_events
                     .get((h % class_events.len().max(1) as u64) as usize)
@@ -658,37 +945,35 @@ impl Pairing<'_> {
                 longest_gap(&class_events, duration, MIN_NEGATIVE_WINDOW).map(|s| (s, false))
             };
             if let Some((segment, verdict)) = shown {
-                extra.push((
-                    3,
-                    verdict,
-                    record(avfc(3, verdict, None, Some(segment)), image_id, clip),
-                    clip_index,
-                ));
+                self.plans
+                    .push(planned(clip_index, None, avfc(3, verdict, None, Some(segment)), 0));
             }
         }
         if let Some(i) = negative_used {
-            if let Some(recent) = self.recent.get_mut(&split) {
-                recent[i].negative_for.push(clip_index);
-            }
+            self.recent[split_index(split)][i].negative_for.push(clip_index);
         }
-        out.emit(main, path, at, group_rows)?;
         *self.drawn_per_class.entry((class, split)).or_default() += 1;
         self.clips[clip_index as usize].drawn = true;
-        for (kind, verdict, r, clip_used) in extra {
-            out.emit(r, path, at, 0)?;
-            self.balance.record(kind, split, verdict);
-            self.clips[clip_used as usize].drawn = true;
+        for plan in &self.plans[first_extra..] {
+            if let Claim::Avfc { kind, verdict, .. } = plan.claim {
+                self.balance.record(kind, split, verdict);
+            }
+            self.clips[plan.clip as usize].drawn = true;
         }
-        Ok(())
     }
+}
+
+/// Whether an earlier curated row of the build, by its test fraction, puts `id` in the other
+/// split than `split` (and so may have used its group there).
+fn claimed_by_earlier(options: &SourceOptions, id: &str, split: Split) -> bool {
+    options.earlier_test_fractions.iter().any(|f| split_of(id, *f) != split)
 }
 
 /// Whether the group `<namespace>:<id>` may not be used in `split` by this curated row: another
 /// source of the build (or `--exclude-groups`) used it in the other split, or an earlier curated
 /// row of the build, whose test fraction puts `id` in the other split, may have.
 fn group_claimed(options: &SourceOptions, namespace: &str, id: &str, split: Split) -> bool {
-    let earlier = options.earlier_test_fractions.iter().any(|f| split_of(id, *f) != split);
-    earlier
+    claimed_by_earlier(options, id, split)
         || options
             .reserved_groups
             .get(&format!("{namespace}:{id}"))
@@ -698,8 +983,8 @@ fn group_claimed(options: &SourceOptions, namespace: &str, id: &str, split: Spli
 /// Verdict counts of the AVFC samples made so far, per type and split.
 #[derive(Default)]
 struct Balance {
-    /// (type, split) → number true minus number false.
-    lead: HashMap<(u8, Split), i64>,
+    /// [type][split] → number true minus number false (types 1 to 4).
+    lead: [[i64; 2]; 5],
 }
 
 impl Balance {
@@ -707,39 +992,34 @@ impl Balance {
     /// the one behind over both splits (true when even). This keeps |true − false| ≤ 1 per type
     /// within each split and over both.
     fn next(&self, kind: u8, split: Split) -> bool {
-        let lead = |s: Split| self.lead.get(&(kind, s)).copied().unwrap_or(0);
-        match lead(split) {
+        let lead = &self.lead[kind as usize];
+        match lead[split_index(split)] {
             l if l > 0 => false,
             l if l < 0 => true,
-            _ => lead(Split::Train) + lead(Split::Test) <= 0,
+            _ => lead[0] + lead[1] <= 0,
         }
     }
 
     /// Counts one sample of `kind` in `split` with `verdict`.
     fn record(&mut self, kind: u8, split: Split, verdict: bool) {
-        *self.lead.entry((kind, split)).or_default() += if verdict { 1 } else { -1 };
+        self.lead[kind as usize][split_index(split)] += if verdict { 1 } else { -1 };
     }
 }
 
-/// The classes with a pool in `split`, other than `except`, in a stable order.
-fn pool_classes_in(all: &[(ClassId, Split)], split: Split, except: ClassId) -> Vec<ClassId> {
-    all.iter()
-        .filter(|(c, s)| *s == split && *c != except)
-        .map(|(c, _)| *c)
-        .collect()
+/// The first of up to [`MAX_PROBES`] positions of `0..n`, from `start mod n` on and wrapping
+/// around, that satisfies `ok`; `None` when `n` is 0 or none does.
+fn probe_index(n: usize, start: u64, ok: impl Fn(usize) -> bool) -> Option<usize> {
+    if n == 0 {
+        return None;
+    }
+    let first = (start % n as u64) as usize;
+    (0..n.min(MAX_PROBES)).map(|i| (first + i) % n).find(|&i| ok(i))
 }
 
 /// The first of up to [`MAX_PROBES`] items of `items`, from position `start mod len` on and
 /// wrapping around, that satisfies `ok`.
 fn probe<T: Copy>(items: &[T], start: u64, ok: impl Fn(T) -> bool) -> Option<T> {
-    if items.is_empty() {
-        return None;
-    }
-    let n = items.len();
-    let first = (start % n as u64) as usize;
-    (0..n.min(MAX_PROBES))
-        .map(|i| items[(first + i) % n])
-        .find(|&item| ok(item))
+    probe_index(items.len(), start, |i| ok(items[i])).map(|i| items[i])
 }
 
 /// Reads the audio side into clips, each hashed to a split by `test_fraction`: weak and VGGSound
@@ -758,7 +1038,7 @@ fn read_clips(
         (!group_claimed(options, "yt", youtube_id, hashed)).then_some(hashed)
     };
     let mut clips: Vec<Clip> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index: FastMap<String, usize> = FastMap::default();
     for path in files {
         let mut add_row = |key: String,
                            start: f64,
@@ -830,4 +1110,58 @@ fn read_clips(
         clip.classes = clip.events.iter().map(|(c, _)| *c).collect();
     }
     Ok(clips)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probe_index_starts_at_the_hash_and_wraps() {
+        // n = 5, start 7 → first position 2; then 3, 4, 0, ...
+        assert_eq!(probe_index(5, 7, |_| true), Some(2));
+        assert_eq!(probe_index(5, 7, |i| i < 2), Some(0));
+        assert_eq!(probe_index(5, 7, |i| i == 1), Some(1));
+        assert_eq!(probe_index(0, 7, |_| true), None);
+        assert_eq!(probe_index(5, 7, |_| false), None);
+        // At most MAX_PROBES positions are tried: from 0, position 32 is the 33rd.
+        assert_eq!(probe_index(100, 0, |i| i == MAX_PROBES), None);
+        assert_eq!(probe_index(100, 0, |i| i == MAX_PROBES - 1), Some(MAX_PROBES - 1));
+        assert_eq!(probe(&[10u32, 20, 30], 4, |v| v != 20), Some(30));
+    }
+
+    #[test]
+    fn balance_keeps_each_type_within_one_per_split_and_overall() {
+        let mut b = Balance::default();
+        // Even everywhere: true.
+        assert!(b.next(1, Split::Train));
+        b.record(1, Split::Train, true);
+        // Train leads by one: false there; test is even but the total leads: false.
+        assert!(!b.next(1, Split::Train));
+        assert!(!b.next(1, Split::Test));
+        b.record(1, Split::Test, false);
+        // Test behind by one: true there; train ahead: false; type 2 untouched: true.
+        assert!(b.next(1, Split::Test));
+        assert!(!b.next(1, Split::Train));
+        assert!(b.next(2, Split::Train));
+        assert_eq!(b.lead[1], [1, -1]);
+    }
+
+    #[test]
+    fn verified_absent_lists_an_images_classes_once() {
+        let mut v = VerifiedAbsent::default();
+        assert!(v.is_empty());
+        v.insert("0000255c72bb4258", 3);
+        v.insert("0000255c72bb4258", 1);
+        v.insert("0000255c72bb4258", 3);
+        v.insert("not-hex", 2);
+        assert_eq!(v.of("0000255c72bb4258"), [3, 1]);
+        assert_eq!(v.of("not-hex"), [2]);
+        assert_eq!(v.of("00006a76b9602ae8"), [] as [ClassId; 0]);
+        // Upper-case hex is not the 16-lowercase-digit form: kept as text, found as text.
+        v.insert("0000255C72BB4258", 5);
+        assert_eq!(v.of("0000255C72BB4258"), [5]);
+        assert_eq!(v.of("0000255c72bb4258"), [3, 1]);
+        assert!(!v.is_empty());
+    }
 }
