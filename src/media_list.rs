@@ -100,8 +100,9 @@ pub struct MediaCatalog {
     entries: Vec<(usize, u32, usize, u32)>,
     /// Where the lines end (the writer's buffer, flushed).
     end: usize,
-    /// The last path added: a record's image shared by its neighbours is taken once.
-    last: String,
+    /// The last image, audio and video path added: a record's media shared by its neighbours
+    /// (an image's several classes, a pair's several AVFC records) are taken once.
+    last: [String; 3],
     /// Where and from what size runs are spilled; `None`: all in memory.
     spill_to: Option<(std::path::PathBuf, usize)>,
     /// The scratch file and its runs, once the first run is spilled.
@@ -116,7 +117,7 @@ impl Default for MediaCatalog {
             paths: Vec::new(),
             entries: Vec::new(),
             end: 0,
-            last: String::new(),
+            last: Default::default(),
             spill_to: None,
             spill: None,
         }
@@ -241,17 +242,21 @@ impl MediaCatalog {
     /// Errors: a scratch run cannot be written (with the output directory's path).
     pub fn add(&mut self, media: &Media) -> Result<()> {
         let o = &media.origins;
-        for (kind, path, origin) in [
-            ("image", &media.image, &o.image),
-            ("audio", &media.audio, &o.audio),
-            ("video", &media.video, &o.video),
-        ] {
+        for (kind, (path, origin), last) in [
+            ("image", (&media.image, &o.image)),
+            ("audio", (&media.audio, &o.audio)),
+            ("video", (&media.video, &o.video)),
+        ]
+        .into_iter()
+        .zip(&mut self.last)
+        .map(|((kind, media), last)| (kind, media, last))
+        {
             let Some(path) = path else { continue };
-            if *path == self.last {
+            if path == last {
                 continue;
             }
-            self.last.clear();
-            self.last.push_str(path);
+            last.clear();
+            last.push_str(path);
             let start = self.end;
             let written = match origin {
                 Some(origin) => {
@@ -699,6 +704,39 @@ mod tests {
         assert_eq!(
             (avs.youtube_id.as_str(), avs.clip_start, avs.frame_time),
             ("bbbbbbbbbbb", None, None)
+        );
+    }
+
+    /// A pair's image and audio named by consecutive records are taken once each (the last path
+    /// is remembered per kind); a path seen again later is taken again and dropped when written.
+    #[test]
+    fn media_shared_by_neighbours_are_taken_once() {
+        let pair = |image_id: &str, audio_id: &str| Media {
+            image: Some(format!("oi/images/{image_id}.jpg")),
+            audio: Some(format!("audioset/audios/{audio_id}.wav")),
+            ..Default::default()
+        };
+        let mut catalog = MediaCatalog::default();
+        for media in [
+            pair("a", "x"),
+            pair("a", "x"),
+            pair("a", "y"),
+            pair("b", "y"),
+            pair("a", "x"),
+        ] {
+            catalog.add(&media).unwrap();
+        }
+        // a, x; y; b; a, x again.
+        assert_eq!(catalog.entries.len(), 6);
+        let rows: Vec<&[u8]> = catalog.sorted().into_iter().map(|(path, _)| path).collect();
+        assert_eq!(
+            rows,
+            [
+                &b"audioset/audios/x.wav"[..],
+                b"audioset/audios/y.wav",
+                b"oi/images/a.jpg",
+                b"oi/images/b.jpg"
+            ]
         );
     }
 }
