@@ -100,13 +100,25 @@ pub struct MediaCatalog {
     entries: Vec<(usize, u32, usize, u32)>,
     /// Where the lines end (the writer's buffer, flushed).
     end: usize,
-    /// The last image, audio and video path added: a record's media shared by its neighbours
-    /// (an image's several classes, a pair's several AVFC records) are taken once.
-    last: [String; 3],
+    /// Paths added lately, [`RECENT_SLOTS`] of them, each in the slot its hash picks: a path
+    /// found in its slot was added before and is not taken again (the first row of a path is
+    /// the one written, so this changes no byte). Media shared by neighbouring records (an
+    /// image's several classes, a pair's several AVFC records, a clip drawn again soon) are
+    /// taken once.
+    recent: Vec<String>,
     /// Where and from what size runs are spilled; `None`: all in memory.
     spill_to: Option<(std::path::PathBuf, usize)>,
     /// The scratch file and its runs, once the first run is spilled.
     spill: Option<Spill>,
+}
+
+/// Slots of [`MediaCatalog`]'s recent paths (about 50 bytes each).
+const RECENT_SLOTS: usize = 1 << 12;
+
+/// The slot of `path` among the recent paths: its foldhash (fixed seed), modulo the slots.
+fn recent_slot(path: &str) -> usize {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x6d65_6469_61).hash_one(path) as usize & (RECENT_SLOTS - 1)
 }
 
 impl Default for MediaCatalog {
@@ -117,7 +129,7 @@ impl Default for MediaCatalog {
             paths: Vec::new(),
             entries: Vec::new(),
             end: 0,
-            last: Default::default(),
+            recent: vec![String::new(); RECENT_SLOTS],
             spill_to: None,
             spill: None,
         }
@@ -242,21 +254,18 @@ impl MediaCatalog {
     /// Errors: a scratch run cannot be written (with the output directory's path).
     pub fn add(&mut self, media: &Media) -> Result<()> {
         let o = &media.origins;
-        for (kind, (path, origin), last) in [
-            ("image", (&media.image, &o.image)),
-            ("audio", (&media.audio, &o.audio)),
-            ("video", (&media.video, &o.video)),
-        ]
-        .into_iter()
-        .zip(&mut self.last)
-        .map(|((kind, media), last)| (kind, media, last))
-        {
+        for (kind, path, origin) in [
+            ("image", &media.image, &o.image),
+            ("audio", &media.audio, &o.audio),
+            ("video", &media.video, &o.video),
+        ] {
             let Some(path) = path else { continue };
-            if path == last {
+            let slot = &mut self.recent[recent_slot(path)];
+            if slot == path {
                 continue;
             }
-            last.clear();
-            last.push_str(path);
+            slot.clear();
+            slot.push_str(path);
             let start = self.end;
             let written = match origin {
                 Some(origin) => {
@@ -628,6 +637,8 @@ mod tests {
             let dir = scratch(&format!("spill-{limit}"));
             let mut catalog = MediaCatalog::spilling(&dir, limit);
             for (path, id) in adds {
+                // As if each path had left the recent ones: every duplicate reaches the runs.
+                catalog.recent.iter_mut().for_each(String::clear);
                 catalog.add(&image(path, id)).unwrap();
             }
             let runs = catalog.spill.as_ref().map_or(0, |s| s.runs.len());
@@ -707,8 +718,8 @@ mod tests {
         );
     }
 
-    /// A pair's image and audio named by consecutive records are taken once each (the last path
-    /// is remembered per kind); a path seen again later is taken again and dropped when written.
+    /// A pair's image and audio named by consecutive records are taken once each, and a path
+    /// named again while still among the recent ones is not taken again.
     #[test]
     fn media_shared_by_neighbours_are_taken_once() {
         let pair = |image_id: &str, audio_id: &str| Media {
@@ -726,8 +737,8 @@ mod tests {
         ] {
             catalog.add(&media).unwrap();
         }
-        // a, x; y; b; a, x again.
-        assert_eq!(catalog.entries.len(), 6);
+        // a, x; y; b.
+        assert_eq!(catalog.entries.len(), 4);
         let rows: Vec<&[u8]> = catalog.sorted().into_iter().map(|(path, _)| path).collect();
         assert_eq!(
             rows,
