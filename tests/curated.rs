@@ -1029,3 +1029,59 @@ fn pairing_in_batches_gives_the_bytes_of_one_batch() {
         }
     }
 }
+
+/// The AudioSet segments file is parsed in chunks on every core: cut into chunks of 200 bytes
+/// (about three rows) on four threads, it gives the bytes of the default read, with a row of a
+/// bad YouTube id and a row that is not UTF-8 in later chunks rejected at their own lines.
+#[test]
+fn chunked_segments_reading_gives_the_bytes_of_the_default_read() {
+    let tmp = common::tempdir().unwrap();
+    generate(tmp.path());
+    let segments = tmp.path().join("as/unbalanced_train_segments.csv");
+    let text = std::fs::read(&segments).unwrap();
+    let mut lines: Vec<Vec<u8>> = text.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
+    lines[899] = b"not an id!, 30.000, 40.000, \"/m/068hy\"".to_vec(); // line 900
+    lines[1099][5] = 0xe9; // line 1100: a Latin-1 byte in the YouTube id
+    std::fs::write(&segments, lines.join(&b'\n')).unwrap();
+    let oi = tmp.path().join("oi");
+    let run = |name: &str, chunk: Option<&str>, pool: &str| {
+        let out = out_dir(name);
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_avfit"));
+        command
+            .args(["convert", "--source", "openimages_audioset", "--input"])
+            .arg(&oi)
+            .arg("--input")
+            .arg(&segments)
+            .arg("--out")
+            .arg(&out)
+            .args(["--records-per-shard", "300", "--quiet"])
+            .env("RAYON_NUM_THREADS", pool)
+            .current_dir(common::repo());
+        match chunk {
+            Some(bytes) => command.env("AVFIT_READ_CHUNK_BYTES", bytes),
+            None => command.env_remove("AVFIT_READ_CHUNK_BYTES"),
+        };
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let files = walk(&out)
+            .into_iter()
+            .map(|p| (p.strip_prefix(&out).unwrap().to_path_buf(), std::fs::read(&p).unwrap()))
+            .collect::<BTreeMap<_, _>>();
+        (out, files)
+    };
+    let (whole_dir, whole) = run("segments-chunks-default", None, "1");
+    let (_, chunked) = run("segments-chunks-200", Some("200"), "4");
+    assert_eq!(whole.keys().collect::<Vec<_>>(), chunked.keys().collect::<Vec<_>>());
+    for (path, bytes) in &whole {
+        assert!(chunked[path] == *bytes, "{} differs", path.display());
+    }
+    let segment_rejects: Vec<(u64, String)> = rejects(&whole_dir)
+        .into_iter()
+        .filter(|r| r["file"].as_str().unwrap().ends_with("unbalanced_train_segments.csv"))
+        .map(|r| (r["line"].as_u64().unwrap(), r["reason"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        segment_rejects,
+        [(900, "bad_clip_id".to_string()), (1100, "malformed_field".to_string())]
+    );
+}

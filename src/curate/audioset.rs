@@ -47,8 +47,21 @@ pub fn is_segments_file(name: &str) -> bool {
     name.ends_with("segments.csv")
 }
 
+/// What one line of a segments file is.
+enum SegmentLine {
+    /// A `#` comment or a blank line: not a unit.
+    Ignored,
+    /// A row with no MID in the class map.
+    Unmapped,
+    /// A malformed row.
+    Reject(Reason, String),
+    /// A valid row.
+    Row(ClipRow),
+}
+
 /// Streams `*_segments.csv`: counts every row, skips unmapped rows, rejects malformed ones, and
-/// calls `each` with the others.
+/// calls `each` with the others. The lines are parsed in chunks on rayon's pool
+/// ([`crate::sources::chunked::for_each_line`]) and handed to `each` in file order.
 ///
 /// Errors: unreadable file.
 pub fn stream_segments(
@@ -57,73 +70,78 @@ pub fn stream_segments(
     out: &mut Collector,
     mut each: impl FnMut(ClipRow, &mut Collector) -> Result<()>,
 ) -> Result<()> {
-    use std::io::BufRead;
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut line = 0u64;
-    for text in std::io::BufReader::new(file).split(b'\n') {
-        let text = text.map_err(|e| Error::io(path, e))?;
-        line += 1;
-        let at = At::Line(line);
-        let text = match String::from_utf8(text) {
-            Ok(t) => t.trim_end_matches('\r').to_string(),
-            Err(e) => {
-                out.read(1);
-                out.reject(path, at, Reason::MalformedField, format!("not UTF-8 text: {e}"))?;
-                continue;
-            }
-        };
-        if text.starts_with('#') || text.trim().is_empty() {
-            continue;
-        }
-        out.read(1);
-        // The label list is quoted and holds commas: split off the first three fields only.
-        let mut fields = text.splitn(4, ',').map(str::trim);
-        let (ytid, start, end, labels) = (fields.next(), fields.next(), fields.next(), fields.next());
-        let (Some(ytid), Some(start), Some(end), Some(labels)) = (ytid, start, end, labels) else {
-            out.reject(
-                path,
-                at,
-                Reason::MissingField,
-                "expected YTID, start_seconds, end_seconds, positive_labels",
-            )?;
-            continue;
-        };
-        if !crate::sources::is_youtube_id(ytid) {
-            out.reject(path, at, Reason::BadClipId, format!("`{ytid}` is not a YouTube id"))?;
-            continue;
-        }
-        let start = match (start.parse::<f64>(), end.parse::<f64>()) {
-            (Ok(s), Ok(e)) if s.is_finite() && e.is_finite() && 0.0 <= s && s < e && s < 1e9 => s,
-            _ => {
-                let detail =
-                    format!("{ytid}: start_seconds `{start}`, end_seconds `{end}` are not a window 0 <= start < end");
-                out.reject(path, at, Reason::MalformedField, detail)?;
-                continue;
-            }
-        };
-        let mut mapped: Vec<ClassId> = Vec::new();
-        for mid in labels.trim_matches('"').split(',').map(str::trim) {
-            if let Some(c) = classes.of_audio(AudioVocabulary::AudioSet, mid) {
-                if !mapped.contains(&c) {
-                    mapped.push(c);
+    crate::sources::chunked::for_each_line(
+        path,
+        file,
+        |text, line| parse_segment_line(text, line, classes),
+        |parsed, line| {
+            let at = At::Line(line);
+            match parsed {
+                SegmentLine::Ignored => Ok(()),
+                SegmentLine::Unmapped => {
+                    out.read(1);
+                    out.skip(Skip::ClassNotInMap, 1);
+                    Ok(())
+                }
+                SegmentLine::Reject(reason, detail) => {
+                    out.read(1);
+                    out.reject(path, at, reason, detail)
+                }
+                SegmentLine::Row(row) => {
+                    out.read(1);
+                    each(row, out)
                 }
             }
-        }
-        if mapped.is_empty() {
-            out.skip(Skip::ClassNotInMap, 1);
-            continue;
-        }
-        let key = format!("{ytid}_{}", (start * 1000.0).round() as i64);
-        each(
-            ClipRow {
-                key,
-                youtube_id: ytid.to_string(),
-                start,
-                classes: mapped,
-                line,
-            },
-            out,
-        )?;
+        },
+    )
+}
+
+/// Parses line `line` (1-based) of a segments file, `text` without its `\n`.
+fn parse_segment_line(text: &[u8], line: u64, classes: &ClassMap) -> SegmentLine {
+    let text = match std::str::from_utf8(text) {
+        Ok(t) => t.trim_end_matches('\r'),
+        Err(e) => return SegmentLine::Reject(Reason::MalformedField, format!("not UTF-8 text: {e}")),
+    };
+    if text.starts_with('#') || text.trim().is_empty() {
+        return SegmentLine::Ignored;
     }
-    Ok(())
+    // The label list is quoted and holds commas: split off the first three fields only.
+    let mut fields = text.splitn(4, ',').map(str::trim);
+    let (ytid, start, end, labels) = (fields.next(), fields.next(), fields.next(), fields.next());
+    let (Some(ytid), Some(start), Some(end), Some(labels)) = (ytid, start, end, labels) else {
+        return SegmentLine::Reject(
+            Reason::MissingField,
+            "expected YTID, start_seconds, end_seconds, positive_labels".into(),
+        );
+    };
+    if !crate::sources::is_youtube_id(ytid) {
+        return SegmentLine::Reject(Reason::BadClipId, format!("`{ytid}` is not a YouTube id"));
+    }
+    let start = match (start.parse::<f64>(), end.parse::<f64>()) {
+        (Ok(s), Ok(e)) if s.is_finite() && e.is_finite() && 0.0 <= s && s < e && s < 1e9 => s,
+        _ => {
+            let detail =
+                format!("{ytid}: start_seconds `{start}`, end_seconds `{end}` are not a window 0 <= start < end");
+            return SegmentLine::Reject(Reason::MalformedField, detail);
+        }
+    };
+    let mut mapped: Vec<ClassId> = Vec::new();
+    for mid in labels.trim_matches('"').split(',').map(str::trim) {
+        if let Some(c) = classes.of_audio(AudioVocabulary::AudioSet, mid) {
+            if !mapped.contains(&c) {
+                mapped.push(c);
+            }
+        }
+    }
+    if mapped.is_empty() {
+        return SegmentLine::Unmapped;
+    }
+    SegmentLine::Row(ClipRow {
+        key: format!("{ytid}_{}", (start * 1000.0).round() as i64),
+        youtube_id: ytid.to_string(),
+        start,
+        classes: mapped,
+        line,
+    })
 }

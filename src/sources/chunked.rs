@@ -167,6 +167,38 @@ pub fn for_each_chunk<R: Read, T: Send>(
     })
 }
 
+/// [`for_each_chunk`] for line-based formats read without a CSV parser: `reader` is read from its
+/// first byte (line 1), `parse(line, number)` gets every line of a chunk without its `\n` (a
+/// `\r` before it is kept) on rayon's pool, and `consume(result, number)` gets each line's result
+/// in file order on the calling thread. The lines are those `BufRead::split(b'\n')` gives.
+///
+/// Errors: an I/O error (with `path`), what `consume` returns.
+pub fn for_each_line<R: Read, T: Send>(
+    path: &Path,
+    reader: R,
+    parse: impl Fn(&[u8], u64) -> T + Sync,
+    mut consume: impl FnMut(T, u64) -> Result<()>,
+) -> Result<()> {
+    for_each_chunk(
+        path,
+        reader,
+        1,
+        |chunk| {
+            let body = chunk.bytes.strip_suffix(b"\n").unwrap_or(&chunk.bytes);
+            body.split(|&b| b == b'\n')
+                .zip(chunk.first_line..)
+                .map(|(text, line)| (parse(text, line), line))
+                .collect::<Vec<_>>()
+        },
+        |lines| {
+            for (result, line) in lines {
+                consume(result, line)?;
+            }
+            Ok(())
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -178,6 +210,41 @@ mod tests {
         assert_eq!(super::count_byte(&bytes, b'\n'), 7);
         assert_eq!(super::count_byte(&[b'\n'; 300], b'\n'), 300);
         assert_eq!(super::count_byte(b"", b'\n'), 0);
+    }
+
+    /// `for_each_line` gives the lines `BufRead::split(b'\n')` gives, numbered from 1, across
+    /// chunk cuts (3 MiB of lines of varied lengths, blank ones, CRLF, quotes, no final newline).
+    #[test]
+    fn for_each_line_gives_the_lines_of_a_serial_split() {
+        use std::io::BufRead;
+        let mut text = Vec::new();
+        for i in 0..120_000u32 {
+            match i % 7 {
+                0 => text.extend_from_slice(b"\n"),
+                1 => text.extend_from_slice(format!("row {i},\"a,b\"\r\n").as_bytes()),
+                _ => text.extend_from_slice(format!("{}\n", "x".repeat((i % 50) as usize)).as_bytes()),
+            }
+        }
+        text.extend_from_slice(b"last line without newline");
+        assert!(text.len() > 2 * DEFAULT_CHUNK_BYTES);
+        let serial: Vec<(Vec<u8>, u64)> = BufRead::split(text.as_slice(), b'\n')
+            .map(|line| line.unwrap())
+            .zip(1..)
+            .collect();
+        let mut chunked = Vec::new();
+        for_each_line(
+            Path::new("t"),
+            text.as_slice(),
+            |line, n| (line.to_vec(), n),
+            |line, n| {
+                assert_eq!(line.1, n);
+                chunked.push(line);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(chunked.len(), 120_001);
+        assert_eq!(chunked, serial);
     }
 
     #[test]
