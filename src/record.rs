@@ -460,6 +460,31 @@ mod tests {
     }
 
     #[test]
+    fn write_json_writes_odd_numbers_and_empty_lists_as_serde_json() {
+        let line = |target: Target| {
+            let mut line = Vec::new();
+            sample(target, "t", None).write_json(&mut line);
+            let line = String::from_utf8(line).unwrap();
+            line[line.find(",\"target\":").unwrap()..].to_string()
+        };
+        assert_eq!(
+            line(Target::Arig {
+                label: "x".into(),
+                boxes: vec![BBox([-0.0, f64::NAN, f64::INFINITY, 1e-7])],
+            }),
+            ",\"target\":{\"label\":\"x\",\"boxes\":[[-0.0,null,null,1e-7]]}}"
+        );
+        assert_eq!(
+            line(Target::Igatl {
+                label: "x".into(),
+                segments: Vec::new(),
+                duration: f64::NEG_INFINITY,
+            }),
+            ",\"target\":{\"label\":\"x\",\"segments\":[],\"duration\":null}}"
+        );
+    }
+
+    #[test]
     fn write_json_writes_the_bytes_serde_json_writes() {
         let targets = [
             Target::Arig {
@@ -482,6 +507,21 @@ mod tests {
                 label: "dog".into(),
                 segments: vec![Segment([0.0, 2.5]), Segment([3.0, 10.0])],
                 duration: 10.0,
+            },
+            // Values no adapter lets through, still written as serde_json writes them: -0.0 as
+            // `-0.0`, NaN and infinities as `null`, no box or segment as `[]`.
+            Target::Arig {
+                label: "x".into(),
+                boxes: vec![BBox([-0.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY])],
+            },
+            Target::Arig {
+                label: "x".into(),
+                boxes: Vec::new(),
+            },
+            Target::Igatl {
+                label: "x".into(),
+                segments: Vec::new(),
+                duration: f64::NAN,
             },
             Target::Avfc {
                 kind: 4,
