@@ -25,7 +25,7 @@
 use crate::curate::CurationOptions;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::media_layout::MediaLayout;
+use crate::media_layout::MediaOverride;
 use crate::record::Split;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -63,8 +63,8 @@ pub struct SourceEntry {
     pub inputs: Vec<PathBuf>,
     /// Forced split.
     pub split: Option<Split>,
-    /// Media layout override.
-    pub media: Option<MediaLayout>,
+    /// Media layout override: the patterns it names replace the source's own.
+    pub media: Option<MediaOverride>,
     /// Adapter-specific settings.
     pub params: toml::Table,
     /// Expected samples per `<split>/<task>`.
@@ -94,7 +94,7 @@ struct RawSource {
     spec: Option<PathBuf>,
     inputs: Vec<PathBuf>,
     split: Option<Split>,
-    media: Option<MediaLayout>,
+    media: Option<MediaOverride>,
     #[serde(default)]
     params: toml::Table,
     #[serde(default)]

@@ -28,9 +28,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Sets mimalloc's options before the first allocation that matters (see
-/// [`MI_OPTION_PURGE_DELAY`]); an `MIMALLOC_PURGE_DELAY` in the environment still wins.
+/// [`MI_OPTION_PURGE_DELAY`]); `MIMALLOC_PURGE_DELAY` (or its older name `MIMALLOC_RESET_DELAY`)
+/// in the environment still wins.
 fn tune_allocator() {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+    let given = |name: &str| std::env::var_os(name).is_some();
+    if !given("MIMALLOC_PURGE_DELAY") && !given("MIMALLOC_RESET_DELAY") {
         // SAFETY: mi_option_set only stores the value; any option id is accepted.
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
     }
@@ -358,7 +360,7 @@ fn run(command: Command) -> Result<()> {
                 options.include_depiction = entry.include_depiction;
                 options.media_root = common.media_root()?;
                 if let Some(media) = &entry.media {
-                    options.media = media.clone();
+                    options.media = media.over(&options.media);
                 }
                 jobs.push(Job {
                     source,

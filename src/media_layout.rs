@@ -28,6 +28,37 @@ pub struct MediaLayout {
     pub video: String,
 }
 
+/// A build manifest's `[source.media]` table: the patterns it names replace the source's own
+/// (its [`crate::sources::Source::default_media`]); the others stay.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaOverride {
+    /// Replaces [`MediaLayout::dataset`].
+    pub dataset: Option<String>,
+    /// Replaces [`MediaLayout::image`].
+    pub image: Option<String>,
+    /// Replaces [`MediaLayout::frame`].
+    pub frame: Option<String>,
+    /// Replaces [`MediaLayout::audio`].
+    pub audio: Option<String>,
+    /// Replaces [`MediaLayout::video`].
+    pub video: Option<String>,
+}
+
+impl MediaOverride {
+    /// `base` with the patterns this override names in their place.
+    pub fn over(&self, base: &MediaLayout) -> MediaLayout {
+        let pick = |given: &Option<String>, kept: &String| given.clone().unwrap_or_else(|| kept.clone());
+        MediaLayout {
+            dataset: pick(&self.dataset, &base.dataset),
+            image: pick(&self.image, &base.image),
+            frame: pick(&self.frame, &base.frame),
+            audio: pick(&self.audio, &base.audio),
+            video: pick(&self.video, &base.video),
+        }
+    }
+}
+
 fn default_image() -> String {
     "{dataset}/frames/{key}.jpg".into()
 }

@@ -176,8 +176,8 @@ fn plain_pieces(body: &str) -> Option<Vec<Piece>> {
     Some(pieces)
 }
 
-/// Fills `pieces` in and trims the result, as the Tera path does; borrowed when that is one
-/// piece already trimmed (a fixed text, or the input alone).
+/// Fills `pieces` in and trims the result, as the Tera path does; borrowed (the trimmed slice)
+/// when there is one piece (a fixed text, or the input alone).
 fn fill<'a>(pieces: &'a [Piece], dialect: Dialect, input: &'a str) -> Cow<'a, str> {
     if let [piece] = pieces {
         let text = match piece {

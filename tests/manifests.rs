@@ -33,3 +33,54 @@ fn the_full_corpus_manifest_lists_every_row_with_the_papers_counts() {
         Some("per_visual_event")
     );
 }
+
+mod common;
+
+/// `[source.media]` replaces the patterns it names and keeps the source's own for the others:
+/// Open Images given only `dataset` keeps its `{dataset}/images/{key}.jpg`; VGG-SS given only
+/// `audio` keeps its frames under `vggss`.
+#[test]
+fn a_media_table_replaces_only_the_patterns_it_names() {
+    let dir = common::tempdir().unwrap();
+    let data = common::data("");
+    let manifest = dir.path().join("manifest.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            r#"
+[[source]]
+name = "openimages"
+inputs = ["{oi}/validation-annotations-bbox.csv", "{oi}/class-descriptions-boxable.csv"]
+[source.media]
+dataset = "oi"
+
+[[source]]
+name = "vggss"
+inputs = ["{vggss}"]
+[source.media]
+audio = "{{dataset}}/wav/{{key}}.wav"
+"#,
+            oi = data.join("openimages").display(),
+            vggss = data.join("vggss/vggss.json").display()
+        ),
+    )
+    .unwrap();
+    let out = common::out_dir("manifest-media-table");
+    common::avfit_ok(&[
+        "build",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let samples = common::samples(&out);
+    let first = |source: &str| samples.iter().find(|s| s["source"] == source).unwrap().clone();
+    let oi = first("openimages");
+    let id = oi["id"].as_str().unwrap().split('/').nth(1).unwrap().to_string();
+    assert_eq!(oi["image"], format!("oi/images/{id}.jpg"));
+    let vggss = first("vggss");
+    let clip = vggss["id"].as_str().unwrap().split('/').nth(1).unwrap().to_string();
+    assert_eq!(vggss["audio"], format!("vggss/wav/{clip}.wav"));
+    assert_eq!(vggss["image"], format!("vggss/frames/{clip}.jpg"));
+}

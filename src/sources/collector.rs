@@ -213,11 +213,11 @@ impl<'a> Collector<'a> {
         self.asked = Some(Default::default());
     }
 
-    /// Counts `units` native units read (the progress bar moves every [`PROGRESS_STEP`] units:
-    /// a bar update reads the clock, too dear per row).
+    /// Counts `units` native units read (the progress bar moves at the first unit, then every
+    /// [`PROGRESS_STEP`] units: a bar update reads the clock, too dear per row).
     pub fn read(&mut self, units: u64) {
         self.stats.read += units;
-        if self.stats.read - self.progress_shown >= PROGRESS_STEP {
+        if self.stats.read - self.progress_shown >= PROGRESS_STEP || self.progress_shown == 0 {
             self.progress_shown = self.stats.read;
             self.progress.set_position(self.stats.read);
         }
