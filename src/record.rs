@@ -401,34 +401,33 @@ fn write_target_json(target: &Target, out: &mut Vec<u8>) {
         }
         out.push(b']');
     };
+    // `{"label":<label>,"<field>":[[numbers],...]` (the caller closes the object).
+    let labelled = |out: &mut Vec<u8>, label: &str, field: &[u8], lists: &mut dyn Iterator<Item = &[f64]>| {
+        out.extend_from_slice(b"{\"label\":");
+        push_str(out, label);
+        out.extend_from_slice(b",\"");
+        out.extend_from_slice(field);
+        out.extend_from_slice(b"\":[");
+        for (i, list) in lists.enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            numbers(out, list);
+        }
+        out.push(b']');
+    };
     match target {
         Target::Arig { label, boxes } => {
-            out.extend_from_slice(b"{\"label\":");
-            push_str(out, label);
-            out.extend_from_slice(b",\"boxes\":[");
-            for (i, bbox) in boxes.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                numbers(out, &bbox.0);
-            }
-            out.extend_from_slice(b"]}");
+            labelled(out, label, b"boxes", &mut boxes.iter().map(|b| &b.0[..]));
+            out.push(b'}');
         }
         Target::Igatl {
             label,
             segments,
             duration,
         } => {
-            out.extend_from_slice(b"{\"label\":");
-            push_str(out, label);
-            out.extend_from_slice(b",\"segments\":[");
-            for (i, segment) in segments.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                numbers(out, &segment.0);
-            }
-            out.extend_from_slice(b"],\"duration\":");
+            labelled(out, label, b"segments", &mut segments.iter().map(|s| &s.0[..]));
+            out.extend_from_slice(b",\"duration\":");
             number(out, *duration);
             out.push(b'}');
         }

@@ -942,6 +942,39 @@ fn type_3_claims_follow_the_wav_duration() {
     }
 }
 
+/// Converts `inputs` as `source` into `out` (300 records a shard) on `pool` rayon threads, with
+/// the environment variable `knob.0` set to `knob.1` (removed when `None`); every file of `out`
+/// by its relative path.
+fn convert_with_env(
+    source: &str,
+    inputs: &[std::path::PathBuf],
+    out: &Path,
+    knob: (&str, Option<&str>),
+    pool: &str,
+) -> BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_avfit"));
+    command.args(["convert", "--source", source]);
+    for input in inputs {
+        command.arg("--input").arg(input);
+    }
+    command
+        .arg("--out")
+        .arg(out)
+        .args(["--records-per-shard", "300", "--quiet"])
+        .env("RAYON_NUM_THREADS", pool)
+        .current_dir(common::repo());
+    match knob.1 {
+        Some(value) => command.env(knob.0, value),
+        None => command.env_remove(knob.0),
+    };
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    walk(out)
+        .into_iter()
+        .map(|p| (p.strip_prefix(out).unwrap().to_path_buf(), std::fs::read(&p).unwrap()))
+        .collect()
+}
+
 /// The curated rows pair their images in batches (split, hashes and records on rayon's pool,
 /// draws in file order): batches of 1 and 7 images on one or four pool threads give the bytes of
 /// the default batch, with human-verified absent labels (type-2 negatives drawn from the window
@@ -973,27 +1006,8 @@ fn pairing_in_batches_gives_the_bytes_of_one_batch() {
     std::fs::write(oi.join("train-annotations-human-imagelabels-boxable.csv"), labels).unwrap();
     let run = |source: &str, audio: &str, name: &str, batch: Option<&str>, pool: &str| {
         let out = out_dir(name);
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_avfit"));
-        command
-            .args(["convert", "--source", source, "--input"])
-            .arg(&oi)
-            .arg("--input")
-            .arg(tmp.path().join(audio))
-            .arg("--out")
-            .arg(&out)
-            .args(["--records-per-shard", "300", "--quiet"])
-            .env("RAYON_NUM_THREADS", pool)
-            .current_dir(common::repo());
-        match batch {
-            Some(images) => command.env("AVFIT_PAIR_BATCH_IMAGES", images),
-            None => command.env_remove("AVFIT_PAIR_BATCH_IMAGES"),
-        };
-        let output = command.output().unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        walk(&out)
-            .into_iter()
-            .map(|p| (p.strip_prefix(&out).unwrap().to_path_buf(), std::fs::read(&p).unwrap()))
-            .collect::<BTreeMap<_, _>>()
+        let inputs = [oi.clone(), tmp.path().join(audio)];
+        convert_with_env(source, &inputs, &out, ("AVFIT_PAIR_BATCH_IMAGES", batch), pool)
     };
     for (source, audio) in [("openimages_audioset", "as"), ("openimages_audioset_strong", "st")] {
         let whole = run(source, audio, &format!("{source}-batch-default"), None, "1");
@@ -1046,27 +1060,14 @@ fn chunked_segments_reading_gives_the_bytes_of_the_default_read() {
     let oi = tmp.path().join("oi");
     let run = |name: &str, chunk: Option<&str>, pool: &str| {
         let out = out_dir(name);
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_avfit"));
-        command
-            .args(["convert", "--source", "openimages_audioset", "--input"])
-            .arg(&oi)
-            .arg("--input")
-            .arg(&segments)
-            .arg("--out")
-            .arg(&out)
-            .args(["--records-per-shard", "300", "--quiet"])
-            .env("RAYON_NUM_THREADS", pool)
-            .current_dir(common::repo());
-        match chunk {
-            Some(bytes) => command.env("AVFIT_READ_CHUNK_BYTES", bytes),
-            None => command.env_remove("AVFIT_READ_CHUNK_BYTES"),
-        };
-        let output = command.output().unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        let files = walk(&out)
-            .into_iter()
-            .map(|p| (p.strip_prefix(&out).unwrap().to_path_buf(), std::fs::read(&p).unwrap()))
-            .collect::<BTreeMap<_, _>>();
+        let inputs = [oi.clone(), segments.clone()];
+        let files = convert_with_env(
+            "openimages_audioset",
+            &inputs,
+            &out,
+            ("AVFIT_READ_CHUNK_BYTES", chunk),
+            pool,
+        );
         (out, files)
     };
     let (whole_dir, whole) = run("segments-chunks-default", None, "1");

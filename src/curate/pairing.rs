@@ -406,11 +406,7 @@ pub const DEFAULT_BATCH_IMAGES: usize = 1024;
 /// 1 or a few to cross many batch ends), else [`DEFAULT_BATCH_IMAGES`]. The output does not
 /// depend on it.
 pub fn batch_images() -> usize {
-    std::env::var("AVFIT_PAIR_BATCH_IMAGES")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(DEFAULT_BATCH_IMAGES)
+    crate::sources::chunked::positive_from_env("AVFIT_PAIR_BATCH_IMAGES", DEFAULT_BATCH_IMAGES)
 }
 
 /// The boxes of one image, in file order.

@@ -22,11 +22,17 @@ pub const DEFAULT_CHUNK_BYTES: usize = 1 << 20;
 /// Bytes per chunk: `AVFIT_READ_CHUNK_BYTES` when set to a positive number (tests set a few
 /// hundred bytes to cut small files into many chunks), else [`DEFAULT_CHUNK_BYTES`].
 pub fn chunk_bytes() -> usize {
-    std::env::var("AVFIT_READ_CHUNK_BYTES")
+    positive_from_env("AVFIT_READ_CHUNK_BYTES", DEFAULT_CHUNK_BYTES)
+}
+
+/// The positive whole number in environment variable `name` (a size knob the tests turn), else
+/// `default` (unset, not a number, or 0).
+pub fn positive_from_env(name: &str, default: usize) -> usize {
+    std::env::var(name)
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
         .filter(|&n| n > 0)
-        .unwrap_or(DEFAULT_CHUNK_BYTES)
+        .unwrap_or(default)
 }
 
 /// A piece of the file of whole records.
