@@ -1044,45 +1044,69 @@ fn pairing_in_batches_gives_the_bytes_of_one_batch() {
     }
 }
 
-/// The AudioSet segments file is parsed in chunks on every core: cut into chunks of 200 bytes
-/// (about three rows) on four threads, it gives the bytes of the default read, with a row of a
-/// bad YouTube id and a row that is not UTF-8 in later chunks rejected at their own lines.
+/// The AudioSet segments CSV and the AudioSet Strong TSV are parsed in chunks on every core:
+/// cut into chunks of 200 bytes (about three rows) on four threads, each gives the bytes of the
+/// default read, with a row of a bad clip id and a row that is not UTF-8 in later chunks rejected
+/// at their own lines.
 #[test]
-fn chunked_segments_reading_gives_the_bytes_of_the_default_read() {
+fn chunked_audio_label_reading_gives_the_bytes_of_the_default_read() {
     let tmp = common::tempdir().unwrap();
     generate(tmp.path());
-    let segments = tmp.path().join("as/unbalanced_train_segments.csv");
-    let text = std::fs::read(&segments).unwrap();
-    let mut lines: Vec<Vec<u8>> = text.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
-    lines[899] = b"not an id!, 30.000, 40.000, \"/m/068hy\"".to_vec(); // line 900
-    lines[1099][5] = 0xe9; // line 1100: a Latin-1 byte in the YouTube id
-    std::fs::write(&segments, lines.join(&b'\n')).unwrap();
     let oi = tmp.path().join("oi");
-    let run = |name: &str, chunk: Option<&str>, pool: &str| {
-        let out = out_dir(name);
-        let inputs = [oi.clone(), segments.clone()];
-        let files = convert_with_env(
+    for (source, file, bad_row, bad_line, latin1_line) in [
+        (
             "openimages_audioset",
-            &inputs,
-            &out,
-            ("AVFIT_READ_CHUNK_BYTES", chunk),
-            pool,
+            "as/unbalanced_train_segments.csv",
+            "not an id!, 30.000, 40.000, \"/m/068hy\"",
+            900,
+            1100,
+        ),
+        (
+            "openimages_audioset_strong",
+            "st/audioset_train_strong.tsv",
+            "not an id!\t", // the segment id replaced, the row's mapped MID kept
+            700,
+            1300,
+        ),
+    ] {
+        let labels = tmp.path().join(file);
+        let text = std::fs::read(&labels).unwrap();
+        let mut lines: Vec<Vec<u8>> = text.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
+        assert!(lines.len() > latin1_line, "{file}: {} lines", lines.len());
+        lines[bad_line - 1] = match bad_row.strip_suffix('\t') {
+            Some(id) => {
+                let row = String::from_utf8(lines[bad_line - 1].clone()).unwrap();
+                format!("{id}\t{}", row.split_once('\t').unwrap().1).into_bytes()
+            }
+            None => bad_row.as_bytes().to_vec(),
+        };
+        lines[latin1_line - 1][5] = 0xe9; // a Latin-1 byte in the YouTube id
+        std::fs::write(&labels, lines.join(&b'\n')).unwrap();
+        let run = |name: &str, chunk: Option<&str>, pool: &str| {
+            let out = out_dir(&format!("{source}-{name}"));
+            let inputs = [oi.clone(), labels.clone()];
+            let files = convert_with_env(source, &inputs, &out, ("AVFIT_READ_CHUNK_BYTES", chunk), pool);
+            (out, files)
+        };
+        let (whole_dir, whole) = run("chunks-default", None, "1");
+        let (_, chunked) = run("chunks-200", Some("200"), "4");
+        assert_eq!(whole.keys().collect::<Vec<_>>(), chunked.keys().collect::<Vec<_>>());
+        for (path, bytes) in &whole {
+            assert!(chunked[path] == *bytes, "{source}: {} differs", path.display());
+        }
+        let name = file.rsplit('/').next().unwrap();
+        let label_rejects: Vec<(u64, String)> = rejects(&whole_dir)
+            .into_iter()
+            .filter(|r| r["file"].as_str().unwrap().ends_with(name))
+            .map(|r| (r["line"].as_u64().unwrap(), r["reason"].as_str().unwrap().to_string()))
+            .collect();
+        assert_eq!(
+            label_rejects,
+            [
+                (bad_line as u64, "bad_clip_id".to_string()),
+                (latin1_line as u64, "malformed_field".to_string())
+            ],
+            "{source}"
         );
-        (out, files)
-    };
-    let (whole_dir, whole) = run("segments-chunks-default", None, "1");
-    let (_, chunked) = run("segments-chunks-200", Some("200"), "4");
-    assert_eq!(whole.keys().collect::<Vec<_>>(), chunked.keys().collect::<Vec<_>>());
-    for (path, bytes) in &whole {
-        assert!(chunked[path] == *bytes, "{} differs", path.display());
     }
-    let segment_rejects: Vec<(u64, String)> = rejects(&whole_dir)
-        .into_iter()
-        .filter(|r| r["file"].as_str().unwrap().ends_with("unbalanced_train_segments.csv"))
-        .map(|r| (r["line"].as_u64().unwrap(), r["reason"].as_str().unwrap().to_string()))
-        .collect();
-    assert_eq!(
-        segment_rejects,
-        [(900, "bad_clip_id".to_string()), (1100, "malformed_field".to_string())]
-    );
 }

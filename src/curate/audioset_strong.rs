@@ -54,8 +54,19 @@ pub fn is_strong_file(name: &str) -> bool {
     name.contains("strong") && name.ends_with(".tsv")
 }
 
+/// What one data row of a strong TSV is.
+enum EventLine {
+    /// A MID not in the class map.
+    Unmapped,
+    /// A malformed row.
+    Reject(Reason, String),
+    /// A valid event.
+    Event(EventRow),
+}
+
 /// Streams a strong TSV: counts every row, skips unmapped MIDs, rejects malformed rows, and calls
-/// `each` with every valid event.
+/// `each` with every valid event. The rows are parsed in chunks on rayon's pool
+/// ([`crate::sources::chunked::for_each_delimited_row`]) and handed to `each` in file order.
 ///
 /// Errors: unreadable file, a header without the four columns.
 pub fn stream_events(
@@ -64,8 +75,10 @@ pub fn stream_events(
     out: &mut Collector,
     mut each: impl FnMut(EventRow, &mut Collector) -> Result<()>,
 ) -> Result<()> {
-    let mut reader = crate::sources::delimited_reader(path, b'\t', false, true)?;
-    let headers = crate::sources::header_row(path, &mut reader)?;
+    use crate::sources::chunked;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut text = crate::sources::UnixLines::new(file);
+    let headers = chunked::read_header(path, &mut text, b'\t', false)?;
     let column = |name: &str| headers.iter().position(|h| h == name);
     let [Some(c_segment), Some(c_start), Some(c_end), Some(c_label)] =
         ["segment_id", "start_time_seconds", "end_time_seconds", "label"].map(column)
@@ -76,63 +89,74 @@ pub fn stream_events(
             "expected the header `segment_id start_time_seconds end_time_seconds label`",
         ));
     };
-    crate::sources::for_each_row(path, &mut reader, |line, row| {
-        out.read(1);
-        let at = At::Line(line);
-        let row = match row {
-            Ok(row) => row,
-            Err(why) => return out.reject(path, at, Reason::MalformedField, why),
-        };
-        let (Some(segment_id), Some(start), Some(end), Some(mid)) =
-            (row.get(c_segment), row.get(c_start), row.get(c_end), row.get(c_label))
-        else {
-            return out.reject(
-                path,
-                at,
-                Reason::MissingField,
-                format!("{} fields, expected 4", row.len()),
-            );
-        };
-        let Some(class) = classes.of_audio(AudioVocabulary::AudioSetStrong, mid) else {
-            out.skip(Skip::ClassNotInMap, 1);
-            return Ok(());
-        };
-        let (youtube_id, clip_start) = match segment_id.rsplit_once('_') {
-            Some((yt, ms))
-                if crate::sources::is_youtube_id(yt) && !ms.is_empty() && ms.bytes().all(|b| b.is_ascii_digit()) =>
-            {
-                (yt, ms.parse::<f64>().unwrap_or(0.0) / 1000.0)
+    let columns = [c_segment, c_start, c_end, c_label];
+    chunked::for_each_delimited_row(
+        path,
+        text,
+        2,
+        b'\t',
+        false,
+        |line, row| (line, parse_event_row(line, row, columns, classes)),
+        |(line, parsed)| {
+            out.read(1);
+            match parsed {
+                EventLine::Unmapped => {
+                    out.skip(Skip::ClassNotInMap, 1);
+                    Ok(())
+                }
+                EventLine::Reject(reason, detail) => out.reject(path, At::Line(line), reason, detail),
+                EventLine::Event(event) => each(event, out),
             }
-            _ => {
-                return out.reject(
-                    path,
-                    at,
-                    Reason::BadClipId,
-                    format!("`{segment_id}` is not <ytid>_<start ms>"),
-                )
-            }
-        };
-        let (Ok(onset), Ok(offset)) = (start.parse::<f64>(), end.parse::<f64>()) else {
-            return out.reject(
-                path,
-                at,
-                Reason::MalformedField,
-                format!("{segment_id}: times `{start}` / `{end}` are not numbers"),
-            );
-        };
-        match Segment::new(onset, offset, Some(AUDIOSET_CLIP_SECONDS)) {
-            Ok(segment) => each(
-                EventRow {
-                    key: segment_id.to_string(),
-                    youtube_id: youtube_id.to_string(),
-                    start: clip_start,
-                    class,
-                    segment,
-                    line,
-                },
-                out,
-            ),
-            Err(e) => out.reject(path, at, e.reason, format!("{segment_id} {mid}: {}", e.detail)),
+        },
+    )
+}
+
+/// Parses data row `row` at `line` of a strong TSV whose `segment_id`, `start_time_seconds`,
+/// `end_time_seconds` and `label` are `columns`.
+fn parse_event_row(
+    line: u64,
+    row: std::result::Result<&csv::StringRecord, String>,
+    columns: [usize; 4],
+    classes: &ClassMap,
+) -> EventLine {
+    let row = match row {
+        Ok(row) => row,
+        Err(why) => return EventLine::Reject(Reason::MalformedField, why),
+    };
+    let [c_segment, c_start, c_end, c_label] = columns;
+    let (Some(segment_id), Some(start), Some(end), Some(mid)) =
+        (row.get(c_segment), row.get(c_start), row.get(c_end), row.get(c_label))
+    else {
+        return EventLine::Reject(Reason::MissingField, format!("{} fields, expected 4", row.len()));
+    };
+    let Some(class) = classes.of_audio(AudioVocabulary::AudioSetStrong, mid) else {
+        return EventLine::Unmapped;
+    };
+    let (youtube_id, clip_start) = match segment_id.rsplit_once('_') {
+        Some((yt, ms))
+            if crate::sources::is_youtube_id(yt) && !ms.is_empty() && ms.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            (yt, ms.parse::<f64>().unwrap_or(0.0) / 1000.0)
         }
-    })
+        _ => {
+            return EventLine::Reject(Reason::BadClipId, format!("`{segment_id}` is not <ytid>_<start ms>"));
+        }
+    };
+    let (Ok(onset), Ok(offset)) = (start.parse::<f64>(), end.parse::<f64>()) else {
+        return EventLine::Reject(
+            Reason::MalformedField,
+            format!("{segment_id}: times `{start}` / `{end}` are not numbers"),
+        );
+    };
+    match Segment::new(onset, offset, Some(AUDIOSET_CLIP_SECONDS)) {
+        Ok(segment) => EventLine::Event(EventRow {
+            key: segment_id.to_string(),
+            youtube_id: youtube_id.to_string(),
+            start: clip_start,
+            class,
+            segment,
+            line,
+        }),
+        Err(e) => EventLine::Reject(e.reason, format!("{segment_id} {mid}: {}", e.detail)),
+    }
 }

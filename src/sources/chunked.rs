@@ -205,6 +205,74 @@ pub fn for_each_line<R: Read, T: Send>(
     )
 }
 
+/// Reads the header of a delimited file: its first line from `text`, byte by byte so that `text`
+/// is left at the first byte of line 2 (a header holds no quoted newline), parsed with
+/// `delimiter` and `quoting` (a UTF-8 BOM dropped, as csv does), fields trimmed.
+///
+/// Errors: an I/O error (with `path`), a line that is not UTF-8 text (line 1).
+pub fn read_header<R: Read>(path: &Path, text: &mut R, delimiter: u8, quoting: bool) -> Result<csv::StringRecord> {
+    let mut header = Vec::new();
+    let mut byte = [0u8; 1];
+    while text.read(&mut byte).map_err(|e| Error::io(path, e))? == 1 && byte[0] != b'\n' {
+        header.push(byte[0]);
+    }
+    let mut header_reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .quoting(quoting)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(header.as_slice());
+    let mut headers = csv::StringRecord::new();
+    header_reader
+        .read_record(&mut headers)
+        .map_err(|e| Error::input(path, Some(1), e.to_string()))?;
+    headers.trim();
+    Ok(headers)
+}
+
+/// [`for_each_chunk`] for delimited files read with the csv crate: `reader` (its line ends made
+/// `\n`, see [`super::UnixLines`]) is positioned at line `first_line` after any header; each
+/// chunk's rows are read as [`super::for_each_row`] reads them (fields trimmed, a row that is not
+/// UTF-8 given as its reason) with `delimiter` and `quoting`, and `parse(line, row)` runs on
+/// rayon's pool; `consume(result)` gets each row's result in file order on the calling thread.
+///
+/// Errors: an I/O error (with `path`), what `consume` returns.
+pub fn for_each_delimited_row<R: Read, T: Send>(
+    path: &Path,
+    reader: R,
+    first_line: u64,
+    delimiter: u8,
+    quoting: bool,
+    parse: impl Fn(u64, std::result::Result<&csv::StringRecord, String>) -> T + Sync,
+    mut consume: impl FnMut(T) -> Result<()>,
+) -> Result<()> {
+    for_each_chunk(
+        path,
+        reader,
+        first_line,
+        |chunk| {
+            let mut rows = csv::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .quoting(quoting)
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(chunk.bytes.as_slice());
+            let mut results = Vec::new();
+            let read = super::for_each_row(path, &mut rows, |line, row| {
+                results.push(parse(chunk.first_line + line - 1, row));
+                Ok(())
+            });
+            (results, read.err())
+        },
+        |(results, error)| {
+            for result in results {
+                consume(result)?;
+            }
+            error.map_or(Ok(()), Err)
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

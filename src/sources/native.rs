@@ -252,7 +252,11 @@ pub fn header_row(path: &Path, reader: &mut DelimitedReader) -> Result<csv::Stri
 /// Returns false at the end.
 ///
 /// Errors: an I/O error or a CSV error, with the path and line.
-pub fn read_trimmed_row(path: &Path, reader: &mut DelimitedReader, bytes: &mut csv::ByteRecord) -> Result<bool> {
+pub fn read_trimmed_row<R: std::io::Read>(
+    path: &Path,
+    reader: &mut csv::Reader<R>,
+    bytes: &mut csv::ByteRecord,
+) -> Result<bool> {
     let more = reader
         .read_byte_record(bytes)
         .map_err(|e| Error::input(path, e.position().map(|p| p.line()), e.to_string()))?;
@@ -279,9 +283,9 @@ pub fn trim_fields(bytes: &mut csv::ByteRecord) -> bool {
 /// reject for the caller, never a stop).
 ///
 /// Errors: what `on_row` returns, and I/O errors, with the path and line.
-pub fn for_each_row(
+pub fn for_each_row<R: std::io::Read>(
     path: &Path,
-    reader: &mut DelimitedReader,
+    reader: &mut csv::Reader<R>,
     mut on_row: impl FnMut(u64, std::result::Result<&csv::StringRecord, String>) -> Result<()>,
 ) -> Result<()> {
     let mut bytes = csv::ByteRecord::new();

@@ -293,21 +293,7 @@ pub fn stream_box_rows<C: ClassLookup + Sync + ?Sized>(
 ) -> Result<()> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut text = super::UnixLines::new(file);
-    // The header: the first line, read byte by byte up to its end (it holds no quoted newline).
-    let mut header = Vec::new();
-    let mut byte = [0u8; 1];
-    while text.read(&mut byte).map_err(|e| Error::io(path, e))? == 1 && byte[0] != b'\n' {
-        header.push(byte[0]);
-    }
-    let mut header_reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(header.as_slice());
-    let mut headers = csv::StringRecord::new();
-    header_reader
-        .read_record(&mut headers)
-        .map_err(|e| Error::input(path, Some(1), e.to_string()))?;
-    headers.trim();
+    let headers = super::chunked::read_header(path, &mut text, b',', true)?;
     let column = |name: &str| headers.iter().position(|h| h == name);
     let required = ["ImageID", "LabelName", "XMin", "XMax", "YMin", "YMax"].map(column);
     let [Some(c_image), Some(c_label), Some(c_xmin), Some(c_xmax), Some(c_ymin), Some(c_ymax)] = required else {
@@ -326,7 +312,6 @@ pub fn stream_box_rows<C: ClassLookup + Sync + ?Sized>(
         ymax: c_ymax,
         depiction: column("IsDepiction"),
     };
-    use std::io::Read;
     super::chunked::for_each_chunk(
         path,
         text,
