@@ -773,29 +773,17 @@ fn audio_label_lists_are_inputs_checked_against_the_class_map() {
 
 #[test]
 fn curated_rows_of_one_build_with_different_test_fractions_do_not_leak() {
-    let tmp = common::tempdir().unwrap();
     let data = common::data("");
-    let manifest = tmp.path().join("m.toml");
-    std::fs::write(
-        &manifest,
-        format!(
+    let out = common::build_manifest(
+        "curated-build-two-fractions",
+        &format!(
             "[[source]]\nname = \"openimages_audioset\"\ninputs = [\"{oi}\", \"{audioset}\"]\ntest_fraction = 0.5\n\n\
              [[source]]\nname = \"openimages_vggsound\"\ninputs = [\"{oi}\", \"{vggsound}\"]\ntest_fraction = 0.0\n",
             oi = data.join("openimages").display(),
             audioset = data.join("audioset").display(),
             vggsound = data.join("vggsound").display()
         ),
-    )
-    .unwrap();
-    let out = out_dir("curated-build-two-fractions");
-    avfit_ok(&[
-        "build",
-        "--manifest",
-        manifest.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
+    );
     check_output(&out);
     let mut split_of: HashMap<String, String> = HashMap::new();
     for s in samples(&out) {

@@ -41,12 +41,10 @@ mod common;
 /// `audio` keeps its frames under `vggss`.
 #[test]
 fn a_media_table_replaces_only_the_patterns_it_names() {
-    let dir = common::tempdir().unwrap();
     let data = common::data("");
-    let manifest = dir.path().join("manifest.toml");
-    std::fs::write(
-        &manifest,
-        format!(
+    let out = common::build_manifest(
+        "manifest-media-table",
+        &format!(
             r#"
 [[source]]
 name = "openimages"
@@ -63,17 +61,7 @@ audio = "{{dataset}}/wav/{{key}}.wav"
             oi = data.join("openimages").display(),
             vggss = data.join("vggss/vggss.json").display()
         ),
-    )
-    .unwrap();
-    let out = common::out_dir("manifest-media-table");
-    common::avfit_ok(&[
-        "build",
-        "--manifest",
-        manifest.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
+    );
     let samples = common::samples(&out);
     let first = |source: &str| samples.iter().find(|s| s["source"] == source).unwrap().clone();
     let oi = first("openimages");

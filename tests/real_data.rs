@@ -156,26 +156,14 @@ fn llp_real_slice_and_its_defects() {
 #[test]
 fn llp_real_slice_per_visual_event() {
     let Some(dir) = real_data("llp") else { return };
-    let out = out_dir("real-llp-per-visual-event");
-    let tmp = common::tempdir().unwrap();
-    let manifest = tmp.path().join("llp.toml");
-    std::fs::write(
-        &manifest,
-        format!(
+    let out = common::build_manifest(
+        "real-llp-per-visual-event",
+        &format!(
             "[[source]]\nname = \"llp\"\ninputs = [{:?}, {:?}]\nparams = {{ samples = \"per_visual_event\" }}\n",
             dir.join("AVVP_eval_audio.csv"),
             dir.join("AVVP_eval_visual.csv")
         ),
-    )
-    .unwrap();
-    avfit_ok(&[
-        "build",
-        "--manifest",
-        manifest.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
+    );
     check_output(&out);
     assert_eq!(avfit::stats::compute(&out).unwrap().ambiguous.count, 0);
     // 22 (clip, label) pairs seen at least once; Motorcycle of NaSGRWCzZYM_0_10 is seen twice,

@@ -827,28 +827,16 @@ fn a_bad_name_is_refused() {
 
 #[test]
 fn a_build_manifest_names_a_spec_file() {
-    let tmp = common::tempdir().unwrap();
-    let manifest = tmp.path().join("m.toml");
     let spec = common::data("audiocaps/audiocaps.toml");
     let input = common::data("audiocaps/train.csv");
-    std::fs::write(
-        &manifest,
-        format!(
+    let out = common::build_manifest(
+        "spec-manifest",
+        &format!(
             "records_per_shard = 10\n[[source]]\nspec = {:?}\ninputs = [{:?}]\nexpected = {{ \"train/avc\" = 2 }}\n",
             spec.display().to_string(),
             input.display().to_string()
         ),
-    )
-    .unwrap();
-    let out = common::out_dir("spec-manifest");
-    common::avfit_ok(&[
-        "build",
-        "--manifest",
-        manifest.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
+    );
     let m: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(m["counts"]["train/avc/audiocaps"], 2);

@@ -183,6 +183,23 @@ pub fn avfit_ok(args: &[&str]) -> Output {
     out
 }
 
+/// Writes the build manifest `text` to `target/test-outputs/<name>.toml`, builds it into
+/// [`out_dir`]`(name)` (`--quiet`), asserts success and returns the output directory.
+pub fn build_manifest(name: &str, text: &str) -> PathBuf {
+    let out = out_dir(name);
+    let manifest = out.with_extension("toml");
+    std::fs::write(&manifest, text).unwrap();
+    avfit_ok(&[
+        "build",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    out
+}
+
 /// Runs the avfit binary, asserts that it stopped with exit code 1, and returns its stderr.
 pub fn avfit_fails(args: &[&str]) -> String {
     let out = avfit(args);
