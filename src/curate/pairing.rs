@@ -51,7 +51,7 @@ use crate::geometry::{merge_segments, BBox, Segment};
 use crate::media;
 use crate::reason::{Reason, Skip};
 use crate::record::{Media, Record, Split, Target};
-use crate::sources::openimages::{self, BoxFilter, OpenImagesFile};
+use crate::sources::openimages::{self, BoxFilter, ImageMedia, OpenImagesFile};
 use crate::sources::{At, Collector, Source, SourceOptions};
 use crate::split::{stable_hash, FastMap, FastSet};
 use audioset_strong::AUDIOSET_CLIP_SECONDS;
@@ -418,25 +418,6 @@ struct ImageBoxes {
     boxes: Vec<(ClassId, BBox)>,
 }
 
-/// What the records of an image say about it, made once per image and shared by its records:
-/// its media path, its `oi:<ImageID>` group (also its origin's identity) and its file name
-/// `<ImageID>.jpg`.
-struct ImageMedia {
-    path: String,
-    group: String,
-    file: String,
-}
-
-impl ImageMedia {
-    fn new(options: &SourceOptions, image_id: &str) -> Self {
-        ImageMedia {
-            path: options.media.image(image_id),
-            group: ["oi:", image_id].concat(),
-            file: [image_id, ".jpg"].concat(),
-        }
-    }
-}
-
 /// What the first pass of a batch, on the pool, finds for one image.
 struct Prepared {
     split: Split,
@@ -726,7 +707,7 @@ impl Pairing<'_> {
                         audio: Some(audio.clone()),
                         video: None,
                         origins: crate::record::MediaOrigins {
-                            image: Some(crate::record::MediaOrigin::file(&shown.group, &shown.file)),
+                            image: Some(shown.origin()),
                             audio: Some(crate::record::MediaOrigin::youtube(
                                 &clip.youtube_id,
                                 clip.start,

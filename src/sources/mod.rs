@@ -270,10 +270,9 @@ pub fn discover_files(source: &dyn Source, inputs: &[PathBuf]) -> Result<Discove
     // A file reached through several inputs (a directory and a file in it, or two spellings of
     // one path) is read once, where it was first reached.
     let same = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-    let mut seen = HashSet::new();
-    found.files.retain(|p| seen.insert(same(p)));
+    let mut named = HashSet::new();
+    found.files.retain(|p| named.insert(same(p)));
     // A file named as an input is read, whatever a directory walk said of it.
-    let named: HashSet<PathBuf> = found.files.iter().map(|p| same(p)).collect();
     found.not_read.retain(|(path, _)| !named.contains(&same(path)));
     if found.files.is_empty() {
         return Err(Error::Config(format!(

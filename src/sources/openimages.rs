@@ -162,6 +162,34 @@ pub fn starts_image(path: &Path, row: &BoxRow<'_>, current: &str) -> Result<bool
     Ok(true)
 }
 
+/// What the records of an Open Images image say about it, made once per image and shared by its
+/// records (the direct adapter's and the curated rows'): its media path (the source's layout),
+/// its `oi:<ImageID>` group (also its origin's identity) and its file name `<ImageID>.jpg`.
+pub struct ImageMedia {
+    /// Image path relative to the media root.
+    pub path: String,
+    /// `oi:<ImageID>`.
+    pub group: String,
+    /// `<ImageID>.jpg`, the file as Open Images distributes it.
+    pub file: String,
+}
+
+impl ImageMedia {
+    /// The media of image `image_id` under the layout of `options`.
+    pub fn new(options: &SourceOptions, image_id: &str) -> Self {
+        ImageMedia {
+            path: options.media.image(image_id),
+            group: ["oi:", image_id].concat(),
+            file: [image_id, ".jpg"].concat(),
+        }
+    }
+
+    /// The image's origin for `media.csv`: the dataset's own file, identity its group.
+    pub fn origin(&self) -> crate::record::MediaOrigin {
+        crate::record::MediaOrigin::file(&self.group, &self.file)
+    }
+}
+
 /// Index of an Open Images class in a reader's class filter ([`ClassLookup`]): a position in the
 /// curated rows' class map (`crate::curate::classes::ClassMap`) or in [`BoxableClasses`].
 pub type ClassId = u16;
@@ -632,44 +660,30 @@ impl ImageGroups {
         }
         // The image's path, group and origin, made once and shared by its records (the last
         // record takes them, the others get copies).
-        let concat = |a: &str, b: &str| {
-            let mut text = String::with_capacity(a.len() + b.len());
-            text.push_str(a);
-            text.push_str(b);
-            text
-        };
-        let group = concat("oi:", &self.image);
+        let image = ImageMedia::new(options, &self.image);
         let mut media = Media {
-            image: Some(options.media.image(&self.image)),
+            image: Some(image.path.clone()),
             audio: None,
             video: None,
             origins: crate::record::MediaOrigins {
-                image: Some(crate::record::MediaOrigin {
-                    media_id: group.clone(),
-                    file: concat(&self.image, ".jpg"),
-                    ..Default::default()
-                }),
+                image: Some(image.origin()),
                 ..Default::default()
             },
         };
-        let mut group = Some(group);
+        let mut group = image.group;
         let count = self.groups.len();
         for (i, (class, line, boxes)) in self.groups.drain(..).enumerate() {
             let last = i + 1 == count;
             let label = classes.name(class);
             let units = boxes.len() as u64;
-            let mut key = String::with_capacity(self.image.len() + 1 + label.len());
-            key.push_str(&self.image);
-            key.push('/');
-            key.push_str(classes.key_name(class));
             let record = Record {
                 source: OpenImages.name(),
-                key,
+                key: [self.image.as_str(), "/", classes.key_name(class)].concat(),
                 split,
                 groups: vec![if last {
-                    group.take().expect("taken by the last record only")
+                    std::mem::take(&mut group)
                 } else {
-                    group.clone().expect("kept until the last record")
+                    group.clone()
                 }],
                 media: if last {
                     std::mem::take(&mut media)

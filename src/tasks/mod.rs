@@ -141,10 +141,7 @@ pub fn write_sample(
     out: &mut Vec<u8>,
 ) -> Result<()> {
     let task = record.target.task();
-    let mut id = String::with_capacity(record.source.len() + record.key.len() + 12);
-    for part in [record.source, "/", &record.key, "/", task.as_str()] {
-        id.push_str(part);
-    }
+    let mut id = [record.source, "/", &record.key, "/", task.as_str()].concat();
     if let Target::Avfc { kind, .. } = &record.target {
         id.push('/');
         id.push_str(&kind.to_string());
