@@ -295,6 +295,10 @@ struct Planner<'a> {
     media: MediaCatalog,
     batch: Vec<Item>,
     send: std::sync::mpsc::SyncSender<Vec<Item>>,
+    /// Batches the rendering thread has rendered, their records still in them: dropped here, on
+    /// the thread that allocated them (a free on another thread costs mimalloc several times a
+    /// local one), and the vectors reused.
+    recycled: std::sync::mpsc::Receiver<Vec<Item>>,
 }
 
 impl Planner<'_> {
@@ -310,7 +314,14 @@ impl Planner<'_> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        let next = match self.recycled.try_recv() {
+            Ok(mut rendered) => {
+                rendered.clear();
+                rendered
+            }
+            Err(_) => Vec::with_capacity(BATCH),
+        };
+        let batch = std::mem::replace(&mut self.batch, next);
         self.send
             .send(batch)
             .map_err(|_| Error::Config("the writing thread stopped".into()))
@@ -419,8 +430,9 @@ struct Renderer<'a> {
 }
 
 impl Renderer<'_> {
-    /// Renders `items` in order into one chunk; the first error stops it.
-    fn render_chunk(&self, items: Vec<Item>) -> RenderedChunk {
+    /// Renders `items` in order into one chunk; the first error stops it. The items stay (their
+    /// records go back to the reading thread to be dropped).
+    fn render_chunk(&self, items: &mut [Item]) -> RenderedChunk {
         let mut chunk = RenderedChunk {
             lines: Vec::with_capacity(items.len() * 512),
             items: Vec::with_capacity(items.len()),
@@ -440,20 +452,20 @@ impl Renderer<'_> {
 
     /// Applies the media rules and renders one item, a sample's line appended to `lines`; media
     /// failures become rejects.
-    fn render(&self, item: Item, lines: &mut Vec<u8>) -> Result<Rendered> {
+    fn render(&self, item: &mut Item, lines: &mut Vec<u8>) -> Result<Rendered> {
         Ok(match item {
-            Item::Open { shard, stem } => Rendered::Open { shard, stem },
-            Item::Close { shard } => Rendered::Close { shard },
-            Item::Record {
-                shard,
-                mut record,
-                origin,
-            } => {
+            Item::Open { shard, stem } => Rendered::Open {
+                shard: *shard,
+                stem: std::mem::take(stem),
+            },
+            Item::Close { shard } => Rendered::Close { shard: *shard },
+            Item::Record { shard, record, origin } => {
+                let shard = *shard;
                 let root = self
                     .source_index
                     .get(record.source)
                     .and_then(|&i| self.media_root[i].as_ref());
-                if let Some(Err((reason, detail))) = root.map(|r| r.apply(&mut record)) {
+                if let Some(Err((reason, detail))) = root.map(|r| r.apply(record)) {
                     let reject = origin.reject(record.source, &record.key, reason, &detail);
                     return Ok(Rendered::MediaReject {
                         shard,
@@ -461,7 +473,7 @@ impl Renderer<'_> {
                         units: origin.units,
                     });
                 }
-                crate::tasks::write_sample(&record, self.templates, self.dialect, self.seed, lines)?;
+                crate::tasks::write_sample(record, self.templates, self.dialect, self.seed, lines)?;
                 Rendered::Line {
                     shard,
                     end: lines.len(),
@@ -473,22 +485,24 @@ impl Renderer<'_> {
 
 /// The rendering thread: renders each batch on the rayon pool (chunks of [`RENDER_CHUNK`] items,
 /// order kept) and hands it to the writing thread, so the next batch renders while the last one
-/// is written. Stops when the writing thread has stopped.
+/// is written; the rendered batch goes back to the reading thread through `recycle`. Stops when
+/// the writing thread has stopped.
 fn render_batches(
     receive: std::sync::mpsc::Receiver<Vec<Item>>,
     renderer: &Renderer,
     pool: &rayon::ThreadPool,
     send: std::sync::mpsc::SyncSender<Vec<RenderedChunk>>,
+    recycle: std::sync::mpsc::Sender<Vec<Item>>,
 ) {
     use rayon::prelude::*;
-    for batch in receive {
+    for mut batch in receive {
         let rendered: Vec<RenderedChunk> = pool.install(|| {
             batch
-                .into_par_iter()
-                .chunks(RENDER_CHUNK)
+                .par_chunks_mut(RENDER_CHUNK)
                 .map(|items| renderer.render_chunk(items))
                 .collect()
         });
+        let _ = recycle.send(batch); // the reading thread may have ended: the batch drops here
         if send.send(rendered).is_err() {
             return;
         }
@@ -658,10 +672,11 @@ fn build(
         .build()
         .map_err(|e| Error::Config(format!("cannot start the rendering threads: {e}")))?;
     let (send_rendered, receive_rendered) = std::sync::mpsc::sync_channel::<Vec<RenderedChunk>>(4);
+    let (recycle, recycled) = std::sync::mpsc::channel::<Vec<Item>>();
     let (read, written) = std::thread::scope(|scope| {
-        let rendering = scope.spawn(|| render_batches(receive, &renderer, &pool, send_rendered));
+        let rendering = scope.spawn(|| render_batches(receive, &renderer, &pool, send_rendered, recycle));
         let writing = scope.spawn(|| write_batches(receive_rendered, &mut writer));
-        let read = read_sources(plan, files, done, send);
+        let read = read_sources(plan, files, done, send, recycled);
         rendering.join().expect("the rendering thread does not panic");
         let written = writing.join().expect("the writing thread does not panic");
         (read, written)
@@ -736,6 +751,7 @@ fn read_sources(
     files: &[Discovered],
     done: &HashMap<usize, ShardOutcome>,
     send: std::sync::mpsc::SyncSender<Vec<Item>>,
+    recycled: std::sync::mpsc::Receiver<Vec<Item>>,
 ) -> Result<((Vec<Slot>, RejectsWriter, MediaCatalog), BTreeMap<String, SourceStats>)> {
     let mut planner = Planner {
         records_per_shard: plan.records_per_shard,
@@ -751,6 +767,7 @@ fn read_sources(
         media: MediaCatalog::spilling(&plan.out, MEDIA_SPILL_BYTES),
         batch: Vec::with_capacity(BATCH),
         send,
+        recycled,
     };
     let mut sources: BTreeMap<String, SourceStats> = BTreeMap::new();
     // Direct sources first, so curated rows can avoid the groups those use in the other split;
