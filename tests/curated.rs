@@ -1098,3 +1098,109 @@ fn chunked_audio_label_reading_gives_the_bytes_of_the_default_read() {
         );
     }
 }
+
+/// VGGSound's CSV is parsed in chunks on every core: cut into chunks of 200 bytes (about five
+/// rows; and 64 and 333) on four threads, it gives the bytes of the default read. The file holds
+/// quoted labels with a comma (Car's `"vehicle horn, car horn, honking"`), a stray `"` in an
+/// unquoted label followed by a quoted label that holds a line end (both unmapped: skipped, one
+/// row each), and in later chunks a bad id, a start that is not a number and a row that is not
+/// UTF-8, rejected at their own lines (the quoted line end moves the later lines down by one).
+#[test]
+fn chunked_vggsound_reading_gives_the_bytes_of_the_default_read() {
+    let tmp = common::tempdir().unwrap();
+    generate(tmp.path());
+    let mut csv = Vec::new();
+    for i in 0..90u32 {
+        let row = match i {
+            30 => "v0000000030,3,dog \"barking,train\n".to_string(),
+            31 => "v0000000031,4,\"cat\nmeowing\",train\n".to_string(),
+            50 => "not an id!,5,dog barking,train\n".to_string(),
+            60 => "v0000000060,x5,dog barking,train\n".to_string(),
+            70 => "v0000000070,1,dog b\u{e9}rking,train\n".to_string(),
+            80 => "v0000000080,2,people marching,test\n".to_string(),
+            _ => {
+                let label = [
+                    "dog barking",
+                    "\"vehicle horn, car horn, honking\"",
+                    "cat meowing",
+                    "horse neighing",
+                ];
+                format!(
+                    "v{i:010},{},{},{}\n",
+                    i % 30,
+                    label[i as usize % 4],
+                    ["train", "test"][i as usize % 2]
+                )
+            }
+        };
+        csv.extend_from_slice(row.as_bytes());
+    }
+    let e_acute = csv.windows(2).position(|w| w == "é".as_bytes()).unwrap();
+    csv.splice(e_acute..e_acute + 2, [0xe9]); // Latin-1
+    let vggsound = tmp.path().join("vggsound.csv");
+    std::fs::write(&vggsound, &csv).unwrap();
+    let run = |name: &str, chunk: Option<&str>, pool: &str| {
+        let out = out_dir(&format!("openimages_vggsound-{name}"));
+        let inputs = [tmp.path().join("oi"), vggsound.clone()];
+        let files = convert_with_env(
+            "openimages_vggsound",
+            &inputs,
+            &out,
+            ("AVFIT_READ_CHUNK_BYTES", chunk),
+            pool,
+        );
+        (out, files)
+    };
+    let (whole_dir, whole) = run("chunks-default", None, "1");
+    for size in ["200", "64", "333"] {
+        let (_, chunked) = run(&format!("chunks-{size}"), Some(size), "4");
+        assert_eq!(whole.keys().collect::<Vec<_>>(), chunked.keys().collect::<Vec<_>>());
+        for (path, bytes) in &whole {
+            assert!(
+                chunked[path] == *bytes,
+                "chunks of {size} bytes: {} differs",
+                path.display()
+            );
+        }
+    }
+    let label_rejects: Vec<(u64, String)> = rejects(&whole_dir)
+        .into_iter()
+        .filter(|r| r["file"].as_str().unwrap().ends_with("vggsound.csv"))
+        .map(|r| (r["line"].as_u64().unwrap(), r["reason"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        label_rejects,
+        [
+            (52, "bad_clip_id".to_string()),
+            (62, "malformed_field".to_string()),
+            (72, "malformed_field".to_string())
+        ]
+    );
+    // 90 rows (the quoted line end inside one), 3 rejected, 3 unmapped (the stray quote, the
+    // quoted line end, `people marching`) beside the 1,500 Table boxes of the Open Images file.
+    let boxes = std::fs::read_to_string(tmp.path().join("oi/train-annotations-bbox.csv"))
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
+    let m: Value = serde_json::from_slice(&whole[Path::new("manifest.json")]).unwrap();
+    let stats = &m["sources"]["openimages_vggsound"];
+    assert_eq!(
+        (stats["read"].as_u64(), stats["rejected"].as_u64()),
+        (Some(boxes as u64 + 90), Some(3))
+    );
+    assert_eq!(
+        skipped(&m, "openimages_vggsound"),
+        BTreeMap::from([("class_not_in_map".to_string(), 1503)])
+    );
+    // Car's clips are the rows of the quoted label with commas (every fourth from row 1).
+    let mut car_clips = HashSet::new();
+    for s in samples(&whole_dir).iter().filter(|s| s["target"]["label"] == "Car") {
+        car_clips.insert(group(s, "yt:"));
+    }
+    assert!(!car_clips.is_empty());
+    assert!(
+        car_clips.iter().all(|g| g[4..].parse::<u32>().unwrap() % 4 == 1),
+        "{car_clips:?}"
+    );
+}

@@ -15,7 +15,7 @@
 
 use super::audioset::ClipRow;
 use super::classes::{AudioVocabulary, ClassMap};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::reason::{Reason, Skip};
 use crate::sources::{At, Collector};
 use std::path::Path;
@@ -32,8 +32,21 @@ pub fn is_vggsound_file(name: &str) -> bool {
     name.starts_with("vggsound") && name.ends_with(".csv")
 }
 
+/// What one row of `vggsound.csv` is.
+enum ClipLine {
+    /// A label not in the class map.
+    Unmapped,
+    /// A malformed row.
+    Reject(Reason, String),
+    /// A valid row.
+    Row(ClipRow),
+}
+
 /// Streams `vggsound.csv`: counts every row, skips unmapped labels, rejects malformed rows, and
-/// calls `each` with the others (one class each).
+/// calls `each` with the others (one class each). The rows are parsed in chunks on rayon's pool
+/// ([`crate::sources::chunked::for_each_delimited_row`], cut where the serial csv reader ends
+/// records, so a quoted label with a comma or a line end stays whole) and handed to `each` in
+/// file order, with the lines of a serial read.
 ///
 /// Errors: unreadable file.
 pub fn stream_clips(
@@ -42,54 +55,64 @@ pub fn stream_clips(
     out: &mut Collector,
     mut each: impl FnMut(ClipRow, &mut Collector) -> Result<()>,
 ) -> Result<()> {
-    let mut reader = crate::sources::delimited_reader(path, b',', true, false)?;
-    crate::sources::for_each_row(path, &mut reader, |line, row| {
-        out.read(1);
-        let at = At::Line(line);
-        let row = match row {
-            Ok(row) => row,
-            Err(why) => return out.reject(path, at, Reason::MalformedField, why),
-        };
-        let (Some(ytid), Some(start), Some(label)) = (row.get(0), row.get(1), row.get(2)) else {
-            return out.reject(
-                path,
-                at,
-                Reason::MissingField,
-                format!("{} fields, expected youtube_id,start_seconds,label,split", row.len()),
-            );
-        };
-        if !crate::sources::is_youtube_id(ytid) {
-            return out.reject(path, at, Reason::BadClipId, format!("`{ytid}` is not a YouTube id"));
-        }
-        let Ok(start) = start.parse::<u32>() else {
-            return out.reject(
-                path,
-                at,
-                Reason::MalformedField,
-                format!("{ytid}: start `{start}` is not a whole number of seconds"),
-            );
-        };
-        if start >= 10u32.pow(crate::sources::CLIP_START_DIGITS as u32) {
-            return out.reject(
-                path,
-                at,
-                Reason::MalformedField,
-                format!("{ytid}: start {start} does not fit the six digits of a clip name"),
-            );
-        }
-        let Some(class) = classes.of_audio(AudioVocabulary::VggSound, label) else {
-            out.skip(Skip::ClassNotInMap, 1);
-            return Ok(());
-        };
-        each(
-            ClipRow {
-                key: format!("{ytid}_{start:06}"),
-                youtube_id: ytid.to_string(),
-                start: start as f64,
-                classes: vec![class],
-                line,
-            },
-            out,
-        )
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    crate::sources::chunked::for_each_delimited_row(
+        path,
+        crate::sources::UnixLines::new(file),
+        1,
+        b',',
+        true,
+        |line, row| (line, parse_clip_row(line, row, classes)),
+        |(line, parsed)| {
+            out.read(1);
+            match parsed {
+                ClipLine::Unmapped => {
+                    out.skip(Skip::ClassNotInMap, 1);
+                    Ok(())
+                }
+                ClipLine::Reject(reason, detail) => out.reject(path, At::Line(line), reason, detail),
+                ClipLine::Row(row) => each(row, out),
+            }
+        },
+    )
+}
+
+/// Parses row `row` (its fields trimmed, or why it is not text) at 1-based `line` of
+/// `vggsound.csv`: `youtube_id,start_seconds,label,split`.
+fn parse_clip_row(line: u64, row: std::result::Result<&csv::StringRecord, String>, classes: &ClassMap) -> ClipLine {
+    let row = match row {
+        Ok(row) => row,
+        Err(why) => return ClipLine::Reject(Reason::MalformedField, why),
+    };
+    let (Some(ytid), Some(start), Some(label)) = (row.get(0), row.get(1), row.get(2)) else {
+        return ClipLine::Reject(
+            Reason::MissingField,
+            format!("{} fields, expected youtube_id,start_seconds,label,split", row.len()),
+        );
+    };
+    if !crate::sources::is_youtube_id(ytid) {
+        return ClipLine::Reject(Reason::BadClipId, format!("`{ytid}` is not a YouTube id"));
+    }
+    let Ok(start) = start.parse::<u32>() else {
+        return ClipLine::Reject(
+            Reason::MalformedField,
+            format!("{ytid}: start `{start}` is not a whole number of seconds"),
+        );
+    };
+    if start >= 10u32.pow(crate::sources::CLIP_START_DIGITS as u32) {
+        return ClipLine::Reject(
+            Reason::MalformedField,
+            format!("{ytid}: start {start} does not fit the six digits of a clip name"),
+        );
+    }
+    let Some(class) = classes.of_audio(AudioVocabulary::VggSound, label) else {
+        return ClipLine::Unmapped;
+    };
+    ClipLine::Row(ClipRow {
+        key: format!("{ytid}_{start:06}"),
+        youtube_id: ytid.to_string(),
+        start: start as f64,
+        classes: vec![class],
+        line,
     })
 }

@@ -2,12 +2,30 @@
 //! chunk is parsed on rayon's global pool, and the results are handed back in file order, so what
 //! a reader does with them (and the output) is the same for any number of threads.
 //!
-//! Cuts: at a line end (`\n`, after CRLF and CR-only endings became `\n` as in
-//! [`super::UnixLines`]) before which the chunk holds an even number of `"`: with quoting on, a
-//! quoted field may hold a newline, and a line end after an odd number of quotes is inside one
-//! (RFC 4180, quotes inside quoted fields doubled). A stray `"` in an unquoted field only makes
-//! the chunk longer. Line numbers: every chunk knows the 1-based line of its first byte (the
-//! newlines before it), so errors and rejects name the same lines as a serial read.
+//! Cuts ([`Records`]): each chunk starts at a record boundary (the header's end, then the previous
+//! cut) and ends at the last record end in its window of bytes.
+//! - Line formats read without a CSV parser ([`for_each_line`]): every `\n` ends a record.
+//! - Delimited files read with the csv crate ([`for_each_chunk`], [`for_each_delimited_row`]):
+//!   the cut is where the serial reader ([`super::for_each_row`], csv/csv_core with `flexible`,
+//!   double quotes `""`, no escape character, no comment character, terminator CRLF) ends a
+//!   record. The window is scanned forward from the chunk's start in csv_core's reader states
+//!   (csv-core 0.1, `reader.rs`, `NfaState`): a `"` opens a quoted field only at the start of a
+//!   field, so a `"` inside an unquoted field (`ab"c`) is a character and not a quote; inside a
+//!   quoted field `""` is a quote and any other byte, line ends included, is text; after the
+//!   closing quote, more characters continue the field unquoted. A record ends at the `\r` or `\n`
+//!   that ends its last field (the `\n` of a CRLF is left to the next record, as csv_core does);
+//!   a line end at a record's start is a blank line, which csv_core skips, and is never a cut, so
+//!   blank lines go with the record after them and that record keeps the line number the serial
+//!   read gives it (the line after the previous record). The callers' readers make CRLF and CR
+//!   line ends `\n` first ([`super::UnixLines`]) as the serial reader does; the scan follows
+//!   csv_core on the raw endings too. A window without `"` (or read with quoting off) is cut at
+//!   its last record end found backwards from its end, without scanning. A record longer than the
+//!   window doubles the window, and the scan goes on from where it stopped (its state is kept),
+//!   so every byte is scanned once. Parity of quote counts (RFC 4180) is not what csv_core
+//!   does, and cut inside a quoted field after a stray quote in an unquoted field.
+//!
+//! Line numbers: every chunk knows the 1-based line of its first byte (the newlines before it),
+//! so errors and rejects name the same lines as a serial read.
 //!
 //! Memory: about `(2 x threads + 2)` chunks in flight with their parsed results.
 
@@ -43,25 +61,119 @@ pub struct Chunk {
     pub first_line: u64,
 }
 
-/// Cuts `reader` (positioned after any header) into chunks of about `size` bytes, each ending at
-/// a record boundary (see the module documentation); `first_line` is the line of the reader's
-/// first byte.
+/// Where the records of a file end, so a chunk holds whole ones (see the module documentation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Records {
+    /// Every `\n` ends one: line formats split without a CSV parser ([`for_each_line`]).
+    Lines,
+    /// Rows as the csv crate reads them (flexible, double quotes, no escape, no comment,
+    /// terminator CRLF) with this `delimiter` and `quoting` (whether `"` quotes a field).
+    Delimited { delimiter: u8, quoting: bool },
+}
+
+/// csv_core's reader states (csv-core 0.1 `NfaState`) that tell a record end from a line end
+/// inside a record; the states csv_core passes through by epsilon moves and the field and record
+/// end states are folded into these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CsvState {
+    /// At a record boundary: a line end here is a blank line (`StartRecord`).
+    StartRecord,
+    /// After a delimiter (`StartField`).
+    StartField,
+    /// In an unquoted field, where `"` is a character (`InField`).
+    InField,
+    /// In a quoted field (`InQuotedField`).
+    InQuotedField,
+    /// After a `"` in a quoted field: a second `"` is a quote, else the field was closed
+    /// (`InDoubleEscapedQuote`).
+    AfterQuote,
+}
+
+/// A forward scan of a chunk's window in [`CsvState`]s: the bytes before `pos` were scanned,
+/// the scan is in `state` there, and `last_end` is the last record end before `pos`.
+#[derive(Clone, Copy, Debug)]
+struct Scan {
+    pos: usize,
+    state: CsvState,
+    last_end: Option<usize>,
+}
+
+impl Scan {
+    /// A scan at a record boundary, nothing scanned.
+    const START: Scan = Scan {
+        pos: 0,
+        state: CsvState::StartRecord,
+        last_end: None,
+    };
+
+    /// Scans `window[self.pos..]` (the window of the same chunk, grown or not) as csv_core reads
+    /// it with `delimiter` and `quoting`, and returns the last record end in the window (the
+    /// index just after the `\r` or `\n` that ends a record).
+    fn advance(&mut self, window: &[u8], delimiter: u8, quoting: bool) -> Option<usize> {
+        use CsvState::*;
+        let mut state = self.state;
+        for (i, &b) in window.iter().enumerate().skip(self.pos) {
+            let term = b == b'\n' || b == b'\r';
+            state = match state {
+                StartRecord if term => StartRecord,
+                StartRecord | StartField if quoting && b == b'"' => InQuotedField,
+                StartRecord | StartField | InField | AfterQuote if b == delimiter => StartField,
+                StartRecord | StartField | InField | AfterQuote if term => {
+                    self.last_end = Some(i + 1);
+                    StartRecord
+                }
+                InQuotedField if b == b'"' => AfterQuote,
+                InQuotedField => InQuotedField,
+                AfterQuote if b == b'"' => InQuotedField,
+                StartRecord | StartField | InField | AfterQuote => InField,
+            };
+        }
+        self.state = state;
+        self.pos = self.pos.max(window.len());
+        self.last_end
+    }
+
+    /// The scan for the rest of the window once a chunk was cut at record end `cut`: what was
+    /// scanned after the cut keeps its state (the cut is a record boundary, where a scan of the
+    /// rest would start).
+    fn after_cut(self, cut: usize) -> Scan {
+        if self.pos > cut {
+            Scan {
+                pos: self.pos - cut,
+                state: self.state,
+                last_end: self.last_end.filter(|&end| end > cut).map(|end| end - cut),
+            }
+        } else {
+            Scan::START
+        }
+    }
+}
+
+/// Cuts `reader` (positioned at a record boundary: after any header) into chunks of about `size`
+/// bytes, each ending at a record end of its [`Records`] (see the module documentation);
+/// `first_line` is the line of the reader's first byte.
 pub struct Chunker<R> {
     reader: R,
     size: usize,
+    records: Records,
     /// Bytes read and not yet handed out.
     carry: Vec<u8>,
+    /// How far `carry` was scanned for record ends.
+    scan: Scan,
     next_line: u64,
     eof: bool,
 }
 
 impl<R: Read> Chunker<R> {
-    /// A chunker over `reader`, whose first byte is on line `first_line`, of `size` bytes a chunk.
-    pub fn new(reader: R, first_line: u64, size: usize) -> Self {
+    /// A chunker over `reader`, whose first byte is on line `first_line`, of `size` bytes a chunk
+    /// cut at the ends of `records`.
+    pub fn new(reader: R, first_line: u64, size: usize, records: Records) -> Self {
         Chunker {
             reader,
             size: size.max(1),
+            records,
             carry: Vec::new(),
+            scan: Scan::START,
             next_line: first_line,
             eof: false,
         }
@@ -86,13 +198,14 @@ impl<R: Read> Chunker<R> {
             let cut = if self.eof && self.carry.len() <= want {
                 Some(self.carry.len())
             } else {
-                record_end(&self.carry[..want.min(self.carry.len())])
+                record_end(&self.carry[..want.min(self.carry.len())], self.records, &mut self.scan)
             };
             match cut {
                 Some(cut) => {
                     let rest = self.carry[cut..].to_vec();
                     self.carry.truncate(cut);
                     let bytes = std::mem::replace(&mut self.carry, rest);
+                    self.scan = self.scan.after_cut(cut);
                     let first_line = self.next_line;
                     self.next_line += count_byte(&bytes, b'\n');
                     return Ok(Some(Chunk { bytes, first_line }));
@@ -103,23 +216,29 @@ impl<R: Read> Chunker<R> {
     }
 }
 
-/// The end (just after a `\n`) of the longest prefix of `bytes` that is whole records: the last
-/// line end before which the count of `"` is even; `None` when there is none.
-fn record_end(bytes: &[u8]) -> Option<usize> {
-    if !bytes.contains(&b'"') {
-        // No quote at all (Open Images, AudioSet): every line end is a record end.
-        return bytes.iter().rposition(|&b| b == b'\n').map(|newline| newline + 1);
-    }
-    let mut quotes = count_byte(bytes, b'"') as usize;
-    let mut end = bytes.len();
-    while let Some(newline) = bytes[..end].iter().rposition(|&b| b == b'\n') {
-        quotes -= bytes[newline + 1..end].iter().filter(|&&b| b == b'"').count();
-        if quotes.is_multiple_of(2) {
-            return Some(newline + 1);
+/// The end of the longest prefix of `window` (which starts at a record boundary) that is whole
+/// `records`, `None` when there is none. `scan` is the scan of the window so far, carried on when
+/// the window grows (only [`Records::Delimited`] with quotes uses it).
+fn record_end(window: &[u8], records: Records, scan: &mut Scan) -> Option<usize> {
+    match records {
+        Records::Lines => window.iter().rposition(|&b| b == b'\n').map(|newline| newline + 1),
+        Records::Delimited { delimiter, quoting } => {
+            if quoting && window.contains(&b'"') {
+                return scan.advance(window, delimiter, quoting);
+            }
+            // No quoted field (Open Images, most of VGGSound): the record end is the first line
+            // end after a field's byte, the last such in the window.
+            let term = |b: &u8| *b == b'\n' || *b == b'\r';
+            let mut end = window.len();
+            while let Some(at) = window[..end].iter().rposition(term) {
+                if at > 0 && !term(&window[at - 1]) {
+                    return Some(at + 1);
+                }
+                end = at;
+            }
+            None
         }
-        end = newline;
     }
-    None
 }
 
 /// How many bytes of `bytes` equal `byte`: counted in blocks of 128 with byte-wide counters,
@@ -133,8 +252,9 @@ fn count_byte(bytes: &[u8], byte: u8) -> u64 {
 }
 
 /// Reads `path` (opened as `reader`, after its header, whose first byte is on line
-/// `first_line`) in chunks: `parse(chunk)` runs on rayon's global pool, several chunks at a time,
-/// and `consume(result)` gets each chunk's result in file order on the calling thread. The first
+/// `first_line`) in chunks of rows as the csv crate's default reader reads them (comma, quoting
+/// on): `parse(chunk)` runs on rayon's global pool, several chunks at a time, and
+/// `consume(result)` gets each chunk's result in file order on the calling thread. The first
 /// error of `consume` (or of reading) stops the read; chunks parsed ahead are dropped.
 ///
 /// Errors: an I/O error (with `path`), what `consume` returns.
@@ -143,9 +263,27 @@ pub fn for_each_chunk<R: Read, T: Send>(
     reader: R,
     first_line: u64,
     parse: impl Fn(Chunk) -> T + Sync,
+    consume: impl FnMut(T) -> Result<()>,
+) -> Result<()> {
+    let records = Records::Delimited {
+        delimiter: b',',
+        quoting: true,
+    };
+    read_chunks(
+        path,
+        Chunker::new(reader, first_line, chunk_bytes(), records),
+        parse,
+        consume,
+    )
+}
+
+/// [`for_each_chunk`] over the chunks of `chunker`.
+fn read_chunks<R: Read, T: Send>(
+    path: &Path,
+    mut chunker: Chunker<R>,
+    parse: impl Fn(Chunk) -> T + Sync,
     mut consume: impl FnMut(T) -> Result<()>,
 ) -> Result<()> {
-    let mut chunker = Chunker::new(reader, first_line, chunk_bytes());
     let depth = 2 * rayon::current_num_threads() + 2;
     let parse = &parse;
     rayon::in_place_scope(|scope| {
@@ -185,10 +323,9 @@ pub fn for_each_line<R: Read, T: Send>(
     parse: impl Fn(&[u8], u64) -> T + Sync,
     mut consume: impl FnMut(T, u64) -> Result<()>,
 ) -> Result<()> {
-    for_each_chunk(
+    read_chunks(
         path,
-        reader,
-        1,
+        Chunker::new(reader, 1, chunk_bytes(), Records::Lines),
         |chunk| {
             let body = chunk.bytes.strip_suffix(b"\n").unwrap_or(&chunk.bytes);
             body.split(|&b| b == b'\n')
@@ -231,10 +368,12 @@ pub fn read_header<R: Read>(path: &Path, text: &mut R, delimiter: u8, quoting: b
 }
 
 /// [`for_each_chunk`] for delimited files read with the csv crate: `reader` (its line ends made
-/// `\n`, see [`super::UnixLines`]) is positioned at line `first_line` after any header; each
-/// chunk's rows are read as [`super::for_each_row`] reads them (fields trimmed, a row that is not
-/// UTF-8 given as its reason) with `delimiter` and `quoting`, and `parse(line, row)` runs on
-/// rayon's pool; `consume(result)` gets each row's result in file order on the calling thread.
+/// `\n`, see [`super::UnixLines`]) is positioned at line `first_line` at a record boundary (after
+/// any header, or at the file's start); it is cut where the serial reader ends records
+/// ([`Records::Delimited`]) and each chunk's rows are read as [`super::for_each_row`] reads them
+/// (fields trimmed, a row that is not UTF-8 given as its reason) with `delimiter` and `quoting`;
+/// `parse(line, row)` runs on rayon's pool, `line` the 1-based line the serial read gives the
+/// row; `consume(result)` gets each row's result in file order on the calling thread.
 ///
 /// Errors: an I/O error (with `path`), what `consume` returns.
 pub fn for_each_delimited_row<R: Read, T: Send>(
@@ -244,12 +383,26 @@ pub fn for_each_delimited_row<R: Read, T: Send>(
     delimiter: u8,
     quoting: bool,
     parse: impl Fn(u64, std::result::Result<&csv::StringRecord, String>) -> T + Sync,
+    consume: impl FnMut(T) -> Result<()>,
+) -> Result<()> {
+    let format = (delimiter, quoting);
+    read_delimited_rows(path, reader, first_line, format, chunk_bytes(), parse, consume)
+}
+
+/// [`for_each_delimited_row`] in chunks of `size` bytes, `format` its delimiter and quoting.
+fn read_delimited_rows<R: Read, T: Send>(
+    path: &Path,
+    reader: R,
+    first_line: u64,
+    (delimiter, quoting): (u8, bool),
+    size: usize,
+    parse: impl Fn(u64, std::result::Result<&csv::StringRecord, String>) -> T + Sync,
     mut consume: impl FnMut(T) -> Result<()>,
 ) -> Result<()> {
-    for_each_chunk(
+    let records = Records::Delimited { delimiter, quoting };
+    read_chunks(
         path,
-        reader,
-        first_line,
+        Chunker::new(reader, first_line, size, records),
         |chunk| {
             let mut rows = csv::ReaderBuilder::new()
                 .delimiter(delimiter)
@@ -321,16 +474,186 @@ mod tests {
         assert_eq!(chunked, serial);
     }
 
-    #[test]
-    fn without_quotes_the_last_line_end_is_the_cut() {
-        assert_eq!(super::record_end(b"a,b\nc,d\ne"), Some(8));
-        assert_eq!(super::record_end(b"a,b"), None);
+    use super::*;
+    use crate::sources::UnixLines;
+
+    const CSV: Records = Records::Delimited {
+        delimiter: b',',
+        quoting: true,
+    };
+
+    /// The cut of `window` (from a record boundary) as a fresh chunk of a comma CSV.
+    fn end(window: &[u8]) -> Option<usize> {
+        record_end(window, CSV, &mut { Scan::START })
     }
 
-    use super::*;
+    #[test]
+    fn without_quotes_the_last_line_end_is_the_cut() {
+        assert_eq!(end(b"a,b\nc,d\ne"), Some(8));
+        assert_eq!(end(b"a,b"), None);
+        // Line formats: every `\n`, a quote or not.
+        assert_eq!(record_end(b"a,\"b\nc", Records::Lines, &mut { Scan::START }), Some(5));
+        // Quoting off: a quote is a character.
+        let tsv = Records::Delimited {
+            delimiter: b'\t',
+            quoting: false,
+        };
+        assert_eq!(record_end(b"a\t\"b\nc\t\"\n", tsv, &mut { Scan::START }), Some(9));
+    }
+
+    /// A `"` inside an unquoted field is a character (csv_core's `InField`), so the line end after
+    /// `ab"c` ends its record and the newline inside the later quoted field does not; quote
+    /// parity cut at 12, inside `"p\nq"`.
+    #[test]
+    fn a_stray_quote_in_an_unquoted_field_does_not_open_a_field() {
+        let text = b"x,ab\"c\ny,\"p\nq\"\nz\n";
+        assert_eq!(end(&text[..12]), Some(7));
+        assert_eq!(end(&text[..14]), Some(7));
+        assert_eq!(end(&text[..15]), Some(15));
+        assert_eq!(end(&text[..16]), Some(15));
+        assert_eq!(end(text), Some(17));
+        assert_eq!(end(b"a\"b\n\"c\n"), Some(4)); // `"c\n` opens a quoted field to the end
+        assert_eq!(end(b"a,\"b\nc"), None);
+    }
+
+    /// `""` in a quoted field is a quote and the field goes on; after a closing quote, more
+    /// characters continue the field unquoted, their `"` characters.
+    #[test]
+    fn doubled_quotes_and_characters_after_a_closing_quote() {
+        let doubled = b"a,\"b\"\"\nc\"\nd\n";
+        assert_eq!(end(&doubled[..7]), None);
+        assert_eq!(end(&doubled[..10]), Some(10));
+        assert_eq!(end(doubled), Some(12));
+        assert_eq!(end(b"\"\"\"\"\n"), Some(5)); // the field `"`
+        let after = b"\"a\"b\"c\nd\n"; // the field `ab"c`: three quotes before the line end
+        assert_eq!(end(&after[..7]), Some(7));
+        assert_eq!(end(after), Some(9));
+        let reopened = b"\"a\"b,\"c\nd\"\n"; // a new quoted field after the delimiter
+        assert_eq!(end(&reopened[..8]), None);
+        assert_eq!(end(reopened), Some(11));
+    }
+
+    /// `\r`, `\n` and CRLF end records as csv_core's CRLF terminator does: the record ends at its
+    /// `\r` (the `\n` of a CRLF is skipped by the next read); line ends at a record's start
+    /// (blank lines) are not record ends.
+    #[test]
+    fn crlf_cr_and_blank_lines() {
+        assert_eq!(end(b"a,b\r\nc,d\r\n"), Some(9));
+        let crlf = b"a,\"x\r\ny\"\r\nz\r\n";
+        assert_eq!(end(&crlf[..8]), None);
+        assert_eq!(end(&crlf[..9]), Some(9));
+        assert_eq!(end(&crlf[..10]), Some(9));
+        assert_eq!(end(crlf), Some(12));
+        let cr = b"a\rb,\"c\rd\"\re\r";
+        assert_eq!(end(&cr[..9]), Some(2));
+        assert_eq!(end(&cr[..10]), Some(10));
+        assert_eq!(end(cr), Some(12));
+        assert_eq!(end(b"a\n\n\n"), Some(2));
+        assert_eq!(end(b"\"a\"\n\n\r\n"), Some(4));
+        assert_eq!(end(b"\n\n"), None);
+        assert_eq!(end(b"\r\n\"a\n"), None);
+    }
+
+    /// A record longer than the window: the window doubles and the scan goes on from where it
+    /// stopped, in the state it stopped in, and finds what a scan of the whole window finds.
+    #[test]
+    fn a_record_longer_than_the_window_is_scanned_once() {
+        let text = "\"abc,def\ngh\"\"\nij\"\nk\nlmnopqrstuvwxyz\n";
+        let mut scan = Scan::START;
+        assert_eq!(scan.advance(&text.as_bytes()[..4], b',', true), None);
+        assert_eq!((scan.pos, scan.state), (4, CsvState::InQuotedField));
+        assert_eq!(scan.advance(&text.as_bytes()[..8], b',', true), None);
+        assert_eq!(scan.advance(&text.as_bytes()[..17], b',', true), None);
+        assert_eq!((scan.pos, scan.state), (17, CsvState::AfterQuote));
+        assert_eq!(scan.advance(&text.as_bytes()[..19], b',', true), Some(18));
+        assert_eq!((scan.pos, scan.state), (19, CsvState::InField));
+        // The rest after a cut at 18 keeps its state: the byte `k` already scanned.
+        let rest = scan.after_cut(18);
+        assert_eq!((rest.pos, rest.state, rest.last_end), (1, CsvState::InField, None));
+        // Windows of 4, 8, 16 and 32 bytes: the first record ends at 18, the window of 32 at 20.
+        assert_eq!(
+            chunks(text, 4),
+            [
+                ("\"abc,def\ngh\"\"\nij\"\nk\n".to_string(), 2),
+                ("lmnopqrstuvwxyz\n".to_string(), 6)
+            ]
+        );
+    }
+
+    /// Rows (line, trimmed fields or the reason) as the serial reader gives them: the whole of
+    /// `reader` read by `for_each_row` with the csv settings of `delimited_reader`.
+    fn serial_rows(
+        reader: impl Read,
+        delimiter: u8,
+        quoting: bool,
+    ) -> Vec<(u64, std::result::Result<Vec<String>, String>)> {
+        let mut csv = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .quoting(quoting)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(reader);
+        let mut rows = Vec::new();
+        super::super::for_each_row(Path::new("t"), &mut csv, |line, row| {
+            rows.push((line, row.map(|r| r.iter().map(str::to_string).collect())));
+            Ok(())
+        })
+        .unwrap();
+        rows
+    }
+
+    /// For small quoted files, every chunk size from 1 to the file's length gives the rows, lines
+    /// and reasons of the serial read, with line ends made `\n` as the callers read, and raw.
+    #[test]
+    fn every_chunk_size_gives_the_rows_of_the_serial_read() {
+        let files: [(&[u8], u8, bool); 9] = [
+            (b"x,ab\"c\ny,\"p\nq\"\nz\n", b',', true),
+            (b"a,\"b\"\"\nc\"\n\n\nd, e \n\"\"\"\",f\n", b',', true),
+            (b"\"a\"b\"c\nd,\"e\"f\n,\n\"g\nh", b',', true),
+            (b"h1,h2\r\n\"x\r\ny\",z\r\n\r\nw,\"v\"\"\r\"\r\nlast", b',', true),
+            (b"a\rb,\"c\rd\"\re\r\r", b',', true),
+            (b"ok,1\n\xe9t\xe9,2\n\"q\n\xff\",3\n\n", b',', true),
+            (b"a,b\n\nc,d\n\n\ne\n\n", b',', true),
+            (b"a\t\"b\nc\"\td\n\"e\tf\n", b'\t', false),
+            (b"\n\nv1,5,\"vehicle horn, car horn, honking\",train\nv2,6,dog \"barking,test\nv3,7,\"cat\nmeowing\",train\n", b',', true),
+        ];
+        for (text, delimiter, quoting) in files {
+            for unix in [true, false] {
+                let serial = if unix {
+                    serial_rows(UnixLines::new(text), delimiter, quoting)
+                } else {
+                    serial_rows(text, delimiter, quoting)
+                };
+                assert!(serial.len() >= 3, "{}", String::from_utf8_lossy(text));
+                for size in 1..=text.len() {
+                    let mut chunked = Vec::new();
+                    let parse = |line: u64, row: std::result::Result<&csv::StringRecord, String>| {
+                        (line, row.map(|r| r.iter().map(str::to_string).collect::<Vec<_>>()))
+                    };
+                    let consume = |row| {
+                        chunked.push(row);
+                        Ok(())
+                    };
+                    let format = (delimiter, quoting);
+                    if unix {
+                        read_delimited_rows(Path::new("t"), UnixLines::new(text), 1, format, size, parse, consume)
+                    } else {
+                        read_delimited_rows(Path::new("t"), text, 1, format, size, parse, consume)
+                    }
+                    .unwrap();
+                    assert_eq!(
+                        chunked,
+                        serial,
+                        "chunks of {size} bytes (unix line ends: {unix}) of {}",
+                        String::from_utf8_lossy(text)
+                    );
+                }
+            }
+        }
+    }
 
     fn chunks(text: &str, size: usize) -> Vec<(String, u64)> {
-        let mut chunker = Chunker::new(text.as_bytes(), 2, size);
+        let mut chunker = Chunker::new(text.as_bytes(), 2, size, CSV);
         let mut out = Vec::new();
         while let Some(c) = chunker.next_chunk().unwrap() {
             out.push((String::from_utf8(c.bytes).unwrap(), c.first_line));
@@ -360,7 +683,5 @@ mod tests {
             ]
         );
         assert_eq!(chunks("", 4), []);
-        assert_eq!(record_end(b"a\"b\n\"c\n"), Some(7));
-        assert_eq!(record_end(b"a,\"b\nc"), None);
     }
 }
