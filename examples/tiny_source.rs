@@ -78,11 +78,11 @@ impl Source for TinyCaptions {
                     source: self.name(),
                     key: clip.to_string(),
                     split,
-                    groups: vec![format!("yt:{youtube_id}")],
+                    groups: vec![format!("yt:{youtube_id}").into()],
                     media: Media {
-                        image: Some(options.media.image(clip)),
-                        audio: Some(options.media.audio(clip)),
-                        video: Some(options.media.video(clip)),
+                        image: Some(options.media.image(clip).into()),
+                        audio: Some(options.media.audio(clip).into()),
+                        video: Some(options.media.video(clip).into()),
                         // Where each file comes from, for `avfit media list` / `media extract`
                         // (here: unknown; see MediaOrigin for a YouTube clip window).
                         origins: Default::default(),

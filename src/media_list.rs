@@ -20,7 +20,7 @@
 //! by path and sorted by it.
 
 use crate::error::{Error, Result};
-use crate::record::{Media, MediaOrigin};
+use crate::record::{Media, MediaOrigin, Text};
 use crate::writer::FileInfo;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -72,12 +72,12 @@ impl MediaRow {
             path: path.to_string(),
             kind: kind.to_string(),
             dataset: path.split('/').next().unwrap_or_default().to_string(),
-            youtube_id: origin.youtube_id.clone(),
-            media_id: origin.media_id.clone(),
+            youtube_id: origin.youtube_id.to_string(),
+            media_id: origin.media_id.to_string(),
             clip_start: origin.clip_start,
             clip_end: origin.clip_end,
             frame_time: origin.frame_time,
-            file: origin.file.clone(),
+            file: origin.file.to_string(),
         }
     }
 }
@@ -104,8 +104,8 @@ pub struct MediaCatalog {
     /// found in its slot was added before and is not taken again (the first row of a path is
     /// the one written, so this changes no byte). Media shared by neighbouring records (an
     /// image's several classes, a pair's several AVFC records, a clip drawn again soon) are
-    /// taken once.
-    recent: Vec<String>,
+    /// taken once. A slot holds the record's own path (shared, not copied).
+    recent: Vec<Option<Text>>,
     /// Where and from what size runs are spilled; `None`: all in memory.
     spill_to: Option<(std::path::PathBuf, usize)>,
     /// The scratch file and its runs, once the first run is spilled.
@@ -129,7 +129,7 @@ impl Default for MediaCatalog {
             paths: Vec::new(),
             entries: Vec::new(),
             end: 0,
-            recent: vec![String::new(); RECENT_SLOTS],
+            recent: vec![None; RECENT_SLOTS],
             spill_to: None,
             spill: None,
         }
@@ -261,11 +261,13 @@ impl MediaCatalog {
         ] {
             let Some(path) = path else { continue };
             let slot = &mut self.recent[recent_slot(path)];
-            if slot == path {
+            if slot
+                .as_ref()
+                .is_some_and(|seen| std::sync::Arc::ptr_eq(seen, path) || seen == path)
+            {
                 continue;
             }
-            slot.clear();
-            slot.push_str(path);
+            *slot = Some(path.clone());
             let start = self.end;
             let written = match origin {
                 Some(origin) => {
@@ -280,7 +282,7 @@ impl MediaCatalog {
                     let clip_end = number(end, origin.clip_end);
                     let frame_time = number(frame, origin.frame_time);
                     self.lines.write_record([
-                        path.as_str(),
+                        &**path,
                         kind,
                         path.split('/').next().unwrap_or_default(),
                         &origin.youtube_id,
@@ -291,7 +293,7 @@ impl MediaCatalog {
                         &origin.file,
                     ])
                 }
-                None => self.lines.serialize(describe(path, kind, &[])),
+                None => self.lines.serialize(describe::<&str>(path, kind, &[])),
             };
             written
                 .and_then(|()| Ok(self.lines.flush()?))
@@ -503,7 +505,7 @@ pub fn media_rows(dir: &Path) -> Result<Vec<MediaRow>> {
 /// without `media.csv`): clip windows from `<id>_<s>_<e>` (LLP, VALOR), `<id>_<NNNNNN>`
 /// (VGGSound-style 10 s clips), `<id>_<ms>` (AudioSet, AudioSet Strong: milliseconds, 10 s
 /// clips); frame times from `<key>_<t>.jpg` (LLP) and 5.0 for VGG-SS.
-pub fn describe(path: &str, kind: &str, groups: &[String]) -> MediaRow {
+pub fn describe<G: AsRef<str>>(path: &str, kind: &str, groups: &[G]) -> MediaRow {
     let dataset = path.split('/').next().unwrap_or_default().to_string();
     let stem = Path::new(path)
         .file_stem()
@@ -516,6 +518,7 @@ pub fn describe(path: &str, kind: &str, groups: &[String]) -> MediaRow {
         ..MediaRow::default()
     };
     for g in groups {
+        let g = g.as_ref();
         let Some((namespace, id)) = g.split_once(':') else {
             continue;
         };
@@ -540,7 +543,7 @@ pub fn describe(path: &str, kind: &str, groups: &[String]) -> MediaRow {
                 _ => {}
             }
         } else {
-            row.media_id = g.clone();
+            row.media_id = g.to_string();
         }
     }
     if kind == "image" && dataset == "vggss" {
@@ -604,7 +607,7 @@ mod tests {
 
     fn image(path: &str, media_id: &str) -> Media {
         Media {
-            image: Some(path.to_string()),
+            image: Some(path.into()),
             origins: crate::record::MediaOrigins {
                 image: Some(MediaOrigin::file(media_id, "x.jpg")),
                 ..Default::default()
@@ -638,7 +641,7 @@ mod tests {
             let mut catalog = MediaCatalog::spilling(&dir, limit);
             for (path, id) in adds {
                 // As if each path had left the recent ones: every duplicate reaches the runs.
-                catalog.recent.iter_mut().for_each(String::clear);
+                catalog.recent.iter_mut().for_each(|slot| *slot = None);
                 catalog.add(&image(path, id)).unwrap();
             }
             let runs = catalog.spill.as_ref().map_or(0, |s| s.runs.len());
@@ -723,8 +726,8 @@ mod tests {
     #[test]
     fn media_shared_by_neighbours_are_taken_once() {
         let pair = |image_id: &str, audio_id: &str| Media {
-            image: Some(format!("oi/images/{image_id}.jpg")),
-            audio: Some(format!("audioset/audios/{audio_id}.wav")),
+            image: Some(format!("oi/images/{image_id}.jpg").into()),
+            audio: Some(format!("audioset/audios/{audio_id}.wav").into()),
             ..Default::default()
         };
         let mut catalog = MediaCatalog::default();

@@ -376,11 +376,11 @@ impl Sink for Planner<'_> {
         self.media.add(&record.media)?;
         if self.track_groups {
             for group in &record.groups {
-                match self.used_groups.get_mut(group) {
+                match self.used_groups.get_mut(&**group) {
                     Some(split) if record.split == Split::Test => *split = Split::Test,
                     Some(_) => {}
                     None => {
-                        self.used_groups.insert(group.clone(), record.split);
+                        self.used_groups.insert(group.to_string(), record.split);
                     }
                 }
             }

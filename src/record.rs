@@ -56,19 +56,23 @@ impl Task {
     }
 }
 
+/// A string a record shares with other records (a media path, an origin's identity, a group): made
+/// once by its adapter, then cloned by reference count, so the records of one image or clip, and
+/// the threads that render them, neither copy nor free it one by one.
+pub type Text = std::sync::Arc<str>;
+
 /// Media a sample refers to, as paths relative to the media root (see [`crate::media_layout`]).
 /// Two `Media` are equal when they name the same three paths (`origins` is where they come
 /// from, checked on its own).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct Media {
     /// An image or video frame (`<dataset>/frames/<key>.jpg`).
-    pub image: Option<String>,
+    pub image: Option<Text>,
     /// An audio clip (`<dataset>/audios/<key>.wav`).
-    pub audio: Option<String>,
+    pub audio: Option<Text>,
     /// A video clip (`<dataset>/videos/<key>.mp4`).
-    pub video: Option<String>,
+    pub video: Option<Text>,
     /// Where each of the three comes from (the adapter says it; never part of a shard line).
-    #[serde(skip)]
     pub origins: MediaOrigins,
 }
 
@@ -85,14 +89,14 @@ impl PartialEq for Media {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MediaOrigin {
     /// YouTube id of the video the file is cut from; empty when not cut from a YouTube video.
-    pub youtube_id: String,
+    pub youtube_id: Text,
     /// Another identity of the source (`music:<video id>`, `oi:<ImageID>`, `voc:<id>`,
     /// `flickr:<id>`), empty when none.
-    pub media_id: String,
+    pub media_id: Text,
     /// The dataset's own file the media file is taken from when it is distributed as a file, not
     /// cut from a video (`<ImageID>.jpg`, `<video>_<k>.png`, `<name>.wav`, or a MUSIC-AVQA video
     /// `<id>.mp4`): its file name, looked up under `--images` / `--audio` / `--videos`.
-    pub file: String,
+    pub file: Text,
     /// Clip start in the source video, seconds (0 for a dataset's own video file).
     pub clip_start: Option<f64>,
     /// Clip end in the source video, seconds; `None` when the clip runs to the video's end.
@@ -105,7 +109,7 @@ impl MediaOrigin {
     /// A clip `[start, end)` seconds of YouTube video `youtube_id`.
     pub fn youtube(youtube_id: &str, start: f64, end: f64) -> Self {
         MediaOrigin {
-            youtube_id: youtube_id.to_string(),
+            youtube_id: youtube_id.into(),
             clip_start: Some(start),
             clip_end: Some(end),
             ..MediaOrigin::default()
@@ -115,8 +119,8 @@ impl MediaOrigin {
     /// The dataset's own file `file` (an image or audio file as distributed), identity `media_id`.
     pub fn file(media_id: &str, file: &str) -> Self {
         MediaOrigin {
-            media_id: media_id.to_string(),
-            file: file.to_string(),
+            media_id: media_id.into(),
+            file: file.into(),
             ..MediaOrigin::default()
         }
     }
@@ -242,7 +246,7 @@ pub struct Record {
     /// The output split, after the source's split rule (or `--split`).
     pub split: Split,
     /// Identities of the media used (`yt:<youtube id>`, `music:<video id>`, ...), for leakage checks.
-    pub groups: Vec<String>,
+    pub groups: Vec<Text>,
     /// Media paths relative to the media root.
     pub media: Media,
     /// The truth.
@@ -312,9 +316,9 @@ impl Sample {
 
 /// The fields of one shard line, borrowed: what the rendering threads write straight from a
 /// [`Record`] and its rendered texts, with no [`Sample`] built in between. Field meanings as in
-/// [`Sample`].
+/// [`Sample`]; `G` is the groups' string type (a record's [`Text`], a sample's `String`).
 #[derive(Clone, Copy, Debug)]
-pub struct SampleLine<'a> {
+pub struct SampleLine<'a, G: AsRef<str>> {
     /// `<source>/<record key>/<task>` (AVFC: `<source>/<key>/avfc/<type>`).
     pub id: &'a str,
     /// The task.
@@ -330,7 +334,7 @@ pub struct SampleLine<'a> {
     /// Video path relative to the media root, if any.
     pub video: Option<&'a str>,
     /// Identities of the media used.
-    pub groups: &'a [String],
+    pub groups: &'a [G],
     /// The rendered instruction.
     pub instruction: &'a str,
     /// The rendered input.
@@ -343,7 +347,7 @@ pub struct SampleLine<'a> {
     pub target: &'a Target,
 }
 
-impl SampleLine<'_> {
+impl<G: AsRef<str>> SampleLine<'_, G> {
     /// Appends the shard line (without newline) to `out`: the bytes `serde_json::to_writer`
     /// writes for the [`Sample`] of these fields (fields in declaration order, compact), with the
     /// strings written by [`crate::json_text`] (one copy when they need no escape) and `target`
@@ -369,7 +373,7 @@ impl SampleLine<'_> {
             if i > 0 {
                 out.push(b',');
             }
-            push_str(out, group);
+            push_str(out, group.as_ref());
         }
         out.extend_from_slice(b"],\"instruction\":");
         push_str(out, self.instruction);

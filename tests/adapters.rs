@@ -25,8 +25,8 @@ fn counts(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
 fn vggss_keeps_valid_boxes_and_rejects_sentinels_and_degenerates() {
     let (sink, stats) = read("vggss", &[data("vggss")], None);
     let media = |k: &str| Media {
-        image: Some(format!("vggss/frames/{k}.jpg")),
-        audio: Some(format!("vggss/audios/{k}.wav")),
+        image: Some(format!("vggss/frames/{k}.jpg").into()),
+        audio: Some(format!("vggss/audios/{k}.wav").into()),
         video: None,
         ..Default::default()
     };
@@ -37,7 +37,7 @@ fn vggss_keeps_valid_boxes_and_rejects_sentinels_and_degenerates() {
                 source: "vggss",
                 key: s("aaaaaaaaaaa_000010"),
                 split: Split::Test,
-                groups: vec![s("yt:aaaaaaaaaaa")],
+                groups: vec![s("yt:aaaaaaaaaaa").into()],
                 media: media("aaaaaaaaaaa_000010"),
                 target: Target::Arig {
                     label: s("dog barking"),
@@ -49,7 +49,7 @@ fn vggss_keeps_valid_boxes_and_rejects_sentinels_and_degenerates() {
                 source: "vggss",
                 key: s("-bbbbbbbbbb_000000"),
                 split: Split::Test,
-                groups: vec![s("yt:-bbbbbbbbbb")],
+                groups: vec![s("yt:-bbbbbbbbbb").into()],
                 media: media("-bbbbbbbbbb_000000"),
                 // JSON ints 0 and 1 are read as 0.0 and 1.0.
                 target: Target::Arig {
@@ -62,7 +62,7 @@ fn vggss_keeps_valid_boxes_and_rejects_sentinels_and_degenerates() {
                 source: "vggss",
                 key: s("cc_cccccccc_000123"),
                 split: Split::Test,
-                groups: vec![s("yt:cc_cccccccc")],
+                groups: vec![s("yt:cc_cccccccc").into()],
                 media: media("cc_cccccccc_000123"),
                 target: Target::Arig {
                     label: s("playing acoustic guitar"),
@@ -104,10 +104,10 @@ fn llp_merges_audio_rows_and_takes_a_frame_of_the_label_alone() {
         source: "llp",
         key: format!("{clip}/{label}"),
         split: Split::Test,
-        groups: vec![format!("yt:{yt}")],
+        groups: vec![format!("yt:{yt}").into()],
         media: Media {
-            image: Some(format!("llp/frames/{clip}_{t}.jpg")),
-            audio: Some(format!("llp/audios/{clip}.wav")),
+            image: Some(format!("llp/frames/{clip}_{t}.jpg").into()),
+            audio: Some(format!("llp/audios/{clip}.wav").into()),
             video: None,
             ..Default::default()
         },
@@ -200,10 +200,10 @@ fn llp_per_visual_event_gives_one_sample_per_merged_visual_segment() {
         source: "llp",
         key: format!("{clip}/{label}/{seen}"),
         split: Split::Test,
-        groups: vec![format!("yt:{yt}")],
+        groups: vec![format!("yt:{yt}").into()],
         media: Media {
-            image: Some(format!("llp/frames/{clip}_{t}.jpg")),
-            audio: Some(format!("llp/audios/{clip}.wav")),
+            image: Some(format!("llp/frames/{clip}_{t}.jpg").into()),
+            audio: Some(format!("llp/audios/{clip}.wav").into()),
             video: None,
             ..Default::default()
         },
@@ -364,11 +364,11 @@ fn avqa_answer_is_the_option_text_with_null_options_left_out() {
             source: "avqa",
             key: format!("{video}/{id}"),
             split,
-            groups: vec![format!("yt:{yt}")],
+            groups: vec![format!("yt:{yt}").into()],
             media: Media {
-                image: Some(format!("avqa/frames/{video}.jpg")),
-                audio: Some(format!("avqa/audios/{video}.wav")),
-                video: Some(format!("avqa/videos/{video}.mp4")),
+                image: Some(format!("avqa/frames/{video}.jpg").into()),
+                audio: Some(format!("avqa/audios/{video}.wav").into()),
+                video: Some(format!("avqa/videos/{video}.mp4").into()),
                 ..Default::default()
             },
             target: Target::Avqa {
@@ -434,11 +434,11 @@ fn music_avqa_fills_templates_and_applies_subset_and_duplicate_rules() {
         source: "music_avqa",
         key: format!("{video}/{qid}"),
         split,
-        groups: vec![format!("music:{video}")],
+        groups: vec![format!("music:{video}").into()],
         media: Media {
-            image: Some(format!("music_avqa/frames/{video}.jpg")),
-            audio: Some(format!("music_avqa/audios/{video}.wav")),
-            video: Some(format!("music_avqa/videos/{video}.mp4")),
+            image: Some(format!("music_avqa/frames/{video}.jpg").into()),
+            audio: Some(format!("music_avqa/audios/{video}.wav").into()),
+            video: Some(format!("music_avqa/videos/{video}.mp4").into()),
             ..Default::default()
         },
         target: Target::Avqa {
@@ -523,11 +523,11 @@ fn valor_maps_val_to_test_skips_test_and_rejects_digit_captions() {
         source: "valor",
         key: s(video),
         split,
-        groups: vec![format!("yt:{yt}")],
+        groups: vec![format!("yt:{yt}").into()],
         media: Media {
-            image: Some(format!("valor/frames/{video}.jpg")),
-            audio: Some(format!("valor/audios/{video}.wav")),
-            video: Some(format!("valor/videos/{video}.mp4")),
+            image: Some(format!("valor/frames/{video}.jpg").into()),
+            audio: Some(format!("valor/audios/{video}.wav").into()),
+            video: Some(format!("valor/videos/{video}.mp4").into()),
             ..Default::default()
         },
         target: Target::Avc { caption: s(caption) },
@@ -583,10 +583,10 @@ fn avsbench_boxes_from_s4_and_ms3_masks() {
         source: "avsbench",
         key: s(key),
         split,
-        groups: vec![format!("yt:{yt}")],
+        groups: vec![format!("yt:{yt}").into()],
         media: Media {
-            image: Some(format!("avsbench/frames/{frame}.jpg")),
-            audio: Some(format!("avsbench/audios/{key}.wav")),
+            image: Some(format!("avsbench/frames/{frame}.jpg").into()),
+            audio: Some(format!("avsbench/audios/{key}.wav").into()),
             video: None,
             ..Default::default()
         },
@@ -724,10 +724,10 @@ fn pascal_sound_takes_direct_object_boxes_of_the_label() {
                 source: "pascal_sound",
                 key: s("000010/dog"),
                 split: Split::Test,
-                groups: vec![s("voc:000010")],
+                groups: vec![s("voc:000010").into()],
                 media: Media {
-                    image: Some(s("pascal_sound/frames/000010.jpg")),
-                    audio: Some(s("pascal_sound/audios/dog_bark_01.wav")),
+                    image: Some(s("pascal_sound/frames/000010.jpg").into()),
+                    audio: Some(s("pascal_sound/audios/dog_bark_01.wav").into()),
                     video: None,
                     ..Default::default()
                 },
@@ -742,10 +742,10 @@ fn pascal_sound_takes_direct_object_boxes_of_the_label() {
                 source: "pascal_sound",
                 key: s("000020/cat"),
                 split: Split::Test,
-                groups: vec![s("voc:000020"), s("yt:aaaaaaaaaaa")],
+                groups: vec![s("voc:000020").into(), s("yt:aaaaaaaaaaa").into()],
                 media: Media {
-                    image: Some(s("pascal_sound/frames/000020.jpg")),
-                    audio: Some(s("pascal_sound/audios/aaaaaaaaaaa_000030.wav")),
+                    image: Some(s("pascal_sound/frames/000020.jpg").into()),
+                    audio: Some(s("pascal_sound/audios/aaaaaaaaaaa_000030.wav").into()),
                     video: None,
                     ..Default::default()
                 },
@@ -810,10 +810,10 @@ fn flickr_soundnet_keeps_every_annotator_box() {
         source: "flickr_soundnet",
         key: s(id),
         split: Split::Test,
-        groups: vec![format!("flickr:{id}")],
+        groups: vec![format!("flickr:{id}").into()],
         media: Media {
-            image: Some(format!("flickr_soundnet/frames/{id}.jpg")),
-            audio: Some(format!("flickr_soundnet/audios/{id}.wav")),
+            image: Some(format!("flickr_soundnet/frames/{id}.jpg").into()),
+            audio: Some(format!("flickr_soundnet/audios/{id}.wav").into()),
             video: None,
             ..Default::default()
         },
@@ -1246,9 +1246,9 @@ fn oi_record(image: &str, label: &str, split: Split, boxes: Vec<BBox>) -> Record
         source: "openimages",
         key: format!("{image}/{}", label.replace(' ', "_")),
         split,
-        groups: vec![format!("oi:{image}")],
+        groups: vec![format!("oi:{image}").into()],
         media: Media {
-            image: Some(format!("openimages/images/{image}.jpg")),
+            image: Some(format!("openimages/images/{image}.jpg").into()),
             audio: None,
             video: None,
             ..Default::default()

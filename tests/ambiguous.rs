@@ -128,10 +128,10 @@ fn llp_labels_sharing_a_frame_get_their_own_frame_or_name_their_class() {
         source: "llp",
         key: format!("ccccccccccc_0_10/{label}"),
         split: Split::Test,
-        groups: vec!["yt:ccccccccccc".to_string()],
+        groups: vec!["yt:ccccccccccc".to_string().into()],
         media: Media {
-            image: Some(format!("llp/frames/ccccccccccc_0_10_{t}.jpg")),
-            audio: Some("llp/audios/ccccccccccc_0_10.wav".to_string()),
+            image: Some(format!("llp/frames/ccccccccccc_0_10_{t}.jpg").into()),
+            audio: Some("llp/audios/ccccccccccc_0_10.wav".to_string().into()),
             video: None,
             ..Default::default()
         },

@@ -330,7 +330,7 @@ fn every_reader_rounds_17_digit_decimals_correctly() {
     for record in sink.records.iter().filter(|r| matches!(r.target, Target::Arig { .. })) {
         let audio = record.media.audio.as_deref().unwrap();
         let clip = Path::new(audio).file_stem().unwrap().to_str().unwrap();
-        assert_eq!(clip, names[&record.groups[1]], "audioset {clip}");
+        assert_eq!(clip, names[&*record.groups[1]], "audioset {clip}");
         checked += 1;
     }
     assert_eq!(checked, N, "one ARIG sample per image");
@@ -360,7 +360,7 @@ fn vggss_clip_names_need_six_start_digits() {
     );
     let record = &sink.records[0];
     assert_eq!(record.key, "YBd5lEnpT_8_000000");
-    assert_eq!(record.groups, vec![s("yt:YBd5lEnpT_8")]);
+    assert_eq!(record.groups, vec![avfit::record::Text::from("yt:YBd5lEnpT_8")]);
     // The media list reads the clip from second 0 of `YBd5lEnpT_8`.
     let row = avfit::media_list::describe(record.media.audio.as_deref().unwrap(), "audio", &record.groups);
     assert_eq!(
@@ -406,7 +406,7 @@ fn avqa_clip_names_need_six_start_digits() {
     );
     let record = &sink.records[0];
     assert_eq!(record.key, "YBd5lEnpT_8_000030/2");
-    assert_eq!(record.groups, vec![s("yt:YBd5lEnpT_8")]);
+    assert_eq!(record.groups, vec![avfit::record::Text::from("yt:YBd5lEnpT_8")]);
     let row = avfit::media_list::describe(record.media.video.as_deref().unwrap(), "video", &record.groups);
     assert_eq!(
         (row.youtube_id.as_str(), row.clip_start, row.clip_end),
@@ -446,7 +446,7 @@ fn vggsound_ids_keep_their_underscores_and_starts_fit_six_digits() {
         record.media.audio.as_deref(),
         Some("vggsound/audios/YBd5lEnpT_8_000000.wav")
     );
-    assert!(record.groups.contains(&s("yt:YBd5lEnpT_8")), "{:?}", record.groups);
+    assert!(record.groups.contains(&"yt:YBd5lEnpT_8".into()), "{:?}", record.groups);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -36,9 +36,9 @@ fn summary(
     (
         r.key.clone(),
         r.split,
-        r.media.image.clone(),
-        r.media.audio.clone(),
-        r.media.video.clone(),
+        r.media.image.as_deref().map(str::to_string),
+        r.media.audio.as_deref().map(str::to_string),
+        r.media.video.as_deref().map(str::to_string),
         serde_json::to_value(&r.target).unwrap(),
         r.referring,
     )
@@ -138,7 +138,7 @@ fn ave_sample() {
             ),
         ]
     );
-    assert_eq!(sink.records[0].groups, ["yt:-ccciEuH9FE"]);
+    assert_eq!(sink.records[0].groups, [avfit::record::Text::from("yt:-ccciEuH9FE")]);
     assert_eq!(
         common::reject_summary(&sink.rejects),
         vec![
@@ -204,7 +204,7 @@ fn desed_sample() {
             ),
         ]
     );
-    assert_eq!(sink.records[0].groups, ["yt:00pbt6aJV8Y"]);
+    assert_eq!(sink.records[0].groups, [avfit::record::Text::from("yt:00pbt6aJV8Y")]);
     let rejects = common::reject_summary(&sink.rejects);
     assert_eq!(
         rejects.iter().map(|(r, l, _)| (r.as_str(), *l)).collect::<Vec<_>>(),
@@ -314,7 +314,7 @@ fn avsd_sample_dstc7_shape() {
             ),
         ]
     );
-    assert_eq!(sink.records[0].groups, ["charades:QRRA4"]);
+    assert_eq!(sink.records[0].groups, [avfit::record::Text::from("charades:QRRA4")]);
     assert_eq!(
         common::reject_summary(&sink.rejects),
         vec![
@@ -588,8 +588,8 @@ fn clotho_real_slice() {
     assert_eq!(stats.read, stats.used);
     assert_eq!(sink.records[0].key, "121006_rain&amp;storm/1");
     assert_eq!(
-        sink.records[0].media.audio,
-        s("clotho/audios/121006_rain&amp;storm.wav")
+        sink.records[0].media.audio.as_deref(),
+        Some("clotho/audios/121006_rain&amp;storm.wav")
     );
     assert!(sink.records.iter().any(|r| r.key == "Crowd ambience, eating popcorn/1"));
     // `dmv - &#39;now serving&#39;.wav`, caption_4 ends in a space in the file: trimmed.

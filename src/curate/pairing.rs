@@ -50,7 +50,7 @@ use crate::error::{Error, Result};
 use crate::geometry::{merge_segments, BBox, Segment};
 use crate::media;
 use crate::reason::{Reason, Skip};
-use crate::record::{Media, Record, Split, Target};
+use crate::record::{Media, MediaOrigin, Record, Split, Target, Text};
 use crate::sources::openimages::{self, BoxFilter, ImageMedia, OpenImagesFile};
 use crate::sources::{At, Collector, Source, SourceOptions};
 use crate::split::{stable_hash, FastMap, FastSet};
@@ -153,6 +153,16 @@ pub fn longest_gap(events: &[Segment], duration: f64, min_length: f64) -> Option
 }
 
 /// One audio clip of the audio side.
+/// What the records of an audio clip say about it, made once per clip and shared by its records.
+struct ClipMedia {
+    /// The clip's audio path relative to the media root.
+    audio: Text,
+    /// `yt:<YouTube id>`.
+    group: Text,
+    /// The 10 s window of its YouTube video.
+    origin: MediaOrigin,
+}
+
 struct Clip {
     key: String,
     youtube_id: String,
@@ -256,9 +266,13 @@ pub fn read_curated(
         pool_classes[split_index(*split)].push(*class);
     }
     pool_classes.iter_mut().for_each(|classes| classes.sort_unstable());
-    let clip_media: Vec<(String, String)> = clips
+    let clip_media: Vec<ClipMedia> = clips
         .iter()
-        .map(|clip| (options.media.audio(&clip.key), ["yt:", &clip.youtube_id].concat()))
+        .map(|clip| ClipMedia {
+            audio: options.media.audio(&clip.key).into(),
+            group: ["yt:", &clip.youtube_id].concat().into(),
+            origin: MediaOrigin::youtube(&clip.youtube_id, clip.start, clip.start + AUDIOSET_CLIP_SECONDS),
+        })
         .collect();
     let reserved_images: FastMap<&str, Split> = options
         .reserved_groups
@@ -546,8 +560,8 @@ struct Pairing<'a> {
     /// The `oi:` groups of `options.reserved_groups`, by ImageID.
     reserved_images: FastMap<&'a str, Split>,
     clips: &'a mut Vec<Clip>,
-    /// Per clip: its media path and `yt:` group, in clip order.
-    clip_media: &'a [(String, String)],
+    /// Per clip, in clip order: its media path, `yt:` group and origin.
+    clip_media: &'a [ClipMedia],
     pools: &'a FastMap<(ClassId, Split), Vec<u32>>,
     /// Per split: the classes with a pool in it, ascending.
     pool_classes: &'a [Vec<ClassId>; 2],
@@ -657,7 +671,7 @@ impl Pairing<'_> {
         }
         let plans = std::mem::take(&mut self.plans);
         let (source, side, class_keys, labels) = (self.source.name(), self.side, self.class_keys, self.labels);
-        let (clips, clip_media) = (&**self.clips, self.clip_media);
+        let clip_media = self.clip_media;
         let records: Vec<(Record, u32, u64)> = plans
             .into_par_iter()
             .map(|plan| {
@@ -695,24 +709,19 @@ impl Pairing<'_> {
                     },
                 };
                 let shown = plan.shown_image.as_deref().unwrap_or(&prep.media);
-                let clip = &clips[plan.clip as usize];
-                let (audio, youtube_group) = &clip_media[plan.clip as usize];
+                let clip = &clip_media[plan.clip as usize];
                 let record = Record {
                     source,
                     key: [image.id.as_str(), "/", &class_keys[plan.class as usize]].concat(),
                     split: prep.split,
-                    groups: vec![shown.group.clone(), youtube_group.clone()],
+                    groups: vec![shown.group.clone(), clip.group.clone()],
                     media: Media {
                         image: Some(shown.path.clone()),
-                        audio: Some(audio.clone()),
+                        audio: Some(clip.audio.clone()),
                         video: None,
                         origins: crate::record::MediaOrigins {
                             image: Some(shown.origin()),
-                            audio: Some(crate::record::MediaOrigin::youtube(
-                                &clip.youtube_id,
-                                clip.start,
-                                clip.start + AUDIOSET_CLIP_SECONDS,
-                            )),
+                            audio: Some(clip.origin.clone()),
                             video: None,
                         },
                     },
@@ -799,7 +808,7 @@ impl Pairing<'_> {
         // AudioSet Strong: the clip's length from its WAV when the media root has it, else 10 s.
         let duration = match (&options.media_root, self.side) {
             (Some(root), AudioSide::AudioSetStrong) => root
-                .path(&self.clip_media[clip_index as usize].0)
+                .path(&self.clip_media[clip_index as usize].audio)
                 .and_then(|p| media::wav_info(&p))
                 .map_or(AUDIOSET_CLIP_SECONDS, |w| w.duration),
             _ => AUDIOSET_CLIP_SECONDS,

@@ -152,11 +152,11 @@ impl Avqa {
             source: self.name(),
             key,
             split,
-            groups: vec![format!("yt:{youtube_id}")],
+            groups: vec![format!("yt:{youtube_id}").into()],
             media: Media {
-                image: Some(options.media.image(video_name)),
-                audio: Some(options.media.audio(video_name)),
-                video: Some(options.media.video(video_name)),
+                image: Some(options.media.image(video_name).into()),
+                audio: Some(options.media.audio(video_name).into()),
+                video: Some(options.media.video(video_name).into()),
                 origins: avqa_origins(youtube_id, start),
             },
             target: Target::Avqa {

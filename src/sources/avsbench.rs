@@ -231,10 +231,10 @@ impl Source for Avsbench {
                             video.to_string()
                         },
                         split,
-                        groups: vec![format!("yt:{youtube_id}")],
+                        groups: vec![format!("yt:{youtube_id}").into()],
                         media: Media {
-                            image: Some(options.media.image(&frame_key)),
-                            audio: Some(options.media.audio(video)),
+                            image: Some(options.media.image(&frame_key).into()),
+                            audio: Some(options.media.audio(video).into()),
                             video: None,
                             // AVSBench distributes its frames (PNG) and audio (WAV) as files.
                             origins: MediaOrigins {

@@ -149,10 +149,10 @@ impl Source for FlickrSoundnet {
                 source: self.name(),
                 key: id.clone(),
                 split,
-                groups: vec![format!("flickr:{id}")],
+                groups: vec![format!("flickr:{id}").into()],
                 media: Media {
-                    image: Some(options.media.image(&id)),
-                    audio: Some(options.media.audio(&id)),
+                    image: Some(options.media.image(&id).into()),
+                    audio: Some(options.media.audio(&id).into()),
                     video: None,
                     // Flickr-SoundNet distributes the image and its audio as files.
                     origins: MediaOrigins {

@@ -200,11 +200,11 @@ impl MusicAvqa {
             source: self.name(),
             key,
             split,
-            groups: vec![format!("music:{video_id}")],
+            groups: vec![format!("music:{video_id}").into()],
             media: Media {
-                image: Some(options.media.image(video_id)),
-                audio: Some(options.media.audio(video_id)),
-                video: Some(options.media.video(video_id)),
+                image: Some(options.media.image(video_id).into()),
+                audio: Some(options.media.audio(video_id).into()),
+                video: Some(options.media.video(video_id).into()),
                 origins: music_origins(video_id),
             },
             target: Target::Avqa {

@@ -47,7 +47,7 @@ use crate::error::{Error, Result};
 use crate::geometry::BBox;
 use crate::media_layout::MediaLayout;
 use crate::reason::{Reason, Skip};
-use crate::record::{Media, Record, Split, Target, Task};
+use crate::record::{Media, MediaOrigin, Record, Split, Target, Task, Text};
 use crate::split::{FastMap, FastSet};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -165,28 +165,46 @@ pub fn starts_image(path: &Path, row: &BoxRow<'_>, current: &str) -> Result<bool
 /// What the records of an Open Images image say about it, made once per image and shared by its
 /// records (the direct adapter's and the curated rows'): its media path (the source's layout),
 /// its `oi:<ImageID>` group (also its origin's identity) and its file name `<ImageID>.jpg`.
+/// Each is a [`Text`]: the records take references, not copies.
 pub struct ImageMedia {
     /// Image path relative to the media root.
-    pub path: String,
+    pub path: Text,
     /// `oi:<ImageID>`.
-    pub group: String,
+    pub group: Text,
     /// `<ImageID>.jpg`, the file as Open Images distributes it.
-    pub file: String,
+    pub file: Text,
 }
 
 impl ImageMedia {
     /// The media of image `image_id` under the layout of `options`.
     pub fn new(options: &SourceOptions, image_id: &str) -> Self {
         ImageMedia {
-            path: options.media.image(image_id),
-            group: ["oi:", image_id].concat(),
-            file: [image_id, ".jpg"].concat(),
+            path: options.media.image(image_id).into(),
+            group: ["oi:", image_id].concat().into(),
+            file: [image_id, ".jpg"].concat().into(),
         }
     }
 
     /// The image's origin for `media.csv`: the dataset's own file, identity its group.
-    pub fn origin(&self) -> crate::record::MediaOrigin {
-        crate::record::MediaOrigin::file(&self.group, &self.file)
+    pub fn origin(&self) -> MediaOrigin {
+        MediaOrigin {
+            media_id: self.group.clone(),
+            file: self.file.clone(),
+            ..MediaOrigin::default()
+        }
+    }
+
+    /// The image's media: its path, with its origin.
+    pub fn media(&self) -> Media {
+        Media {
+            image: Some(self.path.clone()),
+            audio: None,
+            video: None,
+            origins: crate::record::MediaOrigins {
+                image: Some(self.origin()),
+                ..Default::default()
+            },
+        }
     }
 }
 
@@ -658,38 +676,17 @@ impl ImageGroups {
         if self.groups.is_empty() {
             return Ok(());
         }
-        // The image's path, group and origin, made once and shared by its records (the last
-        // record takes them, the others get copies).
+        // The image's path, group and origin, made once and shared by its records.
         let image = ImageMedia::new(options, &self.image);
-        let mut media = Media {
-            image: Some(image.path.clone()),
-            audio: None,
-            video: None,
-            origins: crate::record::MediaOrigins {
-                image: Some(image.origin()),
-                ..Default::default()
-            },
-        };
-        let mut group = image.group;
-        let count = self.groups.len();
-        for (i, (class, line, boxes)) in self.groups.drain(..).enumerate() {
-            let last = i + 1 == count;
+        for (class, line, boxes) in self.groups.drain(..) {
             let label = classes.name(class);
             let units = boxes.len() as u64;
             let record = Record {
                 source: OpenImages.name(),
                 key: [self.image.as_str(), "/", classes.key_name(class)].concat(),
                 split,
-                groups: vec![if last {
-                    std::mem::take(&mut group)
-                } else {
-                    group.clone()
-                }],
-                media: if last {
-                    std::mem::take(&mut media)
-                } else {
-                    media.clone()
-                },
+                groups: vec![image.group.clone()],
+                media: image.media(),
                 target: Target::Arig {
                     label: label.to_string(),
                     boxes,

@@ -200,10 +200,10 @@ impl Source for PascalSound {
                     source: self.name(),
                     key,
                     split,
-                    groups,
+                    groups: groups.into_iter().map(Into::into).collect(),
                     media: Media {
-                        image: Some(image),
-                        audio: Some(options.media.audio(&audio_key)),
+                        image: Some(image.into()),
+                        audio: Some(options.media.audio(&audio_key).into()),
                         video: None,
                         origins: pascal_origins(image_id, audio, &audio_key),
                     },

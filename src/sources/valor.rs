@@ -85,11 +85,11 @@ impl Valor {
             source: self.name(),
             key: video_id.to_string(),
             split,
-            groups: vec![format!("yt:{youtube_id}")],
+            groups: vec![format!("yt:{youtube_id}").into()],
             media: Media {
-                image: Some(options.media.image(video_id)),
-                audio: Some(options.media.audio(video_id)),
-                video: Some(options.media.video(video_id)),
+                image: Some(options.media.image(video_id).into()),
+                audio: Some(options.media.audio(video_id).into()),
+                video: Some(options.media.video(video_id).into()),
                 origins: {
                     // No annotated frame: the clip's middle.
                     let clip = MediaOrigin::youtube(youtube_id, start, end);

@@ -114,10 +114,10 @@ impl Source for Vggss {
                     source: self.name(),
                     key: file.to_string(),
                     split,
-                    groups: vec![format!("yt:{youtube_id}")],
+                    groups: vec![format!("yt:{youtube_id}").into()],
                     media: Media {
-                        image: Some(options.media.image(file)),
-                        audio: Some(options.media.audio(file)),
+                        image: Some(options.media.image(file).into()),
+                        audio: Some(options.media.audio(file).into()),
                         video: None,
                         origins: vggss_origins(youtube_id, start),
                     },

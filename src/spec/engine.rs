@@ -512,11 +512,11 @@ impl<'s> State<'s> {
                 .iter()
                 .find_map(|g| g.strip_prefix("yt:"))
                 .unwrap_or_default()
-                .to_string(),
-            media_id: built.groups.first().cloned().unwrap_or_default(),
+                .into(),
+            media_id: built.groups.first().cloned().unwrap_or_default().into(),
             clip_start: built.clip.0,
             clip_end: built.clip.1,
-            file: built.source_file.clone().unwrap_or_default(),
+            file: built.source_file.clone().unwrap_or_default().into(),
             ..MediaOrigin::default()
         };
         let (image, image_origin) = match r.image {
@@ -534,11 +534,11 @@ impl<'s> State<'s> {
             source: spec.name,
             key: built.key,
             split,
-            groups: built.groups,
+            groups: built.groups.into_iter().map(Into::into).collect(),
             media: Media {
-                image,
-                audio: r.audio.then(|| layout.audio(&built.media_key)),
-                video: r.video.then(|| layout.video(&built.media_key)),
+                image: image.map(Into::into),
+                audio: r.audio.then(|| layout.audio(&built.media_key)).map(Into::into),
+                video: r.video.then(|| layout.video(&built.media_key)).map(Into::into),
                 origins: MediaOrigins {
                     image: image_origin,
                     audio: r.audio.then(|| clip.clone()),
