@@ -44,13 +44,35 @@ pub fn chunk_bytes() -> usize {
 }
 
 /// The positive whole number in environment variable `name` (a size knob the tests turn), else
-/// `default` (unset, not a number, or 0).
-pub fn positive_from_env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(default)
+/// `default`. A value that is set but not a positive whole number (`abc`, `0`, `-1`) is not used:
+/// a warning naming the variable, its value and the default used goes to stderr, once per
+/// variable and process.
+pub fn positive_from_env(name: &'static str, default: usize) -> usize {
+    let (value, warning) = positive_knob(name, std::env::var(name).ok().as_deref(), default);
+    if let Some(warning) = warning {
+        static WARNED: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+        let mut warned = WARNED.lock().unwrap_or_else(|e| e.into_inner());
+        if !warned.contains(&name) {
+            warned.push(name);
+            eprintln!("{warning}");
+        }
+    }
+    value
+}
+
+/// [`positive_from_env`]'s rule for the value `set` of knob `name`: the number to use, and the
+/// warning to print when `set` is there but not a positive whole number.
+fn positive_knob(name: &str, set: Option<&str>, default: usize) -> (usize, Option<String>) {
+    match set.map(|v| (v, v.trim().parse::<usize>())) {
+        None => (default, None),
+        Some((_, Ok(n))) if n > 0 => (n, None),
+        Some((v, _)) => (
+            default,
+            Some(format!(
+                "avfit: warning: {name}={v:?} is not a positive whole number; using {default}"
+            )),
+        ),
+    }
 }
 
 /// A piece of the file of whole records.
@@ -428,6 +450,26 @@ fn read_delimited_rows<R: Read, T: Send>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_size_knob_that_is_not_a_positive_number_is_named_and_not_used() {
+        use super::positive_knob;
+        assert_eq!(positive_knob("K", None, 7), (7, None));
+        assert_eq!(positive_knob("K", Some("4096"), 7), (4096, None));
+        assert_eq!(positive_knob("K", Some(" 12 "), 7), (12, None));
+        for bad in ["abc", "0", "-1", "", "1.5"] {
+            assert_eq!(
+                positive_knob("AVFIT_READ_CHUNK_BYTES", Some(bad), 7),
+                (
+                    7,
+                    Some(format!(
+                        "avfit: warning: AVFIT_READ_CHUNK_BYTES={bad:?} is not a positive whole number; using 7"
+                    ))
+                ),
+                "{bad}"
+            );
+        }
+    }
+
     #[test]
     fn count_byte_counts_across_blocks() {
         let mut bytes = vec![b'a'; 1000];
