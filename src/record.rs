@@ -175,7 +175,7 @@ pub enum Target {
         /// Whether the claim holds.
         verdict: bool,
         /// The class the claim names (types 1, 3: the pictured object; 2, 4: the sound's class).
-        label: String,
+        label: Text,
         /// Type 4: the box shown in the claim (normalized), one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         boxes: Option<Vec<BBox>>,
@@ -189,14 +189,14 @@ pub enum Target {
     /// ARIG: every box (normalized `[x0,y0,x1,y1]`) of the sounding object `label`.
     Arig {
         /// Display label, underscores read as spaces.
-        label: String,
+        label: Text,
         /// Normalized boxes, at least one.
         boxes: Vec<BBox>,
     },
     /// IGATL: the segments (seconds) in which `label` sounds in a clip of `duration` seconds.
     Igatl {
         /// Display label, underscores read as spaces.
-        label: String,
+        label: Text,
         /// Merged, sorted segments `[start,end)` in seconds, at least one.
         segments: Vec<Segment>,
         /// Clip length in seconds.
@@ -495,7 +495,7 @@ mod tests {
                 boxes: vec![BBox([0.1, 0.2, 0.30000000000000004, 1.0])],
             },
             Target::Arig {
-                label: String::new(),
+                label: String::new().into(),
                 boxes: vec![
                     BBox([1e-7, 0.0, 5e-324, 1.0]),
                     BBox([0.125, 0.25, 0.5, 0.999_999_999_999_999_9]),

@@ -346,7 +346,7 @@ fn tile(sample: &Sample, media_root: &Path) -> Option<Tile> {
     let svg = boxes_over_image(&path, &[(&rects, "#ff2a2a")])?;
     Some(Tile {
         id: sample.id.clone(),
-        label: label.clone(),
+        label: label.to_string(),
         svg,
     })
 }

@@ -40,7 +40,7 @@ fn vggss_keeps_valid_boxes_and_rejects_sentinels_and_degenerates() {
                 groups: vec![s("yt:aaaaaaaaaaa").into()],
                 media: media("aaaaaaaaaaa_000010"),
                 target: Target::Arig {
-                    label: s("dog barking"),
+                    label: s("dog barking").into(),
                     boxes: vec![bx([0.25, 0.125, 0.75, 0.875])]
                 },
                 referring: false,
@@ -53,7 +53,7 @@ fn vggss_keeps_valid_boxes_and_rejects_sentinels_and_degenerates() {
                 media: media("-bbbbbbbbbb_000000"),
                 // JSON ints 0 and 1 are read as 0.0 and 1.0.
                 target: Target::Arig {
-                    label: s("male speech, man speaking"),
+                    label: s("male speech, man speaking").into(),
                     boxes: vec![bx([0.0, 0.5, 0.5, 1.0]), bx([0.0625, 0.0, 0.9375, 0.5])],
                 },
                 referring: false,
@@ -65,7 +65,7 @@ fn vggss_keeps_valid_boxes_and_rejects_sentinels_and_degenerates() {
                 groups: vec![s("yt:cc_cccccccc").into()],
                 media: media("cc_cccccccc_000123"),
                 target: Target::Arig {
-                    label: s("playing acoustic guitar"),
+                    label: s("playing acoustic guitar").into(),
                     boxes: vec![bx([0.3, 0.3, 0.6, 0.6])]
                 },
                 referring: false,
@@ -112,7 +112,7 @@ fn llp_merges_audio_rows_and_takes_a_frame_of_the_label_alone() {
             ..Default::default()
         },
         target: Target::Igatl {
-            label: label.replace('_', " "),
+            label: label.replace('_', " ").into(),
             segments,
             duration: 10.0,
         },
@@ -208,7 +208,7 @@ fn llp_per_visual_event_gives_one_sample_per_merged_visual_segment() {
             ..Default::default()
         },
         target: Target::Igatl {
-            label: label.replace('_', " "),
+            label: label.replace('_', " ").into(),
             segments,
             duration: 10.0,
         },
@@ -590,7 +590,10 @@ fn avsbench_boxes_from_s4_and_ms3_masks() {
             video: None,
             ..Default::default()
         },
-        target: Target::Arig { label: s(label), boxes },
+        target: Target::Arig {
+            label: s(label).into(),
+            boxes,
+        },
         referring: false,
     };
     // Files in name order: Multi-sources/ms3_meta_data.csv, then Single-source/s4_meta_data.csv.
@@ -681,7 +684,7 @@ fn avsbench_all_frames_gives_one_sample_per_non_empty_frame() {
     assert_eq!(
         sink.records[2].target,
         Target::Arig {
-            label: s("dog"),
+            label: s("dog").into(),
             boxes: vec![bx([0.5, 0.0, 1.0, 0.5])]
         }
     );
@@ -733,7 +736,7 @@ fn pascal_sound_takes_direct_object_boxes_of_the_label() {
                 },
                 // xmin 1, ymin 1, xmax 500, ymax 375 on 500x375; the dog's <part> box is ignored.
                 target: Target::Arig {
-                    label: s("dog"),
+                    label: s("dog").into(),
                     boxes: vec![bx([0.0, 0.0, 1.0, 1.0])]
                 },
                 referring: false,
@@ -752,7 +755,7 @@ fn pascal_sound_takes_direct_object_boxes_of_the_label() {
                 // Tags in any order, float corners: (40.5 - 1) / 400, (30.5 - 1) / 300, 200 / 400, 150 / 300;
                 // then 201..400 x 1..300 → [0.5, 0, 1, 1].
                 target: Target::Arig {
-                    label: s("cat"),
+                    label: s("cat").into(),
                     boxes: vec![bx([0.09875, 0.09833333333333333, 0.5, 0.5]), bx([0.5, 0.0, 1.0, 1.0])]
                 },
                 referring: false,
@@ -797,7 +800,7 @@ fn pascal_sound_reads_a_missing_size_from_the_image_under_the_media_root() {
     assert_eq!(
         car.target,
         Target::Arig {
-            label: s("car"),
+            label: s("car").into(),
             boxes: vec![bx([0.1, 0.1, 0.6, 0.4])]
         }
     );
@@ -818,7 +821,7 @@ fn flickr_soundnet_keeps_every_annotator_box() {
             ..Default::default()
         },
         target: Target::Arig {
-            label: s("sounding object"),
+            label: s("sounding object").into(),
             boxes,
         },
         referring: false,
@@ -882,7 +885,7 @@ fn llp_rows_with_quotes_or_bad_bytes_are_judged_one_by_one() {
     assert_eq!(
         sink.records[0].target,
         Target::Igatl {
-            label: s("Dog"),
+            label: s("Dog").into(),
             segments: vec![seg(4.0, 5.0), seg(8.0, 9.0)],
             duration: 10.0
         }
@@ -1078,7 +1081,7 @@ fn vggss_keeps_a_valid_copy_after_an_invalid_one() {
     assert_eq!(
         sink.records[0].target,
         Target::Arig {
-            label: s("dog"),
+            label: s("dog").into(),
             boxes: vec![bx([0.1, 0.1, 0.6, 0.6])]
         }
     );
@@ -1195,7 +1198,7 @@ fn pascal_sound_drops_objects_without_a_box_and_needs_annotations() {
     assert_eq!(
         sink.records[0].target,
         Target::Arig {
-            label: s("dog"),
+            label: s("dog").into(),
             boxes: vec![bx([0.1, 0.2, 0.5, 0.6])]
         }
     );
@@ -1253,7 +1256,10 @@ fn oi_record(image: &str, label: &str, split: Split, boxes: Vec<BBox>) -> Record
             video: None,
             ..Default::default()
         },
-        target: Target::Arig { label: s(label), boxes },
+        target: Target::Arig {
+            label: s(label).into(),
+            boxes,
+        },
         // No audio: the input names the class.
         referring: true,
     }

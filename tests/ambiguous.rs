@@ -136,7 +136,7 @@ fn llp_labels_sharing_a_frame_get_their_own_frame_or_name_their_class() {
             ..Default::default()
         },
         target: Target::Igatl {
-            label: label.to_string(),
+            label: label.to_string().into(),
             segments,
             duration: 10.0,
         },

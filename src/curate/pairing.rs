@@ -227,10 +227,10 @@ pub fn read_curated(
     }
     // Per class id: the label its records print (the Open Images display name, else the class
     // map's name) and the class name in keys and hashes (spaces as `_`).
-    let labels: Vec<String> = classes
+    let labels: Vec<Text> = classes
         .classes
         .iter()
-        .map(|entry| names.get(&entry.openimages).unwrap_or(&entry.name).clone())
+        .map(|entry| names.get(&entry.openimages).unwrap_or(&entry.name).as_str().into())
         .collect();
     let class_keys: Vec<String> = classes
         .classes
@@ -555,7 +555,7 @@ struct Pairing<'a> {
     /// Per class id: the class name with `_` for spaces, as in record keys and hashes.
     class_keys: &'a [String],
     /// Per class id: the label the records print ([`read_curated`]).
-    labels: &'a [String],
+    labels: &'a [Text],
     verified_absent: &'a VerifiedAbsent,
     /// The `oi:` groups of `options.reserved_groups`, by ImageID.
     reserved_images: FastMap<&'a str, Split>,

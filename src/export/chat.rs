@@ -176,7 +176,7 @@ pub fn line<T: ChatTarget>(
                 grounded_answer = format!("<ref-object>{}", "<bbox>".repeat(boxes.len()));
                 answer = Text::made(&grounded_answer);
                 objects = Some(Objects {
-                    refs: vec![label.as_str()],
+                    refs: vec![&**label],
                     bbox: boxes.iter().map(|b: &BBox| b.0).collect(),
                     bbox_type: "norm1",
                 });

@@ -247,7 +247,7 @@ impl Source for Avsbench {
                             },
                         },
                         target: Target::Arig {
-                            label: label.clone(),
+                            label: label.clone().into(),
                             boxes,
                         },
                         referring: false,

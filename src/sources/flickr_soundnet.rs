@@ -162,7 +162,7 @@ impl Source for FlickrSoundnet {
                     },
                 },
                 target: Target::Arig {
-                    label: label.clone(),
+                    label: label.clone().into(),
                     boxes,
                 },
                 referring: false,

@@ -255,7 +255,7 @@ impl Source for Llp {
                     origins: first.origins(frame_time),
                 },
                 target: Target::Igatl {
-                    label: super::display_label(&first.label),
+                    label: super::display_label(&first.label).into(),
                     segments,
                     duration: LLP_CLIP_SECONDS,
                 },
@@ -303,7 +303,7 @@ impl Llp {
                     origins: first.origins(frame.time),
                 },
                 target: Target::Igatl {
-                    label: super::display_label(&first.label),
+                    label: super::display_label(&first.label).into(),
                     segments: segments.clone(),
                     duration: LLP_CLIP_SECONDS,
                 },

@@ -225,7 +225,7 @@ pub trait ClassLookup {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BoxableClasses {
     ids: FastMap<String, ClassId>,
-    names: Vec<String>,
+    names: Vec<Text>,
     /// The names with spaces as underscores, for sample keys.
     key_names: Vec<String>,
 }
@@ -255,7 +255,7 @@ impl BoxableClasses {
             let id = *by_name.entry(name.clone()).or_insert(next);
             if id == next {
                 classes.key_names.push(name.replace(' ', "_"));
-                classes.names.push(name);
+                classes.names.push(name.into());
             }
             classes.ids.insert(mid, id);
         }
@@ -263,7 +263,7 @@ impl BoxableClasses {
     }
 
     /// The display name of `class` (`Alarm clock`).
-    pub fn name(&self, class: ClassId) -> &str {
+    pub fn name(&self, class: ClassId) -> &Text {
         &self.names[class as usize]
     }
 
@@ -688,7 +688,7 @@ impl ImageGroups {
                 groups: vec![image.group.clone()],
                 media: image.media(),
                 target: Target::Arig {
-                    label: label.to_string(),
+                    label: label.clone(),
                     boxes,
                 },
                 // No audio: the input names the class (a referring sample).

@@ -208,7 +208,7 @@ impl Source for PascalSound {
                         origins: pascal_origins(image_id, audio, &audio_key),
                     },
                     target: Target::Arig {
-                        label: super::display_label(label),
+                        label: super::display_label(label).into(),
                         boxes,
                     },
                     referring: false,

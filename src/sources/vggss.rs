@@ -122,7 +122,7 @@ impl Source for Vggss {
                         origins: vggss_origins(youtube_id, start),
                     },
                     target: Target::Arig {
-                        label: super::display_label(class),
+                        label: super::display_label(class).into(),
                         boxes,
                     },
                     referring: false,

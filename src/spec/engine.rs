@@ -486,7 +486,7 @@ impl<'s> State<'s> {
                 let mid = segs[0].midpoint();
                 (
                     Target::Igatl {
-                        label,
+                        label: label.into(),
                         segments: segs,
                         duration,
                     },
@@ -499,7 +499,13 @@ impl<'s> State<'s> {
                 } else {
                     boxes
                 };
-                (Target::Arig { label, boxes }, None)
+                (
+                    Target::Arig {
+                        label: label.into(),
+                        boxes,
+                    },
+                    None,
+                )
             }
             _ => (built.target.expect("avqa and avc rows have a target"), None),
         };
