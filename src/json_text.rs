@@ -1,7 +1,8 @@
 //! JSON text written by hand where serde's generic path is the hot spot: strings escaped exactly
 //! as serde_json escapes them (`"` and `\` with a backslash, `\b \f \n \r \t`, other bytes below
 //! 0x20 as `\u00XX`, everything else as is, RFC 8259 §7), checked sixteen bytes at a time (SSE2
-//! on x86-64, eight-byte words elsewhere) so the common string that needs no escape is one pass.
+//! on x86-64, judged and copied in one pass; eight-byte words elsewhere, then copied) so the
+//! common string that needs no escape is a copy.
 //! serde_json has no public API for that check; a string that needs escaping goes through
 //! serde_json itself, so the bytes are serde_json's.
 
@@ -127,6 +128,56 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Strings of hostile pieces (quotes, backslashes, control bytes, DEL, two- to four-byte
+    /// UTF-8 that straddles the sixteen-byte blocks) appended after bytes already in `out`, with
+    /// and without spare capacity: `out` keeps its bytes and gains serde_json's, and a string
+    /// that needs an escape after a clean first block leaves no stray bytes behind.
+    #[test]
+    fn hostile_strings_after_existing_bytes_are_serde_jsons_bytes() {
+        let pieces = [
+            "a", "\"", "\\", "\n", "\r", "\t", "\u{0}", "\u{1f}", " ", "\u{7f}", "é", "日", "🎵", "\u{feff}", "/",
+            "\u{2028}",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..20_000 {
+            let count = (next() % 40) as usize;
+            let text: String = (0..count)
+                .map(|_| {
+                    // Mostly plain bytes, so whole clean blocks come before the hostile piece.
+                    let r = next() % 64;
+                    if r < 40 {
+                        "a"
+                    } else {
+                        pieces[r as usize % pieces.len()]
+                    }
+                })
+                .collect();
+            // Spare capacity, or none (`reserve` must grow it).
+            let mut out = Vec::with_capacity(if round % 2 == 0 { 256 } else { 2 });
+            out.extend_from_slice(b"xy");
+            push_str(&mut out, &text);
+            let mut expected = b"xy".to_vec();
+            expected.extend_from_slice(&serde_json::to_vec(&text).unwrap());
+            assert_eq!(out, expected, "{text:?}");
+            // The body alone, after bytes already there.
+            let mut body = b"z".to_vec();
+            push_str_body(&mut body, &text);
+            assert_eq!(&body[1..], &expected[3..expected.len() - 1], "{text:?}");
+        }
+        // A clean block of sixteen, then a quote in the remainder: nothing of the clean block
+        // is left behind the serde_json path's bytes.
+        let text = format!("{}\"", "b".repeat(16));
+        let mut out = b"[".to_vec();
+        push_str(&mut out, &text);
+        assert_eq!(out, b"[\"bbbbbbbbbbbbbbbb\\\"\"");
     }
 
     #[test]

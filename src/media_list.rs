@@ -185,8 +185,8 @@ fn push_row(lines: &mut Vec<u8>, fields: [&str; 9]) {
 }
 
 /// A media row's number as the csv writer writes an `f64` (ryu, shortest round trip) and `None`
-/// (empty). Whole numbers below 10^15 in magnitude, which ryu writes as the integer and `.0`
-/// (`30.0`), are written by itoa, several times faster.
+/// (empty). Whole numbers below 10^15 in magnitude but `-0.0`, which ryu writes as the integer
+/// and `.0` (`30.0`, `-7.0`), are written by itoa, several times faster.
 #[derive(Default)]
 struct NumberText {
     ryu: ryu::Buffer,
@@ -758,6 +758,122 @@ mod tests {
         }
         assert_eq!(NumberText::default().format(Some(30.0)), "30.0");
         assert_eq!(NumberText::default().format(None), "");
+    }
+
+    /// The catalog's rows for hostile paths and origins (every byte the csv writer quotes for,
+    /// a space, `#` and a BOM first, empty fields, non-ASCII) and numbers around the integer
+    /// path's bounds are the bytes the csv writer serializes for their [`MediaRow`]s, as
+    /// `media.csv` was written before rows were joined by hand.
+    #[test]
+    fn catalog_rows_are_the_serialized_media_rows() {
+        let texts = [
+            "",
+            "plain",
+            "a,b",
+            "q\"uote",
+            "\"",
+            "cr\rlf",
+            "lf\nx",
+            "\r\n",
+            " lead",
+            "# hash",
+            "\u{feff}bom",
+            "tab\tx",
+            "é日🎵",
+            ",",
+            "\"\"",
+            "trail ",
+        ];
+        let numbers = [
+            None,
+            Some(0.0),
+            Some(-0.0),
+            Some(30.0),
+            Some(-7.0),
+            Some(0.1),
+            Some(12.345),
+            Some(999_999_999_999_999.0),
+            Some(-999_999_999_999_999.0),
+            Some(1e15),
+            Some(-1e15),
+            Some(9_007_199_254_740_993.0),
+            Some(1e21),
+            Some(1e-7),
+            Some(5e-324),
+            Some(f64::NAN),
+            Some(f64::INFINITY),
+            Some(f64::NEG_INFINITY),
+            Some(f64::MAX),
+        ];
+        let mut catalog = MediaCatalog::default();
+        let mut rows = Vec::new();
+        for (i, text) in texts.iter().enumerate() {
+            for (j, number) in numbers.iter().enumerate() {
+                let path = format!("d{text}/{i}_{j}{text}.jpg");
+                let origin = MediaOrigin {
+                    youtube_id: texts[(i + j) % texts.len()].into(),
+                    media_id: texts[(i + 2 * j) % texts.len()].into(),
+                    file: (*text).into(),
+                    clip_start: *number,
+                    clip_end: numbers[(j + 1) % numbers.len()],
+                    frame_time: numbers[(j + 5) % numbers.len()],
+                };
+                rows.push(MediaRow::from_origin(&path, "image", &origin));
+                let media = Media {
+                    image: Some(path.as_str().into()),
+                    origins: crate::record::MediaOrigins {
+                        image: Some(origin),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                };
+                catalog.add(&media).unwrap();
+            }
+            // A path without an origin: described from its name.
+            let bare = format!("e{text}/{i}.wav");
+            rows.push(describe::<&str>(&bare, "audio", &[]));
+            catalog
+                .add(&Media {
+                    audio: Some(bare.as_str().into()),
+                    ..Default::default()
+                })
+                .unwrap();
+        }
+        rows.sort_by(|a, b| a.path.cmp(&b.path));
+        let expected = csv_bytes(&rows);
+        let header_end = expected.iter().position(|&b| b == b'\n').unwrap() + 1;
+        let ours: Vec<u8> = catalog
+            .sorted()
+            .into_iter()
+            .flat_map(|(_, line)| line.to_vec())
+            .collect();
+        assert_eq!(rows.len(), texts.len() * (numbers.len() + 1));
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            String::from_utf8(expected[header_end..].to_vec()).unwrap()
+        );
+    }
+
+    /// Whole numbers take itoa's path below 10^15 and ryu's from there: ryu's bytes either way,
+    /// for every whole number near the bound and near powers of two and ten, both signs.
+    #[test]
+    fn whole_numbers_are_ryus_bytes_on_both_sides_of_the_bound() {
+        let mut values = Vec::new();
+        for base in [1e15, 2f64.powi(50), 2f64.powi(53), 1e14, 1e16, 1.0, 1024.0, 1e6] {
+            for delta in -3i64..=3 {
+                values.push(base + delta as f64);
+                values.push(-(base + delta as f64));
+            }
+        }
+        // Neighbouring doubles of the bound: the largest below it is not whole.
+        values.push(f64::from_bits(1e15f64.to_bits() - 1));
+        values.push(f64::from_bits(1e15f64.to_bits() + 1));
+        let mut number = NumberText::default();
+        for v in values {
+            assert_eq!(number.format(Some(v)), ryu::Buffer::new().format(v), "{v:e}");
+        }
+        assert_eq!(number.format(Some(-999_999_999_999_999.0)), "-999999999999999.0");
+        assert_eq!(number.format(Some(-0.0)), "-0.0");
     }
 
     #[test]

@@ -152,7 +152,6 @@ pub fn longest_gap(events: &[Segment], duration: f64, min_length: f64) -> Option
     best.and_then(|(a, b)| Segment::new(a, b, Some(duration)).ok())
 }
 
-/// One audio clip of the audio side.
 /// What the records of an audio clip say about it, made once per clip and shared by its records.
 struct ClipMedia {
     /// The clip's audio path relative to the media root.
@@ -163,6 +162,7 @@ struct ClipMedia {
     origin: MediaOrigin,
 }
 
+/// One audio clip of the audio side.
 struct Clip {
     key: String,
     youtube_id: String,

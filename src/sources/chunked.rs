@@ -81,6 +81,28 @@ pub struct Chunk {
     pub bytes: Vec<u8>,
     /// 1-based line of its first byte in the file.
     pub first_line: u64,
+    /// Whether its first byte is the file's first byte (the first chunk of a reader that starts
+    /// at line 1): the only place where csv drops a UTF-8 byte order mark.
+    pub at_file_start: bool,
+}
+
+impl Chunk {
+    /// A csv reader of the chunk's rows as the serial reader of the whole file reads them: no
+    /// header, `flexible`, with `delimiter` and `quoting`. csv_core drops a UTF-8 byte order mark
+    /// (`EF BB BF`) that starts the first input it is given, which a serial read sees only at the
+    /// file's start; a chunk that starts later gives csv its first byte alone, so a row that
+    /// starts with U+FEFF keeps it, as in the serial read.
+    pub fn csv_reader(&self, delimiter: u8, quoting: bool) -> csv::Reader<std::io::Chain<&[u8], &[u8]>> {
+        let (first, rest) = self
+            .bytes
+            .split_at(if self.at_file_start { 0 } else { self.bytes.len().min(1) });
+        csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .quoting(quoting)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(first.chain(rest))
+    }
 }
 
 /// Where the records of a file end, so a chunk holds whole ones (see the module documentation).
@@ -183,12 +205,15 @@ pub struct Chunker<R> {
     /// How far `carry` was scanned for record ends.
     scan: Scan,
     next_line: u64,
+    /// Whether the next chunk starts at the file's first byte (`first_line` 1, nothing handed out).
+    at_file_start: bool,
     eof: bool,
 }
 
 impl<R: Read> Chunker<R> {
-    /// A chunker over `reader`, whose first byte is on line `first_line`, of `size` bytes a chunk
-    /// cut at the ends of `records`.
+    /// A chunker over `reader`, whose first byte is on line `first_line` (1: the file's first
+    /// byte, where csv may drop a byte order mark; see [`Chunk::csv_reader`]), of `size` bytes a
+    /// chunk cut at the ends of `records`.
     pub fn new(reader: R, first_line: u64, size: usize, records: Records) -> Self {
         Chunker {
             reader,
@@ -197,6 +222,7 @@ impl<R: Read> Chunker<R> {
             carry: Vec::new(),
             scan: Scan::START,
             next_line: first_line,
+            at_file_start: first_line == 1,
             eof: false,
         }
     }
@@ -230,7 +256,12 @@ impl<R: Read> Chunker<R> {
                     self.scan = self.scan.after_cut(cut);
                     let first_line = self.next_line;
                     self.next_line += count_byte(&bytes, b'\n');
-                    return Ok(Some(Chunk { bytes, first_line }));
+                    let at_file_start = std::mem::take(&mut self.at_file_start);
+                    return Ok(Some(Chunk {
+                        bytes,
+                        first_line,
+                        at_file_start,
+                    }));
                 }
                 None => want *= 2, // a record longer than the chunk: read on
             }
@@ -426,12 +457,7 @@ fn read_delimited_rows<R: Read, T: Send>(
         path,
         Chunker::new(reader, first_line, size, records),
         |chunk| {
-            let mut rows = csv::ReaderBuilder::new()
-                .delimiter(delimiter)
-                .quoting(quoting)
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(chunk.bytes.as_slice());
+            let mut rows = chunk.csv_reader(delimiter, quoting);
             let mut results = Vec::new();
             let read = super::for_each_row(path, &mut rows, |line, row| {
                 results.push(parse(chunk.first_line + line - 1, row));
@@ -648,7 +674,7 @@ mod tests {
     /// and reasons of the serial read, with line ends made `\n` as the callers read, and raw.
     #[test]
     fn every_chunk_size_gives_the_rows_of_the_serial_read() {
-        let files: [(&[u8], u8, bool); 9] = [
+        let files: [(&[u8], u8, bool); 11] = [
             (b"x,ab\"c\ny,\"p\nq\"\nz\n", b',', true),
             (b"a,\"b\"\"\nc\"\n\n\nd, e \n\"\"\"\",f\n", b',', true),
             (b"\"a\"b\"c\nd,\"e\"f\n,\n\"g\nh", b',', true),
@@ -658,6 +684,9 @@ mod tests {
             (b"a,b\n\nc,d\n\n\ne\n\n", b',', true),
             (b"a\t\"b\nc\"\td\n\"e\tf\n", b'\t', false),
             (b"\n\nv1,5,\"vehicle horn, car horn, honking\",train\nv2,6,dog \"barking,test\nv3,7,\"cat\nmeowing\",train\n", b',', true),
+            // A byte order mark: dropped at the file's start only, kept where a row starts with it.
+            (b"\xef\xbb\xbfa,1\n\xef\xbb\xbfb,2\n\xef\xbb\xbf\"c\",3\n", b',', true),
+            (b"\n\xef\xbb\xbfa\n\xef\xbb\xbfb\n\n\xef\xbb\xbfc\td\n", b'\t', false),
         ];
         for (text, delimiter, quoting) in files {
             for unix in [true, false] {
@@ -691,6 +720,42 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// After a header (a reader at line 2, as the Open Images and AudioSet Strong readers are),
+    /// a row that starts with a byte order mark keeps it, as the serial reader with headers
+    /// reads it, whatever chunk it starts.
+    #[test]
+    fn a_byte_order_mark_after_the_header_stays_in_its_row() {
+        let text: &[u8] = b"\xef\xbb\xbfh1,h2\n\xef\xbb\xbfa,1\nb,2\n\xef\xbb\xbfc,3\n";
+        let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(text);
+        let mut serial = Vec::new();
+        super::super::for_each_row(Path::new("t"), &mut csv, |line, row| {
+            serial.push((line, row.unwrap().iter().map(str::to_string).collect::<Vec<_>>()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(serial[0], (2, vec!["\u{feff}a".to_string(), "1".to_string()]));
+        for size in 1..=text.len() {
+            let mut rest = text;
+            let header = read_header(Path::new("t"), &mut rest, b',', true).unwrap();
+            assert_eq!(header.iter().collect::<Vec<_>>(), ["h1", "h2"]);
+            let mut chunked = Vec::new();
+            read_delimited_rows(
+                Path::new("t"),
+                rest,
+                2,
+                (b',', true),
+                size,
+                |line, row| (line, row.unwrap().iter().map(str::to_string).collect::<Vec<_>>()),
+                |row| {
+                    chunked.push(row);
+                    Ok(())
+                },
+            )
+            .unwrap();
+            assert_eq!(chunked, serial, "chunks of {size} bytes");
         }
     }
 

@@ -440,10 +440,7 @@ fn parse_box_chunk<C: ClassLookup + ?Sized>(
     columns: &Columns,
     filter: &BoxFilter<C>,
 ) -> (Vec<u8>, Vec<BoxEvent>) {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(chunk.bytes.as_slice());
+    let mut reader = chunk.csv_reader(b',', true);
     let mut ids = Vec::with_capacity(chunk.bytes.len() / 4);
     let mut events = Vec::with_capacity(chunk.bytes.len() / 64);
     let needed = [
