@@ -56,9 +56,10 @@ impl Task {
     }
 }
 
-/// A string a record shares with other records (a media path, an origin's identity, a group): made
-/// once by its adapter, then cloned by reference count, so the records of one image or clip, and
-/// the threads that render them, neither copy nor free it one by one.
+/// A string a record shares with other records (a media path, an origin's identity, a group, a
+/// class label): made once by its adapter, then cloned by reference count, so the records of one
+/// image, clip or class neither copy nor free it one by one. Build one from a `&str` or `String`
+/// with `.into()`.
 pub type Text = std::sync::Arc<str>;
 
 /// Media a sample refers to, as paths relative to the media root (see [`crate::media_layout`]).
