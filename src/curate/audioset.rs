@@ -47,16 +47,45 @@ pub fn is_segments_file(name: &str) -> bool {
     name.ends_with("segments.csv")
 }
 
-/// What one line of a segments file is.
-enum SegmentLine {
-    /// A `#` comment or a blank line: not a unit.
+/// What parsing one row of an audio side's label file gave: a segments file's row here, an event
+/// of AudioSet Strong ([`super::audioset_strong`]) or a row of VGGSound ([`super::vggsound`]).
+pub(super) enum LabelLine<T> {
+    /// A `#` comment or a blank line (segments files): not a unit.
     Ignored,
-    /// A row with no MID in the class map.
+    /// A row with no class in the class map.
     Unmapped,
     /// A malformed row.
     Reject(Reason, String),
     /// A valid row.
-    Row(ClipRow),
+    Row(T),
+}
+
+impl<T> LabelLine<T> {
+    /// Reports the row at 1-based `line` of `path` through `out`: every row but an ignored line
+    /// is a unit read; an unmapped one is skipped (`class_not_in_map`), a malformed one rejected
+    /// at its line, a valid one handed to `each`.
+    ///
+    /// Errors: what `out.reject` or `each` returns.
+    pub(super) fn report(
+        self,
+        path: &Path,
+        line: u64,
+        out: &mut Collector,
+        each: impl FnOnce(T, &mut Collector) -> Result<()>,
+    ) -> Result<()> {
+        if !matches!(self, LabelLine::Ignored) {
+            out.read(1);
+        }
+        match self {
+            LabelLine::Ignored => Ok(()),
+            LabelLine::Unmapped => {
+                out.skip(Skip::ClassNotInMap, 1);
+                Ok(())
+            }
+            LabelLine::Reject(reason, detail) => out.reject(path, At::Line(line), reason, detail),
+            LabelLine::Row(row) => each(row, out),
+        }
+    }
 }
 
 /// Streams `*_segments.csv`: counts every row, skips unmapped rows, rejects malformed ones, and
@@ -75,55 +104,37 @@ pub fn stream_segments(
         path,
         file,
         |text, line| parse_segment_line(text, line, classes),
-        |parsed, line| {
-            let at = At::Line(line);
-            match parsed {
-                SegmentLine::Ignored => Ok(()),
-                SegmentLine::Unmapped => {
-                    out.read(1);
-                    out.skip(Skip::ClassNotInMap, 1);
-                    Ok(())
-                }
-                SegmentLine::Reject(reason, detail) => {
-                    out.read(1);
-                    out.reject(path, at, reason, detail)
-                }
-                SegmentLine::Row(row) => {
-                    out.read(1);
-                    each(row, out)
-                }
-            }
-        },
+        |parsed, line| parsed.report(path, line, out, &mut each),
     )
 }
 
 /// Parses line `line` (1-based) of a segments file, `text` without its `\n`.
-fn parse_segment_line(text: &[u8], line: u64, classes: &ClassMap) -> SegmentLine {
+fn parse_segment_line(text: &[u8], line: u64, classes: &ClassMap) -> LabelLine<ClipRow> {
     let text = match std::str::from_utf8(text) {
         Ok(t) => t.trim_end_matches('\r'),
-        Err(e) => return SegmentLine::Reject(Reason::MalformedField, format!("not UTF-8 text: {e}")),
+        Err(e) => return LabelLine::Reject(Reason::MalformedField, format!("not UTF-8 text: {e}")),
     };
     if text.starts_with('#') || text.trim().is_empty() {
-        return SegmentLine::Ignored;
+        return LabelLine::Ignored;
     }
     // The label list is quoted and holds commas: split off the first three fields only.
     let mut fields = text.splitn(4, ',').map(str::trim);
     let (ytid, start, end, labels) = (fields.next(), fields.next(), fields.next(), fields.next());
     let (Some(ytid), Some(start), Some(end), Some(labels)) = (ytid, start, end, labels) else {
-        return SegmentLine::Reject(
+        return LabelLine::Reject(
             Reason::MissingField,
             "expected YTID, start_seconds, end_seconds, positive_labels".into(),
         );
     };
     if !crate::sources::is_youtube_id(ytid) {
-        return SegmentLine::Reject(Reason::BadClipId, format!("`{ytid}` is not a YouTube id"));
+        return LabelLine::Reject(Reason::BadClipId, format!("`{ytid}` is not a YouTube id"));
     }
     let start = match (start.parse::<f64>(), end.parse::<f64>()) {
         (Ok(s), Ok(e)) if s.is_finite() && e.is_finite() && 0.0 <= s && s < e && s < 1e9 => s,
         _ => {
             let detail =
                 format!("{ytid}: start_seconds `{start}`, end_seconds `{end}` are not a window 0 <= start < end");
-            return SegmentLine::Reject(Reason::MalformedField, detail);
+            return LabelLine::Reject(Reason::MalformedField, detail);
         }
     };
     let mut mapped: Vec<ClassId> = Vec::new();
@@ -135,9 +146,9 @@ fn parse_segment_line(text: &[u8], line: u64, classes: &ClassMap) -> SegmentLine
         }
     }
     if mapped.is_empty() {
-        return SegmentLine::Unmapped;
+        return LabelLine::Unmapped;
     }
-    SegmentLine::Row(ClipRow {
+    LabelLine::Row(ClipRow {
         key: format!("{ytid}_{}", (start * 1000.0).round() as i64),
         youtube_id: ytid.to_string(),
         start,

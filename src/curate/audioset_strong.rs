@@ -15,11 +15,12 @@
 //! (`class_not_in_map`). Rejected: a bad `segment_id`, bad numbers, zero-length or reversed events,
 //! events outside [0, 10] s.
 
+use super::audioset::LabelLine;
 use super::classes::{AudioVocabulary, ClassId, ClassMap};
 use crate::error::{Error, Result};
 use crate::geometry::Segment;
-use crate::reason::{Reason, Skip};
-use crate::sources::{At, Collector};
+use crate::reason::Reason;
+use crate::sources::Collector;
 use std::path::Path;
 
 /// AudioSet Strong: the paper its authors ask to cite and its licence as published (for the dataset card).
@@ -52,16 +53,6 @@ pub struct EventRow {
 /// Whether a file name is an AudioSet Strong event file.
 pub fn is_strong_file(name: &str) -> bool {
     name.contains("strong") && name.ends_with(".tsv")
-}
-
-/// What one data row of a strong TSV is.
-enum EventLine {
-    /// A MID not in the class map.
-    Unmapped,
-    /// A malformed row.
-    Reject(Reason, String),
-    /// A valid event.
-    Event(EventRow),
 }
 
 /// Streams a strong TSV: counts every row, skips unmapped MIDs, rejects malformed rows, and calls
@@ -97,17 +88,7 @@ pub fn stream_events(
         b'\t',
         false,
         |line, row| (line, parse_event_row(line, row, columns, classes)),
-        |(line, parsed)| {
-            out.read(1);
-            match parsed {
-                EventLine::Unmapped => {
-                    out.skip(Skip::ClassNotInMap, 1);
-                    Ok(())
-                }
-                EventLine::Reject(reason, detail) => out.reject(path, At::Line(line), reason, detail),
-                EventLine::Event(event) => each(event, out),
-            }
-        },
+        |(line, parsed)| parsed.report(path, line, out, &mut each),
     )
 }
 
@@ -118,19 +99,19 @@ fn parse_event_row(
     row: std::result::Result<&csv::StringRecord, String>,
     columns: [usize; 4],
     classes: &ClassMap,
-) -> EventLine {
+) -> LabelLine<EventRow> {
     let row = match row {
         Ok(row) => row,
-        Err(why) => return EventLine::Reject(Reason::MalformedField, why),
+        Err(why) => return LabelLine::Reject(Reason::MalformedField, why),
     };
     let [c_segment, c_start, c_end, c_label] = columns;
     let (Some(segment_id), Some(start), Some(end), Some(mid)) =
         (row.get(c_segment), row.get(c_start), row.get(c_end), row.get(c_label))
     else {
-        return EventLine::Reject(Reason::MissingField, format!("{} fields, expected 4", row.len()));
+        return LabelLine::Reject(Reason::MissingField, format!("{} fields, expected 4", row.len()));
     };
     let Some(class) = classes.of_audio(AudioVocabulary::AudioSetStrong, mid) else {
-        return EventLine::Unmapped;
+        return LabelLine::Unmapped;
     };
     let (youtube_id, clip_start) = match segment_id.rsplit_once('_') {
         Some((yt, ms))
@@ -139,17 +120,17 @@ fn parse_event_row(
             (yt, ms.parse::<f64>().unwrap_or(0.0) / 1000.0)
         }
         _ => {
-            return EventLine::Reject(Reason::BadClipId, format!("`{segment_id}` is not <ytid>_<start ms>"));
+            return LabelLine::Reject(Reason::BadClipId, format!("`{segment_id}` is not <ytid>_<start ms>"));
         }
     };
     let (Ok(onset), Ok(offset)) = (start.parse::<f64>(), end.parse::<f64>()) else {
-        return EventLine::Reject(
+        return LabelLine::Reject(
             Reason::MalformedField,
             format!("{segment_id}: times `{start}` / `{end}` are not numbers"),
         );
     };
     match Segment::new(onset, offset, Some(AUDIOSET_CLIP_SECONDS)) {
-        Ok(segment) => EventLine::Event(EventRow {
+        Ok(segment) => LabelLine::Row(EventRow {
             key: segment_id.to_string(),
             youtube_id: youtube_id.to_string(),
             start: clip_start,
@@ -157,6 +138,6 @@ fn parse_event_row(
             segment,
             line,
         }),
-        Err(e) => EventLine::Reject(e.reason, format!("{segment_id} {mid}: {}", e.detail)),
+        Err(e) => LabelLine::Reject(e.reason, format!("{segment_id} {mid}: {}", e.detail)),
     }
 }

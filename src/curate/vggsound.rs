@@ -13,11 +13,11 @@
 //! (`malformed_field`), a bad id (`bad_clip_id`). The id column is the id as it is
 //! (`YBd5lEnpT_8` with start 0 is the clip `YBd5lEnpT_8_000000`, group `yt:YBd5lEnpT_8`).
 
-use super::audioset::ClipRow;
+use super::audioset::{ClipRow, LabelLine};
 use super::classes::{AudioVocabulary, ClassMap};
 use crate::error::{Error, Result};
-use crate::reason::{Reason, Skip};
-use crate::sources::{At, Collector};
+use crate::reason::Reason;
+use crate::sources::Collector;
 use std::path::Path;
 
 /// VGGSound: the paper its authors ask to cite and its licence as published (for the dataset card).
@@ -30,16 +30,6 @@ pub const CITATION: crate::sources::Citation = crate::sources::Citation {
 /// Whether a file name is VGGSound's label file.
 pub fn is_vggsound_file(name: &str) -> bool {
     name.starts_with("vggsound") && name.ends_with(".csv")
-}
-
-/// What one row of `vggsound.csv` is.
-enum ClipLine {
-    /// A label not in the class map.
-    Unmapped,
-    /// A malformed row.
-    Reject(Reason, String),
-    /// A valid row.
-    Row(ClipRow),
 }
 
 /// Streams `vggsound.csv`: counts every row, skips unmapped labels, rejects malformed rows, and
@@ -63,52 +53,46 @@ pub fn stream_clips(
         b',',
         true,
         |line, row| (line, parse_clip_row(line, row, classes)),
-        |(line, parsed)| {
-            out.read(1);
-            match parsed {
-                ClipLine::Unmapped => {
-                    out.skip(Skip::ClassNotInMap, 1);
-                    Ok(())
-                }
-                ClipLine::Reject(reason, detail) => out.reject(path, At::Line(line), reason, detail),
-                ClipLine::Row(row) => each(row, out),
-            }
-        },
+        |(line, parsed)| parsed.report(path, line, out, &mut each),
     )
 }
 
 /// Parses row `row` (its fields trimmed, or why it is not text) at 1-based `line` of
 /// `vggsound.csv`: `youtube_id,start_seconds,label,split`.
-fn parse_clip_row(line: u64, row: std::result::Result<&csv::StringRecord, String>, classes: &ClassMap) -> ClipLine {
+fn parse_clip_row(
+    line: u64,
+    row: std::result::Result<&csv::StringRecord, String>,
+    classes: &ClassMap,
+) -> LabelLine<ClipRow> {
     let row = match row {
         Ok(row) => row,
-        Err(why) => return ClipLine::Reject(Reason::MalformedField, why),
+        Err(why) => return LabelLine::Reject(Reason::MalformedField, why),
     };
     let (Some(ytid), Some(start), Some(label)) = (row.get(0), row.get(1), row.get(2)) else {
-        return ClipLine::Reject(
+        return LabelLine::Reject(
             Reason::MissingField,
             format!("{} fields, expected youtube_id,start_seconds,label,split", row.len()),
         );
     };
     if !crate::sources::is_youtube_id(ytid) {
-        return ClipLine::Reject(Reason::BadClipId, format!("`{ytid}` is not a YouTube id"));
+        return LabelLine::Reject(Reason::BadClipId, format!("`{ytid}` is not a YouTube id"));
     }
     let Ok(start) = start.parse::<u32>() else {
-        return ClipLine::Reject(
+        return LabelLine::Reject(
             Reason::MalformedField,
             format!("{ytid}: start `{start}` is not a whole number of seconds"),
         );
     };
     if start >= 10u32.pow(crate::sources::CLIP_START_DIGITS as u32) {
-        return ClipLine::Reject(
+        return LabelLine::Reject(
             Reason::MalformedField,
             format!("{ytid}: start {start} does not fit the six digits of a clip name"),
         );
     }
     let Some(class) = classes.of_audio(AudioVocabulary::VggSound, label) else {
-        return ClipLine::Unmapped;
+        return LabelLine::Unmapped;
     };
-    ClipLine::Row(ClipRow {
+    LabelLine::Row(ClipRow {
         key: format!("{ytid}_{start:06}"),
         youtube_id: ytid.to_string(),
         start: start as f64,
