@@ -270,14 +270,7 @@ fn invalid_json_mid_build_leaves_no_shard_under_a_final_name() {
     )
     .unwrap();
     let out = tmp.path().join("out");
-    let run = avfit(&[
-        "build",
-        "--manifest",
-        manifest.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
+    let run = common::build(&manifest, &out);
     assert_eq!(run.status.code(), Some(1));
     let err = String::from_utf8_lossy(&run.stderr);
     let expected_prefix = format!(

@@ -493,14 +493,7 @@ fn a_build_never_draws_a_direct_test_clip_for_train() {
     )
     .unwrap();
     let out = out_dir("curated-build-reserved");
-    let run = avfit(&[
-        "build",
-        "--manifest",
-        manifest.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
+    let run = common::build(&manifest, &out);
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     check_output(&out);
     let curated: Vec<Value> = samples(&out)

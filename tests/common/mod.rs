@@ -183,20 +183,31 @@ pub fn avfit_ok(args: &[&str]) -> Output {
     out
 }
 
-/// Writes the build manifest `text` to `target/test-outputs/<name>.toml`, builds it into
-/// [`out_dir`]`(name)` (`--quiet`), asserts success and returns the output directory.
-pub fn build_manifest(name: &str, text: &str) -> PathBuf {
-    let out = out_dir(name);
-    let manifest = out.with_extension("toml");
-    std::fs::write(&manifest, text).unwrap();
-    avfit_ok(&[
+/// Runs `avfit build --manifest <manifest> --out <out> --quiet` and returns its output, whatever
+/// its exit status.
+pub fn build(manifest: &Path, out: &Path) -> Output {
+    avfit(&[
         "build",
         "--manifest",
         manifest.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
         "--quiet",
-    ]);
+    ])
+}
+
+/// Writes the build manifest `text` to `target/test-outputs/<name>.toml`, builds it into
+/// [`out_dir`]`(name)` ([`build`]), asserts success and returns the output directory.
+pub fn build_manifest(name: &str, text: &str) -> PathBuf {
+    let out = out_dir(name);
+    let manifest = out.with_extension("toml");
+    std::fs::write(&manifest, text).unwrap();
+    let run = build(&manifest, &out);
+    assert!(
+        run.status.success(),
+        "avfit build failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     out
 }
 
