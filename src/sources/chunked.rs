@@ -21,8 +21,8 @@
 //!   csv_core on the raw endings too. A window without `"` (or read with quoting off) is cut at
 //!   its last record end found backwards from its end, without scanning. A record longer than the
 //!   window doubles the window, and the scan goes on from where it stopped (its state is kept),
-//!   so every byte is scanned once. Parity of quote counts (RFC 4180) is not what csv_core
-//!   does, and cut inside a quoted field after a stray quote in an unquoted field.
+//!   so every byte is scanned once. (Counting quotes for parity, RFC 4180, is not what csv_core
+//!   does: after a stray quote in an unquoted field it cut inside a quoted field.)
 //!
 //! Line numbers: every chunk knows the 1-based line of its first byte (the newlines before it),
 //! so errors and rejects name the same lines as a serial read.
@@ -96,12 +96,7 @@ impl Chunk {
         let (first, rest) = self
             .bytes
             .split_at(if self.at_file_start { 0 } else { self.bytes.len().min(1) });
-        csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .quoting(quoting)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(first.chain(rest))
+        super::delimited_builder(delimiter, quoting, false).from_reader(first.chain(rest))
     }
 }
 
@@ -406,12 +401,7 @@ pub fn read_header<R: Read>(path: &Path, text: &mut R, delimiter: u8, quoting: b
     while text.read(&mut byte).map_err(|e| Error::io(path, e))? == 1 && byte[0] != b'\n' {
         header.push(byte[0]);
     }
-    let mut header_reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .quoting(quoting)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(header.as_slice());
+    let mut header_reader = super::delimited_builder(delimiter, quoting, false).from_reader(header.as_slice());
     let mut headers = csv::StringRecord::new();
     header_reader
         .read_record(&mut headers)

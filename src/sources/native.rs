@@ -176,22 +176,33 @@ pub fn youtube_clip_window(clip: &str) -> Option<(&str, f64, f64)> {
 /// A delimited text file being read, its line endings made `\n` (see [`UnixLines`]).
 pub type DelimitedReader = csv::Reader<UnixLines<std::fs::File>>;
 
-/// Opens a delimited text file: `delimiter` `b','` or `b'\t'`; `quoting` off for files that never
+/// How avfit's readers read delimited text (the serial read and each chunk of a chunked one,
+/// [`super::chunked`]): `delimiter`, `quoting` (`"` quotes a field), `has_headers`, rows of any
+/// length (`flexible`), csv's defaults otherwise (double quotes `""`, no escape, no comment
+/// character, CRLF terminator).
+pub fn delimited_builder(delimiter: u8, quoting: bool, has_headers: bool) -> csv::ReaderBuilder {
+    let mut builder = csv::ReaderBuilder::new();
+    builder
+        .delimiter(delimiter)
+        .quoting(quoting)
+        .has_headers(has_headers)
+        .flexible(true);
+    builder
+}
+
+/// Opens a delimited text file ([`delimited_builder`]): `delimiter` `b','` or `b'\t'`; `quoting` off for files that never
 /// quote (AVVP's TSVs, where a stray `"` must stay a character); rows may differ in length. CRLF
 /// and CR-only line endings are read as LF, so that line numbers count every ending.
 ///
 /// Errors: the file cannot be opened.
 pub fn delimited_reader(path: &Path, delimiter: u8, quoting: bool, has_headers: bool) -> Result<DelimitedReader> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    Ok(csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .quoting(quoting)
-        .has_headers(has_headers)
-        .flexible(true)
-        .from_reader(UnixLines {
+    Ok(
+        delimited_builder(delimiter, quoting, has_headers).from_reader(UnixLines {
             inner: file,
             after_cr: false,
-        }))
+        }),
+    )
 }
 
 /// A reader that turns CRLF and lone CR line endings into LF. The `csv` crate counts lines by
