@@ -105,6 +105,13 @@ impl HashingFile {
 
     /// Flushes and syncs; returns (path, records, bytes, sha256).
     fn close(self) -> Result<(PathBuf, u64, u64, String)> {
+        let (file, path, records, bytes, sha256) = self.flush()?;
+        file.sync_all().map_err(|e| Error::io(&path, e))?;
+        Ok((path, records, bytes, sha256))
+    }
+
+    /// Flushes what is buffered, without syncing; returns (file, path, records, bytes, sha256).
+    fn flush(self) -> Result<(File, PathBuf, u64, u64, String)> {
         let HashingFile {
             path,
             out,
@@ -113,18 +120,47 @@ impl HashingFile {
             bytes,
         } = self;
         let file = out.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
-        file.sync_all().map_err(|e| Error::io(&path, e))?;
-        Ok((path, records, bytes, format!("{:x}", hasher.finalize())))
+        Ok((file, path, records, bytes, format!("{:x}", hasher.finalize())))
     }
 }
 
 /// The shard files of one build or partition: opens them under `.partial` names, writes their
 /// lines, and on close syncs each, renames it to its complete name and records it in the journal.
+///
+/// Completed shards are synced, journaled and renamed on a thread of its own (the closer), in the
+/// order they complete, so the writing thread never waits for the disk: a sync takes milliseconds
+/// per shard, and a build has hundreds of shards.
 pub struct ShardWriter {
     out: PathBuf,
     open: HashMap<usize, OpenShard>,
-    journal: Journal,
-    written: Vec<ShardOutcome>,
+    /// Completed shards on their way to the closer.
+    closing: Option<std::sync::mpsc::Sender<Closing>>,
+    /// The closer: the journal and the outcomes it recorded, or its first error.
+    closer: Option<std::thread::JoinHandle<Result<(Vec<ShardOutcome>, Journal)>>>,
+}
+
+/// A shard flushed by the writing thread, for the closer to sync, journal and rename.
+struct Closing {
+    file: File,
+    partial: PathBuf,
+    complete: PathBuf,
+    outcome: ShardOutcome,
+}
+
+/// The closer's loop: for each shard of `closing` in turn, syncs its file, appends its outcome to
+/// `journal` (synced) and renames it to its complete name. Stops at the first error.
+fn close_shards(
+    closing: std::sync::mpsc::Receiver<Closing>,
+    mut journal: Journal,
+) -> Result<(Vec<ShardOutcome>, Journal)> {
+    let mut written = Vec::new();
+    for shard in closing {
+        shard.file.sync_all().map_err(|e| Error::io(&shard.partial, e))?;
+        journal.append(&shard.outcome)?;
+        std::fs::rename(&shard.partial, &shard.complete).map_err(|e| Error::io(&shard.complete, e))?;
+        written.push(shard.outcome);
+    }
+    Ok((written, journal))
 }
 
 /// A shard being written, with the media rejects of its records so far.
@@ -138,11 +174,16 @@ struct OpenShard {
 impl ShardWriter {
     /// A writer into `out` (already prepared) that records completed shards in `journal`.
     pub fn new(out: &Path, journal: Journal) -> ShardWriter {
+        let (closing, receive) = std::sync::mpsc::channel();
+        let closer = std::thread::Builder::new()
+            .name("avfit-closer".into())
+            .spawn(move || close_shards(receive, journal))
+            .expect("a thread can be started");
         ShardWriter {
             out: out.to_path_buf(),
             open: HashMap::new(),
-            journal,
-            written: Vec::new(),
+            closing: Some(closing),
+            closer: Some(closer),
         }
     }
 
@@ -183,39 +224,59 @@ impl ShardWriter {
         Ok(())
     }
 
-    /// Completes shard `index`: flushes and syncs it, appends its outcome to the journal (synced)
-    /// and renames it to `<stem>.jsonl`: a file under a complete name always has its journal line,
-    /// which is what lets a later run prove the file is avfit's.
+    /// Completes shard `index`: flushes it and hands it to the closer, which syncs it, appends
+    /// its outcome to the journal (synced) and renames it to `<stem>.jsonl`: a file under a
+    /// complete name always has its journal line, which is what lets a later run prove the file
+    /// is avfit's.
     ///
-    /// Errors: the shard is not open (an internal error), or an I/O error.
+    /// Errors: the shard is not open (an internal error), an I/O error flushing it, or the
+    /// closer's error (a shard before this one could not be synced, journaled or renamed).
     pub fn close(&mut self, index: usize) -> Result<()> {
         self.shard(index)?;
         let shard = self.open.remove(&index).expect("checked above");
-        let (partial, records, bytes, sha256) = shard.file.close()?;
-        let complete = self.out.join(&shard.complete);
-        let outcome = ShardOutcome {
-            index,
-            path: shard.complete,
-            records,
-            bytes,
-            sha256,
-            rejected_units: shard.rejected_units,
-            rejects: shard.rejects,
+        let (file, partial, records, bytes, sha256) = shard.file.flush()?;
+        let closing = Closing {
+            file,
+            partial,
+            complete: self.out.join(&shard.complete),
+            outcome: ShardOutcome {
+                index,
+                path: shard.complete,
+                records,
+                bytes,
+                sha256,
+                rejected_units: shard.rejected_units,
+                rejects: shard.rejects,
+            },
         };
-        self.journal.append(&outcome)?;
-        std::fs::rename(&partial, &complete).map_err(|e| Error::io(&complete, e))?;
-        self.written.push(outcome);
-        Ok(())
+        let sent = self.closing.as_ref().map(|c| c.send(closing));
+        if let Some(Ok(())) = sent {
+            return Ok(());
+        }
+        // The closer stopped: its error is the cause.
+        self.finish_closing().map(|_| ())
     }
 
-    /// Ends writing: the outcomes of the shards completed by this writer, and the journal.
+    /// Ends writing: the outcomes of the shards completed by this writer, in the order they
+    /// completed, and the journal.
     ///
-    /// Errors: a shard is still open (an internal error).
-    pub fn finish(self) -> Result<(Vec<ShardOutcome>, Journal)> {
+    /// Errors: a shard is still open (an internal error); the closer's error.
+    pub fn finish(mut self) -> Result<(Vec<ShardOutcome>, Journal)> {
         if let Some(index) = self.open.keys().next() {
             return Err(Error::Config(format!("internal error: shard {index} was never closed")));
         }
-        Ok((self.written, self.journal))
+        self.finish_closing()
+    }
+
+    /// Waits for the closer to complete every shard handed to it: its outcomes and the journal,
+    /// or its error.
+    fn finish_closing(&mut self) -> Result<(Vec<ShardOutcome>, Journal)> {
+        drop(self.closing.take());
+        match self.closer.take().map(|closer| closer.join()) {
+            Some(Ok(done)) => done,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => Err(Error::Config("internal error: the shard closer already stopped".into())),
+        }
     }
 
     fn shard(&mut self, index: usize) -> Result<&mut OpenShard> {
