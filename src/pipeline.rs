@@ -780,54 +780,197 @@ fn read_sources(
     let mut curated_fractions: Vec<f64> = Vec::new();
     // Without curated rows nothing reads the groups: they are not remembered at all.
     planner.track_groups = plan.jobs.iter().any(|j| j.source.is_curated());
-    for &i in &order {
-        let (job, files) = (&plan.jobs[i], &files[i]);
-        if job.source.is_curated() && planner.track_groups {
-            planner.track_groups = false;
-            reserved = std::sync::Arc::new(std::mem::take(&mut planner.used_groups));
-        }
-        let mut options = job.options.clone();
-        options.seed = plan.seed;
-        if job.source.is_curated() {
-            options.reserved_groups = reserved.clone();
-            options.earlier_test_fractions = curated_fractions.clone();
-            curated_fractions.extend(job.source.hashed_test_fraction());
-        }
-        let mut collector = Collector::new(
-            job.source.name(),
-            &mut planner,
-            progress_bar(job.source.name(), plan.quiet),
-            job.options.media_root.clone(),
-        );
-        if !job.source.unambiguous_by_construction() {
-            collector.guard_ambiguity();
-        }
-        files.note_not_read(&mut collector);
-        job.source.read(&files.files, &options, &mut collector)?;
-        let first_reject = collector.first_reject().map(str::to_string);
-        let stats = collector.finish();
-        // Every unit rejected, at least one for its annotations (not only for media missing
-        // under --media-root): almost surely the wrong files.
-        if let (false, 0, Some(first)) = (plan.allow_all_rejected, stats.used, first_reject) {
-            if stats.rejected > 0 {
-                return Err(all_rejected(job.source.name(), &files.files, &stats, &first));
+    let bars = indicatif::MultiProgress::new();
+    std::thread::scope(|scope| -> Result<()> {
+        // Direct sources are read on threads of their own, up to DIRECT_SOURCES_AT_ONCE at a
+        // time in order; this thread plans their records source after source, as if it had read
+        // them itself.
+        let direct: Vec<usize> = order.iter().copied().filter(|&i| !plan.jobs[i].source.is_curated()).collect();
+        let mut direct = direct.into_iter();
+        let mut ahead: std::collections::VecDeque<std::sync::mpsc::Receiver<Forwarded>> = Default::default();
+        let mut read_ahead = |ahead: &mut std::collections::VecDeque<_>| {
+            while ahead.len() < DIRECT_SOURCES_AT_ONCE {
+                let Some(i) = direct.next() else { break };
+                let (send, receive) = std::sync::mpsc::sync_channel(FORWARDED_IN_FLIGHT);
+                let bar = progress_bar(plan.jobs[i].source.name(), plan.quiet, &bars);
+                scope.spawn(move || read_direct_source(plan, &plan.jobs[i], &files[i], bar, send));
+                ahead.push_back(receive);
             }
+        };
+        read_ahead(&mut ahead);
+        for &i in &order {
+            let (job, files) = (&plan.jobs[i], &files[i]);
+            let (stats, first_reject) = if job.source.is_curated() {
+                if planner.track_groups {
+                    planner.track_groups = false;
+                    reserved = std::sync::Arc::new(std::mem::take(&mut planner.used_groups));
+                }
+                let mut options = job.options.clone();
+                options.seed = plan.seed;
+                options.reserved_groups = reserved.clone();
+                options.earlier_test_fractions = curated_fractions.clone();
+                curated_fractions.extend(job.source.hashed_test_fraction());
+                let bar = progress_bar(job.source.name(), plan.quiet, &bars);
+                let mut collector = Collector::new(job.source.name(), &mut planner, bar, job.options.media_root.clone());
+                if !job.source.unambiguous_by_construction() {
+                    collector.guard_ambiguity();
+                }
+                files.note_not_read(&mut collector);
+                job.source.read(&files.files, &options, &mut collector)?;
+                let first_reject = collector.first_reject().map(str::to_string);
+                (collector.finish(), first_reject)
+            } else {
+                let receive = ahead.pop_front().expect("one reading thread per direct source");
+                read_ahead(&mut ahead);
+                planner.take_forwarded(job.source.name(), &receive)?
+            };
+            // Every unit rejected, at least one for its annotations (not only for media missing
+            // under --media-root): almost surely the wrong files.
+            if let (false, 0, Some(first)) = (plan.allow_all_rejected, stats.used, first_reject) {
+                if stats.rejected > 0 {
+                    return Err(all_rejected(job.source.name(), &files.files, &stats, &first));
+                }
+            }
+            if !stats.reconciles() {
+                return Err(Error::Config(format!(
+                    "internal accounting error in source {}: read {} != used {} + rejected {} + skipped {}",
+                    job.source.name(),
+                    stats.read,
+                    stats.used,
+                    stats.rejected,
+                    stats.skipped_total()
+                )));
+            }
+            sources.insert(job.source.name().to_string(), stats);
+            planner.close_all()?;
         }
-        if !stats.reconciles() {
-            return Err(Error::Config(format!(
-                "internal accounting error in source {}: read {} != used {} + rejected {} + skipped {}",
-                job.source.name(),
-                stats.read,
-                stats.used,
-                stats.rejected,
-                stats.skipped_total()
-            )));
-        }
-        sources.insert(job.source.name().to_string(), stats);
-        planner.close_all()?;
-    }
+        Ok(())
+    })?;
     planner.flush()?;
     Ok(((planner.slots, planner.rejects, planner.media), sources))
+}
+
+/// Records and rejects a direct source's thread passes to the reading thread per message.
+const FORWARDED_BATCH: usize = 512;
+/// Direct sources read at once, each on its own thread (the one being planned and those after it):
+/// two keep both cores of a small machine busy while holding at most two sources' memory.
+const DIRECT_SOURCES_AT_ONCE: usize = 2;
+/// Messages in flight per direct source: a source read ahead holds at most this many batches
+/// before it waits for the reading thread to reach it, so its memory stays bounded.
+const FORWARDED_IN_FLIGHT: usize = 4;
+
+/// What a direct source read on its own thread reports to the reading thread, in order.
+enum Forwarded {
+    /// Records and rejects, as the adapter reported them.
+    Batch(Vec<Reported>),
+    /// The source is read: its result, its counts and its first reject
+    /// ([`Collector::first_reject`]).
+    Done(Result<()>, SourceStats, Option<String>),
+}
+
+/// One thing an adapter reported to its [`Collector`]'s sink.
+enum Reported {
+    Record(Record, Origin),
+    Reject(Reject),
+}
+
+/// The sink of a direct source read on its own thread: batches what the adapter reports and sends
+/// it to the reading thread, which plans it in order ([`Planner::take_forwarded`]).
+struct ForwardingSink {
+    batch: Vec<Reported>,
+    send: std::sync::mpsc::SyncSender<Forwarded>,
+}
+
+impl ForwardingSink {
+    fn push(&mut self, reported: Reported) -> Result<()> {
+        self.batch.push(reported);
+        if self.batch.len() >= FORWARDED_BATCH {
+            self.send_batch()?;
+        }
+        Ok(())
+    }
+
+    /// Sends what is batched. Errors: the reading thread stopped (it has its own error to tell).
+    fn send_batch(&mut self) -> Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(FORWARDED_BATCH));
+        self.send
+            .send(Forwarded::Batch(batch))
+            .map_err(|_| Error::Config("the reading thread stopped".into()))
+    }
+}
+
+impl Sink for ForwardingSink {
+    fn record(&mut self, record: Record, origin: Origin) -> Result<()> {
+        self.push(Reported::Record(record, origin))
+    }
+    fn reject(&mut self, reject: Reject) -> Result<()> {
+        self.push(Reported::Reject(reject))
+    }
+}
+
+/// Reads the direct source `job` from `files` on the calling thread (one of its own), moving
+/// `bar`, and sends what it reports, then [`Forwarded::Done`], through `send`. Stops early, quietly,
+/// when the reading thread hangs up (it stopped on an error of its own).
+fn read_direct_source(
+    plan: &Plan,
+    job: &Job,
+    files: &Discovered,
+    bar: ProgressBar,
+    send: std::sync::mpsc::SyncSender<Forwarded>,
+) {
+    let mut sink = ForwardingSink {
+        batch: Vec::with_capacity(FORWARDED_BATCH),
+        send: send.clone(),
+    };
+    let mut options = job.options.clone();
+    options.seed = plan.seed;
+    let mut collector = Collector::new(job.source.name(), &mut sink, bar, job.options.media_root.clone());
+    if !job.source.unambiguous_by_construction() {
+        collector.guard_ambiguity();
+    }
+    files.note_not_read(&mut collector);
+    let read = job.source.read(&files.files, &options, &mut collector);
+    let first_reject = collector.first_reject().map(str::to_string);
+    let stats = collector.finish();
+    let read = read.and_then(|()| sink.send_batch());
+    let _ = send.send(Forwarded::Done(read, stats, first_reject));
+}
+
+impl Planner<'_> {
+    /// Plans what the thread reading `source` sends through `receive` (see
+    /// [`read_direct_source`]), in order, until it is done: that source's counts and first
+    /// reject. Errors: the source's own error, a planning error, or the thread's end without
+    /// [`Forwarded::Done`].
+    fn take_forwarded(
+        &mut self,
+        source: &str,
+        receive: &std::sync::mpsc::Receiver<Forwarded>,
+    ) -> Result<(SourceStats, Option<String>)> {
+        loop {
+            match receive.recv() {
+                Ok(Forwarded::Batch(batch)) => {
+                    for reported in batch {
+                        match reported {
+                            Reported::Record(record, origin) => self.record(record, origin)?,
+                            Reported::Reject(reject) => self.reject(reject)?,
+                        }
+                    }
+                }
+                Ok(Forwarded::Done(read, stats, first_reject)) => {
+                    read?;
+                    return Ok((stats, first_reject));
+                }
+                Err(_) => {
+                    return Err(Error::Config(format!(
+                        "internal error: the thread reading source {source} ended before the source"
+                    )))
+                }
+            }
+        }
+    }
 }
 
 /// The error of a source that read rows and rejected every one (`stats.used == 0`,
@@ -939,8 +1082,9 @@ pub fn assemble(
     }
 }
 
-/// A spinner with the count of units read, on a terminal and unless `quiet`; hidden otherwise.
-fn progress_bar(source: &str, quiet: bool) -> ProgressBar {
+/// The spinner of `source` under `bars` (sources read at once each draw their own line), or a
+/// hidden bar when `quiet` or stderr is not a terminal.
+fn progress_bar(source: &str, quiet: bool, bars: &indicatif::MultiProgress) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -950,6 +1094,7 @@ fn progress_bar(source: &str, quiet: bool) -> ProgressBar {
             .expect("valid progress template"),
     );
     bar.set_prefix(source.to_string());
+    let bar = bars.add(bar);
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
 }
