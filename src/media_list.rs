@@ -425,66 +425,134 @@ impl MediaCatalog {
             self.spill_run().map_err(|e| Error::io(out, e))?;
         }
         let spill = self.spill.take();
-        let mut hasher = sha2::Sha256::new();
-        let mut bytes = 0u64;
-        let mut write = || -> std::io::Result<()> {
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&partial)?;
-            let mut file = std::io::BufWriter::with_capacity(1 << 16, file);
-            let mut put = |chunk: &[u8]| -> std::io::Result<()> {
-                hasher.update(chunk);
-                bytes += chunk.len() as u64;
-                file.write_all(chunk)
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&partial)
+            .map_err(|e| Error::io(&partial, e))?;
+        // This thread merges the rows into blocks; a second one hashes and writes them, so the
+        // merge, the hash and the copy into the page cache overlap.
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<u8>>(BLOCKS_IN_FLIGHT);
+        let (give_back, spare) = std::sync::mpsc::channel::<Vec<u8>>();
+        let (merged, written) = std::thread::scope(|scope| {
+            let writing = scope.spawn(move || -> std::io::Result<(u64, String)> {
+                let mut file = file;
+                let mut hasher = sha2::Sha256::new();
+                let mut bytes = 0u64;
+                for block in receive {
+                    hasher.update(&block);
+                    bytes += block.len() as u64;
+                    file.write_all(&block)?;
+                    let _ = give_back.send(block);
+                }
+                file.sync_all()?;
+                Ok((bytes, format!("{:x}", hasher.finalize())))
+            });
+            let mut blocks = Blocks {
+                block: Vec::with_capacity(BLOCK_BYTES),
+                send,
+                spare,
             };
-            put(HEADER.as_bytes())?;
-            put(b"\n")?;
-            match &spill {
-                None => {
-                    for (_, line) in self.sorted() {
-                        put(line)?;
-                    }
-                }
-                Some(spill) => {
-                    let mut cursors = Vec::with_capacity(spill.runs.len());
-                    for &(start, len) in &spill.runs {
-                        let mut cursor = RunCursor::new(start, len);
-                        if cursor.advance(&spill.file)? {
-                            cursors.push(cursor);
-                        }
-                    }
-                    let mut path = Vec::new();
-                    // Merge: the smallest path next; of equal paths the earliest run's row (the
-                    // first added) is written and the others are passed over.
-                    while !cursors.is_empty() {
-                        let mut first = 0;
-                        for (i, c) in cursors.iter().enumerate().skip(1) {
-                            if c.path < cursors[first].path {
-                                first = i;
-                            }
-                        }
-                        put(&cursors[first].line)?;
-                        path.clone_from(&cursors[first].path);
-                        let mut i = 0;
-                        while i < cursors.len() {
-                            if cursors[i].path == path && !cursors[i].advance(&spill.file)? {
-                                cursors.remove(i);
-                                continue;
-                            }
-                            i += 1;
-                        }
-                    }
-                }
-            }
-            file.into_inner().map_err(|e| e.into_error())?.sync_all()
-        };
-        write().map_err(|e| Error::io(&partial, e))?;
+            let merged = self.merge_rows(spill.as_ref(), &mut blocks).and_then(|()| blocks.finish());
+            (merged, writing.join().expect("the media.csv writing thread does not panic"))
+        });
+        // The writing side's error is the cause when both failed (the merge then only saw it stop).
+        let (bytes, sha256) = written.map_err(|e| Error::io(&partial, e))?;
+        merged.map_err(|e| Error::io(&partial, e))?;
         Ok(FileInfo {
             path: MEDIA_FILE.to_string(),
             bytes,
-            sha256: format!("{:x}", hasher.finalize()),
+            sha256,
         })
+    }
+
+    /// Puts [`HEADER`] and every row, in path order, into `blocks`: the rows in memory when
+    /// nothing was spilled, else the merge of the spilled runs (of equal paths the earliest run's
+    /// row, the first added, is kept and the others are passed over).
+    fn merge_rows(&mut self, spill: Option<&Spill>, blocks: &mut Blocks) -> std::io::Result<()> {
+        blocks.put(HEADER.as_bytes())?;
+        blocks.put(b"\n")?;
+        let Some(spill) = spill else {
+            for (_, line) in self.sorted() {
+                blocks.put(line)?;
+            }
+            return Ok(());
+        };
+        let mut cursors = Vec::with_capacity(spill.runs.len());
+        for &(start, len) in &spill.runs {
+            let mut cursor = RunCursor::new(start, len);
+            if cursor.advance(&spill.file)? {
+                cursors.push(cursor);
+            }
+        }
+        let mut path = Vec::new();
+        while !cursors.is_empty() {
+            let mut first = 0;
+            for (i, c) in cursors.iter().enumerate().skip(1) {
+                if c.path < cursors[first].path {
+                    first = i;
+                }
+            }
+            blocks.put(&cursors[first].line)?;
+            path.clone_from(&cursors[first].path);
+            let mut i = 0;
+            while i < cursors.len() {
+                if cursors[i].path == path && !cursors[i].advance(&spill.file)? {
+                    cursors.remove(i);
+                    continue;
+                }
+                i += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Bytes of `media.csv` handed to its writing thread at a time.
+const BLOCK_BYTES: usize = 1 << 20;
+/// Blocks waiting for the writing thread.
+const BLOCKS_IN_FLIGHT: usize = 4;
+
+/// The merging side of [`MediaCatalog::write_partial`]: gathers rows into blocks of about
+/// [`BLOCK_BYTES`] and sends each full one to the writing thread, reusing the blocks it gives back.
+struct Blocks {
+    block: Vec<u8>,
+    send: std::sync::mpsc::SyncSender<Vec<u8>>,
+    spare: std::sync::mpsc::Receiver<Vec<u8>>,
+}
+
+impl Blocks {
+    /// Appends `bytes`; sends the block once it is full.
+    ///
+    /// Errors: the writing thread stopped (its own error tells why).
+    fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.block.extend_from_slice(bytes);
+        if self.block.len() >= BLOCK_BYTES {
+            self.send_block()?;
+        }
+        Ok(())
+    }
+
+    fn send_block(&mut self) -> std::io::Result<()> {
+        let next = match self.spare.try_recv() {
+            Ok(mut block) => {
+                block.clear();
+                block
+            }
+            Err(_) => Vec::with_capacity(BLOCK_BYTES),
+        };
+        let block = std::mem::replace(&mut self.block, next);
+        self.send
+            .send(block)
+            .map_err(|_| std::io::Error::other("the media.csv writing thread stopped"))
+    }
+
+    /// Sends what is left and hangs up.
+    fn finish(mut self) -> std::io::Result<()> {
+        if !self.block.is_empty() {
+            self.send_block()?;
+        }
+        Ok(())
     }
 }
 
@@ -707,6 +775,35 @@ mod tests {
             assert_eq!(memory.write_partial(&dir2).unwrap(), info);
             std::fs::remove_dir_all(&dir).unwrap();
             std::fs::remove_dir_all(&dir2).unwrap();
+        }
+    }
+
+    /// A `media.csv` of several blocks ([`BLOCK_BYTES`]) is the rows in path order, whole, with
+    /// the size and SHA-256 of its bytes, spilled or not: 60,000 rows of 45 to 49 bytes, added in
+    /// a shuffled order.
+    #[test]
+    fn a_media_list_of_several_blocks_is_whole_and_its_digest_is_of_its_bytes() {
+        use sha2::Digest;
+        let ids: Vec<u32> = (0..60_000u32).map(|i| i * 7_919 % 60_000).collect();
+        let mut expected = String::from(HEADER);
+        expected.push('\n');
+        for i in 0..60_000u32 {
+            expected += &format!("oi/images/{i:06}.jpg,image,oi,,id{i},,,,x.jpg\n");
+        }
+        assert!(expected.len() > 2 * BLOCK_BYTES);
+        for limit in [1 << 19, 1 << 30] {
+            let dir = scratch(&format!("blocks-{limit}"));
+            let mut catalog = MediaCatalog::spilling(&dir, limit);
+            for i in &ids {
+                catalog.add(&image(&format!("oi/images/{i:06}.jpg"), &format!("id{i}"))).unwrap();
+            }
+            assert_eq!(catalog.spill.is_some(), limit == 1 << 19);
+            let info = catalog.write_partial(&dir).unwrap();
+            let written = std::fs::read(dir.join("media.csv.partial")).unwrap();
+            assert!(written == expected.as_bytes(), "limit {limit}");
+            assert_eq!(info.bytes, expected.len() as u64);
+            assert_eq!(info.sha256, format!("{:x}", sha2::Sha256::digest(expected.as_bytes())));
+            std::fs::remove_dir_all(&dir).unwrap();
         }
     }
 
