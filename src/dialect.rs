@@ -178,25 +178,28 @@ pub fn push_3_decimals(out: &mut String, v: f64) {
         write!(out, "{v:.3}").unwrap();
         return;
     }
-    // v = m * 2^-s exactly, with s in 52..=62 for v in [0.001, 1].
+    // v = m * 2^-s exactly, with s in 52..=62 for v in [0.001, 1]; m * 1000 < 2^63.
     let bits = v.to_bits();
-    let m = u128::from((bits & ((1 << 52) - 1)) | (1 << 52));
+    let m = (bits & ((1 << 52) - 1)) | (1 << 52);
     let s = 1075 - ((bits >> 52) & 0x7ff) as u32;
     let scaled = m * 1000; // v * 1000 = scaled / 2^s
     let floor = scaled >> s;
     let twice_rest = (scaled - (floor << s)) << 1;
-    let half = 1u128 << s;
+    let half = 1u64 << s;
     let n = if twice_rest > half || (twice_rest == half && floor % 2 == 1) {
         floor + 1
     } else {
         floor
     } as u32;
     let frac = n % 1000;
-    out.push(char::from(b'0' + (n / 1000) as u8));
-    out.push('.');
-    out.push(char::from(b'0' + (frac / 100) as u8));
-    out.push(char::from(b'0' + (frac / 10 % 10) as u8));
-    out.push(char::from(b'0' + (frac % 10) as u8));
+    let text = [
+        b'0' + (n / 1000) as u8,
+        b'.',
+        b'0' + (frac / 100) as u8,
+        b'0' + (frac / 10 % 10) as u8,
+        b'0' + (frac % 10) as u8,
+    ];
+    out.push_str(std::str::from_utf8(&text).expect("ASCII digits"));
 }
 
 /// `min(cap, round_ties_even(v * scale))` as an integer grid coordinate (vtimellm passes

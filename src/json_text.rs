@@ -5,6 +5,10 @@
 //! common string that needs no escape is a copy.
 //! serde_json has no public API for that check; a string that needs escaping goes through
 //! serde_json itself, so the bytes are serde_json's.
+//!
+//! Numbers ([`push_f64`]): a box coordinate of at most six decimals in [0.001, 1), as Open Images
+//! and most box sources write them, is printed from its integer millionths; every other number
+//! goes through serde_json. Both give the shortest text that reads back to the same `f64`.
 
 /// Whether `bytes` hold a byte serde_json escapes in a string: `"`, `\` or one below 0x20.
 /// Examined eight bytes at a time (the "has zero byte" / "has byte less than" word tests).
@@ -107,8 +111,67 @@ pub fn push_optional_str(out: &mut Vec<u8>, text: Option<&str>) {
     }
 }
 
+/// Appends `value` as `serde_json::to_writer` writes an `f64` (its shortest round-trip text).
+///
+/// When `value` is the `f64` nearest to `k / 10^6` for a whole `k` in 1,000..=999,999 (a
+/// coordinate of at most six decimals in [0.001, 1)), that text is `0.` and the six digits of `k`
+/// without their trailing zeros: a decimal of at most 15 significant digits is the only one of
+/// that many digits or fewer that reads back to its `f64`, so none shorter does. The test
+/// `six_decimal_numbers_are_serde_jsons_bytes` checks every such `k` against serde_json.
+pub fn push_f64(out: &mut Vec<u8>, value: f64) {
+    match millionths(value) {
+        Some(k) => {
+            let mut digits = *b"0.000000";
+            let mut rest = k;
+            for d in digits[2..].iter_mut().rev() {
+                *d = b'0' + (rest % 10) as u8;
+                rest /= 10;
+            }
+            let end = digits.iter().rposition(|&d| d != b'0').expect("k is at least 1,000") + 1;
+            out.extend_from_slice(&digits[..end]);
+        }
+        None => serde_json::to_writer(&mut *out, &value).expect("an f64 serializes"),
+    }
+}
+
+/// `k` when `value` is the `f64` nearest to `k / 10^6` with `k` in 1,000..=999,999, else `None`.
+fn millionths(value: f64) -> Option<u32> {
+    if !(0.001..1.0).contains(&value) {
+        return None;
+    }
+    // `value * 1e6` is within an ulp of `k`; `k as f64 / 1e6` is the correctly rounded quotient of
+    // two exact numbers, the f64 nearest to k / 10^6, as parsing `0.<k>` gives.
+    let k = (value * 1e6).round() as u32;
+    (f64::from(k) / 1e6 == value && (1_000..=999_999).contains(&k)).then_some(k)
+}
+
 #[cfg(test)]
 mod tests {
+    /// Every coordinate of six decimals in [0.001, 1) is serde_json's text, and so are its
+    /// neighbours one ulp away, which take serde_json's own path.
+    #[test]
+    fn six_decimal_numbers_are_serde_jsons_bytes() {
+        let mut ours = Vec::new();
+        for k in 1_000u32..1_000_000 {
+            let exact: f64 = format!("0.{k:06}").parse().unwrap();
+            for value in [exact, f64::from_bits(exact.to_bits() - 1), f64::from_bits(exact.to_bits() + 1)] {
+                ours.clear();
+                super::push_f64(&mut ours, value);
+                assert_eq!(ours, serde_json::to_vec(&value).unwrap(), "{k} {value:e}");
+            }
+        }
+        for value in [0.0, -0.0, 0.000999, 0.0009995, 1.0, 1.5, 0.9999995, -0.5, 1e-7, 123.25, f64::MAX] {
+            ours.clear();
+            super::push_f64(&mut ours, value);
+            assert_eq!(ours, serde_json::to_vec(&value).unwrap(), "{value:e}");
+        }
+        ours.clear();
+        super::push_f64(&mut ours, 0.121869);
+        super::push_f64(&mut ours, 0.5);
+        super::push_f64(&mut ours, 0.001);
+        assert_eq!(ours, b"0.1218690.50.001");
+    }
+
     use super::*;
 
     #[test]

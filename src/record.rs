@@ -395,7 +395,7 @@ impl<G: AsRef<str>> SampleLine<'_, G> {
 /// serde_json whole.
 fn write_target_json(target: &Target, out: &mut Vec<u8>) {
     use crate::json_text::push_str;
-    let number = |out: &mut Vec<u8>, value: f64| serde_json::to_writer(&mut *out, &value).expect("an f64 serializes");
+    let number = crate::json_text::push_f64;
     let numbers = |out: &mut Vec<u8>, values: &[f64]| {
         out.push(b'[');
         for (i, &value) in values.iter().enumerate() {
