@@ -13,6 +13,7 @@ pub mod config;
 pub mod corpus;
 pub mod curate;
 pub mod dialect;
+pub mod direct_file;
 pub mod error;
 pub mod eval;
 pub mod export;

@@ -419,17 +419,12 @@ impl MediaCatalog {
     /// path.
     pub fn write_partial(&mut self, out: &Path) -> Result<FileInfo> {
         use sha2::Digest;
-        use std::io::Write;
         let partial = out.join(format!("{MEDIA_FILE}{}", crate::outdir::PARTIAL));
         if self.spill.is_some() && !self.entries.is_empty() {
             self.spill_run().map_err(|e| Error::io(out, e))?;
         }
         let spill = self.spill.take();
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&partial)
-            .map_err(|e| Error::io(&partial, e))?;
+        let file = crate::direct_file::DirectFile::create_new(&partial).map_err(|e| Error::io(&partial, e))?;
         // This thread merges the rows into blocks; a second one hashes and writes them, so the
         // merge, the hash and the copy into the page cache overlap.
         let (send, receive) = std::sync::mpsc::sync_channel::<Vec<u8>>(BLOCKS_IN_FLIGHT);
@@ -445,7 +440,7 @@ impl MediaCatalog {
                     file.write_all(&block)?;
                     let _ = give_back.send(block);
                 }
-                file.sync_all()?;
+                file.finish()?.sync_all()?;
                 Ok((bytes, format!("{:x}", hasher.finalize())))
             });
             let mut blocks = Blocks {

@@ -10,6 +10,7 @@
 //! their `.partial` names; `manifest.json` takes its name last. Every file is created with
 //! `create_new`: avfit never writes through a file it did not create.
 
+use crate::direct_file::DirectFile;
 use crate::error::{Error, Result};
 use crate::journal::{Journal, ShardOutcome};
 pub use crate::outdir::{PARTIAL, PARTITION_FILE};
@@ -19,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Records per shard unless the manifest or `--records-per-shard` says otherwise.
@@ -71,10 +72,11 @@ fn create_new(path: &Path) -> Result<File> {
         .map_err(|e| Error::io(path, e))
 }
 
-/// A file being written with its running SHA-256 and line count.
+/// A file being written (around the page cache where it can be, [`DirectFile`]) with its
+/// running SHA-256 and line count.
 struct HashingFile {
     path: PathBuf,
-    out: BufWriter<File>,
+    out: DirectFile,
     hasher: Sha256,
     records: u64,
     bytes: u64,
@@ -82,10 +84,10 @@ struct HashingFile {
 
 impl HashingFile {
     fn create(path: PathBuf) -> Result<Self> {
-        let file = create_new(&path)?;
+        let out = DirectFile::create_new(&path).map_err(|e| Error::io(&path, e))?;
         Ok(HashingFile {
             path,
-            out: BufWriter::with_capacity(1 << 16, file),
+            out,
             hasher: Sha256::new(),
             records: 0,
             bytes: 0,
@@ -119,7 +121,7 @@ impl HashingFile {
             records,
             bytes,
         } = self;
-        let file = out.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
+        let file = out.finish().map_err(|e| Error::io(&path, e))?;
         Ok((file, path, records, bytes, format!("{:x}", hasher.finalize())))
     }
 }

@@ -1,0 +1,190 @@
+//! Output files written around the page cache: a build writes gigabytes of shards once and
+//! reads none of them back, so on Linux they are written with `O_DIRECT` in aligned blocks. The
+//! kernel then moves each block to the disk without first copying it into page-cache pages it
+//! must allocate (on a virtual machine, memory that is new to the guest is slow to touch), and
+//! the sync that completes a shard has little left to do.
+//!
+//! Where `O_DIRECT` is not taken (another system, a file system such as tmpfs that refuses it
+//! at open or at a write), the same bytes are written through the page cache. The last block of
+//! a file, whose length is not a multiple of the alignment, is always written that way.
+//! std's `BufWriter` and no crate we use write around the page cache, hence this module.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+
+/// Alignment of `O_DIRECT` buffers, file offsets and lengths: the largest logical block size of
+/// common disks.
+const ALIGN: usize = 4096;
+/// Bytes gathered before a block is written (a multiple of [`ALIGN`]).
+pub const BLOCK_BYTES: usize = 512 << 10;
+
+/// A file created new and written in blocks of [`BLOCK_BYTES`] with `O_DIRECT` where the system
+/// and the file system take it, else through the page cache; [`DirectFile::finish`] writes the
+/// rest and returns the file.
+pub struct DirectFile {
+    file: File,
+    /// `BLOCK_BYTES + ALIGN` bytes, of which `buffer[start..start + BLOCK_BYTES]` is aligned.
+    buffer: Vec<u8>,
+    start: usize,
+    /// Bytes gathered in the block.
+    len: usize,
+    /// Whether the file is open with `O_DIRECT`.
+    direct: bool,
+}
+
+impl DirectFile {
+    /// Creates `path` (it must not exist), with `O_DIRECT` where it is taken.
+    ///
+    /// Errors: the file exists or cannot be created.
+    pub fn create_new(path: &Path) -> std::io::Result<DirectFile> {
+        let (file, direct) = open_new(path)?;
+        let buffer = vec![0u8; BLOCK_BYTES + ALIGN];
+        let start = buffer.as_ptr().align_offset(ALIGN);
+        Ok(DirectFile {
+            file,
+            buffer,
+            start,
+            len: 0,
+            direct,
+        })
+    }
+
+    /// Appends `bytes`, writing each block as it fills.
+    ///
+    /// Errors: a write fails.
+    pub fn write_all(&mut self, mut bytes: &[u8]) -> std::io::Result<()> {
+        while !bytes.is_empty() {
+            let take = (BLOCK_BYTES - self.len).min(bytes.len());
+            let at = self.start + self.len;
+            self.buffer[at..at + take].copy_from_slice(&bytes[..take]);
+            self.len += take;
+            bytes = &bytes[take..];
+            if self.len == BLOCK_BYTES {
+                self.write_block()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what is gathered (through the page cache when its length is not aligned) and
+    /// returns the file, not synced.
+    ///
+    /// Errors: a write fails.
+    pub fn finish(mut self) -> std::io::Result<File> {
+        if self.len % ALIGN != 0 {
+            self.set_direct(false)?;
+        }
+        self.write_block()?;
+        Ok(self.file)
+    }
+
+    /// Writes the gathered block at the file's end; a write `O_DIRECT` refuses (`EINVAL`) is
+    /// done again, from where it stopped, through the page cache.
+    fn write_block(&mut self) -> std::io::Result<()> {
+        let mut done = 0;
+        while done < self.len {
+            let block = &self.buffer[self.start + done..self.start + self.len];
+            match self.file.write(block) {
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => done += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if self.direct && is_invalid_argument(&e) => self.set_direct(false)?,
+                Err(e) => return Err(e),
+            }
+        }
+        self.len = 0;
+        Ok(())
+    }
+
+    /// Turns `O_DIRECT` on or off for the rest of the file.
+    fn set_direct(&mut self, direct: bool) -> std::io::Result<()> {
+        if self.direct != direct {
+            set_o_direct(&self.file, direct)?;
+            self.direct = direct;
+        }
+        Ok(())
+    }
+}
+
+fn is_invalid_argument(e: &std::io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    return e.raw_os_error() == Some(libc::EINVAL);
+    #[cfg(not(target_os = "linux"))]
+    return false;
+}
+
+/// Opens `path` new for writing: with `O_DIRECT` on Linux when the file system takes it (the
+/// flag, whether it was taken), else without.
+fn open_new(path: &Path) -> std::io::Result<(File, bool)> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut direct = options.clone();
+        direct.custom_flags(libc::O_DIRECT);
+        match direct.open(path) {
+            Ok(file) => return Ok((file, true)),
+            // tmpfs and a few others refuse O_DIRECT at open.
+            Err(e) if is_invalid_argument(&e) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    options.open(path).map(|file| (file, false))
+}
+
+#[cfg(target_os = "linux")]
+fn set_o_direct(file: &File, direct: bool) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let fd = file.as_raw_fd();
+    // SAFETY: fcntl on a descriptor this File owns, reading and setting its status flags.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let flags = if direct { flags | libc::O_DIRECT } else { flags & !libc::O_DIRECT };
+    // SAFETY: as above.
+    if unsafe { libc::fcntl(fd, libc::F_SETFL, flags) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn set_o_direct(_file: &File, _direct: bool) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever the sizes of the writes, the file holds their bytes in order: several blocks,
+    /// a write across a block's end, an aligned and an unaligned last block, nothing at all.
+    #[test]
+    fn a_file_holds_every_byte_written_in_order() {
+        let dir = std::env::temp_dir().join(format!("avfit-direct-file-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let pattern: Vec<u8> = (0..3 * BLOCK_BYTES + 5_000).map(|i| (i * 7 % 251) as u8).collect();
+        for (name, total, piece) in [
+            ("empty", 0, 1),
+            ("one-byte", 1, 1),
+            ("aligned", 2 * BLOCK_BYTES, 4096),
+            ("odd-pieces", 3 * BLOCK_BYTES + 5_000, 999),
+            ("one-piece", 3 * BLOCK_BYTES + 5_000, 3 * BLOCK_BYTES + 5_000),
+            ("block-and-a-half", BLOCK_BYTES + BLOCK_BYTES / 2 + ALIGN, 70_001),
+        ] {
+            let path = dir.join(name);
+            let mut file = DirectFile::create_new(&path).unwrap();
+            for chunk in pattern[..total].chunks(piece) {
+                file.write_all(chunk).unwrap();
+            }
+            file.finish().unwrap().sync_all().unwrap();
+            assert!(std::fs::read(&path).unwrap() == pattern[..total], "{name}");
+            assert!(DirectFile::create_new(&path).is_err(), "{name} exists");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
