@@ -104,6 +104,11 @@ pub struct MediaCatalog {
     /// image's several classes, a pair's several AVFC records, a clip drawn again soon) are
     /// taken once. A slot holds the record's own path (shared, not copied).
     recent: Vec<Option<Text>>,
+    /// Audio paths taken so far, by the address of their shared text, which each entry holds (so
+    /// the address is not reused): a curated clip, drawn for image after image far apart, shares
+    /// one text across its records and is taken once. At most [`SHARED_AUDIO_LIMIT`] entries;
+    /// then it starts again empty.
+    shared_audio: crate::split::FastMap<usize, Text>,
     /// Where and from what size runs are spilled; `None`: all in memory.
     spill_to: Option<(std::path::PathBuf, usize)>,
     /// The scratch file and its runs, once the first run is spilled.
@@ -112,6 +117,9 @@ pub struct MediaCatalog {
 
 /// Slots of [`MediaCatalog`]'s recent paths (about 50 bytes each).
 const RECENT_SLOTS: usize = 1 << 12;
+/// Audio paths [`MediaCatalog`] remembers by address (about 40 bytes each with the table): more
+/// than the clips of the full AudioSet side a curated row holds anyway.
+const SHARED_AUDIO_LIMIT: usize = 1 << 21;
 
 /// The slot of `path` among the recent paths: its foldhash (fixed seed), modulo the slots.
 fn recent_slot(path: &str) -> usize {
@@ -127,6 +135,7 @@ impl Default for MediaCatalog {
             paths: Vec::new(),
             entries: Vec::new(),
             recent: vec![None; RECENT_SLOTS],
+            shared_audio: Default::default(),
             spill_to: None,
             spill: None,
         }
@@ -303,6 +312,10 @@ impl MediaCatalog {
             ("video", &media.video, &o.video),
         ] {
             let Some(path) = path else { continue };
+            let address = std::sync::Arc::as_ptr(path) as *const u8 as usize;
+            if kind == "audio" && self.shared_audio.contains_key(&address) {
+                continue;
+            }
             let slot = &mut self.recent[recent_slot(path)];
             if slot
                 .as_ref()
@@ -347,6 +360,12 @@ impl MediaCatalog {
             self.entries
                 .push((self.paths.len(), path.len() as u32, start, (end - start) as u32));
             self.paths.extend_from_slice(path.as_bytes());
+            if kind == "audio" {
+                if self.shared_audio.len() >= SHARED_AUDIO_LIMIT {
+                    self.shared_audio.clear();
+                }
+                self.shared_audio.insert(address, path.clone());
+            }
         }
         if let Some((dir, limit)) = &self.spill_to {
             if self.lines.len() + self.paths.len() > *limit {
@@ -1049,6 +1068,38 @@ mod tests {
                 b"oi/images/a.jpg",
                 b"oi/images/b.jpg"
             ]
+        );
+    }
+
+    /// A clip's audio text shared by its records is taken once however far apart they come (its
+    /// recent slot taken by another path meanwhile); the same path in a text of its own is taken
+    /// again and loses to the first row when written.
+    #[test]
+    fn a_shared_audio_text_is_taken_once_however_far_apart() {
+        let clip = |audio: &Text, start: f64| Media {
+            audio: Some(audio.clone()),
+            origins: crate::record::MediaOrigins {
+                audio: Some(MediaOrigin::youtube("x", start, start + 10.0)),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let shared: Text = "audioset/audios/x_30.000_40.000.wav".into();
+        let mut catalog = MediaCatalog::default();
+        catalog.add(&clip(&shared, 30.0)).unwrap();
+        let forget_recent = |catalog: &mut MediaCatalog| catalog.recent.iter_mut().for_each(|slot| *slot = None);
+        forget_recent(&mut catalog);
+        catalog.add(&clip(&shared, 31.0)).unwrap();
+        assert_eq!(catalog.entries.len(), 1);
+        forget_recent(&mut catalog);
+        let copy: Text = shared.to_string().into();
+        catalog.add(&clip(&copy, 32.0)).unwrap();
+        assert_eq!(catalog.entries.len(), 2);
+        let rows: Vec<(&[u8], &[u8])> = catalog.sorted();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            rows[0].1,
+            b"audioset/audios/x_30.000_40.000.wav,audio,audioset,x,,30.0,40.0,,\n"
         );
     }
 }
