@@ -490,18 +490,22 @@ impl Renderer<'_> {
 fn render_batches(
     receive: std::sync::mpsc::Receiver<Vec<Item>>,
     renderer: &Renderer,
-    pool: &rayon::ThreadPool,
+    pool: Option<&rayon::ThreadPool>,
     send: std::sync::mpsc::SyncSender<Vec<RenderedChunk>>,
     recycle: std::sync::mpsc::Sender<Vec<Item>>,
 ) {
     use rayon::prelude::*;
     for mut batch in receive {
-        let rendered: Vec<RenderedChunk> = pool.install(|| {
+        let mut render = || {
             batch
                 .par_chunks_mut(RENDER_CHUNK)
                 .map(|items| renderer.render_chunk(items))
                 .collect()
-        });
+        };
+        let rendered: Vec<RenderedChunk> = match pool {
+            Some(pool) => pool.install(render),
+            None => render(),
+        };
         let _ = recycle.send(batch); // the reading thread may have ended: the batch drops here
         if send.send(rendered).is_err() {
             return;
@@ -667,14 +671,22 @@ fn build(
     };
     let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Item>>(BATCHES_IN_FLIGHT);
     let mut writer = ShardWriter::new(&plan.out, journal);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(plan.threads.unwrap_or(0))
-        .build()
-        .map_err(|e| Error::Config(format!("cannot start the rendering threads: {e}")))?;
+    // Rendering shares rayon's global pool (one thread per core, which also parses the large
+    // files in chunks) unless `--threads` asks for a number of its own: fewer threads than cores
+    // spinning for work.
+    let pool = match plan.threads {
+        None => None,
+        Some(threads) => Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map_err(|e| Error::Config(format!("cannot start the rendering threads: {e}")))?,
+        ),
+    };
     let (send_rendered, receive_rendered) = std::sync::mpsc::sync_channel::<Vec<RenderedChunk>>(4);
     let (recycle, recycled) = std::sync::mpsc::channel::<Vec<Item>>();
     let (read, written) = std::thread::scope(|scope| {
-        let rendering = scope.spawn(|| render_batches(receive, &renderer, &pool, send_rendered, recycle));
+        let rendering = scope.spawn(|| render_batches(receive, &renderer, pool.as_ref(), send_rendered, recycle));
         let writing = scope.spawn(|| write_batches(receive_rendered, &mut writer));
         let read = read_sources(plan, files, done, send, recycled);
         rendering.join().expect("the rendering thread does not panic");
