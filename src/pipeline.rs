@@ -299,6 +299,9 @@ struct Planner<'a> {
     /// the thread that allocated them (a free on another thread costs mimalloc several times a
     /// local one), and the vectors reused.
     recycled: std::sync::mpsc::Receiver<Vec<Item>>,
+    /// While a direct source read on its own thread is planned: where its rendered batches go
+    /// to be dropped, on the thread that allocated their records ([`ForwardingSink`]).
+    spent_to: Option<std::sync::mpsc::Sender<Vec<Item>>>,
 }
 
 impl Planner<'_> {
@@ -314,12 +317,17 @@ impl Planner<'_> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let next = match self.recycled.try_recv() {
-            Ok(mut rendered) => {
+        let next = match (self.recycled.try_recv(), &self.spent_to) {
+            // The source's thread drops them (if it ended, they drop here).
+            (Ok(rendered), Some(spent_to)) => {
+                let _ = spent_to.send(rendered);
+                Vec::with_capacity(BATCH)
+            }
+            (Ok(mut rendered), None) => {
                 rendered.clear();
                 rendered
             }
-            Err(_) => Vec::with_capacity(BATCH),
+            (Err(_), _) => Vec::with_capacity(BATCH),
         };
         let batch = std::mem::replace(&mut self.batch, next);
         self.send
@@ -780,6 +788,7 @@ fn read_sources(
         batch: Vec::with_capacity(BATCH),
         send,
         recycled,
+        spent_to: None,
     };
     let mut sources: BTreeMap<String, SourceStats> = BTreeMap::new();
     // Direct sources first, so curated rows can avoid the groups those use in the other split;
@@ -799,14 +808,16 @@ fn read_sources(
         // them itself.
         let direct: Vec<usize> = order.iter().copied().filter(|&i| !plan.jobs[i].source.is_curated()).collect();
         let mut direct = direct.into_iter();
-        let mut ahead: std::collections::VecDeque<std::sync::mpsc::Receiver<Forwarded>> = Default::default();
+        let mut ahead: std::collections::VecDeque<(std::sync::mpsc::Receiver<Forwarded>, std::sync::mpsc::Sender<Vec<Item>>)> =
+            Default::default();
         let mut read_ahead = |ahead: &mut std::collections::VecDeque<_>| {
             while ahead.len() < DIRECT_SOURCES_AT_ONCE {
                 let Some(i) = direct.next() else { break };
                 let (send, receive) = std::sync::mpsc::sync_channel(FORWARDED_IN_FLIGHT);
+                let (spent_to, spent) = std::sync::mpsc::channel();
                 let bar = progress_bar(plan.jobs[i].source.name(), plan.quiet, &bars);
-                scope.spawn(move || read_direct_source(plan, &plan.jobs[i], &files[i], bar, send));
-                ahead.push_back(receive);
+                scope.spawn(move || read_direct_source(plan, &plan.jobs[i], &files[i], bar, send, spent));
+                ahead.push_back((receive, spent_to));
             }
         };
         read_ahead(&mut ahead);
@@ -832,9 +843,12 @@ fn read_sources(
                 let first_reject = collector.first_reject().map(str::to_string);
                 (collector.finish(), first_reject)
             } else {
-                let receive = ahead.pop_front().expect("one reading thread per direct source");
+                let (receive, spent_to) = ahead.pop_front().expect("one reading thread per direct source");
                 read_ahead(&mut ahead);
-                planner.take_forwarded(job.source.name(), &receive)?
+                planner.spent_to = Some(spent_to);
+                let taken = planner.take_forwarded(job.source.name(), &receive);
+                planner.spent_to = None;
+                taken?
             };
             // Every unit rejected, at least one for its annotations (not only for media missing
             // under --media-root): almost surely the wrong files.
@@ -891,6 +905,9 @@ enum Reported {
 struct ForwardingSink {
     batch: Vec<Reported>,
     send: std::sync::mpsc::SyncSender<Forwarded>,
+    /// Rendered batches of this source's records, dropped here, where they were allocated (a
+    /// free on another thread costs mimalloc several times a local one).
+    spent: std::sync::mpsc::Receiver<Vec<Item>>,
 }
 
 impl ForwardingSink {
@@ -906,6 +923,9 @@ impl ForwardingSink {
     fn send_batch(&mut self) -> Result<()> {
         if self.batch.is_empty() {
             return Ok(());
+        }
+        while let Ok(spent) = self.spent.try_recv() {
+            drop(spent);
         }
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(FORWARDED_BATCH));
         self.send
@@ -924,7 +944,8 @@ impl Sink for ForwardingSink {
 }
 
 /// Reads the direct source `job` from `files` on the calling thread (one of its own), moving
-/// `bar`, and sends what it reports, then [`Forwarded::Done`], through `send`. Stops early, quietly,
+/// `bar`, and sends what it reports, then [`Forwarded::Done`], through `send`; drops the rendered
+/// batches that come back through `spent` as it goes. Stops early, quietly,
 /// when the reading thread hangs up (it stopped on an error of its own).
 fn read_direct_source(
     plan: &Plan,
@@ -932,10 +953,12 @@ fn read_direct_source(
     files: &Discovered,
     bar: ProgressBar,
     send: std::sync::mpsc::SyncSender<Forwarded>,
+    spent: std::sync::mpsc::Receiver<Vec<Item>>,
 ) {
     let mut sink = ForwardingSink {
         batch: Vec::with_capacity(FORWARDED_BATCH),
         send: send.clone(),
+        spent,
     };
     let mut options = job.options.clone();
     options.seed = plan.seed;
