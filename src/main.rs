@@ -15,8 +15,10 @@ use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// mimalloc: records are built on the reading thread and freed on rendering threads, which
-/// glibc's allocator handles slowly and with growing fragmentation (measured in bench/run.sh).
+/// mimalloc: records and rendered lines are allocated and freed on several threads (the pipeline
+/// takes a rendered batch back to the thread that read its records, but buffers and curated
+/// records still cross threads), which glibc's allocator handles slowly and with growing
+/// fragmentation (measured in bench/run.sh).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
