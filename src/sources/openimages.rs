@@ -43,6 +43,7 @@
 //! line is its origin); the rest are rejected or skipped as above.
 
 use super::{At, Collector, Source, SourceOptions};
+use super::chunked::{Row, SplitRow};
 use crate::error::{Error, Result};
 use crate::geometry::BBox;
 use crate::media_layout::MediaLayout;
@@ -440,7 +441,6 @@ fn parse_box_chunk<C: ClassLookup + ?Sized>(
     columns: &Columns,
     filter: &BoxFilter<C>,
 ) -> (Vec<u8>, Vec<BoxEvent>) {
-    let mut reader = chunk.csv_reader(b',', true);
     let mut ids = Vec::with_capacity(chunk.bytes.len() / 4);
     let mut events = Vec::with_capacity(chunk.bytes.len() / 64);
     let needed = [
@@ -456,25 +456,32 @@ fn parse_box_chunk<C: ClassLookup + ?Sized>(
     .unwrap_or(0)
         + 1;
     let global = |local: u64| chunk.first_line + local - 1;
-    let mut bytes = csv::ByteRecord::new();
-    loop {
-        match reader.read_byte_record(&mut bytes) {
-            Err(e) => {
-                let line = e.position().map(|p| global(p.line()));
-                events.push(BoxEvent::Fail(Error::input(path, line, e.to_string())));
-                break;
+    let mut record = csv::ByteRecord::new();
+    let read = chunk.for_each_row(b',', true, |row, local| {
+        let line = global(local);
+        // A split row of UTF-8 text is judged in place (its trimmed fields are the csv record's);
+        // any other becomes the trimmed csv record the serial read judges.
+        let (event, image) = match row {
+            Row::Split(split) if std::str::from_utf8(split.line).is_ok() => {
+                (judge_box_fields(&split, columns, needed, filter), split.trimmed(columns.image))
             }
-            Ok(false) => break,
-            Ok(true) => {}
-        }
-        super::trim_fields(&mut bytes);
-        let line = global(bytes.position().map(|p| p.line()).unwrap_or(1));
-        let event = judge_box_row(&bytes, columns, needed, filter);
+            row => {
+                let record = match row {
+                    Row::Split(split) => {
+                        split.to_record(&mut record);
+                        &mut record
+                    }
+                    Row::Read(read) => read,
+                };
+                super::trim_fields(record);
+                (judge_box_row(record, columns, needed, filter), record.get(columns.image))
+            }
+        };
         events.push(match event {
             Judged::Box { class, bbox } => {
                 // The image id, copied to the chunk's list of ids (no allocation per row).
                 let start = ids.len();
-                ids.extend_from_slice(bytes.get(columns.image).unwrap_or_default());
+                ids.extend_from_slice(image.unwrap_or_default());
                 let range = (start, ids.len());
                 BoxEvent::Box {
                     image: range,
@@ -486,6 +493,11 @@ fn parse_box_chunk<C: ClassLookup + ?Sized>(
             Judged::Skip(why) => BoxEvent::Skip(why),
             Judged::Reject(reason, detail) => BoxEvent::Reject { line, reason, detail },
         });
+        true
+    });
+    if let Err(e) = read {
+        let line = e.position().map(|p| global(p.line()));
+        events.push(BoxEvent::Fail(Error::input(path, line, e.to_string())));
     }
     (ids, events)
 }
@@ -511,13 +523,50 @@ fn judge_box_row<C: ClassLookup + ?Sized>(
         };
         return Judged::Reject(Reason::MalformedField, why);
     }
-    if bytes.len() < needed {
+    judge_box_fields(bytes, columns, needed, filter)
+}
+
+/// The trimmed fields of a bbox row, read by [`judge_box_fields`]: a trimmed csv record, or a row
+/// of a chunk split in place.
+trait BoxFields {
+    /// Number of fields.
+    fn count(&self) -> usize;
+    /// Field `i`, trimmed; `None` past the last.
+    fn field(&self, i: usize) -> Option<&[u8]>;
+}
+
+impl BoxFields for csv::ByteRecord {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn field(&self, i: usize) -> Option<&[u8]> {
+        self.get(i)
+    }
+}
+
+impl BoxFields for SplitRow<'_> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn field(&self, i: usize) -> Option<&[u8]> {
+        self.trimmed(i)
+    }
+}
+
+/// [`judge_box_row`] after its UTF-8 check: the rules from the field count on.
+fn judge_box_fields<C: ClassLookup + ?Sized>(
+    bytes: &impl BoxFields,
+    columns: &Columns,
+    needed: usize,
+    filter: &BoxFilter<C>,
+) -> Judged {
+    if bytes.count() < needed {
         return Judged::Reject(
             Reason::MissingField,
-            format!("{} fields, the header names {needed} or more", bytes.len()),
+            format!("{} fields, the header names {needed} or more", bytes.count()),
         );
     }
-    let field = |c: usize| bytes.get(c).and_then(|b| std::str::from_utf8(b).ok());
+    let field = |c: usize| bytes.field(c).and_then(|b| std::str::from_utf8(b).ok());
     let Some(class) = field(columns.label).and_then(|mid| filter.classes.class_of(mid)) else {
         return Judged::Skip(Skip::ClassNotInMap);
     };
