@@ -288,6 +288,19 @@ impl ShardWriter {
     }
 }
 
+impl Drop for ShardWriter {
+    /// A writer dropped without [`ShardWriter::finish`] (the run failed) still waits for the
+    /// closer to sync, journal and rename the shards handed to it, as a failed run keeps its
+    /// completed shards for `--resume`; the closer never outlives the writer (nor the run and its
+    /// lock). Its own error is dropped: the run has its error to tell.
+    fn drop(&mut self) {
+        drop(self.closing.take());
+        if let Some(closer) = self.closer.take() {
+            let _ = closer.join();
+        }
+    }
+}
+
 /// `rejects.jsonl` being written under its `.partial` name.
 pub struct RejectsWriter {
     file: HashingFile,
@@ -388,4 +401,91 @@ pub fn commit(out: &Path, shards: &[(String, String)], files: &[FileInfo], recor
         std::fs::rename(out.join(from), &to).map_err(|e| Error::io(&to, e))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::JournalHeader;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("avfit-writer-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn journal(out: &Path) -> Journal {
+        let header = JournalHeader {
+            config_hash: "c".into(),
+            records_per_shard: 1,
+            partition: "0/1".into(),
+            inputs: "i".into(),
+        };
+        Journal::create(out, &header, &[]).unwrap()
+    }
+
+    /// A writer dropped without `finish` (a run that failed while reading or writing) has
+    /// synced, journaled and renamed every shard it closed by the time the drop returns, in
+    /// order: the failed run removes `.partial` files next, and its completed shards stay for
+    /// `--resume`.
+    #[test]
+    fn a_dropped_writer_has_completed_every_shard_it_closed() {
+        let out = scratch("dropped");
+        let mut writer = ShardWriter::new(&out, journal(&out));
+        for index in 0..40 {
+            writer.open(index, &format!("train/arig/s-{index:05}")).unwrap();
+            writer
+                .write_line(index, format!("{{\"n\":{index}}}").as_bytes())
+                .unwrap();
+            writer.close(index).unwrap();
+        }
+        writer.open(40, "train/arig/s-00040").unwrap();
+        drop(writer);
+        let (_, outcomes) = crate::journal::read(&out).unwrap().unwrap();
+        let indices: Vec<usize> = outcomes.iter().map(|o| o.index).collect();
+        assert_eq!(indices, (0..40).collect::<Vec<_>>());
+        for index in 0..40 {
+            let complete = out.join(format!("train/arig/s-{index:05}.jsonl"));
+            assert_eq!(
+                std::fs::read(&complete).unwrap(),
+                format!("{{\"n\":{index}}}\n").as_bytes()
+            );
+            assert!(!out.join(format!("train/arig/s-{index:05}.jsonl{PARTIAL}")).exists());
+        }
+        assert!(out.join(format!("train/arig/s-00040.jsonl{PARTIAL}")).exists());
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+
+    /// A shard the closer cannot rename (something else is under its complete name) stops the
+    /// writer with that path, from `close` or `finish`; its journal line comes before the rename
+    /// as always, and no later shard takes its complete name.
+    #[test]
+    fn a_shard_the_closer_cannot_rename_stops_the_writer_with_its_path() {
+        let out = scratch("rename");
+        std::fs::create_dir_all(out.join("train/arig/s-00001.jsonl/in-the-way")).unwrap();
+        let mut writer = ShardWriter::new(&out, journal(&out));
+        let mut first_error = None;
+        for index in 0..4 {
+            writer.open(index, &format!("train/arig/s-{index:05}")).unwrap();
+            writer.write_line(index, b"{}").unwrap();
+            if let Err(e) = writer.close(index) {
+                first_error = Some(e);
+                break;
+            }
+        }
+        let error = match first_error {
+            Some(e) => e,
+            None => writer.finish().err().expect("the closer's error"),
+        };
+        let Error::Io { path, .. } = &error else {
+            panic!("{error}")
+        };
+        assert_eq!(path, &out.join("train/arig/s-00001.jsonl"));
+        let (_, outcomes) = crate::journal::read(&out).unwrap().unwrap();
+        assert_eq!(outcomes.iter().map(|o| o.index).collect::<Vec<_>>(), [0, 1]);
+        assert!(out.join("train/arig/s-00000.jsonl").is_file());
+        assert!(!out.join("train/arig/s-00002.jsonl").exists() && !out.join("train/arig/s-00003.jsonl").exists());
+        std::fs::remove_dir_all(&out).unwrap();
+    }
 }
