@@ -40,7 +40,8 @@ impl DirectFile {
     pub fn create_new(path: &Path) -> std::io::Result<DirectFile> {
         let (file, direct) = open_new(path)?;
         let buffer = vec![0u8; BLOCK_BYTES + ALIGN];
-        let start = buffer.as_ptr().align_offset(ALIGN);
+        // Computed from the address: `align_offset` may answer usize::MAX by its contract.
+        let start = (ALIGN - buffer.as_ptr() as usize % ALIGN) % ALIGN;
         Ok(DirectFile {
             file,
             buffer,
@@ -159,6 +160,7 @@ fn set_o_direct(_file: &File, _direct: bool) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     /// Whatever the sizes of the writes, the file holds their bytes in order: several blocks,
     /// a write across a block's end, an aligned and an unaligned last block, nothing at all.
@@ -186,5 +188,50 @@ mod tests {
             assert!(DirectFile::create_new(&path).is_err(), "{name} exists");
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Every size around the alignment and the block, on the temporary directory's file system
+    /// and on tmpfs (`/dev/shm`, which takes `O_DIRECT` at open and any alignment), and with a
+    /// misaligned buffer, whose first `O_DIRECT` write a disk file system refuses (`EINVAL`) and
+    /// the page cache then takes: the file holds exactly the bytes written.
+    #[test]
+    fn every_size_is_written_whole_on_disk_on_tmpfs_and_after_a_refused_write() {
+        let sizes = [
+            0,
+            1,
+            ALIGN - 1,
+            ALIGN,
+            ALIGN + 1,
+            BLOCK_BYTES - 1,
+            BLOCK_BYTES,
+            BLOCK_BYTES + 1,
+            3 * BLOCK_BYTES + ALIGN,
+            3 * BLOCK_BYTES + 7,
+        ];
+        let pattern: Vec<u8> = (0..4 * BLOCK_BYTES).map(|i| (i * 13 % 253) as u8).collect();
+        let mut dirs = vec![std::env::temp_dir()];
+        if Path::new("/dev/shm").is_dir() {
+            dirs.push(PathBuf::from("/dev/shm"));
+        }
+        for base in dirs {
+            let dir = base.join(format!("avfit-direct-sizes-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            for misaligned in [false, true] {
+                for size in sizes {
+                    let path = dir.join(format!("{size}-{misaligned}"));
+                    let mut file = DirectFile::create_new(&path).unwrap();
+                    if misaligned {
+                        file.start += 1;
+                    }
+                    file.write_all(&pattern[..size]).unwrap();
+                    file.finish().unwrap().sync_all().unwrap();
+                    let read = std::fs::read(&path).unwrap();
+                    let at = format!("{} {size} {misaligned}", dir.display());
+                    assert!(read == pattern[..size], "{at}: {} bytes", read.len());
+                }
+            }
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
     }
 }
