@@ -130,16 +130,21 @@ impl HashingFile {
 /// lines, and on close syncs each, renames it to its complete name and records it in the journal.
 ///
 /// Completed shards are synced, journaled and renamed on a thread of its own (the closer), in the
-/// order they complete, so the writing thread never waits for the disk: a sync takes milliseconds
-/// per shard, and a build has hundreds of shards.
+/// order they complete, so the writing thread waits for the disk only when [`SHARDS_CLOSING`]
+/// shards are behind: a sync takes milliseconds per shard, and a build has hundreds of shards.
 pub struct ShardWriter {
     out: PathBuf,
     open: HashMap<usize, OpenShard>,
     /// Completed shards on their way to the closer.
-    closing: Option<std::sync::mpsc::Sender<Closing>>,
+    closing: Option<std::sync::mpsc::SyncSender<Closing>>,
     /// The closer: the journal and the outcomes it recorded, or its first error.
     closer: Option<std::thread::JoinHandle<Result<(Vec<ShardOutcome>, Journal)>>>,
 }
+
+/// Completed shards waiting for the closer before [`ShardWriter::close`] waits for it: each holds
+/// an open file, and a build of small shards completes them faster than a disk syncs them (573
+/// one-record shards outran it by hundreds, past a `ulimit -n` of 1024).
+const SHARDS_CLOSING: usize = 32;
 
 /// A shard flushed by the writing thread, for the closer to sync, journal and rename.
 struct Closing {
@@ -176,7 +181,7 @@ struct OpenShard {
 impl ShardWriter {
     /// A writer into `out` (already prepared) that records completed shards in `journal`.
     pub fn new(out: &Path, journal: Journal) -> ShardWriter {
-        let (closing, receive) = std::sync::mpsc::channel();
+        let (closing, receive) = std::sync::mpsc::sync_channel(SHARDS_CLOSING);
         let closer = std::thread::Builder::new()
             .name("avfit-closer".into())
             .spawn(move || close_shards(receive, journal))
@@ -229,7 +234,7 @@ impl ShardWriter {
     /// Completes shard `index`: flushes it and hands it to the closer, which syncs it, appends
     /// its outcome to the journal (synced) and renames it to `<stem>.jsonl`: a file under a
     /// complete name always has its journal line, which is what lets a later run prove the file
-    /// is avfit's.
+    /// is avfit's. Waits while [`SHARDS_CLOSING`] shards are already waiting for the closer.
     ///
     /// Errors: the shard is not open (an internal error), an I/O error flushing it, or the
     /// closer's error (a shard before this one could not be synced, journaled or renamed).
