@@ -4,9 +4,10 @@
 //! must allocate (on a virtual machine, memory that is new to the guest is slow to touch), and
 //! the sync that completes a shard has little left to do.
 //!
-//! Where `O_DIRECT` is not taken (another system, a file system such as tmpfs that refuses it
-//! at open or at a write), the same bytes are written through the page cache. The last block of
-//! a file, whose length is not a multiple of the alignment, is always written that way.
+//! Where `O_DIRECT` is not taken (another system, a file system that refuses it at open, such as
+//! tmpfs before Linux 6.6, or at a write), the same bytes are written through the page cache.
+//! The last block of a file, whose length is not a multiple of the alignment, is always written
+//! that way.
 //! std's `BufWriter` and no crate we use write around the page cache, hence this module.
 
 use std::fs::File;
@@ -127,7 +128,7 @@ fn open_new(path: &Path) -> std::io::Result<(File, bool)> {
         direct.custom_flags(libc::O_DIRECT);
         match direct.open(path) {
             Ok(file) => return Ok((file, true)),
-            // tmpfs and a few others refuse O_DIRECT at open.
+            // tmpfs before Linux 6.6 and a few others refuse O_DIRECT at open.
             Err(e) if is_invalid_argument(&e) => {}
             Err(e) => return Err(e),
         }

@@ -2,10 +2,10 @@
 //! `manifest.json` (DESIGN.md, "Output").
 //!
 //! Shards stream: a shard is written under `<source>-NNNNN.jsonl.partial` while open; when
-//! complete it is synced, renamed to `<source>-NNNNN.jsonl` and recorded in the journal
-//! ([`crate::journal`]); at the end of the build every shard gets its final
-//! `<source>-NNNNN-of-MMMMM.jsonl` name (only then is MMMMM known). A failed run never leaves a
-//! half shard under a complete or final name. The last phase ([`commit`]) renames nothing before
+//! complete it is synced, recorded in the journal ([`crate::journal`]) and renamed to
+//! `<source>-NNNNN.jsonl`, on a thread of its own ([`ShardWriter`]); at the end of the build
+//! every shard gets its final `<source>-NNNNN-of-MMMMM.jsonl` name (only then is MMMMM known). A
+//! failed run never leaves a half shard under a complete or final name. The last phase ([`commit`]) renames nothing before
 //! `rejects.jsonl` and `manifest.json` (or `partition.json`) are fully written and synced under
 //! their `.partial` names; `manifest.json` takes its name last. Every file is created with
 //! `create_new`: avfit never writes through a file it did not create.
