@@ -277,6 +277,23 @@ mod tests {
         }
     }
 
+    /// Every exponent of [0.001, 1] with random 52-bit fractions (the most significant bits
+    /// `push_3_decimals` multiplies, m * 1000 < 2^63): `{:.3}`'s text.
+    #[test]
+    fn three_decimals_of_full_fractions_match_std_formatting() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for i in 0..2_000_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let fraction = if i < 20 { (1 << 52) - 1 - i } else { x >> 12 };
+            let v = f64::from_bits(((1013 + i % 10) << 52) | fraction);
+            let mut out = String::new();
+            push_3_decimals(&mut out, v);
+            assert_eq!(out, format!("{v:.3}"), "{v:?}");
+        }
+    }
+
     #[test]
     fn shikra_has_no_label() {
         let two = [b(0.0625, 0.2, 0.3, 0.4), b(0.5, 0.5, 1.0, 1.0)];

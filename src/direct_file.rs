@@ -4,9 +4,10 @@
 //! must allocate (on a virtual machine, memory that is new to the guest is slow to touch), and
 //! the sync that completes a shard has little left to do.
 //!
-//! Where `O_DIRECT` is not taken (another system, a file system such as tmpfs that refuses it
-//! at open or at a write), the same bytes are written through the page cache. The last block of
-//! a file, whose length is not a multiple of the alignment, is always written that way.
+//! Where `O_DIRECT` is not taken (another system, a file system that refuses it at open, such as
+//! tmpfs before Linux 6.6, or at a write), the same bytes are written through the page cache.
+//! The last block of a file, whose length is not a multiple of the alignment, is always written
+//! that way.
 //! std's `BufWriter` and no crate we use write around the page cache, hence this module.
 
 use std::fs::File;
@@ -40,7 +41,8 @@ impl DirectFile {
     pub fn create_new(path: &Path) -> std::io::Result<DirectFile> {
         let (file, direct) = open_new(path)?;
         let buffer = vec![0u8; BLOCK_BYTES + ALIGN];
-        let start = buffer.as_ptr().align_offset(ALIGN);
+        // Computed from the address: `align_offset` may answer usize::MAX by its contract.
+        let start = (ALIGN - buffer.as_ptr() as usize % ALIGN) % ALIGN;
         Ok(DirectFile {
             file,
             buffer,
@@ -126,7 +128,7 @@ fn open_new(path: &Path) -> std::io::Result<(File, bool)> {
         direct.custom_flags(libc::O_DIRECT);
         match direct.open(path) {
             Ok(file) => return Ok((file, true)),
-            // tmpfs and a few others refuse O_DIRECT at open.
+            // tmpfs before Linux 6.6 and a few others refuse O_DIRECT at open.
             Err(e) if is_invalid_argument(&e) => {}
             Err(e) => return Err(e),
         }
@@ -159,6 +161,7 @@ fn set_o_direct(_file: &File, _direct: bool) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     /// Whatever the sizes of the writes, the file holds their bytes in order: several blocks,
     /// a write across a block's end, an aligned and an unaligned last block, nothing at all.
@@ -186,5 +189,50 @@ mod tests {
             assert!(DirectFile::create_new(&path).is_err(), "{name} exists");
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Every size around the alignment and the block, on the temporary directory's file system
+    /// and on tmpfs (`/dev/shm`, which takes `O_DIRECT` at open and any alignment), and with a
+    /// misaligned buffer, whose first `O_DIRECT` write a disk file system refuses (`EINVAL`) and
+    /// the page cache then takes: the file holds exactly the bytes written.
+    #[test]
+    fn every_size_is_written_whole_on_disk_on_tmpfs_and_after_a_refused_write() {
+        let sizes = [
+            0,
+            1,
+            ALIGN - 1,
+            ALIGN,
+            ALIGN + 1,
+            BLOCK_BYTES - 1,
+            BLOCK_BYTES,
+            BLOCK_BYTES + 1,
+            3 * BLOCK_BYTES + ALIGN,
+            3 * BLOCK_BYTES + 7,
+        ];
+        let pattern: Vec<u8> = (0..4 * BLOCK_BYTES).map(|i| (i * 13 % 253) as u8).collect();
+        let mut dirs = vec![std::env::temp_dir()];
+        if Path::new("/dev/shm").is_dir() {
+            dirs.push(PathBuf::from("/dev/shm"));
+        }
+        for base in dirs {
+            let dir = base.join(format!("avfit-direct-sizes-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            for misaligned in [false, true] {
+                for size in sizes {
+                    let path = dir.join(format!("{size}-{misaligned}"));
+                    let mut file = DirectFile::create_new(&path).unwrap();
+                    if misaligned {
+                        file.start += 1;
+                    }
+                    file.write_all(&pattern[..size]).unwrap();
+                    file.finish().unwrap().sync_all().unwrap();
+                    let read = std::fs::read(&path).unwrap();
+                    let at = format!("{} {size} {misaligned}", dir.display());
+                    assert!(read == pattern[..size], "{at}: {} bytes", read.len());
+                }
+            }
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
     }
 }

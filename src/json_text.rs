@@ -147,6 +147,50 @@ fn millionths(value: f64) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
+    /// Any `f64` in [0.001, 1) with a random 52-bit fraction, any within four ulps of a
+    /// six-decimal coordinate, the bounds' neighbours and subnormals: `push_f64` writes
+    /// serde_json's text (the fast path claims only the `f64` nearest some k / 10^6).
+    #[test]
+    fn random_and_near_six_decimal_numbers_are_serde_jsons_bytes() {
+        let mut values = vec![
+            0.0010000000000000002,
+            f64::from_bits(0.001f64.to_bits() - 1),
+            0.999999,
+            f64::from_bits(0.999999f64.to_bits() + 1),
+            f64::from_bits(1.0f64.to_bits() - 1),
+            f64::from_bits(1),
+            f64::MIN_POSITIVE,
+            f64::NAN,
+            f64::INFINITY,
+            0.1 + 0.2,
+        ];
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        // Biased exponents 1013 (0.000977..) to 1022 (0.5..1): all of [0.001, 1) and a little below.
+        for _ in 0..2_000_000 {
+            let r = next();
+            values.push(f64::from_bits(((1013 + r % 10) << 52) | (r >> 12)));
+        }
+        for _ in 0..200_000 {
+            let r = next();
+            let k = 1_000 + r % 999_000;
+            let exact: f64 = format!("0.{k:06}").parse().unwrap();
+            let step = (r >> 32) % 9;
+            values.push(f64::from_bits(exact.to_bits() + step - 4));
+        }
+        let mut ours = Vec::new();
+        for value in values {
+            ours.clear();
+            super::push_f64(&mut ours, value);
+            assert_eq!(ours, serde_json::to_vec(&value).unwrap(), "{value:e}");
+        }
+    }
+
     /// Every coordinate of six decimals in [0.001, 1) is serde_json's text, and so are its
     /// neighbours one ulp away, which take serde_json's own path.
     #[test]

@@ -792,6 +792,32 @@ mod tests {
         }
     }
 
+    /// A merge that fails (a scratch run cut short: the file system lost it) stops the writing
+    /// of several blocks with its error under the `.partial` path, after the writing thread
+    /// took what was merged; nothing waits forever for the other side.
+    #[test]
+    fn a_merge_that_fails_mid_list_stops_with_its_error() {
+        let dir = scratch("merge-fails");
+        let mut catalog = MediaCatalog::spilling(&dir, 1 << 19);
+        for i in 0..60_000u32 {
+            catalog
+                .add(&image(&format!("oi/images/{:06}.jpg", i * 7_919 % 60_000), "id"))
+                .unwrap();
+        }
+        catalog.spill_run().unwrap();
+        let spill = catalog.spill.as_ref().unwrap();
+        assert!(spill.runs.len() > 2);
+        spill.file.set_len(spill.len - 100).unwrap();
+        let error = catalog.write_partial(&dir).unwrap_err();
+        let Error::Io { path, source } = &error else {
+            panic!("{error}")
+        };
+        assert_eq!(path, &dir.join("media.csv.partial"));
+        assert_eq!(source.kind(), std::io::ErrorKind::UnexpectedEof, "{source}");
+        assert!(std::fs::metadata(dir.join("media.csv.partial")).unwrap().len() >= BLOCK_BYTES as u64);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     /// A `media.csv` of several blocks ([`BLOCK_BYTES`]) is the rows in path order, whole, with
     /// the size and SHA-256 of its bytes, spilled or not: 60,000 rows of 45 to 49 bytes, added in
     /// a shuffled order.

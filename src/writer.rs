@@ -2,10 +2,10 @@
 //! `manifest.json` (DESIGN.md, "Output").
 //!
 //! Shards stream: a shard is written under `<source>-NNNNN.jsonl.partial` while open; when
-//! complete it is synced, renamed to `<source>-NNNNN.jsonl` and recorded in the journal
-//! ([`crate::journal`]); at the end of the build every shard gets its final
-//! `<source>-NNNNN-of-MMMMM.jsonl` name (only then is MMMMM known). A failed run never leaves a
-//! half shard under a complete or final name. The last phase ([`commit`]) renames nothing before
+//! complete it is synced, recorded in the journal ([`crate::journal`]) and renamed to
+//! `<source>-NNNNN.jsonl`, on a thread of its own ([`ShardWriter`]); at the end of the build
+//! every shard gets its final `<source>-NNNNN-of-MMMMM.jsonl` name (only then is MMMMM known). A
+//! failed run never leaves a half shard under a complete or final name. The last phase ([`commit`]) renames nothing before
 //! `rejects.jsonl` and `manifest.json` (or `partition.json`) are fully written and synced under
 //! their `.partial` names; `manifest.json` takes its name last. Every file is created with
 //! `create_new`: avfit never writes through a file it did not create.
@@ -130,16 +130,21 @@ impl HashingFile {
 /// lines, and on close syncs each, renames it to its complete name and records it in the journal.
 ///
 /// Completed shards are synced, journaled and renamed on a thread of its own (the closer), in the
-/// order they complete, so the writing thread never waits for the disk: a sync takes milliseconds
-/// per shard, and a build has hundreds of shards.
+/// order they complete, so the writing thread waits for the disk only when [`SHARDS_CLOSING`]
+/// shards are behind: a sync takes milliseconds per shard, and a build has hundreds of shards.
 pub struct ShardWriter {
     out: PathBuf,
     open: HashMap<usize, OpenShard>,
     /// Completed shards on their way to the closer.
-    closing: Option<std::sync::mpsc::Sender<Closing>>,
+    closing: Option<std::sync::mpsc::SyncSender<Closing>>,
     /// The closer: the journal and the outcomes it recorded, or its first error.
     closer: Option<std::thread::JoinHandle<Result<(Vec<ShardOutcome>, Journal)>>>,
 }
+
+/// Completed shards waiting for the closer before [`ShardWriter::close`] waits for it: each holds
+/// an open file, and a build of small shards completes them faster than a disk syncs them (573
+/// one-record shards outran it by hundreds, past a `ulimit -n` of 1024).
+const SHARDS_CLOSING: usize = 32;
 
 /// A shard flushed by the writing thread, for the closer to sync, journal and rename.
 struct Closing {
@@ -176,7 +181,7 @@ struct OpenShard {
 impl ShardWriter {
     /// A writer into `out` (already prepared) that records completed shards in `journal`.
     pub fn new(out: &Path, journal: Journal) -> ShardWriter {
-        let (closing, receive) = std::sync::mpsc::channel();
+        let (closing, receive) = std::sync::mpsc::sync_channel(SHARDS_CLOSING);
         let closer = std::thread::Builder::new()
             .name("avfit-closer".into())
             .spawn(move || close_shards(receive, journal))
@@ -229,7 +234,7 @@ impl ShardWriter {
     /// Completes shard `index`: flushes it and hands it to the closer, which syncs it, appends
     /// its outcome to the journal (synced) and renames it to `<stem>.jsonl`: a file under a
     /// complete name always has its journal line, which is what lets a later run prove the file
-    /// is avfit's.
+    /// is avfit's. Waits while [`SHARDS_CLOSING`] shards are already waiting for the closer.
     ///
     /// Errors: the shard is not open (an internal error), an I/O error flushing it, or the
     /// closer's error (a shard before this one could not be synced, journaled or renamed).
@@ -285,6 +290,19 @@ impl ShardWriter {
         self.open
             .get_mut(&index)
             .ok_or_else(|| Error::Config(format!("internal error: shard {index} is not open")))
+    }
+}
+
+impl Drop for ShardWriter {
+    /// A writer dropped without [`ShardWriter::finish`] (the run failed) still waits for the
+    /// closer to sync, journal and rename the shards handed to it, as a failed run keeps its
+    /// completed shards for `--resume`; the closer never outlives the writer (nor the run and its
+    /// lock). Its own error is dropped: the run has its error to tell.
+    fn drop(&mut self) {
+        drop(self.closing.take());
+        if let Some(closer) = self.closer.take() {
+            let _ = closer.join();
+        }
     }
 }
 
@@ -388,4 +406,91 @@ pub fn commit(out: &Path, shards: &[(String, String)], files: &[FileInfo], recor
         std::fs::rename(out.join(from), &to).map_err(|e| Error::io(&to, e))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::JournalHeader;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("avfit-writer-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn journal(out: &Path) -> Journal {
+        let header = JournalHeader {
+            config_hash: "c".into(),
+            records_per_shard: 1,
+            partition: "0/1".into(),
+            inputs: "i".into(),
+        };
+        Journal::create(out, &header, &[]).unwrap()
+    }
+
+    /// A writer dropped without `finish` (a run that failed while reading or writing) has
+    /// synced, journaled and renamed every shard it closed by the time the drop returns, in
+    /// order: the failed run removes `.partial` files next, and its completed shards stay for
+    /// `--resume`.
+    #[test]
+    fn a_dropped_writer_has_completed_every_shard_it_closed() {
+        let out = scratch("dropped");
+        let mut writer = ShardWriter::new(&out, journal(&out));
+        for index in 0..40 {
+            writer.open(index, &format!("train/arig/s-{index:05}")).unwrap();
+            writer
+                .write_line(index, format!("{{\"n\":{index}}}").as_bytes())
+                .unwrap();
+            writer.close(index).unwrap();
+        }
+        writer.open(40, "train/arig/s-00040").unwrap();
+        drop(writer);
+        let (_, outcomes) = crate::journal::read(&out).unwrap().unwrap();
+        let indices: Vec<usize> = outcomes.iter().map(|o| o.index).collect();
+        assert_eq!(indices, (0..40).collect::<Vec<_>>());
+        for index in 0..40 {
+            let complete = out.join(format!("train/arig/s-{index:05}.jsonl"));
+            assert_eq!(
+                std::fs::read(&complete).unwrap(),
+                format!("{{\"n\":{index}}}\n").as_bytes()
+            );
+            assert!(!out.join(format!("train/arig/s-{index:05}.jsonl{PARTIAL}")).exists());
+        }
+        assert!(out.join(format!("train/arig/s-00040.jsonl{PARTIAL}")).exists());
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+
+    /// A shard the closer cannot rename (something else is under its complete name) stops the
+    /// writer with that path, from `close` or `finish`; its journal line comes before the rename
+    /// as always, and no later shard takes its complete name.
+    #[test]
+    fn a_shard_the_closer_cannot_rename_stops_the_writer_with_its_path() {
+        let out = scratch("rename");
+        std::fs::create_dir_all(out.join("train/arig/s-00001.jsonl/in-the-way")).unwrap();
+        let mut writer = ShardWriter::new(&out, journal(&out));
+        let mut first_error = None;
+        for index in 0..4 {
+            writer.open(index, &format!("train/arig/s-{index:05}")).unwrap();
+            writer.write_line(index, b"{}").unwrap();
+            if let Err(e) = writer.close(index) {
+                first_error = Some(e);
+                break;
+            }
+        }
+        let error = match first_error {
+            Some(e) => e,
+            None => writer.finish().err().expect("the closer's error"),
+        };
+        let Error::Io { path, .. } = &error else {
+            panic!("{error}")
+        };
+        assert_eq!(path, &out.join("train/arig/s-00001.jsonl"));
+        let (_, outcomes) = crate::journal::read(&out).unwrap().unwrap();
+        assert_eq!(outcomes.iter().map(|o| o.index).collect::<Vec<_>>(), [0, 1]);
+        assert!(out.join("train/arig/s-00000.jsonl").is_file());
+        assert!(!out.join("train/arig/s-00002.jsonl").exists() && !out.join("train/arig/s-00003.jsonl").exists());
+        std::fs::remove_dir_all(&out).unwrap();
+    }
 }

@@ -785,3 +785,38 @@ fn check_media_help_names_images_audio_and_videos() {
         );
     }
 }
+
+/// A build of many small shards under a low `ulimit -n` (96 open files): completed shards wait
+/// for their sync a bounded number at a time, so the run neither fails with "Too many open
+/// files" (573 one-record shards held an open file each while the disk synced them) nor writes
+/// other bytes than without the limit.
+#[test]
+fn many_small_shards_build_under_a_low_open_file_limit() {
+    let tmp = common::tempdir().unwrap();
+    let synth = tmp.path().join("synth");
+    avfit_ok(&["synth", "--scale", "0.01", "--out", synth.to_str().unwrap()]);
+    let manifest = tmp.path().join("avqa.toml");
+    std::fs::write(
+        &manifest,
+        "records_per_shard = 1\n[[source]]\nname = \"avqa\"\ninputs = [\"synth/avqa\"]\n",
+    )
+    .unwrap();
+    let build = |out: &Path, limit: &str| {
+        std::process::Command::new("sh")
+            .args(["-c", &format!("{limit} exec \"$0\" \"$@\"")])
+            .arg(env!("CARGO_BIN_EXE_avfit"))
+            .args(["build", "--quiet", "--manifest", manifest.to_str().unwrap()])
+            .args(["--out", out.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let (free, limited) = (tmp.path().join("free"), tmp.path().join("limited"));
+    let out = build(&free, "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = build(&limited, "ulimit -n 96 &&");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tree = tree(&limited);
+    let shards = tree.keys().filter(|k| k.ends_with(".jsonl") && k.contains("/avqa/"));
+    assert_eq!(shards.count(), 573);
+    assert!(tree == self::tree(&free));
+}
