@@ -548,7 +548,8 @@ fn write_batches(receive: std::sync::mpsc::Receiver<Vec<RenderedChunk>>, writer:
 /// Runs `plan`: checks templates, finds every source's files and runs its
 /// [`Source::check_inputs`] first (so a missing input, an inconsistent one or a template file
 /// fails before anything is written), then reads the direct sources in order and
-/// the curated rows after them. Reading (one thread) gives every record its shard; the shards
+/// the curated rows after them (the direct sources read ahead on threads of their own, two at
+/// a time). One reading thread gives every record its shard, in source order; the shards
 /// this run writes are rendered in parallel (rayon, `plan.threads`) and written in plan order, so
 /// the bytes never depend on the thread count. Every completed shard is synced and recorded in
 /// the journal. At the end `rejects.jsonl` (rejects found while reading, in reading order, then
@@ -802,7 +803,7 @@ fn read_sources(
     // Without curated rows nothing reads the groups: they are not remembered at all.
     planner.track_groups = plan.jobs.iter().any(|j| j.source.is_curated());
     let bars = indicatif::MultiProgress::new();
-    std::thread::scope(|scope| -> Result<()> {
+    let read = std::thread::scope(|scope| -> Result<()> {
         // Direct sources are read on threads of their own, up to DIRECT_SOURCES_AT_ONCE at a
         // time in order; this thread plans their records source after source, as if it had read
         // them itself.
@@ -810,8 +811,9 @@ fn read_sources(
         let mut direct = direct.into_iter();
         let mut ahead: std::collections::VecDeque<(std::sync::mpsc::Receiver<Forwarded>, std::sync::mpsc::Sender<Vec<Item>>)> =
             Default::default();
-        let mut read_ahead = |ahead: &mut std::collections::VecDeque<_>| {
-            while ahead.len() < DIRECT_SOURCES_AT_ONCE {
+        // Tops `ahead` up to `waiting` sources read and not yet being planned.
+        let mut read_ahead = |ahead: &mut std::collections::VecDeque<_>, waiting: usize| {
+            while ahead.len() < waiting {
                 let Some(i) = direct.next() else { break };
                 let (send, receive) = std::sync::mpsc::sync_channel(FORWARDED_IN_FLIGHT);
                 let (spent_to, spent) = std::sync::mpsc::channel();
@@ -820,7 +822,7 @@ fn read_sources(
                 ahead.push_back((receive, spent_to));
             }
         };
-        read_ahead(&mut ahead);
+        read_ahead(&mut ahead, DIRECT_SOURCES_AT_ONCE);
         for &i in &order {
             let (job, files) = (&plan.jobs[i], &files[i]);
             let (stats, first_reject) = if job.source.is_curated() {
@@ -844,7 +846,8 @@ fn read_sources(
                 (collector.finish(), first_reject)
             } else {
                 let (receive, spent_to) = ahead.pop_front().expect("one reading thread per direct source");
-                read_ahead(&mut ahead);
+                // The source being planned is still read: it counts as one of those at once.
+                read_ahead(&mut ahead, DIRECT_SOURCES_AT_ONCE - 1);
                 planner.spent_to = Some(spent_to);
                 let taken = planner.take_forwarded(job.source.name(), &receive);
                 planner.spent_to = None;
@@ -871,7 +874,13 @@ fn read_sources(
             planner.close_all()?;
         }
         Ok(())
-    })?;
+    });
+    if read.is_err() {
+        // The records planned before the error still go to the writer: the shards they complete
+        // are kept for `--resume` (its own error, if any, is the cause that counts).
+        let _ = planner.flush();
+    }
+    read?;
     planner.flush()?;
     Ok(((planner.slots, planner.rejects, planner.media), sources))
 }
@@ -970,7 +979,9 @@ fn read_direct_source(
     let read = job.source.read(&files.files, &options, &mut collector);
     let first_reject = collector.first_reject().map(str::to_string);
     let stats = collector.finish();
-    let read = read.and_then(|()| sink.send_batch());
+    // What was read before an error is planned too, as when the reading thread read it itself.
+    let sent = sink.send_batch();
+    let read = read.and(sent);
     let _ = send.send(Forwarded::Done(read, stats, first_reject));
 }
 

@@ -820,3 +820,59 @@ fn many_small_shards_build_under_a_low_open_file_limit() {
     assert_eq!(shards.count(), 573);
     assert!(tree == self::tree(&free));
 }
+
+/// A direct source that fails partway (its JSON cut short) still has every record it read before
+/// the failure planned, as when one thread read everything: with one record per shard, the failed
+/// build leaves the completed shards, under their names and with their bytes, that a build of
+/// only those elements writes (what `--resume` keeps).
+#[test]
+fn a_direct_source_that_fails_partway_keeps_the_shards_of_what_it_read() {
+    let tmp = common::tempdir().unwrap();
+    let qa: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(common::data("avqa/train_qa.json")).unwrap()).unwrap();
+    assert_eq!(qa.len(), 4);
+    let elements = serde_json::to_string(&qa[..3]).unwrap();
+    let whole = tmp.path().join("whole");
+    std::fs::create_dir_all(&whole).unwrap();
+    std::fs::write(whole.join("train_qa.json"), &elements).unwrap();
+    let cut = tmp.path().join("cut");
+    std::fs::create_dir_all(&cut).unwrap();
+    // The three elements, then a fourth cut short: the array never closes.
+    let broken = format!("{}, {{\"id\": 9, \"video_na", elements.trim_end_matches(']'));
+    std::fs::write(cut.join("train_qa.json"), broken).unwrap();
+    let build = |input: &Path, out: &Path| {
+        let manifest = tmp.path().join(format!("{}.toml", input.file_name().unwrap().to_str().unwrap()));
+        std::fs::write(
+            &manifest,
+            format!(
+                "records_per_shard = 1\n[[source]]\nname = \"avqa\"\ninputs = [{:?}]\n",
+                input.join("train_qa.json")
+            ),
+        )
+        .unwrap();
+        std::process::Command::new(env!("CARGO_BIN_EXE_avfit"))
+            .args(["build", "--quiet", "--manifest", manifest.to_str().unwrap()])
+            .args(["--out", out.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let (done, failed) = (tmp.path().join("done"), tmp.path().join("failed"));
+    let out = build(&whole, &done);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = build(&cut, &failed);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("train_qa.json"), "{}", stderr(&out));
+    let shards = |dir: &Path| -> BTreeMap<String, Vec<u8>> {
+        tree(dir).into_iter().filter(|(k, _)| k.ends_with(".jsonl") && k.contains("/avqa/")).collect()
+    };
+    let (kept, expected) = (shards(&failed), shards(&done));
+    // The sample's third element answers with a null choice: a reject, not a shard.
+    assert_eq!(expected.len(), 2);
+    // Final shard names carry the total (`-of-N`), which a failed run never learns: compare stems.
+    let stems = |m: &BTreeMap<String, Vec<u8>>| -> Vec<(String, Vec<u8>)> {
+        m.iter()
+            .map(|(k, v)| (k.split("-of-").next().unwrap().trim_end_matches(".jsonl").to_string(), v.clone()))
+            .collect()
+    };
+    assert_eq!(stems(&kept), stems(&expected));
+}
