@@ -198,13 +198,29 @@ mod tests {
         let mut ours = Vec::new();
         for k in 1_000u32..1_000_000 {
             let exact: f64 = format!("0.{k:06}").parse().unwrap();
-            for value in [exact, f64::from_bits(exact.to_bits() - 1), f64::from_bits(exact.to_bits() + 1)] {
+            for value in [
+                exact,
+                f64::from_bits(exact.to_bits() - 1),
+                f64::from_bits(exact.to_bits() + 1),
+            ] {
                 ours.clear();
                 super::push_f64(&mut ours, value);
                 assert_eq!(ours, serde_json::to_vec(&value).unwrap(), "{k} {value:e}");
             }
         }
-        for value in [0.0, -0.0, 0.000999, 0.0009995, 1.0, 1.5, 0.9999995, -0.5, 1e-7, 123.25, f64::MAX] {
+        for value in [
+            0.0,
+            -0.0,
+            0.000999,
+            0.0009995,
+            1.0,
+            1.5,
+            0.9999995,
+            -0.5,
+            1e-7,
+            123.25,
+            f64::MAX,
+        ] {
             ours.clear();
             super::push_f64(&mut ours, value);
             assert_eq!(ours, serde_json::to_vec(&value).unwrap(), "{value:e}");

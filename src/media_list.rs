@@ -467,8 +467,13 @@ impl MediaCatalog {
                 send,
                 spare,
             };
-            let merged = self.merge_rows(spill.as_ref(), &mut blocks).and_then(|()| blocks.finish());
-            (merged, writing.join().expect("the media.csv writing thread does not panic"))
+            let merged = self
+                .merge_rows(spill.as_ref(), &mut blocks)
+                .and_then(|()| blocks.finish());
+            (
+                merged,
+                writing.join().expect("the media.csv writing thread does not panic"),
+            )
         });
         // The writing side's error is the cause when both failed (the merge then only saw it stop).
         let (bytes, sha256) = written.map_err(|e| Error::io(&partial, e))?;
@@ -835,7 +840,9 @@ mod tests {
             let dir = scratch(&format!("blocks-{limit}"));
             let mut catalog = MediaCatalog::spilling(&dir, limit);
             for i in &ids {
-                catalog.add(&image(&format!("oi/images/{i:06}.jpg"), &format!("id{i}"))).unwrap();
+                catalog
+                    .add(&image(&format!("oi/images/{i:06}.jpg"), &format!("id{i}")))
+                    .unwrap();
             }
             assert_eq!(catalog.spill.is_some(), limit == 1 << 19);
             let info = catalog.write_partial(&dir).unwrap();

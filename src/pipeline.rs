@@ -807,10 +807,16 @@ fn read_sources(
         // Direct sources are read on threads of their own, up to DIRECT_SOURCES_AT_ONCE at a
         // time in order; this thread plans their records source after source, as if it had read
         // them itself.
-        let direct: Vec<usize> = order.iter().copied().filter(|&i| !plan.jobs[i].source.is_curated()).collect();
+        let direct: Vec<usize> = order
+            .iter()
+            .copied()
+            .filter(|&i| !plan.jobs[i].source.is_curated())
+            .collect();
         let mut direct = direct.into_iter();
-        let mut ahead: std::collections::VecDeque<(std::sync::mpsc::Receiver<Forwarded>, std::sync::mpsc::Sender<Vec<Item>>)> =
-            Default::default();
+        let mut ahead: std::collections::VecDeque<(
+            std::sync::mpsc::Receiver<Forwarded>,
+            std::sync::mpsc::Sender<Vec<Item>>,
+        )> = Default::default();
         // Tops `ahead` up to `waiting` sources read and not yet being planned.
         let mut read_ahead = |ahead: &mut std::collections::VecDeque<_>, waiting: usize| {
             while ahead.len() < waiting {
@@ -836,7 +842,8 @@ fn read_sources(
                 options.earlier_test_fractions = curated_fractions.clone();
                 curated_fractions.extend(job.source.hashed_test_fraction());
                 let bar = progress_bar(job.source.name(), plan.quiet, &bars);
-                let mut collector = Collector::new(job.source.name(), &mut planner, bar, job.options.media_root.clone());
+                let mut collector =
+                    Collector::new(job.source.name(), &mut planner, bar, job.options.media_root.clone());
                 if !job.source.unambiguous_by_construction() {
                     collector.guard_ambiguity();
                 }

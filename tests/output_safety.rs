@@ -841,7 +841,9 @@ fn a_direct_source_that_fails_partway_keeps_the_shards_of_what_it_read() {
     let broken = format!("{}, {{\"id\": 9, \"video_na", elements.trim_end_matches(']'));
     std::fs::write(cut.join("train_qa.json"), broken).unwrap();
     let build = |input: &Path, out: &Path| {
-        let manifest = tmp.path().join(format!("{}.toml", input.file_name().unwrap().to_str().unwrap()));
+        let manifest = tmp
+            .path()
+            .join(format!("{}.toml", input.file_name().unwrap().to_str().unwrap()));
         std::fs::write(
             &manifest,
             format!(
@@ -863,7 +865,10 @@ fn a_direct_source_that_fails_partway_keeps_the_shards_of_what_it_read() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("train_qa.json"), "{}", stderr(&out));
     let shards = |dir: &Path| -> BTreeMap<String, Vec<u8>> {
-        tree(dir).into_iter().filter(|(k, _)| k.ends_with(".jsonl") && k.contains("/avqa/")).collect()
+        tree(dir)
+            .into_iter()
+            .filter(|(k, _)| k.ends_with(".jsonl") && k.contains("/avqa/"))
+            .collect()
     };
     let (kept, expected) = (shards(&failed), shards(&done));
     // The sample's third element answers with a null choice: a reject, not a shard.
@@ -871,7 +876,12 @@ fn a_direct_source_that_fails_partway_keeps_the_shards_of_what_it_read() {
     // Final shard names carry the total (`-of-N`), which a failed run never learns: compare stems.
     let stems = |m: &BTreeMap<String, Vec<u8>>| -> Vec<(String, Vec<u8>)> {
         m.iter()
-            .map(|(k, v)| (k.split("-of-").next().unwrap().trim_end_matches(".jsonl").to_string(), v.clone()))
+            .map(|(k, v)| {
+                (
+                    k.split("-of-").next().unwrap().trim_end_matches(".jsonl").to_string(),
+                    v.clone(),
+                )
+            })
             .collect()
     };
     assert_eq!(stems(&kept), stems(&expected));

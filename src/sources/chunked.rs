@@ -890,7 +890,18 @@ mod tests {
     fn the_direct_split_gives_csvs_rows_and_lines() {
         use super::Chunk;
         let pieces: [&[u8]; 12] = [
-            b"a", b"id", b" ", b",", b",", b"\n", b"\n\n", b"\t\x0B", b"\xEF\xBB\xBF", b"\xFF", b" 0.5\x0C", b"\"",
+            b"a",
+            b"id",
+            b" ",
+            b",",
+            b",",
+            b"\n",
+            b"\n\n",
+            b"\t\x0B",
+            b"\xEF\xBB\xBF",
+            b"\xFF",
+            b" 0.5\x0C",
+            b"\"",
         ];
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         let mut next = || {
@@ -942,7 +953,12 @@ mod tests {
                     let line = record.position().unwrap().line();
                     serial.push((record.iter().map(<[u8]>::to_vec).collect::<Vec<_>>(), line));
                 }
-                assert_eq!(direct, serial, "{:?} at_file_start {at_file_start}", String::from_utf8_lossy(&bytes));
+                assert_eq!(
+                    direct,
+                    serial,
+                    "{:?} at_file_start {at_file_start}",
+                    String::from_utf8_lossy(&bytes)
+                );
             }
         }
     }

@@ -42,8 +42,8 @@
 //! Accounting: every bbox row is read; the rows of an emitted sample are used (its first row's
 //! line is its origin); the rest are rejected or skipped as above.
 
-use super::{At, Collector, Source, SourceOptions};
 use super::chunked::{Row, SplitRow};
+use super::{At, Collector, Source, SourceOptions};
 use crate::error::{Error, Result};
 use crate::geometry::BBox;
 use crate::media_layout::MediaLayout;
@@ -462,9 +462,10 @@ fn parse_box_chunk<C: ClassLookup + ?Sized>(
         // A split row of UTF-8 text is judged in place (its trimmed fields are the csv record's);
         // any other becomes the trimmed csv record the serial read judges.
         let (event, image) = match row {
-            Row::Split(split) if std::str::from_utf8(split.line).is_ok() => {
-                (judge_box_fields(&split, columns, needed, filter), split.trimmed(columns.image))
-            }
+            Row::Split(split) if std::str::from_utf8(split.line).is_ok() => (
+                judge_box_fields(&split, columns, needed, filter),
+                split.trimmed(columns.image),
+            ),
             row => {
                 let record = match row {
                     Row::Split(split) => {
@@ -474,7 +475,10 @@ fn parse_box_chunk<C: ClassLookup + ?Sized>(
                     Row::Read(read) => read,
                 };
                 super::trim_fields(record);
-                (judge_box_row(record, columns, needed, filter), record.get(columns.image))
+                (
+                    judge_box_row(record, columns, needed, filter),
+                    record.get(columns.image),
+                )
             }
         };
         events.push(match event {
