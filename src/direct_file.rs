@@ -109,9 +109,11 @@ impl DirectFile {
     }
 }
 
+/// Whether `e` is how a file system refuses `O_DIRECT`: `EINVAL` (ext4 and most others, for an
+/// open or a misaligned write) or `EOPNOTSUPP` (some FUSE and network file systems).
 fn is_invalid_argument(e: &std::io::Error) -> bool {
     #[cfg(target_os = "linux")]
-    return e.raw_os_error() == Some(libc::EINVAL);
+    return matches!(e.raw_os_error(), Some(libc::EINVAL | libc::EOPNOTSUPP));
     #[cfg(not(target_os = "linux"))]
     return false;
 }
