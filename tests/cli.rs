@@ -280,7 +280,8 @@ fn invalid_json_mid_build_leaves_no_shard_under_a_final_name() {
     assert!(err.starts_with(&expected_prefix), "{err}");
     // VGG-SS samples were read before VALOR failed: no shard under a final name, no partial file,
     // no manifest may remain (a completed `<source>-NNNNN.jsonl` may, with its journal, for
-    // --resume; here VGG-SS's few samples were still in the batch being read).
+    // --resume: VGG-SS's shard was complete when VALOR failed, and what was planned before a
+    // failure is still written).
     let left: Vec<_> = walk(&out)
         .into_iter()
         .map(|p| p.strip_prefix(&out).unwrap().display().to_string())
@@ -295,8 +296,19 @@ fn invalid_json_mid_build_leaves_no_shard_under_a_final_name() {
             .all(|p| !p.ends_with(".jsonl") || out.join("build.journal").exists()),
         "{left:?}"
     );
-    // Nor the split and task directories the run created.
-    assert!(!out.join("test").exists());
+    // Only that completed shard is left in the split and task directories the run created.
+    assert_eq!(
+        walk(&out.join("test"))
+            .into_iter()
+            .map(|p| p.strip_prefix(&out).unwrap().display().to_string())
+            .collect::<Vec<_>>(),
+        ["test/arig/vggss-00000.jsonl"]
+    );
+    let journal = std::fs::read_to_string(out.join("build.journal")).unwrap();
+    assert!(
+        journal.contains("\"path\":\"test/arig/vggss-00000.jsonl\",\"records\":3,"),
+        "{journal}"
+    );
 }
 
 #[test]
