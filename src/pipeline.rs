@@ -807,12 +807,7 @@ fn read_sources(
         // Direct sources are read on threads of their own, up to DIRECT_SOURCES_AT_ONCE at a
         // time in order; this thread plans their records source after source, as if it had read
         // them itself.
-        let direct: Vec<usize> = order
-            .iter()
-            .copied()
-            .filter(|&i| !plan.jobs[i].source.is_curated())
-            .collect();
-        let mut direct = direct.into_iter();
+        let mut direct = order.iter().copied().filter(|&i| !plan.jobs[i].source.is_curated());
         let mut ahead: std::collections::VecDeque<(
             std::sync::mpsc::Receiver<Forwarded>,
             std::sync::mpsc::Sender<Vec<Item>>,
@@ -842,15 +837,9 @@ fn read_sources(
                 options.earlier_test_fractions = curated_fractions.clone();
                 curated_fractions.extend(job.source.hashed_test_fraction());
                 let bar = progress_bar(job.source.name(), plan.quiet, &bars);
-                let mut collector =
-                    Collector::new(job.source.name(), &mut planner, bar, job.options.media_root.clone());
-                if !job.source.unambiguous_by_construction() {
-                    collector.guard_ambiguity();
-                }
-                files.note_not_read(&mut collector);
-                job.source.read(&files.files, &options, &mut collector)?;
-                let first_reject = collector.first_reject().map(str::to_string);
-                (collector.finish(), first_reject)
+                let (read, stats, first_reject) = collect_source(job, files, &options, &mut planner, bar);
+                read?;
+                (stats, first_reject)
             } else {
                 let (receive, spent_to) = ahead.pop_front().expect("one reading thread per direct source");
                 // The source being planned is still read: it counts as one of those at once.
@@ -892,6 +881,27 @@ fn read_sources(
     Ok(((planner.slots, planner.rejects, planner.media), sources))
 }
 
+/// Reads `job`'s source from `files` with `options` through a [`Collector`] feeding `sink`
+/// (ambiguous records refused unless the source avoids them by construction; the files a
+/// directory held and the source does not read noted), moving `bar`. Returns the read's result,
+/// the source's counts and its first reject ([`Collector::first_reject`]), on success or not.
+fn collect_source(
+    job: &Job,
+    files: &Discovered,
+    options: &SourceOptions,
+    sink: &mut dyn Sink,
+    bar: ProgressBar,
+) -> (Result<()>, SourceStats, Option<String>) {
+    let mut collector = Collector::new(job.source.name(), sink, bar, job.options.media_root.clone());
+    if !job.source.unambiguous_by_construction() {
+        collector.guard_ambiguity();
+    }
+    files.note_not_read(&mut collector);
+    let read = job.source.read(&files.files, options, &mut collector);
+    let first_reject = collector.first_reject().map(str::to_string);
+    (read, collector.finish(), first_reject)
+}
+
 /// Records and rejects a direct source's thread passes to the reading thread per message.
 const FORWARDED_BATCH: usize = 512;
 /// Direct sources read at once, each on its own thread (the one being planned and those after it):
@@ -912,7 +922,9 @@ enum Forwarded {
 
 /// One thing an adapter reported to its [`Collector`]'s sink.
 enum Reported {
+    /// A record, with where it came from ([`Sink::record`]).
     Record(Record, Origin),
+    /// A rejects line ([`Sink::reject`]).
     Reject(Reject),
 }
 
@@ -940,9 +952,7 @@ impl ForwardingSink {
         if self.batch.is_empty() {
             return Ok(());
         }
-        while let Ok(spent) = self.spent.try_recv() {
-            drop(spent);
-        }
+        self.spent.try_iter().for_each(drop);
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(FORWARDED_BATCH));
         self.send
             .send(Forwarded::Batch(batch))
@@ -978,14 +988,7 @@ fn read_direct_source(
     };
     let mut options = job.options.clone();
     options.seed = plan.seed;
-    let mut collector = Collector::new(job.source.name(), &mut sink, bar, job.options.media_root.clone());
-    if !job.source.unambiguous_by_construction() {
-        collector.guard_ambiguity();
-    }
-    files.note_not_read(&mut collector);
-    let read = job.source.read(&files.files, &options, &mut collector);
-    let first_reject = collector.first_reject().map(str::to_string);
-    let stats = collector.finish();
+    let (read, stats, first_reject) = collect_source(job, files, &options, &mut sink, bar);
     // What was read before an error is planned too, as when the reading thread read it itself.
     let sent = sink.send_batch();
     let read = read.and(sent);
