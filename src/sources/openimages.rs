@@ -497,7 +497,6 @@ fn parse_box_chunk<C: ClassLookup + ?Sized>(
             Judged::Skip(why) => BoxEvent::Skip(why),
             Judged::Reject(reason, detail) => BoxEvent::Reject { line, reason, detail },
         });
-        true
     });
     if let Err(e) = read {
         let line = e.position().map(|p| global(p.line()));
