@@ -263,12 +263,10 @@ mod tests {
         }
         // Numbers as the files write them (6 decimals) and pseudo-random doubles.
         values.extend((0..=1_000_000).map(|j| f64::from(j) / 1e6));
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
         for _ in 0..1_000_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            values.push((x >> 11) as f64 / (1u64 << 53) as f64);
+            values.push((rng.gen::<u64>() >> 11) as f64 / (1u64 << 53) as f64);
         }
         for v in values {
             let mut out = String::new();
@@ -281,11 +279,10 @@ mod tests {
     /// `push_3_decimals` multiplies, m * 1000 < 2^63): `{:.3}`'s text.
     #[test]
     fn three_decimals_of_full_fractions_match_std_formatting() {
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
         for i in 0..2_000_000u64 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.gen::<u64>();
             let fraction = if i < 20 { (1 << 52) - 1 - i } else { x >> 12 };
             let v = f64::from_bits(((1013 + i % 10) << 52) | fraction);
             let mut out = String::new();

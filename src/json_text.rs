@@ -164,13 +164,9 @@ mod tests {
             f64::INFINITY,
             0.1 + 0.2,
         ];
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
+        let mut next = || rng.gen::<u64>();
         // Biased exponents 1013 (0.000977..) to 1022 (0.5..1): all of [0.001, 1) and a little below.
         for _ in 0..2_000_000 {
             let r = next();
