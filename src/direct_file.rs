@@ -81,7 +81,7 @@ impl DirectFile {
         Ok(self.file)
     }
 
-    /// Writes the gathered block at the file's end; a write `O_DIRECT` refuses (`EINVAL`) is
+    /// Writes the gathered block at the file's end; a write `O_DIRECT` refuses ([`refuses_direct`]) is
     /// done again, from where it stopped, through the page cache.
     fn write_block(&mut self) -> std::io::Result<()> {
         let mut done = 0;
@@ -91,7 +91,7 @@ impl DirectFile {
                 Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
                 Ok(n) => done += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) if self.direct && is_invalid_argument(&e) => self.set_direct(false)?,
+                Err(e) if self.direct && refuses_direct(&e) => self.set_direct(false)?,
                 Err(e) => return Err(e),
             }
         }
@@ -111,7 +111,7 @@ impl DirectFile {
 
 /// Whether `e` is how a file system refuses `O_DIRECT`: `EINVAL` (ext4 and most others, for an
 /// open or a misaligned write) or `EOPNOTSUPP` (some FUSE and network file systems).
-fn is_invalid_argument(e: &std::io::Error) -> bool {
+fn refuses_direct(e: &std::io::Error) -> bool {
     #[cfg(target_os = "linux")]
     return matches!(e.raw_os_error(), Some(libc::EINVAL | libc::EOPNOTSUPP));
     #[cfg(not(target_os = "linux"))]
@@ -131,7 +131,7 @@ fn open_new(path: &Path) -> std::io::Result<(File, bool)> {
         match direct.open(path) {
             Ok(file) => return Ok((file, true)),
             // tmpfs before Linux 6.6 and a few others refuse O_DIRECT at open.
-            Err(e) if is_invalid_argument(&e) => {}
+            Err(e) if refuses_direct(&e) => {}
             Err(e) => return Err(e),
         }
     }
