@@ -132,6 +132,9 @@ impl Chunk {
         let (mut line, mut row_line, mut start) = (1, 1, 0);
         let mut ends = Vec::new();
         let bytes = &self.bytes[..];
+        // One check for the whole chunk: its rows and fields are cut at ASCII bytes and trimmed
+        // of ASCII whitespace, so they are UTF-8 when it is.
+        let text = std::str::from_utf8(bytes).ok();
         for (at, &b) in bytes.iter().enumerate().chain(std::iter::once((bytes.len(), &b'\n'))) {
             if b == delimiter {
                 ends.push(at - start);
@@ -142,6 +145,7 @@ impl Chunk {
                     let split = SplitRow {
                         line: &bytes[start..at],
                         ends: &ends,
+                        text: text.map(|text| &text[start..at]),
                     };
                     row(Row::Split(split), row_line);
                     row_line = line + 1;
@@ -169,6 +173,36 @@ pub struct SplitRow<'a> {
     pub line: &'a [u8],
     /// Per field, its end in `line` (a delimiter, or the line's end for the last field).
     ends: &'a [usize],
+    /// `line` as text when the whole chunk is UTF-8.
+    text: Option<&'a str>,
+}
+
+/// A [`SplitRow`] whose line is UTF-8 text ([`SplitRow::text`]).
+pub struct TextRow<'a> {
+    /// The row's text.
+    pub line: &'a str,
+    /// Per field, its end in `line`.
+    ends: &'a [usize],
+}
+
+impl<'a> TextRow<'a> {
+    /// Number of fields (one more than delimiters).
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Always false: a row has at least one field.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Field `i` trimmed of ASCII whitespace at both ends, as `csv::ByteRecord::trim` trims it;
+    /// `None` past the last field.
+    pub fn trimmed(&self, i: usize) -> Option<&'a str> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] + 1 };
+        Some(self.line[start..end].trim_ascii())
+    }
 }
 
 impl<'a> SplitRow<'a> {
@@ -188,6 +222,16 @@ impl<'a> SplitRow<'a> {
         let end = *self.ends.get(i)?;
         let start = if i == 0 { 0 } else { self.ends[i - 1] + 1 };
         Some(self.line[start..end].trim_ascii())
+    }
+
+    /// The row as text, `None` when its line is not UTF-8 (checked once per chunk, and per line
+    /// only in a chunk that is not UTF-8 as a whole).
+    pub fn text(&self) -> Option<TextRow<'a>> {
+        let line = match self.text {
+            Some(line) => line,
+            None => std::str::from_utf8(self.line).ok()?,
+        };
+        Some(TextRow { line, ends: self.ends })
     }
 
     /// The row as csv reads it into `record` (untrimmed).

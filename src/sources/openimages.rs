@@ -42,7 +42,7 @@
 //! Accounting: every bbox row is read; the rows of an emitted sample are used (its first row's
 //! line is its origin); the rest are rejected or skipped as above.
 
-use super::chunked::{Row, SplitRow};
+use super::chunked::{Row, TextRow};
 use super::{At, Collector, Source, SourceOptions};
 use crate::error::{Error, Result};
 use crate::geometry::BBox;
@@ -462,9 +462,9 @@ fn parse_box_chunk<C: ClassLookup + ?Sized>(
         // A split row of UTF-8 text is judged in place (its trimmed fields are the csv record's);
         // any other becomes the trimmed csv record the serial read judges.
         let (event, image) = match row {
-            Row::Split(split) if std::str::from_utf8(split.line).is_ok() => (
-                judge_box_fields(&split, columns, needed, filter),
-                split.trimmed(columns.image),
+            Row::Split(split) if let Some(text) = split.text() => (
+                judge_box_fields(&text, columns, needed, filter),
+                text.trimmed(columns.image).map(str::as_bytes),
             ),
             row => {
                 let record = match row {
@@ -529,29 +529,29 @@ fn judge_box_row<C: ClassLookup + ?Sized>(
     judge_box_fields(bytes, columns, needed, filter)
 }
 
-/// The trimmed fields of a bbox row, read by [`judge_box_fields`]: a trimmed csv record, or a row
-/// of a chunk split in place.
+/// The trimmed fields of a bbox row, read by [`judge_box_fields`]: a trimmed csv record, or a
+/// UTF-8 row of a chunk split in place.
 trait BoxFields {
     /// Number of fields.
     fn count(&self) -> usize;
-    /// Field `i`, trimmed; `None` past the last.
-    fn field(&self, i: usize) -> Option<&[u8]>;
+    /// Field `i`, trimmed; `None` past the last or when it is not UTF-8.
+    fn field(&self, i: usize) -> Option<&str>;
 }
 
 impl BoxFields for csv::ByteRecord {
     fn count(&self) -> usize {
         self.len()
     }
-    fn field(&self, i: usize) -> Option<&[u8]> {
-        self.get(i)
+    fn field(&self, i: usize) -> Option<&str> {
+        self.get(i).and_then(|b| std::str::from_utf8(b).ok())
     }
 }
 
-impl BoxFields for SplitRow<'_> {
+impl BoxFields for TextRow<'_> {
     fn count(&self) -> usize {
         self.len()
     }
-    fn field(&self, i: usize) -> Option<&[u8]> {
+    fn field(&self, i: usize) -> Option<&str> {
         self.trimmed(i)
     }
 }
@@ -569,7 +569,7 @@ fn judge_box_fields<C: ClassLookup + ?Sized>(
             format!("{} fields, the header names {needed} or more", bytes.count()),
         );
     }
-    let field = |c: usize| bytes.field(c).and_then(|b| std::str::from_utf8(b).ok());
+    let field = |c: usize| bytes.field(c);
     let Some(class) = field(columns.label).and_then(|mid| filter.classes.class_of(mid)) else {
         return Judged::Skip(Skip::ClassNotInMap);
     };
@@ -586,7 +586,7 @@ fn judge_box_fields<C: ClassLookup + ?Sized>(
     if filter.rotated.contains(image) {
         return Judged::Skip(Skip::Rotated);
     }
-    let number = |c: usize| field(c).and_then(|v| v.parse::<f64>().ok());
+    let number = |c: usize| field(c).and_then(super::parse_decimal);
     let (Some(xmin), Some(xmax), Some(ymin), Some(ymax)) = (
         number(columns.xmin),
         number(columns.xmax),
