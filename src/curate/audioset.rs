@@ -17,7 +17,7 @@
 use super::classes::{AudioVocabulary, ClassId, ClassMap};
 use crate::error::{Error, Result};
 use crate::reason::{Reason, Skip};
-use crate::sources::{At, Collector};
+use crate::sources::{parse_decimal, At, Collector};
 use std::path::Path;
 
 /// AudioSet: the paper its authors ask to cite and its licence as published (for the dataset card).
@@ -129,8 +129,8 @@ fn parse_segment_line(text: &[u8], line: u64, classes: &ClassMap) -> LabelLine<C
     if !crate::sources::is_youtube_id(ytid) {
         return LabelLine::Reject(Reason::BadClipId, format!("`{ytid}` is not a YouTube id"));
     }
-    let start = match (start.parse::<f64>(), end.parse::<f64>()) {
-        (Ok(s), Ok(e)) if s.is_finite() && e.is_finite() && 0.0 <= s && s < e && s < 1e9 => s,
+    let start = match (parse_decimal(start), parse_decimal(end)) {
+        (Some(s), Some(e)) if s.is_finite() && e.is_finite() && 0.0 <= s && s < e && s < 1e9 => s,
         _ => {
             let detail =
                 format!("{ytid}: start_seconds `{start}`, end_seconds `{end}` are not a window 0 <= start < end");

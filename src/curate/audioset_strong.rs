@@ -20,7 +20,7 @@ use super::classes::{AudioVocabulary, ClassId, ClassMap};
 use crate::error::{Error, Result};
 use crate::geometry::Segment;
 use crate::reason::Reason;
-use crate::sources::Collector;
+use crate::sources::{parse_decimal, Collector};
 use std::path::Path;
 
 /// AudioSet Strong: the paper its authors ask to cite and its licence as published (for the dataset card).
@@ -123,7 +123,7 @@ fn parse_event_row(
             return LabelLine::Reject(Reason::BadClipId, format!("`{segment_id}` is not <ytid>_<start ms>"));
         }
     };
-    let (Ok(onset), Ok(offset)) = (start.parse::<f64>(), end.parse::<f64>()) else {
+    let (Some(onset), Some(offset)) = (parse_decimal(start), parse_decimal(end)) else {
         return LabelLine::Reject(
             Reason::MalformedField,
             format!("{segment_id}: times `{start}` / `{end}` are not numbers"),

@@ -433,7 +433,7 @@ fn parse_event(
     let Some((youtube_id, _, _)) = super::youtube_clip_window(clip) else {
         return Err((line, Reason::BadClipId, format!("`{clip}` is not <ytid>_<start>_<end>")));
     };
-    let (Ok(onset), Ok(offset)) = (on.parse::<f64>(), off.parse::<f64>()) else {
+    let (Some(onset), Some(offset)) = (super::parse_decimal(on), super::parse_decimal(off)) else {
         return Err((
             line,
             Reason::MalformedField,
