@@ -736,7 +736,7 @@ mod tests {
         Media {
             image: Some(path.into()),
             origins: crate::record::MediaOrigins {
-                image: Some(MediaOrigin::file(media_id, "x.jpg")),
+                image: Some(MediaOrigin::file(media_id, "x.jpg").into()),
                 ..Default::default()
             },
             ..Default::default()
@@ -966,7 +966,7 @@ mod tests {
                 let media = Media {
                     image: Some(path.as_str().into()),
                     origins: crate::record::MediaOrigins {
-                        image: Some(origin),
+                        image: Some(origin.into()),
                         ..Default::default()
                     },
                     ..Default::default()
@@ -1112,7 +1112,7 @@ mod tests {
         let clip = |audio: &Text, start: f64| Media {
             audio: Some(audio.clone()),
             origins: crate::record::MediaOrigins {
-                audio: Some(MediaOrigin::youtube("x", start, start + 10.0)),
+                audio: Some(MediaOrigin::youtube("x", start, start + 10.0).into()),
                 ..Default::default()
             },
             ..Default::default()

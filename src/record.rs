@@ -149,15 +149,17 @@ impl MediaOrigin {
 }
 
 /// The origin of each media path of a record; `None` where the path is `None` or the adapter
-/// does not know it.
+/// does not know it. Each is shared by reference count, as [`Text`] is: the records of one image
+/// or clip hold one origin, and a record stays small to move between threads. Build one from a
+/// `MediaOrigin` with `.into()`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MediaOrigins {
     /// Origin of `image`.
-    pub image: Option<MediaOrigin>,
+    pub image: Option<std::sync::Arc<MediaOrigin>>,
     /// Origin of `audio`.
-    pub audio: Option<MediaOrigin>,
+    pub audio: Option<std::sync::Arc<MediaOrigin>>,
     /// Origin of `video`.
-    pub video: Option<MediaOrigin>,
+    pub video: Option<std::sync::Arc<MediaOrigin>>,
 }
 
 /// The truth of a sample, unrounded, in normalized coordinates and seconds. Serialized as the

@@ -159,7 +159,7 @@ struct ClipMedia {
     /// `yt:<YouTube id>`.
     group: Text,
     /// The 10 s window of its YouTube video.
-    origin: MediaOrigin,
+    origin: Arc<MediaOrigin>,
 }
 
 /// One audio clip of the audio side.
@@ -271,7 +271,7 @@ pub fn read_curated(
         .map(|clip| ClipMedia {
             audio: options.media.audio(&clip.key).into(),
             group: ["yt:", &clip.youtube_id].concat().into(),
-            origin: MediaOrigin::youtube(&clip.youtube_id, clip.start, clip.start + AUDIOSET_CLIP_SECONDS),
+            origin: MediaOrigin::youtube(&clip.youtube_id, clip.start, clip.start + AUDIOSET_CLIP_SECONDS).into(),
         })
         .collect();
     let reserved_images: FastMap<&str, Split> = options
@@ -720,7 +720,7 @@ impl Pairing<'_> {
                         audio: Some(clip.audio.clone()),
                         video: None,
                         origins: crate::record::MediaOrigins {
-                            image: Some(shown.origin()),
+                            image: Some(shown.origin.clone()),
                             audio: Some(clip.origin.clone()),
                             video: None,
                         },

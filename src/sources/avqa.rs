@@ -174,9 +174,9 @@ impl Avqa {
 /// Origins of an AVQA record: the 10 s VGGSound clip `<ytid>_<start>` for the audio and the
 /// video; AVQA publishes no frame of its own, so the image is the clip's middle (5 s).
 fn avqa_origins(youtube_id: &str, start: u32) -> MediaOrigins {
-    let clip = MediaOrigin::youtube(youtube_id, start as f64, start as f64 + 10.0);
+    let clip = std::sync::Arc::new(MediaOrigin::youtube(youtube_id, start as f64, start as f64 + 10.0));
     MediaOrigins {
-        image: Some(clip.middle_frame()),
+        image: Some(clip.middle_frame().into()),
         audio: Some(clip.clone()),
         video: Some(clip),
     }

@@ -241,8 +241,8 @@ impl Source for Avsbench {
                                 image: Some(MediaOrigin::file(
                                     &format!("yt:{youtube_id}"),
                                     &format!("{frame_key}.png"),
-                                )),
-                                audio: Some(MediaOrigin::file(&format!("yt:{youtube_id}"), &format!("{video}.wav"))),
+                                ).into()),
+                                audio: Some(MediaOrigin::file(&format!("yt:{youtube_id}"), &format!("{video}.wav")).into()),
                                 video: None,
                             },
                         },

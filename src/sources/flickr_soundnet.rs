@@ -156,8 +156,8 @@ impl Source for FlickrSoundnet {
                     video: None,
                     // Flickr-SoundNet distributes the image and its audio as files.
                     origins: MediaOrigins {
-                        image: Some(MediaOrigin::file(&format!("flickr:{id}"), &format!("{id}.jpg"))),
-                        audio: Some(MediaOrigin::file(&format!("flickr:{id}"), &format!("{id}.wav"))),
+                        image: Some(MediaOrigin::file(&format!("flickr:{id}"), &format!("{id}.jpg")).into()),
+                        audio: Some(MediaOrigin::file(&format!("flickr:{id}"), &format!("{id}.wav")).into()),
                         video: None,
                     },
                 },

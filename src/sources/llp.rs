@@ -77,8 +77,8 @@ impl Event {
             super::youtube_clip_window(&self.clip).unwrap_or((&self.youtube_id, 0.0, LLP_CLIP_SECONDS));
         let clip = MediaOrigin::youtube(&self.youtube_id, start, end);
         MediaOrigins {
-            image: Some(clip.frame(frame_time)),
-            audio: Some(clip),
+            image: Some(clip.frame(frame_time).into()),
+            audio: Some(clip.into()),
             video: None,
         }
     }

@@ -415,12 +415,12 @@ pub const MUSIC_AVQA_FRAME_SECONDS: f64 = 30.0;
 /// whole (offset 0, to its end) for the audio and the video; the frame at
 /// [`MUSIC_AVQA_FRAME_SECONDS`].
 fn music_origins(video_id: &str) -> MediaOrigins {
-    let whole = MediaOrigin {
+    let whole = std::sync::Arc::new(MediaOrigin {
         clip_start: Some(0.0),
         ..MediaOrigin::file(&format!("music:{video_id}"), video_id)
-    };
+    });
     MediaOrigins {
-        image: Some(whole.frame(MUSIC_AVQA_FRAME_SECONDS)),
+        image: Some(whole.frame(MUSIC_AVQA_FRAME_SECONDS).into()),
         audio: Some(whole.clone()),
         video: Some(whole),
     }

@@ -51,6 +51,7 @@ use crate::reason::{Reason, Skip};
 use crate::record::{Media, MediaOrigin, Record, Split, Target, Task, Text};
 use crate::split::{FastMap, FastSet};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::path::{Path, PathBuf};
 
 /// Open Images: the paper its authors ask to cite and its licence as published (for the dataset card).
@@ -172,26 +173,24 @@ pub struct ImageMedia {
     pub path: Text,
     /// `oi:<ImageID>`.
     pub group: Text,
-    /// `<ImageID>.jpg`, the file as Open Images distributes it.
-    pub file: Text,
+    /// The image's origin for `media.csv`: the dataset's own file `<ImageID>.jpg`, identity its
+    /// group.
+    pub origin: Arc<MediaOrigin>,
 }
 
 impl ImageMedia {
     /// The media of image `image_id` under the layout of `options`.
     pub fn new(options: &SourceOptions, image_id: &str) -> Self {
+        let group: Text = ["oi:", image_id].concat().into();
+        let origin = MediaOrigin {
+            media_id: group.clone(),
+            file: [image_id, ".jpg"].concat().into(),
+            ..MediaOrigin::default()
+        };
         ImageMedia {
             path: options.media.image(image_id).into(),
-            group: ["oi:", image_id].concat().into(),
-            file: [image_id, ".jpg"].concat().into(),
-        }
-    }
-
-    /// The image's origin for `media.csv`: the dataset's own file, identity its group.
-    pub fn origin(&self) -> MediaOrigin {
-        MediaOrigin {
-            media_id: self.group.clone(),
-            file: self.file.clone(),
-            ..MediaOrigin::default()
+            group,
+            origin: origin.into(),
         }
     }
 
@@ -202,7 +201,7 @@ impl ImageMedia {
             audio: None,
             video: None,
             origins: crate::record::MediaOrigins {
-                image: Some(self.origin()),
+                image: Some(self.origin.clone()),
                 ..Default::default()
             },
         }

@@ -277,8 +277,8 @@ fn pascal_origins(image_id: &str, audio: &str, audio_key: &str) -> MediaOrigins 
         image: Some(MediaOrigin::file(
             &format!("voc:{image_id}"),
             &format!("{image_id}.jpg"),
-        )),
-        audio: Some(audio),
+        ).into()),
+        audio: Some(audio.into()),
         video: None,
     }
 }

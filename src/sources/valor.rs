@@ -92,9 +92,9 @@ impl Valor {
                 video: Some(options.media.video(video_id).into()),
                 origins: {
                     // No annotated frame: the clip's middle.
-                    let clip = MediaOrigin::youtube(youtube_id, start, end);
+                    let clip = std::sync::Arc::new(MediaOrigin::youtube(youtube_id, start, end));
                     MediaOrigins {
-                        image: Some(clip.middle_frame()),
+                        image: Some(clip.middle_frame().into()),
                         audio: Some(clip.clone()),
                         video: Some(clip),
                     }

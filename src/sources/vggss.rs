@@ -139,8 +139,8 @@ impl Source for Vggss {
 fn vggss_origins(youtube_id: &str, start: u32) -> MediaOrigins {
     let clip = MediaOrigin::youtube(youtube_id, start as f64, start as f64 + 10.0);
     MediaOrigins {
-        image: Some(clip.frame(VGGSS_FRAME_SECONDS)),
-        audio: Some(clip),
+        image: Some(clip.frame(VGGSS_FRAME_SECONDS).into()),
+        audio: Some(clip.into()),
         video: None,
     }
 }

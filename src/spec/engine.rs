@@ -512,7 +512,7 @@ impl<'s> State<'s> {
         // Where the media come from: the clip's YouTube id (its `yt:` group), its window
         // (`clip_start`, `clip_end`; unknown without them: `avfit media list` leaves it empty)
         // and a frame's time.
-        let clip = MediaOrigin {
+        let clip = std::sync::Arc::new(MediaOrigin {
             youtube_id: built
                 .groups
                 .iter()
@@ -524,7 +524,7 @@ impl<'s> State<'s> {
             clip_end: built.clip.1,
             file: built.source_file.clone().unwrap_or_default().into(),
             ..MediaOrigin::default()
-        };
+        });
         let (image, image_origin) = match r.image {
             ImageRule::None => (None, None),
             ImageRule::Still => (Some(layout.image(&built.media_key)), Some(clip.clone())),
@@ -533,7 +533,7 @@ impl<'s> State<'s> {
                     Some(FrameTime::FirstSegmentMidpoint) => first_midpoint.expect("checked at load"),
                     _ => built.frame_time.expect("frame rows have a time"),
                 };
-                (Some(layout.frame_at(&built.media_key, t)), Some(clip.frame(t)))
+                (Some(layout.frame_at(&built.media_key, t)), Some(clip.frame(t).into()))
             }
         };
         Record {
