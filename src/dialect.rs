@@ -192,14 +192,13 @@ pub fn push_3_decimals(out: &mut String, v: f64) {
         floor
     } as u32;
     let frac = n % 1000;
-    let text = [
-        b'0' + (n / 1000) as u8,
-        b'.',
-        b'0' + (frac / 100) as u8,
-        b'0' + (frac / 10 % 10) as u8,
-        b'0' + (frac % 10) as u8,
-    ];
-    out.push_str(std::str::from_utf8(&text).expect("ASCII digits"));
+    let digit = |d: u32| char::from(b'0' + d as u8);
+    out.reserve(5);
+    out.push(digit(n / 1000));
+    out.push('.');
+    for d in [frac / 100, frac / 10 % 10, frac % 10] {
+        out.push(digit(d));
+    }
 }
 
 /// `min(cap, round_ties_even(v * scale))` as an integer grid coordinate (vtimellm passes

@@ -435,17 +435,23 @@ struct Renderer<'a> {
     media_root: &'a [Option<MediaRoot>],
     /// Index into `media_root` per source name.
     source_index: &'a HashMap<&'static str, usize>,
+    /// Bytes per item of the last chunk rendered, to size the next chunk's buffer so that it
+    /// does not grow (and copy itself) while lines are appended.
+    item_bytes: std::sync::atomic::AtomicUsize,
 }
 
 impl Renderer<'_> {
     /// Renders `items` in order into one chunk; the first error stops it. The items stay (their
     /// records go back to the reading thread to be dropped).
     fn render_chunk(&self, items: &mut [Item]) -> RenderedChunk {
+        use std::sync::atomic::Ordering::Relaxed;
+        let item_bytes = self.item_bytes.load(Relaxed);
         let mut chunk = RenderedChunk {
-            lines: Vec::with_capacity(items.len() * 512),
+            lines: Vec::with_capacity(items.len() * (item_bytes + item_bytes / 4)),
             items: Vec::with_capacity(items.len()),
             error: None,
         };
+        let count = items.len().max(1);
         for item in items {
             match self.render(item, &mut chunk.lines) {
                 Ok(rendered) => chunk.items.push(rendered),
@@ -455,6 +461,7 @@ impl Renderer<'_> {
                 }
             }
         }
+        self.item_bytes.store((chunk.lines.len() / count).max(64), Relaxed);
         chunk
     }
 
@@ -677,6 +684,7 @@ fn build(
         seed: plan.seed,
         media_root: &media_roots,
         source_index: &source_index,
+        item_bytes: 512.into(),
     };
     let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Item>>(BATCHES_IN_FLIGHT);
     let mut writer = ShardWriter::new(&plan.out, journal);
