@@ -102,8 +102,9 @@ pub struct MediaCatalog {
     /// found in its slot was added before and is not taken again (the first row of a path is
     /// the one written, so this changes no byte). Media shared by neighbouring records (an
     /// image's several classes, a pair's several AVFC records, a clip drawn again soon) are
-    /// taken once. A slot holds the record's own path (shared, not copied).
-    recent: Vec<Option<Text>>,
+    /// taken once. A slot holds the path's hash and the record's own path (shared, not copied):
+    /// another path in the slot is told apart by its hash without reading its text.
+    recent: Vec<Option<(u64, Text)>>,
     /// Audio paths taken so far, by the address of their shared text, which each entry holds (so
     /// the address is not reused): a curated clip, drawn for image after image far apart, shares
     /// one text across its records and is taken once. At most [`SHARED_AUDIO_LIMIT`] entries;
@@ -121,10 +122,11 @@ const RECENT_SLOTS: usize = 1 << 12;
 /// than the clips of the full AudioSet side a curated row holds anyway.
 const SHARED_AUDIO_LIMIT: usize = 1 << 21;
 
-/// The slot of `path` among the recent paths: its foldhash (fixed seed), modulo the slots.
-fn recent_slot(path: &str) -> usize {
+/// The hash of `path` that picks its slot among the recent paths (modulo the slots): its
+/// foldhash (fixed seed).
+fn recent_hash(path: &str) -> u64 {
     use std::hash::BuildHasher;
-    foldhash::fast::FixedState::with_seed(0x6d65_6469_61).hash_one(path) as usize & (RECENT_SLOTS - 1)
+    foldhash::fast::FixedState::with_seed(0x6d65_6469_61).hash_one(path)
 }
 
 impl Default for MediaCatalog {
@@ -312,18 +314,19 @@ impl MediaCatalog {
             ("video", &media.video, &o.video),
         ] {
             let Some(path) = path else { continue };
+            // The recent paths first: their table is small, the shared audio's is not.
+            let hash = recent_hash(path);
+            let slot = &mut self.recent[hash as usize & (RECENT_SLOTS - 1)];
+            if slot.as_ref().is_some_and(|(seen_hash, seen)| {
+                *seen_hash == hash && (std::sync::Arc::ptr_eq(seen, path) || seen == path)
+            }) {
+                continue;
+            }
+            *slot = Some((hash, path.clone()));
             let address = std::sync::Arc::as_ptr(path) as *const u8 as usize;
             if kind == "audio" && self.shared_audio.contains_key(&address) {
                 continue;
             }
-            let slot = &mut self.recent[recent_slot(path)];
-            if slot
-                .as_ref()
-                .is_some_and(|seen| std::sync::Arc::ptr_eq(seen, path) || seen == path)
-            {
-                continue;
-            }
-            *slot = Some(path.clone());
             let start = self.lines.len();
             match origin {
                 Some(origin) => {
