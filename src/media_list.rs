@@ -102,9 +102,11 @@ pub struct MediaCatalog {
     /// found in its slot was added before and is not taken again (the first row of a path is
     /// the one written, so this changes no byte). Media shared by neighbouring records (an
     /// image's several classes, a pair's several AVFC records, a clip drawn again soon) are
-    /// taken once. A slot holds the path's hash and the record's own path (shared, not copied):
-    /// another path in the slot is told apart by its hash without reading its text.
-    recent: Vec<Option<(u64, Text)>>,
+    /// taken once. A slot holds the path's hash and where the path is in `paths` (start,
+    /// length): another path in the slot is told apart by its hash, and no slot holds a count of
+    /// a record's shared text (whose atomic updates, on a line other threads touch, were a quarter
+    /// of this function's time). Emptied when `paths` is spilled.
+    recent: Vec<Option<(u64, usize, u32)>>,
     /// Audio paths taken so far, by the address of their shared text, which each entry holds (so
     /// the address is not reused): a curated clip, drawn for image after image far apart, shares
     /// one text across its records and is taken once. At most [`SHARED_AUDIO_LIMIT`] entries;
@@ -316,13 +318,12 @@ impl MediaCatalog {
             let Some(path) = path else { continue };
             // The recent paths first: their table is small, the shared audio's is not.
             let hash = recent_hash(path);
-            let slot = &mut self.recent[hash as usize & (RECENT_SLOTS - 1)];
-            if slot.as_ref().is_some_and(|(seen_hash, seen)| {
-                *seen_hash == hash && (std::sync::Arc::ptr_eq(seen, path) || seen == path)
+            let slot = hash as usize & (RECENT_SLOTS - 1);
+            if self.recent[slot].is_some_and(|(seen_hash, start, len)| {
+                seen_hash == hash && self.paths[start..start + len as usize] == *path.as_bytes()
             }) {
                 continue;
             }
-            *slot = Some((hash, path.clone()));
             let address = std::sync::Arc::as_ptr(path) as *const u8 as usize;
             if kind == "audio" && self.shared_audio.contains_key(&address) {
                 continue;
@@ -362,6 +363,7 @@ impl MediaCatalog {
             let end = self.lines.len();
             self.entries
                 .push((self.paths.len(), path.len() as u32, start, (end - start) as u32));
+            self.recent[slot] = Some((hash, self.paths.len(), path.len() as u32));
             self.paths.extend_from_slice(path.as_bytes());
             if kind == "audio" {
                 if self.shared_audio.len() >= SHARED_AUDIO_LIMIT {
@@ -430,6 +432,7 @@ impl MediaCatalog {
         self.lines.clear();
         self.paths.clear();
         self.entries.clear();
+        self.recent.iter_mut().for_each(|slot| *slot = None);
         Ok(())
     }
 
