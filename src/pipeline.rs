@@ -204,14 +204,17 @@ pub struct PartitionFile {
     pub files: Vec<FileInfo>,
 }
 
-/// What the reading thread sends to the writing thread, in plan order.
+/// What the reading thread sends to the writing thread, in plan order. A record is held in
+/// place, not boxed: batches are reused ([`Spent`]), so a record costs one copy into warm memory
+/// where a box cost an allocation, a copy into fresh memory and a free on another thread.
+#[allow(clippy::large_enum_variant)]
 enum Item {
     /// Shard `shard` starts, under this stem.
     Open { shard: usize, stem: String },
     /// A record of shard `shard`.
     Record {
         shard: usize,
-        record: Box<Record>,
+        record: Record,
         origin: Origin,
     },
     /// Shard `shard` is complete.
@@ -300,8 +303,20 @@ struct Planner<'a> {
     /// local one), and the vectors reused.
     recycled: std::sync::mpsc::Receiver<Vec<Item>>,
     /// While a direct source read on its own thread is planned: where its rendered batches go
-    /// to be dropped, on the thread that allocated their records ([`ForwardingSink`]).
-    spent_to: Option<std::sync::mpsc::Sender<Vec<Item>>>,
+    /// to be dropped, on the thread that allocated their records, and its forwarded batches go
+    /// back empty to be filled again ([`ForwardingSink`]).
+    spent_to: Option<std::sync::mpsc::Sender<Spent>>,
+}
+
+/// What the reading thread hands back to the thread of the direct source it plans: vectors to
+/// reuse, so that neither thread fills fresh memory batch after batch (the stores into a new
+/// batch were two thirds of `Planner::record`'s samples).
+enum Spent {
+    /// A rendered batch: its records are dropped there, and the emptied vector comes back to the
+    /// reading thread through its `recycled` channel.
+    Rendered(Vec<Item>),
+    /// A forwarded batch, planned and empty.
+    Forwarded(Vec<Reported>),
 }
 
 impl Planner<'_> {
@@ -317,18 +332,22 @@ impl Planner<'_> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let next = match (self.recycled.try_recv(), &self.spent_to) {
-            // The source's thread drops them (if it ended, they drop here).
-            (Ok(rendered), Some(spent_to)) => {
-                let _ = spent_to.send(rendered);
-                Vec::with_capacity(BATCH)
+        let mut next = None;
+        while let Ok(mut rendered) = self.recycled.try_recv() {
+            match &self.spent_to {
+                // The source's thread drops their records and sends the vector back (if it
+                // ended, they drop here).
+                Some(spent_to) if !rendered.is_empty() => {
+                    let _ = spent_to.send(Spent::Rendered(rendered));
+                }
+                _ => {
+                    rendered.clear();
+                    next = Some(rendered);
+                    break;
+                }
             }
-            (Ok(mut rendered), None) => {
-                rendered.clear();
-                rendered
-            }
-            (Err(_), _) => Vec::with_capacity(BATCH),
-        };
+        }
+        let next = next.unwrap_or_else(|| Vec::with_capacity(BATCH));
         let batch = std::mem::replace(&mut self.batch, next);
         self.send
             .send(batch)
@@ -411,7 +430,7 @@ impl Sink for Planner<'_> {
         if writes {
             self.push(Item::Record {
                 shard,
-                record: Box::new(record),
+                record,
                 origin,
             })?;
         }
@@ -702,10 +721,11 @@ fn build(
     };
     let (send_rendered, receive_rendered) = std::sync::mpsc::sync_channel::<Vec<RenderedChunk>>(4);
     let (recycle, recycled) = std::sync::mpsc::channel::<Vec<Item>>();
+    let emptied = recycle.clone();
     let (read, written) = std::thread::scope(|scope| {
         let rendering = scope.spawn(|| render_batches(receive, &renderer, pool.as_ref(), send_rendered, recycle));
         let writing = scope.spawn(|| write_batches(receive_rendered, &mut writer));
-        let read = read_sources(plan, files, done, send, recycled);
+        let read = read_sources(plan, files, done, send, recycled, emptied);
         rendering.join().expect("the rendering thread does not panic");
         let written = writing.join().expect("the writing thread does not panic");
         (read, written)
@@ -781,6 +801,7 @@ fn read_sources(
     done: &HashMap<usize, ShardOutcome>,
     send: std::sync::mpsc::SyncSender<Vec<Item>>,
     recycled: std::sync::mpsc::Receiver<Vec<Item>>,
+    emptied: std::sync::mpsc::Sender<Vec<Item>>,
 ) -> Result<((Vec<Slot>, RejectsWriter, MediaCatalog), BTreeMap<String, SourceStats>)> {
     let mut planner = Planner {
         records_per_shard: plan.records_per_shard,
@@ -818,7 +839,7 @@ fn read_sources(
         let mut direct = order.iter().copied().filter(|&i| !plan.jobs[i].source.is_curated());
         let mut ahead: std::collections::VecDeque<(
             std::sync::mpsc::Receiver<Forwarded>,
-            std::sync::mpsc::Sender<Vec<Item>>,
+            std::sync::mpsc::Sender<Spent>,
         )> = Default::default();
         // Tops `ahead` up to `waiting` sources read and not yet being planned.
         let mut read_ahead = |ahead: &mut std::collections::VecDeque<_>, waiting: usize| {
@@ -827,7 +848,8 @@ fn read_sources(
                 let (send, receive) = std::sync::mpsc::sync_channel(FORWARDED_IN_FLIGHT);
                 let (spent_to, spent) = std::sync::mpsc::channel();
                 let bar = progress_bar(plan.jobs[i].source.name(), plan.quiet, &bars);
-                scope.spawn(move || read_direct_source(plan, &plan.jobs[i], &files[i], bar, send, spent));
+                let emptied = emptied.clone();
+                scope.spawn(move || read_direct_source(plan, &plan.jobs[i], &files[i], bar, send, spent, emptied));
                 ahead.push_back((receive, spent_to));
             }
         };
@@ -942,8 +964,13 @@ struct ForwardingSink {
     batch: Vec<Reported>,
     send: std::sync::mpsc::SyncSender<Forwarded>,
     /// Rendered batches of this source's records, dropped here, where they were allocated (a
-    /// free on another thread costs mimalloc several times a local one).
-    spent: std::sync::mpsc::Receiver<Vec<Item>>,
+    /// free on another thread costs mimalloc several times a local one), and forwarded batches
+    /// planned, to fill again.
+    spent: std::sync::mpsc::Receiver<Spent>,
+    /// Where the rendered batches' emptied vectors go: the reading thread's `recycled`.
+    emptied: std::sync::mpsc::Sender<Vec<Item>>,
+    /// Forwarded batches that came back empty.
+    empty: Vec<Vec<Reported>>,
 }
 
 impl ForwardingSink {
@@ -960,8 +987,17 @@ impl ForwardingSink {
         if self.batch.is_empty() {
             return Ok(());
         }
-        self.spent.try_iter().for_each(drop);
-        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(FORWARDED_BATCH));
+        for spent in self.spent.try_iter() {
+            match spent {
+                Spent::Rendered(mut rendered) => {
+                    rendered.clear();
+                    let _ = self.emptied.send(rendered);
+                }
+                Spent::Forwarded(forwarded) => self.empty.push(forwarded),
+            }
+        }
+        let next = self.empty.pop().unwrap_or_else(|| Vec::with_capacity(FORWARDED_BATCH));
+        let batch = std::mem::replace(&mut self.batch, next);
         self.send
             .send(Forwarded::Batch(batch))
             .map_err(|_| Error::Config("the reading thread stopped".into()))
@@ -987,12 +1023,15 @@ fn read_direct_source(
     files: &Discovered,
     bar: ProgressBar,
     send: std::sync::mpsc::SyncSender<Forwarded>,
-    spent: std::sync::mpsc::Receiver<Vec<Item>>,
+    spent: std::sync::mpsc::Receiver<Spent>,
+    emptied: std::sync::mpsc::Sender<Vec<Item>>,
 ) {
     let mut sink = ForwardingSink {
         batch: Vec::with_capacity(FORWARDED_BATCH),
         send: send.clone(),
         spent,
+        emptied,
+        empty: Vec::new(),
     };
     let mut options = job.options.clone();
     options.seed = plan.seed;
@@ -1015,12 +1054,15 @@ impl Planner<'_> {
     ) -> Result<(SourceStats, Option<String>)> {
         loop {
             match receive.recv() {
-                Ok(Forwarded::Batch(batch)) => {
-                    for reported in batch {
+                Ok(Forwarded::Batch(mut batch)) => {
+                    for reported in batch.drain(..) {
                         match reported {
                             Reported::Record(record, origin) => self.record(record, origin)?,
                             Reported::Reject(reject) => self.reject(reject)?,
                         }
+                    }
+                    if let Some(spent_to) = &self.spent_to {
+                        let _ = spent_to.send(Spent::Forwarded(batch));
                     }
                 }
                 Ok(Forwarded::Done(read, stats, first_reject)) => {
