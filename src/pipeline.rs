@@ -298,17 +298,18 @@ struct Planner<'a> {
     media: MediaCatalog,
     batch: Vec<Item>,
     send: std::sync::mpsc::SyncSender<Vec<Item>>,
-    /// Batches the rendering thread has rendered, their records still in them: dropped here, on
-    /// the thread that allocated them (a free on another thread costs mimalloc several times a
-    /// local one), and the vectors reused.
+    /// Batches the rendering thread has rendered, their records still in them, and the vectors
+    /// of such batches that a source's thread emptied ([`Spent`]): reused for the next batch (a
+    /// rendered one first goes to the thread of the source being planned, if any, to be dropped
+    /// there; else it is emptied here).
     recycled: std::sync::mpsc::Receiver<Vec<Item>>,
-    /// While a direct source read on its own thread is planned: where its rendered batches go
+    /// While a source read on its own thread is planned: where its rendered batches go
     /// to be dropped, on the thread that allocated their records, and its forwarded batches go
     /// back empty to be filled again ([`ForwardingSink`]).
     spent_to: Option<std::sync::mpsc::Sender<Spent>>,
 }
 
-/// What the reading thread hands back to the thread of the direct source it plans: vectors to
+/// What the reading thread hands back to the thread of the source it plans: vectors to
 /// reuse, so that neither thread fills fresh memory batch after batch (the stores into a new
 /// batch were two thirds of `Planner::record`'s samples).
 enum Spent {
@@ -428,11 +429,7 @@ impl Sink for Planner<'_> {
         slot.planned += 1;
         let (writes, full) = (slot.writes, slot.planned == self.records_per_shard);
         if writes {
-            self.push(Item::Record {
-                shard,
-                record,
-                origin,
-            })?;
+            self.push(Item::Record { shard, record, origin })?;
         }
         if full {
             self.open.remove(&key);
@@ -570,8 +567,8 @@ fn write_batches(receive: std::sync::mpsc::Receiver<Vec<RenderedChunk>>, writer:
 /// Runs `plan`: checks templates, finds every source's files and runs its
 /// [`Source::check_inputs`] first (so a missing input, an inconsistent one or a template file
 /// fails before anything is written), then reads the direct sources in order and
-/// the curated rows after them (the direct sources read ahead on threads of their own, two at
-/// a time). One reading thread gives every record its shard, in source order; the shards
+/// the curated rows after them, each on a thread of its own (the direct sources read ahead, two
+/// at a time). One reading thread gives every record its shard, in source order; the shards
 /// this run writes are rendered in parallel (rayon, `plan.threads`) and written in plan order, so
 /// the bytes never depend on the thread count. Every completed shard is synced and recorded in
 /// the journal. At the end `rejects.jsonl` (rejects found while reading, in reading order, then
@@ -829,24 +826,15 @@ fn read_sources(
         // time in order; this thread plans their records source after source, as if it had read
         // them itself.
         let mut direct = order.iter().copied().filter(|&i| !plan.jobs[i].source.is_curated());
-        let mut ahead: std::collections::VecDeque<(
-            std::sync::mpsc::Receiver<Forwarded>,
-            std::sync::mpsc::Sender<Spent>,
-        )> = Default::default();
+        let mut ahead: std::collections::VecDeque<Reading> = Default::default();
         // Tops `ahead` up to `waiting` sources read and not yet being planned.
         let mut read_ahead = |ahead: &mut std::collections::VecDeque<_>, waiting: usize| {
             while ahead.len() < waiting {
                 let Some(i) = direct.next() else { break };
-                let (send, receive) = std::sync::mpsc::sync_channel(FORWARDED_IN_FLIGHT);
-                let (spent_to, spent) = std::sync::mpsc::channel();
-                let bar = progress_bar(plan.jobs[i].source.name(), plan.quiet, &bars);
-                let emptied = emptied.clone();
                 let mut options = plan.jobs[i].options.clone();
                 options.seed = plan.seed;
-                scope.spawn(move || {
-                    read_source_forwarded(&plan.jobs[i], &files[i], options, bar, send, spent, emptied)
-                });
-                ahead.push_back((receive, spent_to));
+                let bar = progress_bar(plan.jobs[i].source.name(), plan.quiet, &bars);
+                ahead.push_back(start_reading(scope, &plan.jobs[i], &files[i], options, bar, &emptied));
             }
         };
         read_ahead(&mut ahead, DIRECT_SOURCES_AT_ONCE);
@@ -865,22 +853,13 @@ fn read_sources(
                 let bar = progress_bar(job.source.name(), plan.quiet, &bars);
                 // Read on a thread of its own too, so that its pairing (whose parallel steps this
                 // thread would wait for) and the planning of its records overlap.
-                let (send, receive) = std::sync::mpsc::sync_channel(FORWARDED_IN_FLIGHT);
-                let (spent_to, spent) = std::sync::mpsc::channel();
-                let emptied = emptied.clone();
-                scope.spawn(move || read_source_forwarded(job, files, options, bar, send, spent, emptied));
-                planner.spent_to = Some(spent_to);
-                let taken = planner.take_forwarded(job.source.name(), &receive);
-                planner.spent_to = None;
-                taken?
+                let reading = start_reading(scope, job, files, options, bar, &emptied);
+                planner.take_forwarded(job.source.name(), reading)?
             } else {
-                let (receive, spent_to) = ahead.pop_front().expect("one reading thread per direct source");
+                let reading = ahead.pop_front().expect("one reading thread per direct source");
                 // The source being planned is still read: it counts as one of those at once.
                 read_ahead(&mut ahead, DIRECT_SOURCES_AT_ONCE - 1);
-                planner.spent_to = Some(spent_to);
-                let taken = planner.take_forwarded(job.source.name(), &receive);
-                planner.spent_to = None;
-                taken?
+                planner.take_forwarded(job.source.name(), reading)?
             };
             // Every unit rejected, at least one for its annotations (not only for media missing
             // under --media-root): almost surely the wrong files.
@@ -935,16 +914,16 @@ fn collect_source(
     (read, collector.finish(), first_reject)
 }
 
-/// Records and rejects a direct source's thread passes to the reading thread per message.
+/// Records and rejects a source's thread passes to the reading thread per message.
 const FORWARDED_BATCH: usize = 512;
 /// Direct sources read at once, each on its own thread (the one being planned and those after it):
 /// two keep both cores of a small machine busy while holding at most two sources' memory.
 const DIRECT_SOURCES_AT_ONCE: usize = 2;
-/// Messages in flight per direct source: a source read ahead holds at most this many batches
+/// Messages in flight per source: a source read ahead holds at most this many batches
 /// before it waits for the reading thread to reach it, so its memory stays bounded.
 const FORWARDED_IN_FLIGHT: usize = 4;
 
-/// What a direct source read on its own thread reports to the reading thread, in order.
+/// What a source read on its own thread reports to the reading thread, in order.
 enum Forwarded {
     /// Records and rejects, as the adapter reported them.
     Batch(Vec<Reported>),
@@ -961,7 +940,7 @@ enum Reported {
     Reject(Reject),
 }
 
-/// The sink of a direct source read on its own thread: batches what the adapter reports and sends
+/// The sink of a source read on its own thread: batches what the adapter reports and sends
 /// it to the reading thread, which plans it in order ([`Planner::take_forwarded`]).
 struct ForwardingSink {
     batch: Vec<Reported>,
@@ -1016,6 +995,27 @@ impl Sink for ForwardingSink {
     }
 }
 
+/// A source being read on a thread of its own ([`start_reading`]): what it reports, and where its
+/// spent batches go back to it.
+type Reading = (std::sync::mpsc::Receiver<Forwarded>, std::sync::mpsc::Sender<Spent>);
+
+/// Starts reading `job` from `files` with `options` on a thread of `scope`
+/// ([`read_source_forwarded`], moving `bar`; emptied batch vectors go to `emptied`).
+fn start_reading<'scope, 'env>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    job: &'env Job,
+    files: &'env Discovered,
+    options: SourceOptions,
+    bar: ProgressBar,
+    emptied: &std::sync::mpsc::Sender<Vec<Item>>,
+) -> Reading {
+    let (send, receive) = std::sync::mpsc::sync_channel(FORWARDED_IN_FLIGHT);
+    let (spent_to, spent) = std::sync::mpsc::channel();
+    let emptied = emptied.clone();
+    scope.spawn(move || read_source_forwarded(job, files, options, bar, send, spent, emptied));
+    (receive, spent_to)
+}
+
 /// Reads the source `job` from `files` with `options` on the calling thread (one of its own),
 /// moving `bar`, and sends what it reports, then [`Forwarded::Done`], through `send`; drops the
 /// rendered batches that come back through `spent` as it goes and sends their emptied vectors
@@ -1045,11 +1045,20 @@ fn read_source_forwarded(
 }
 
 impl Planner<'_> {
-    /// Plans what the thread reading `source` sends through `receive` (see
-    /// [`read_direct_source`]), in order, until it is done: that source's counts and first
-    /// reject. Errors: the source's own error, a planning error, or the thread's end without
+    /// Plans what the thread reading `source` sends (see [`read_source_forwarded`]), in order,
+    /// until it is done, handing its spent batches back to it meanwhile: that source's counts and
+    /// first reject. Errors: the source's own error, a planning error, or the thread's end without
     /// [`Forwarded::Done`].
-    fn take_forwarded(
+    fn take_forwarded(&mut self, source: &str, reading: Reading) -> Result<(SourceStats, Option<String>)> {
+        let (receive, spent_to) = reading;
+        self.spent_to = Some(spent_to);
+        let taken = self.take_all_forwarded(source, &receive);
+        self.spent_to = None;
+        taken
+    }
+
+    /// [`Planner::take_forwarded`] once `spent_to` is set.
+    fn take_all_forwarded(
         &mut self,
         source: &str,
         receive: &std::sync::mpsc::Receiver<Forwarded>,

@@ -238,11 +238,12 @@ impl Source for Avsbench {
                             video: None,
                             // AVSBench distributes its frames (PNG) and audio (WAV) as files.
                             origins: MediaOrigins {
-                                image: Some(MediaOrigin::file(
-                                    &format!("yt:{youtube_id}"),
-                                    &format!("{frame_key}.png"),
-                                ).into()),
-                                audio: Some(MediaOrigin::file(&format!("yt:{youtube_id}"), &format!("{video}.wav")).into()),
+                                image: Some(
+                                    MediaOrigin::file(&format!("yt:{youtube_id}"), &format!("{frame_key}.png")).into(),
+                                ),
+                                audio: Some(
+                                    MediaOrigin::file(&format!("yt:{youtube_id}"), &format!("{video}.wav")).into(),
+                                ),
                                 video: None,
                             },
                         },

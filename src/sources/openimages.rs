@@ -51,8 +51,8 @@ use crate::reason::{Reason, Skip};
 use crate::record::{Media, MediaOrigin, Record, Split, Target, Task, Text};
 use crate::split::{FastMap, FastSet};
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Open Images: the paper its authors ask to cite and its licence as published (for the dataset card).
 pub const CITATION: super::Citation = super::Citation {

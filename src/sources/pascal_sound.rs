@@ -274,10 +274,7 @@ fn pascal_origins(image_id: &str, audio: &str, audio_key: &str) -> MediaOrigins 
         None => MediaOrigin::file("", &audio_file),
     };
     MediaOrigins {
-        image: Some(MediaOrigin::file(
-            &format!("voc:{image_id}"),
-            &format!("{image_id}.jpg"),
-        ).into()),
+        image: Some(MediaOrigin::file(&format!("voc:{image_id}"), &format!("{image_id}.jpg")).into()),
         audio: Some(audio.into()),
         video: None,
     }
