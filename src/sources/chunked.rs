@@ -27,7 +27,9 @@
 //! Rows in place ([`Chunk::for_each_row`]): a chunk with no `"` is split at its delimiters and
 //! line ends here rather than by csv, whose reader copies every field into a record (a sixth of the
 //! Open Images conversion's CPU went to csv_core and trimming the copies); csv splits such bytes
-//! the same way, which a test checks on 20,000 random chunks. Any other chunk is read by csv.
+//! the same way, which a test checks on 20,000 random chunks. Any other chunk is read by csv. Such
+//! a chunk is checked as UTF-8 once (its rows then carry `&str` fields, [`TextRow`]), and its
+//! delimiters and line ends are found sixteen bytes at a time ([`for_each_separator`]).
 //!
 //! Line numbers: every chunk knows the 1-based line of its first byte (the newlines before it),
 //! so errors and rejects name the same lines as a serial read.
