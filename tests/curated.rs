@@ -1197,3 +1197,72 @@ fn chunked_vggsound_reading_gives_the_bytes_of_the_default_read() {
         "{car_clips:?}"
     );
 }
+
+/// A curated row whose bbox file breaks the sort order near its end stops the run with the path
+/// and the line, read on a thread of its own as every source is (the rows before it were paired
+/// and planned), and no shard is left under a final name without its journal line.
+#[test]
+fn a_curated_row_that_fails_midway_names_its_line() {
+    let tmp = common::tempdir().unwrap();
+    generate(tmp.path());
+    let oi = tmp.path().join("oi");
+    let bbox = oi.join("train-annotations-bbox.csv");
+    let text = std::fs::read_to_string(&bbox).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    // The first box row moved to the end: its ImageID comes after the file's last one.
+    let first = lines.remove(1);
+    lines.push(first);
+    std::fs::write(&bbox, lines.join("\n") + "\n").unwrap();
+    let out = out_dir("curated-unsorted-midway");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_avfit"))
+        .args(["convert", "--source", "openimages_audioset", "--input"])
+        .arg(&oi)
+        .arg("--input")
+        .arg(tmp.path().join("as"))
+        .arg("--out")
+        .arg(&out)
+        .args(["--records-per-shard", "300", "--quiet"])
+        .current_dir(common::repo())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    // The error names the moved row's line and id, and the last image gathered before it (the
+    // file's last image with a box of a mapped class).
+    let first_image = first.split(',').next().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let prefix = format!(
+        "avfit: {}:{}: ImageID {first_image} after ",
+        bbox.display(),
+        lines.len()
+    );
+    let suffix =
+        ": expected the rows sorted by ImageID, as Open Images distributes them (sort the file by its first column)\n";
+    assert!(stderr.starts_with(&prefix) && stderr.ends_with(suffix), "{stderr}");
+    let after = &stderr[prefix.len()..stderr.len() - suffix.len()];
+    assert!(
+        after > first_image
+            && lines[..lines.len() - 1]
+                .iter()
+                .any(|l| l.starts_with(&format!("{after},"))),
+        "{stderr}"
+    );
+    // The shards completed before the error are kept for --resume, each with its journal line;
+    // no partial file and no manifest is left.
+    let journal = std::fs::read_to_string(out.join("build.journal")).unwrap_or_default();
+    let left: Vec<String> = common::walk(&out)
+        .into_iter()
+        .map(|p| p.strip_prefix(&out).unwrap().display().to_string())
+        .collect();
+    let shards: Vec<&String> = left.iter().filter(|p| p.ends_with(".jsonl")).collect();
+    assert!(!shards.is_empty(), "{left:?}");
+    for shard in shards {
+        assert!(
+            journal.contains(&format!("\"path\":\"{shard}\"")),
+            "{shard} without a journal line: {journal}"
+        );
+    }
+    assert!(
+        left.iter().all(|p| !p.ends_with(".partial") && p != "manifest.json"),
+        "{left:?}"
+    );
+}
