@@ -61,7 +61,7 @@ pub struct Plan {
     pub partition: Partition,
     /// `--resume`: keep the shards the journal of an interrupted run vouches for.
     pub resume: bool,
-    /// Rendering threads; `None` = one per core.
+    /// Rendering threads, a pool of their own; `None` or 0 = one per core.
     pub threads: Option<usize>,
     /// `--allow-all-rejected`: write the corpus even when a source read rows and rejected every
     /// one of them (without it, such a source stops the run: it was almost surely given the
@@ -298,17 +298,17 @@ struct Planner<'a> {
     media: MediaCatalog,
     batch: Vec<Item>,
     send: std::sync::mpsc::SyncSender<Vec<Item>>,
-    /// Batches the rendering thread has rendered, their records still in them: dropped here, on
-    /// the thread that allocated them (a free on another thread costs mimalloc several times a
-    /// local one), and the vectors reused.
+    /// Batches the rendering thread has rendered, their records still in them (dropped here, or
+    /// on the thread that allocated them: [`Planner::spent_to`]), and the vectors a source's
+    /// thread emptied: reused for the next batch.
     recycled: std::sync::mpsc::Receiver<Vec<Item>>,
-    /// While a direct source read on its own thread is planned: where its rendered batches go
+    /// While a source read on its own thread is planned: where rendered batches go
     /// to be dropped, on the thread that allocated their records, and its forwarded batches go
     /// back empty to be filled again ([`ForwardingSink`]).
     spent_to: Option<std::sync::mpsc::Sender<Spent>>,
 }
 
-/// What the reading thread hands back to the thread of the direct source it plans: vectors to
+/// What the reading thread hands back to the thread of the source it plans: vectors to
 /// reuse, so that neither thread fills fresh memory batch after batch (the stores into a new
 /// batch were two thirds of `Planner::record`'s samples).
 enum Spent {
@@ -570,8 +570,8 @@ fn write_batches(receive: std::sync::mpsc::Receiver<Vec<RenderedChunk>>, writer:
 /// Runs `plan`: checks templates, finds every source's files and runs its
 /// [`Source::check_inputs`] first (so a missing input, an inconsistent one or a template file
 /// fails before anything is written), then reads the direct sources in order and
-/// the curated rows after them (the direct sources read ahead on threads of their own, two at
-/// a time). One reading thread gives every record its shard, in source order; the shards
+/// the curated rows after them, each source on a thread of its own (the direct sources read
+/// ahead, two at a time). One reading thread gives every record its shard, in source order; the shards
 /// this run writes are rendered in parallel (rayon, `plan.threads`) and written in plan order, so
 /// the bytes never depend on the thread count. Every completed shard is synced and recorded in
 /// the journal. At the end `rejects.jsonl` (rejects found while reading, in reading order, then
@@ -935,16 +935,16 @@ fn collect_source(
     (read, collector.finish(), first_reject)
 }
 
-/// Records and rejects a direct source's thread passes to the reading thread per message.
+/// Records and rejects a source's thread passes to the reading thread per message.
 const FORWARDED_BATCH: usize = 512;
 /// Direct sources read at once, each on its own thread (the one being planned and those after it):
 /// two keep both cores of a small machine busy while holding at most two sources' memory.
 const DIRECT_SOURCES_AT_ONCE: usize = 2;
-/// Messages in flight per direct source: a source read ahead holds at most this many batches
+/// Messages in flight per source read on its own thread: it holds at most this many batches
 /// before it waits for the reading thread to reach it, so its memory stays bounded.
 const FORWARDED_IN_FLIGHT: usize = 4;
 
-/// What a direct source read on its own thread reports to the reading thread, in order.
+/// What a source read on its own thread reports to the reading thread, in order.
 enum Forwarded {
     /// Records and rejects, as the adapter reported them.
     Batch(Vec<Reported>),
@@ -961,13 +961,14 @@ enum Reported {
     Reject(Reject),
 }
 
-/// The sink of a direct source read on its own thread: batches what the adapter reports and sends
+/// The sink of a source read on its own thread: batches what the adapter reports and sends
 /// it to the reading thread, which plans it in order ([`Planner::take_forwarded`]).
 struct ForwardingSink {
     batch: Vec<Reported>,
     send: std::sync::mpsc::SyncSender<Forwarded>,
-    /// Rendered batches of this source's records, dropped here, where they were allocated (a
-    /// free on another thread costs mimalloc several times a local one), and forwarded batches
+    /// Rendered batches (of this source's records, or of an earlier source's), their records
+    /// dropped here (a free on another thread costs mimalloc several times a local one), and
+    /// forwarded batches
     /// planned, to fill again.
     spent: std::sync::mpsc::Receiver<Spent>,
     /// Where the rendered batches' emptied vectors go: the reading thread's `recycled`.
@@ -1046,7 +1047,7 @@ fn read_source_forwarded(
 
 impl Planner<'_> {
     /// Plans what the thread reading `source` sends through `receive` (see
-    /// [`read_direct_source`]), in order, until it is done: that source's counts and first
+    /// [`read_source_forwarded`]), in order, until it is done: that source's counts and first
     /// reject. Errors: the source's own error, a planning error, or the thread's end without
     /// [`Forwarded::Done`].
     fn take_forwarded(
