@@ -1178,4 +1178,63 @@ mod tests {
             b"audioset/audios/x_30.000_40.000.wav,audio,audioset,x,,30.0,40.0,,\n"
         );
     }
+
+    /// Paths repeated soon after a spill, with the recent slots left as `add` leaves them (emptied
+    /// by each spill, as their places in the path buffer are gone): every path is written once,
+    /// its first row winning, whether the repeat comes in the same run, the next one or many runs
+    /// later, and whether its path is longer or shorter than the one now at its old place; the
+    /// same for a clip's shared audio text repeated across runs. Limits: a run per add (1 byte),
+    /// runs of a few rows (200 bytes), no spill (1 MiB).
+    #[test]
+    fn repeats_across_spills_are_written_once_first_row_winning() {
+        let clip: Text = "audioset/audios/x_30.000_40.000.wav".into();
+        let audio = |start: f64| Media {
+            audio: Some(clip.clone()),
+            origins: crate::record::MediaOrigins {
+                audio: Some(MediaOrigin::youtube("x", start, start + 10.0).into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let adds: [(&str, &str); 12] = [
+            ("oi/images/long-name.jpg", "first-long"),
+            ("oi/images/s.jpg", "first-s"),
+            ("oi/images/long-name.jpg", "later-long"),
+            ("oi/images/s.jpg", "later-s"),
+            ("", "audio 30"),
+            ("oi/images/t.jpg", "first-t"),
+            ("oi/images/s.jpg", "last-s"),
+            ("", "audio 31"),
+            ("oi/images/u.jpg", "first-u"),
+            ("oi/images/long-name.jpg", "last-long"),
+            ("oi/images/t.jpg", "later-t"),
+            ("", "audio 32"),
+        ];
+        let expected = "path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time,file\n\
+                        audioset/audios/x_30.000_40.000.wav,audio,audioset,x,,34.0,44.0,,\n\
+                        oi/images/long-name.jpg,image,oi,,first-long,,,,x.jpg\n\
+                        oi/images/s.jpg,image,oi,,first-s,,,,x.jpg\n\
+                        oi/images/t.jpg,image,oi,,first-t,,,,x.jpg\n\
+                        oi/images/u.jpg,image,oi,,first-u,,,,x.jpg\n";
+        for (limit, runs) in [(1, 10), (200, 2), (1 << 20, 0)] {
+            let dir = scratch(&format!("repeats-{limit}"));
+            let mut catalog = MediaCatalog::spilling(&dir, limit);
+            for (k, (path, id)) in adds.iter().enumerate() {
+                if path.is_empty() {
+                    catalog.add(&audio(30.0 + k as f64)).unwrap();
+                } else {
+                    catalog.add(&image(path, id)).unwrap();
+                }
+            }
+            assert_eq!(
+                catalog.spill.as_ref().map_or(0, |s| s.runs.len()),
+                runs,
+                "limit {limit}"
+            );
+            catalog.write_partial(&dir).unwrap();
+            let written = std::fs::read_to_string(dir.join("media.csv.partial")).unwrap();
+            assert_eq!(written, expected, "limit {limit}");
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+    }
 }

@@ -61,7 +61,7 @@ pub struct Plan {
     pub partition: Partition,
     /// `--resume`: keep the shards the journal of an interrupted run vouches for.
     pub resume: bool,
-    /// Rendering threads; `None` = one per core.
+    /// Rendering threads, a pool of their own; `None` or 0 = one per core.
     pub threads: Option<usize>,
     /// `--allow-all-rejected`: write the corpus even when a source read rows and rejected every
     /// one of them (without it, such a source stops the run: it was almost surely given the
@@ -298,12 +298,11 @@ struct Planner<'a> {
     media: MediaCatalog,
     batch: Vec<Item>,
     send: std::sync::mpsc::SyncSender<Vec<Item>>,
-    /// Batches the rendering thread has rendered, their records still in them, and the vectors
-    /// of such batches that a source's thread emptied ([`Spent`]): reused for the next batch (a
-    /// rendered one first goes to the thread of the source being planned, if any, to be dropped
-    /// there; else it is emptied here).
+    /// Batches the rendering thread has rendered, their records still in them (dropped here, or
+    /// on the thread that allocated them: [`Planner::spent_to`]), and the vectors a source's
+    /// thread emptied: reused for the next batch.
     recycled: std::sync::mpsc::Receiver<Vec<Item>>,
-    /// While a source read on its own thread is planned: where its rendered batches go
+    /// While a source read on its own thread is planned: where rendered batches go
     /// to be dropped, on the thread that allocated their records, and its forwarded batches go
     /// back empty to be filled again ([`ForwardingSink`]).
     spent_to: Option<std::sync::mpsc::Sender<Spent>>,
@@ -919,7 +918,7 @@ const FORWARDED_BATCH: usize = 512;
 /// Direct sources read at once, each on its own thread (the one being planned and those after it):
 /// two keep both cores of a small machine busy while holding at most two sources' memory.
 const DIRECT_SOURCES_AT_ONCE: usize = 2;
-/// Messages in flight per source: a source read ahead holds at most this many batches
+/// Messages in flight per source read on its own thread: it holds at most this many batches
 /// before it waits for the reading thread to reach it, so its memory stays bounded.
 const FORWARDED_IN_FLIGHT: usize = 4;
 
@@ -945,9 +944,9 @@ enum Reported {
 struct ForwardingSink {
     batch: Vec<Reported>,
     send: std::sync::mpsc::SyncSender<Forwarded>,
-    /// Rendered batches of this source's records, dropped here, where they were allocated (a
-    /// free on another thread costs mimalloc several times a local one), and forwarded batches
-    /// planned, to fill again.
+    /// Rendered batches (of this source's records, or of an earlier source's), their records
+    /// dropped here (a free on another thread costs mimalloc several times a local one), and
+    /// forwarded batches planned, to fill again.
     spent: std::sync::mpsc::Receiver<Spent>,
     /// Where the rendered batches' emptied vectors go: the reading thread's `recycled`.
     emptied: std::sync::mpsc::Sender<Vec<Item>>,

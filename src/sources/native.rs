@@ -437,6 +437,42 @@ mod tests {
         }
     }
 
+    /// Texts at the edges of `parse_decimal`'s fast path read as `str::parse` reads them: 15
+    /// digits with leading zeros (fast), 16 and 17 characters (handed on), a point at either end,
+    /// a sign, an underscore, Unicode digits and spaces (handed on and refused as `str::parse`
+    /// refuses them), and the largest 15-digit mantissas.
+    #[test]
+    fn parse_decimal_edges_are_str_parse() {
+        for (text, want) in [
+            ("0.000000000000001", Some(1e-15)),
+            ("0.00000000000001", Some(1e-14)),
+            ("00000000000000.5", Some(0.5)),
+            ("000000000000000", Some(0.0)),
+            ("0000000000000000", Some(0.0)),
+            ("999999999999999.", Some(999_999_999_999_999.0)),
+            (".999999999999999", Some(0.999_999_999_999_999)),
+            ("9007199254740993", Some(9_007_199_254_740_992.0)),
+            ("1.", Some(1.0)),
+            (".5", Some(0.5)),
+            ("+1", Some(1.0)),
+            ("-0", Some(-0.0)),
+            ("1_0", None),
+            ("\u{0661}", None),
+            ("\u{FF11}.5", None),
+            ("1 ", None),
+            ("..", None),
+            ("1e", None),
+        ] {
+            let got = parse_decimal(text);
+            assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "{text:?}");
+            assert_eq!(
+                got.map(f64::to_bits),
+                text.parse::<f64>().ok().map(f64::to_bits),
+                "{text:?}"
+            );
+        }
+    }
+
     #[test]
     fn clip_ids_parse_from_the_right() {
         assert_eq!(

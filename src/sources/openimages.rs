@@ -460,12 +460,17 @@ fn parse_box_chunk<C: ClassLookup + ?Sized>(
         let line = global(local);
         // A split row of UTF-8 text is judged in place (its trimmed fields are the csv record's);
         // any other becomes the trimmed csv record the serial read judges.
-        let (event, image) = match row {
-            Row::Split(split) if let Some(text) = split.text() => (
+        // (Not an `if let` guard: those need Rust 1.95, and the crate's rust-version is 1.89.)
+        let text = match &row {
+            Row::Split(split) => split.text(),
+            Row::Read(_) => None,
+        };
+        let (event, image) = match (text, row) {
+            (Some(text), _) => (
                 judge_box_fields(&text, columns, needed, filter),
                 text.trimmed(columns.image).map(str::as_bytes),
             ),
-            row => {
+            (None, row) => {
                 let record = match row {
                     Row::Split(split) => {
                         split.to_record(&mut record);
