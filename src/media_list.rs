@@ -756,36 +756,6 @@ mod tests {
         }
     }
 
-    /// With the recent paths kept (as a build keeps them), a repeat still among them is not taken
-    /// again, one after a spill is (the spill empties them: their places in `paths` are gone)
-    /// and loses to the first row when written; the bytes are those of every limit.
-    #[test]
-    fn recent_paths_skip_repeats_until_a_spill() {
-        let adds = [
-            ("oi/images/a.jpg", "first-a"),
-            ("oi/images/a.jpg", "second-a"),
-            ("oi/images/b.jpg", "first-b"),
-            ("oi/images/a.jpg", "third-a"),
-        ];
-        let expected = "path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time,file\n\
-                        oi/images/a.jpg,image,oi,,first-a,,,,x.jpg\n\
-                        oi/images/b.jpg,image,oi,,first-b,,,,x.jpg\n";
-        // 1 byte: every row spilled at once, so each repeat is taken again; 1 MiB: no spill.
-        for (limit, taken) in [(1, 4), (1 << 20, 2)] {
-            let dir = scratch(&format!("recent-{limit}"));
-            let mut catalog = MediaCatalog::spilling(&dir, limit);
-            for (path, id) in adds {
-                catalog.add(&image(path, id)).unwrap();
-            }
-            let spilled = catalog.spill.as_ref().map_or(0, |s| s.runs.len());
-            assert_eq!(spilled + catalog.entries.len(), taken, "limit {limit}");
-            catalog.write_partial(&dir).unwrap();
-            let written = std::fs::read_to_string(dir.join("media.csv.partial")).unwrap();
-            assert_eq!(written, expected, "limit {limit}");
-            std::fs::remove_dir_all(&dir).unwrap();
-        }
-    }
-
     /// Spilled runs merge to the bytes of the in-memory catalog: sorted by path, one row per
     /// path, the first added winning even when its duplicate is in a later run, a path with a
     /// comma quoted.
@@ -1216,7 +1186,8 @@ mod tests {
                         oi/images/s.jpg,image,oi,,first-s,,,,x.jpg\n\
                         oi/images/t.jpg,image,oi,,first-t,,,,x.jpg\n\
                         oi/images/u.jpg,image,oi,,first-u,,,,x.jpg\n";
-        for (limit, runs) in [(1, 10), (200, 2), (1 << 20, 0)] {
+        // Without a spill every repeat is still among the recent paths: five rows are taken.
+        for (limit, runs, taken) in [(1, 10, 0), (200, 2, 1), (1 << 20, 0, 5)] {
             let dir = scratch(&format!("repeats-{limit}"));
             let mut catalog = MediaCatalog::spilling(&dir, limit);
             for (k, (path, id)) in adds.iter().enumerate() {
@@ -1231,6 +1202,7 @@ mod tests {
                 runs,
                 "limit {limit}"
             );
+            assert_eq!(catalog.entries.len(), taken, "limit {limit}");
             catalog.write_partial(&dir).unwrap();
             let written = std::fs::read_to_string(dir.join("media.csv.partial")).unwrap();
             assert_eq!(written, expected, "limit {limit}");
