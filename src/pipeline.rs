@@ -713,19 +713,25 @@ fn build(
     let (read, written) = std::thread::scope(|scope| {
         let rendering = scope.spawn(|| render_batches(receive, &renderer, &pool, send_rendered, recycle));
         let writing = scope.spawn(|| write_batches(receive_rendered, &mut writer));
-        let read = read_sources(plan, files, done, send, recycled, emptied);
+        // Every media path is known once the last record is planned: `media.csv` is written
+        // while the rendering and writing threads finish the last batches, not after them.
+        let read = read_sources(plan, files, done, send, recycled, emptied).and_then(|(parts, sources)| {
+            let mut parts = parts;
+            let media_file = parts.2.write_partial(&plan.out)?;
+            Ok((parts, sources, media_file))
+        });
         rendering.join().expect("the rendering thread does not panic");
         let written = writing.join().expect("the writing thread does not panic");
         (read, written)
     });
     // A writer that failed (a full disk) stops the reader too: its error is the cause. A reader
     // that failed (an unreadable input) lets the writer finish normally.
-    let (planner_parts, sources) = match (read, written) {
+    let read = match (read, written) {
         (_, Err(e)) => return Err(e),
         (Err(e), Ok(())) => return Err(e),
-        (Ok(parts), Ok(())) => parts,
+        (Ok(read), Ok(())) => read,
     };
-    let (slots, rejects, mut media) = planner_parts;
+    let ((slots, rejects, _), sources, media_file) = read;
     for (index, kept) in done {
         let planned = slots.get(*index).map_or(0, |s| s.planned as u64);
         if planned != kept.records + kept.rejects.len() as u64 {
@@ -759,7 +765,7 @@ fn build(
             rejects.write_text(line)?;
         }
     }
-    let mut files = vec![rejects.close()?, media.write_partial(&plan.out)?];
+    let mut files = vec![rejects.close()?, media_file];
     let mut manifest = assemble(&summary, &outcomes, files.clone());
     let record = if plan.partition.count == 1 {
         files.push(crate::card::write_corpus_card_partial(&plan.out, &mut manifest)?);
