@@ -63,16 +63,29 @@ impl DirectFile {
     /// Errors: the file exists or cannot be created.
     pub fn create_new(path: &Path) -> std::io::Result<DirectFile> {
         let (file, direct) = open_new(path)?;
+        Ok(DirectFile::from_file(file, direct))
+    }
+
+    /// Creates a file without a name in the directory `dir` (Linux's `O_TMPFILE`), open for
+    /// reading too, with `O_DIRECT` where it is taken: a file that vanishes when closed unless
+    /// [`link`] names it. `None` where the system or the file system has no such files.
+    ///
+    /// Errors: another failure to create it (`dir` missing, no space, no permission).
+    pub fn create_unnamed(dir: &Path) -> std::io::Result<Option<DirectFile>> {
+        Ok(open_unnamed(dir)?.map(|(file, direct)| DirectFile::from_file(file, direct)))
+    }
+
+    fn from_file(file: File, direct: bool) -> DirectFile {
         let buffer = take_buffer();
         // Computed from the address: `align_offset` may answer usize::MAX by its contract.
         let start = (ALIGN - buffer.as_ptr() as usize % ALIGN) % ALIGN;
-        Ok(DirectFile {
+        DirectFile {
             file: Some(file),
             buffer,
             start,
             len: 0,
             direct,
-        })
+        }
     }
 
     /// Appends `bytes`, writing each block as it fills.
@@ -167,6 +180,78 @@ fn open_new(path: &Path) -> std::io::Result<(File, bool)> {
         }
     }
     options.open(path).map(|file| (file, false))
+}
+
+/// Opens a file without a name in `dir` for reading and writing (`O_TMPFILE`), with `O_DIRECT`
+/// when the file system takes it (the flag, whether it was taken); `None` when the system or the
+/// file system has no such files.
+fn open_unnamed(dir: &Path) -> std::io::Result<Option<(File, bool)>> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        for direct in [true, false] {
+            let flags = if direct {
+                libc::O_TMPFILE | libc::O_DIRECT
+            } else {
+                libc::O_TMPFILE
+            };
+            match std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .custom_flags(flags)
+                .open(dir)
+            {
+                Ok(file) => return Ok(Some((file, direct))),
+                Err(e) if direct && refuses_direct(&e) => {}
+                // Older kernels and file systems without O_TMPFILE (EOPNOTSUPP), or that read it
+                // as O_DIRECTORY alone (EISDIR).
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EISDIR | libc::EINVAL)) => {
+                    return Ok(None)
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(None)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = dir;
+        Ok(None)
+    }
+}
+
+/// Names `file`, a file made by [`DirectFile::create_unnamed`] and finished, `path` (which must
+/// not exist), through `/proc/self/fd` (`linkat` with `AT_SYMLINK_FOLLOW`, which needs no
+/// privilege).
+///
+/// Errors: `path` exists, or the link cannot be made (no `/proc`, another file system).
+pub fn link(file: &File, path: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::ffi::OsStrExt;
+        let from = std::ffi::CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))?;
+        let to = std::ffi::CString::new(path.as_os_str().as_bytes())?;
+        // SAFETY: both are NUL-terminated paths that live across the call.
+        let done = unsafe {
+            libc::linkat(
+                libc::AT_FDCWD,
+                from.as_ptr(),
+                libc::AT_FDCWD,
+                to.as_ptr(),
+                libc::AT_SYMLINK_FOLLOW,
+            )
+        };
+        if done != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (file, path);
+        Err(std::io::ErrorKind::Unsupported.into())
+    }
 }
 
 #[cfg(target_os = "linux")]

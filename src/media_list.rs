@@ -114,8 +114,18 @@ pub struct MediaCatalog {
     shared_audio: crate::split::FastMap<usize, Text>,
     /// Where and from what size runs are spilled; `None`: all in memory.
     spill_to: Option<(std::path::PathBuf, usize)>,
-    /// The scratch file and its runs, once the first run is spilled.
+    /// The scratch file and its runs, once the first run is spilled (not while `ordered`).
     spill: Option<Spill>,
+    /// Whether every path taken so far came after the one before it (byte order): the rows then
+    /// come sorted and unique, and a spilling catalog writes them as `media.csv` itself
+    /// (`stream`), with nothing to sort or merge at the end. Open Images conversions, whose
+    /// images come in ImageID order, stay so; the first path out of order ends it for good.
+    ordered: bool,
+    /// While `ordered`, once the first rows are spilled: `media.csv` written ahead.
+    stream: Option<Stream>,
+    /// The last path written to `stream`: the one the next path must come after when no row is
+    /// in memory.
+    last_streamed: Vec<u8>,
 }
 
 /// Slots of [`MediaCatalog`]'s recent paths (about 50 bytes each).
@@ -142,7 +152,40 @@ impl Default for MediaCatalog {
             shared_audio: Default::default(),
             spill_to: None,
             spill: None,
+            ordered: true,
+            stream: None,
+            last_streamed: Vec::new(),
         }
+    }
+}
+
+/// `media.csv` written ahead by a spilling catalog whose paths come in order: a file without a
+/// name in the output directory ([`crate::direct_file::DirectFile::create_unnamed`]) holding
+/// [`HEADER`] and the rows spilled so far, with the size and SHA-256 of those bytes. Named
+/// `media.csv.partial` by [`MediaCatalog::write_partial`]; read back into the first sorted run
+/// when a path comes out of order.
+struct Stream {
+    file: crate::direct_file::DirectFile,
+    hasher: sha2::Sha256,
+    bytes: u64,
+}
+
+impl std::fmt::Debug for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stream")
+            .field("bytes", &self.bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Stream {
+    /// Appends `bytes` to the file and its digest.
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        use sha2::Digest;
+        self.file.write_all(bytes)?;
+        self.hasher.update(bytes);
+        self.bytes += bytes.len() as u64;
+        Ok(())
     }
 }
 
@@ -335,6 +378,21 @@ impl MediaCatalog {
             if kind == "audio" && self.shared_audio.contains_key(&address) {
                 continue;
             }
+            if self.ordered {
+                let previous = match self.entries.last() {
+                    Some(&(p, len, _, _)) => Some(&self.paths[p..p + len as usize]),
+                    None => self.stream.as_ref().map(|_| &self.last_streamed[..]),
+                };
+                match previous.map(|previous| path.as_bytes().cmp(previous)) {
+                    // The last row's path again (its slot emptied by a spill): taken already.
+                    Some(std::cmp::Ordering::Equal) => continue,
+                    Some(std::cmp::Ordering::Less) => {
+                        let dir = self.spill_to.as_ref().map(|(dir, _)| dir.clone()).unwrap_or_default();
+                        self.leave_order().map_err(|e| Error::io(&dir, e))?;
+                    }
+                    _ => {}
+                }
+            }
             let start = self.lines.len();
             match origin {
                 Some(origin) => {
@@ -401,48 +459,134 @@ impl MediaCatalog {
         rows
     }
 
-    /// Writes the rows in memory as one sorted run to the scratch file and empties the buffer.
+    /// Writes the rows in memory as one sorted run to the scratch file (while `ordered`: to
+    /// `stream`, as `media.csv`'s lines) and empties the buffer.
     fn spill_run(&mut self) -> std::io::Result<()> {
-        use std::io::Write;
-        if self.spill.is_none() {
-            let (dir, _) = self.spill_to.as_ref().expect("a spilling catalog");
-            let path = dir.join(format!("{MEDIA_FILE}{}", crate::outdir::PARTIAL));
-            let file = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create_new(true)
-                .open(&path)?;
-            let left = std::fs::remove_file(&path).is_err().then_some(path);
-            self.spill = Some(Spill {
-                file,
-                path: left,
-                runs: Vec::new(),
-                len: 0,
-            });
+        if self.ordered {
+            if self.stream.is_none() {
+                let (dir, _) = self.spill_to.as_ref().expect("a spilling catalog");
+                self.stream = crate::direct_file::DirectFile::create_unnamed(dir)?.map(|file| Stream {
+                    file,
+                    hasher: sha2::Digest::new(),
+                    bytes: 0,
+                });
+                if let Some(stream) = &mut self.stream {
+                    stream.write(HEADER.as_bytes())?;
+                    stream.write(b"\n")?;
+                }
+            }
+            if let Some(stream) = &mut self.stream {
+                // In order, the lines are one after another in `lines`, sorted and unique.
+                stream.write(&self.lines)?;
+                if let Some(&(p, len, _, _)) = self.entries.last() {
+                    self.last_streamed.clear();
+                    self.last_streamed.extend_from_slice(&self.paths[p..p + len as usize]);
+                }
+                self.empty_memory();
+                return Ok(());
+            }
+            // No file without a name here: sorted runs, as for rows in any order.
+            self.ordered = false;
         }
-        let mut spill = self.spill.take().expect("opened above");
-        let start = spill.len;
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, &spill.file);
-        let mut bytes = 0u64;
-        for (path, line) in self.sorted() {
-            out.write_all(&(path.len() as u32).to_le_bytes())?;
-            out.write_all(&(line.len() as u32).to_le_bytes())?;
-            out.write_all(path)?;
-            out.write_all(line)?;
-            bytes += 8 + (path.len() + line.len()) as u64;
-        }
-        out.flush()?;
-        drop(out);
-        spill.runs.push((start, bytes));
-        spill.len += bytes;
+        let mut spill = take_spill(&mut self.spill, &self.spill_to)?;
+        let run = append_run(&mut spill, self.sorted().into_iter().map(Ok));
         self.spill = Some(spill);
+        run?;
+        self.empty_memory();
+        Ok(())
+    }
+
+    /// Empties the rows in memory and the recent paths (which point into them).
+    fn empty_memory(&mut self) {
         self.lines.clear();
         self.paths.clear();
         self.entries.clear();
         self.recent.iter_mut().for_each(|slot| *slot = None);
-        Ok(())
     }
 
+    /// Ends `ordered`: the rows written ahead to `stream` become the scratch file's first run,
+    /// read back from its CSV (each row as the csv writer writes it again: its own bytes).
+    fn leave_order(&mut self) -> std::io::Result<()> {
+        use std::io::{Seek, SeekFrom};
+        self.ordered = false;
+        let Some(stream) = self.stream.take() else {
+            return Ok(());
+        };
+        let mut file = stream.file.finish()?;
+        file.seek(SeekFrom::Start(HEADER.len() as u64 + 1))?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+        let mut record = csv::ByteRecord::new();
+        let rows = std::iter::from_fn(|| match reader.read_byte_record(&mut record) {
+            Ok(false) => None,
+            Ok(true) => {
+                let mut writer = row_writer(Vec::new());
+                let line = writer
+                    .write_byte_record(&record)
+                    .map_err(std::io::Error::other)
+                    .and_then(|()| writer.into_inner().map_err(|e| e.into_error()));
+                Some(line.map(|line| (record[0].to_vec(), line)))
+            }
+            Err(e) => Some(Err(std::io::Error::other(e))),
+        });
+        let mut spill = take_spill(&mut self.spill, &self.spill_to)?;
+        let run = append_run(&mut spill, rows);
+        self.spill = Some(spill);
+        run
+    }
+}
+
+/// The scratch file of a spilling catalog, taken out of `spill` (the caller puts it back), or
+/// opened in the directory of `spill_to` (as `media.csv.partial`, removed at once) when there
+/// is none yet.
+fn take_spill(spill: &mut Option<Spill>, spill_to: &Option<(std::path::PathBuf, usize)>) -> std::io::Result<Spill> {
+    if spill.is_none() {
+        let (dir, _) = spill_to.as_ref().expect("a spilling catalog");
+        let path = dir.join(format!("{MEDIA_FILE}{}", crate::outdir::PARTIAL));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        let left = std::fs::remove_file(&path).is_err().then_some(path);
+        *spill = Some(Spill {
+            file,
+            path: left,
+            runs: Vec::new(),
+            len: 0,
+        });
+    }
+    Ok(spill.take().expect("opened above"))
+}
+
+/// Appends `rows` (path, line), sorted by path with one row per path, as one run to `spill`;
+/// the first error of `rows` or of the writes stops it.
+fn append_run<P: AsRef<[u8]>, L: AsRef<[u8]>>(
+    spill: &mut Spill,
+    rows: impl Iterator<Item = std::io::Result<(P, L)>>,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let start = spill.len;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, &spill.file);
+    let mut bytes = 0u64;
+    for row in rows {
+        let (path, line) = row?;
+        let (path, line) = (path.as_ref(), line.as_ref());
+        out.write_all(&(path.len() as u32).to_le_bytes())?;
+        out.write_all(&(line.len() as u32).to_le_bytes())?;
+        out.write_all(path)?;
+        out.write_all(line)?;
+        bytes += 8 + (path.len() + line.len()) as u64;
+    }
+    out.flush()?;
+    drop(out);
+    spill.runs.push((start, bytes));
+    spill.len += bytes;
+    Ok(())
+}
+
+impl MediaCatalog {
     /// Writes the rows as CSV to `<out>/media.csv.partial` (created new, synced) for
     /// [`crate::writer::commit`] to rename: [`HEADER`], then one row per path in path order.
     /// Returns its `files` entry (path `media.csv`, size, SHA-256).
@@ -452,6 +596,9 @@ impl MediaCatalog {
     pub fn write_partial(&mut self, out: &Path) -> Result<FileInfo> {
         use sha2::Digest;
         let partial = out.join(format!("{MEDIA_FILE}{}", crate::outdir::PARTIAL));
+        if let Some(stream) = self.stream.take() {
+            return self.finish_stream(stream, &partial);
+        }
         if self.spill.is_some() && !self.entries.is_empty() {
             self.spill_run().map_err(|e| Error::io(out, e))?;
         }
@@ -495,6 +642,42 @@ impl MediaCatalog {
             path: MEDIA_FILE.to_string(),
             bytes,
             sha256,
+        })
+    }
+
+    /// Appends the rows in memory to `stream` (all in order) and names its file `partial` (which
+    /// must not exist), synced; where the file cannot be linked, it is copied there. Returns
+    /// the `files` entry of `media.csv`.
+    ///
+    /// Errors: `partial` exists or cannot be written, with its path.
+    fn finish_stream(&mut self, mut stream: Stream, partial: &Path) -> Result<FileInfo> {
+        use sha2::Digest;
+        let io = |e| Error::io(partial, e);
+        stream.write(&self.lines).map_err(io)?;
+        self.empty_memory();
+        let Stream { file, hasher, bytes } = stream;
+        let file = file.finish().map_err(io)?;
+        match crate::direct_file::link(&file, partial) {
+            Ok(()) => file.sync_all().map_err(io)?,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(io(e)),
+            Err(_) => {
+                use std::os::unix::fs::FileExt;
+                let mut copy = crate::direct_file::DirectFile::create_new(partial).map_err(io)?;
+                let mut block = vec![0u8; BLOCK_BYTES];
+                let mut at = 0u64;
+                while at < bytes {
+                    let take = (bytes - at).min(BLOCK_BYTES as u64) as usize;
+                    file.read_exact_at(&mut block[..take], at).map_err(io)?;
+                    copy.write_all(&block[..take]).map_err(io)?;
+                    at += take as u64;
+                }
+                copy.finish().and_then(|file| file.sync_all()).map_err(io)?;
+            }
+        }
+        Ok(FileInfo {
+            path: MEDIA_FILE.to_string(),
+            bytes,
+            sha256: format!("{:x}", hasher.finalize()),
         })
     }
 
@@ -1137,12 +1320,15 @@ mod tests {
         forget_recent(&mut catalog);
         catalog.add(&clip(&shared, 31.0)).unwrap();
         assert_eq!(catalog.entries.len(), 1);
+        // Another path between: the copy below is not the last row's path (which the order
+        // check would pass over).
+        catalog.add(&image("oi/images/z.jpg", "z")).unwrap();
         forget_recent(&mut catalog);
         let copy: Text = shared.to_string().into();
         catalog.add(&clip(&copy, 32.0)).unwrap();
-        assert_eq!(catalog.entries.len(), 2);
+        assert_eq!(catalog.entries.len(), 3);
         let rows: Vec<(&[u8], &[u8])> = catalog.sorted();
-        assert_eq!(rows.len(), 1);
+        assert_eq!(rows.len(), 2);
         assert_eq!(
             rows[0].1,
             b"audioset/audios/x_30.000_40.000.wav,audio,audioset,x,,30.0,40.0,,\n"
@@ -1187,7 +1373,9 @@ mod tests {
                         oi/images/t.jpg,image,oi,,first-t,,,,x.jpg\n\
                         oi/images/u.jpg,image,oi,,first-u,,,,x.jpg\n";
         // Without a spill every repeat is still among the recent paths: five rows are taken.
-        for (limit, runs, taken) in [(1, 10, 0), (200, 2, 1), (1 << 20, 0, 5)] {
+        // With a run per add, the first two (in order) are written ahead as media.csv, which the
+        // third (out of order) turns into one run: 9 runs.
+        for (limit, runs, taken) in [(1, 9, 0), (200, 2, 1), (1 << 20, 0, 5)] {
             let dir = scratch(&format!("repeats-{limit}"));
             let mut catalog = MediaCatalog::spilling(&dir, limit);
             for (k, (path, id)) in adds.iter().enumerate() {
@@ -1208,5 +1396,135 @@ mod tests {
             assert_eq!(written, expected, "limit {limit}");
             std::fs::remove_dir_all(&dir).unwrap();
         }
+    }
+
+    /// The bytes and `files` entry of `adds` (path, media id) written by an in-memory catalog.
+    fn in_memory(adds: &[(&str, &str)], name: &str) -> (Vec<u8>, FileInfo) {
+        let dir = scratch(name);
+        let mut memory = MediaCatalog::default();
+        for (path, id) in adds {
+            memory.add(&image(path, id)).unwrap();
+        }
+        let info = memory.write_partial(&dir).unwrap();
+        let bytes = std::fs::read(dir.join("media.csv.partial")).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        (bytes, info)
+    }
+
+    /// Paths that come in order (an Open Images conversion's images) are written ahead as
+    /// `media.csv` itself, run after run, and the file is named at the end: the in-memory
+    /// catalog's bytes and digest, no scratch runs, nothing else left in the directory. A path
+    /// with a comma (quoted) among them; the last row's path again after a spill (its recent slot
+    /// emptied) is passed over, first row winning.
+    #[test]
+    fn paths_in_order_are_written_ahead_as_the_media_list() {
+        let adds = [
+            ("oi/images/a.jpg", "first-a"),
+            ("oi/images/b,2.jpg", "first-b"),
+            ("oi/images/b,2.jpg", "later-b"),
+            ("oi/images/c.jpg", "first-c"),
+            ("oi/images/d.jpg", "first-d"),
+            ("oi/images/d.jpg", "later-d"),
+        ];
+        let expected = "path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time,file\n\
+                        oi/images/a.jpg,image,oi,,first-a,,,,x.jpg\n\
+                        \"oi/images/b,2.jpg\",image,oi,,first-b,,,,x.jpg\n\
+                        oi/images/c.jpg,image,oi,,first-c,,,,x.jpg\n\
+                        oi/images/d.jpg,image,oi,,first-d,,,,x.jpg\n";
+        let (memory, memory_info) = in_memory(&adds, "ahead-memory");
+        assert_eq!(String::from_utf8(memory).unwrap(), expected);
+        // 1 byte: every row spilled as it comes; 100 bytes: two rows at a time.
+        for limit in [1, 100] {
+            let dir = scratch(&format!("ahead-{limit}"));
+            let mut catalog = MediaCatalog::spilling(&dir, limit);
+            for (path, id) in adds {
+                catalog.add(&image(path, id)).unwrap();
+            }
+            assert!(
+                catalog.ordered && catalog.stream.is_some() && catalog.spill.is_none(),
+                "limit {limit}"
+            );
+            let info = catalog.write_partial(&dir).unwrap();
+            let written = std::fs::read_to_string(dir.join("media.csv.partial")).unwrap();
+            assert_eq!(written, expected, "limit {limit}");
+            assert_eq!(info, memory_info, "limit {limit}");
+            let names: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(names, ["media.csv.partial"], "limit {limit}");
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+    }
+
+    /// A path out of order after rows were written ahead: those rows, read back from their CSV
+    /// (quoted fields with a comma, a quote and a line break among them), become the first run
+    /// and merge with the rest to the in-memory catalog's bytes, the rows written ahead winning
+    /// over later rows of their paths.
+    #[test]
+    fn a_path_out_of_order_turns_the_rows_written_ahead_into_a_run() {
+        let adds = [
+            ("oi/images/b.jpg", "first-b"),
+            ("oi/images/c,\"q\".jpg", "first-c"),
+            ("oi/images/d\nline.jpg", "first-d"),
+            ("oi/images/e.jpg", "first-e"),
+            ("oi/images/a.jpg", "first-a"),
+            ("oi/images/c,\"q\".jpg", "later-c"),
+            ("oi/images/f.jpg", "first-f"),
+            ("oi/images/b.jpg", "later-b"),
+        ];
+        let (memory, memory_info) = in_memory(&adds, "order-memory");
+        let text = String::from_utf8(memory.clone()).unwrap();
+        assert!(
+            text.contains("\"oi/images/c,\"\"q\"\".jpg\",image,oi,,first-c,"),
+            "{text}"
+        );
+        assert!(text.contains("\"oi/images/d\nline.jpg\",image,oi,,first-d,"), "{text}");
+        assert!(text.contains("oi/images/b.jpg,image,oi,,first-b,"), "{text}");
+        // 1 byte: the four rows in order are written ahead one by one, then each row is a run;
+        // 150 bytes (about two rows): three rows ahead, then a run of three (the rest stays in
+        // memory until written).
+        for (limit, runs) in [(1, 5), (150, 2)] {
+            let dir = scratch(&format!("order-{limit}"));
+            let mut catalog = MediaCatalog::spilling(&dir, limit);
+            for (k, (path, id)) in adds.iter().enumerate() {
+                catalog.recent.iter_mut().for_each(|slot| *slot = None);
+                catalog.add(&image(path, id)).unwrap();
+                assert_eq!(catalog.ordered, k < 4, "limit {limit}, add {k}");
+            }
+            assert!(catalog.stream.is_none());
+            assert_eq!(
+                catalog.spill.as_ref().map_or(0, |s| s.runs.len()),
+                runs,
+                "limit {limit}"
+            );
+            let info = catalog.write_partial(&dir).unwrap();
+            let written = std::fs::read(dir.join("media.csv.partial")).unwrap();
+            assert!(
+                written == memory,
+                "limit {limit}: {}",
+                String::from_utf8_lossy(&written)
+            );
+            assert_eq!(info, memory_info, "limit {limit}");
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+    }
+
+    /// Rows written ahead are not named over an existing `media.csv.partial`: the error names it.
+    #[test]
+    fn rows_written_ahead_are_not_named_over_an_existing_file() {
+        let dir = scratch("ahead-exists");
+        let mut catalog = MediaCatalog::spilling(&dir, 1);
+        catalog.add(&image("oi/images/a.jpg", "a")).unwrap();
+        assert!(catalog.stream.is_some());
+        std::fs::write(dir.join("media.csv.partial"), "mine").unwrap();
+        let error = catalog.write_partial(&dir).unwrap_err();
+        let Error::Io { path, source } = &error else {
+            panic!("{error}")
+        };
+        assert_eq!(path, &dir.join("media.csv.partial"));
+        assert_eq!(source.kind(), std::io::ErrorKind::AlreadyExists, "{source}");
+        assert_eq!(std::fs::read_to_string(dir.join("media.csv.partial")).unwrap(), "mine");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
