@@ -87,7 +87,8 @@ impl MediaRow {
 ///
 /// Memory: the rows are kept as their CSV lines in one buffer; a catalog made by
 /// [`MediaCatalog::spilling`] writes them, sorted, as a run to an unlinked scratch file whenever
-/// the buffer holds more than its limit, and [`MediaCatalog::write_partial`] merges the runs, so
+/// the buffer holds more than its limit (while the paths come in order, straight to `media.csv`
+/// in a file without a name), and [`MediaCatalog::write_partial`] merges the runs, so
 /// memory stays bounded whatever the number of media paths (1.9M at synth F = 1.0). The bytes
 /// written are the same either way.
 #[derive(Debug)]
@@ -535,61 +536,12 @@ impl MediaCatalog {
         self.spill = Some(spill);
         run
     }
-}
 
-/// The scratch file of a spilling catalog, taken out of `spill` (the caller puts it back), or
-/// opened in the directory of `spill_to` (as `media.csv.partial`, removed at once) when there
-/// is none yet.
-fn take_spill(spill: &mut Option<Spill>, spill_to: &Option<(std::path::PathBuf, usize)>) -> std::io::Result<Spill> {
-    if spill.is_none() {
-        let (dir, _) = spill_to.as_ref().expect("a spilling catalog");
-        let path = dir.join(format!("{MEDIA_FILE}{}", crate::outdir::PARTIAL));
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&path)?;
-        let left = std::fs::remove_file(&path).is_err().then_some(path);
-        *spill = Some(Spill {
-            file,
-            path: left,
-            runs: Vec::new(),
-            len: 0,
-        });
-    }
-    Ok(spill.take().expect("opened above"))
-}
-
-/// Appends `rows` (path, line), sorted by path with one row per path, as one run to `spill`;
-/// the first error of `rows` or of the writes stops it.
-fn append_run<P: AsRef<[u8]>, L: AsRef<[u8]>>(
-    spill: &mut Spill,
-    rows: impl Iterator<Item = std::io::Result<(P, L)>>,
-) -> std::io::Result<()> {
-    use std::io::Write;
-    let start = spill.len;
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, &spill.file);
-    let mut bytes = 0u64;
-    for row in rows {
-        let (path, line) = row?;
-        let (path, line) = (path.as_ref(), line.as_ref());
-        out.write_all(&(path.len() as u32).to_le_bytes())?;
-        out.write_all(&(line.len() as u32).to_le_bytes())?;
-        out.write_all(path)?;
-        out.write_all(line)?;
-        bytes += 8 + (path.len() + line.len()) as u64;
-    }
-    out.flush()?;
-    drop(out);
-    spill.runs.push((start, bytes));
-    spill.len += bytes;
-    Ok(())
-}
-
-impl MediaCatalog {
     /// Writes the rows as CSV to `<out>/media.csv.partial` (created new, synced) for
-    /// [`crate::writer::commit`] to rename: [`HEADER`], then one row per path in path order.
-    /// Returns its `files` entry (path `media.csv`, size, SHA-256).
+    /// [`crate::writer::commit`] to rename: [`HEADER`], then one row per path in path order (rows
+    /// that came in order and were written ahead are that file already: it is named, see
+    /// [`MediaCatalog::finish_stream`]). Returns its `files` entry (path `media.csv`, size,
+    /// SHA-256).
     ///
     /// Errors: the file exists or cannot be written, or a scratch run cannot be read, with its
     /// path.
@@ -721,6 +673,55 @@ impl MediaCatalog {
         }
         Ok(())
     }
+}
+
+/// The scratch file of a spilling catalog, taken out of `spill` (the caller puts it back), or
+/// opened in the directory of `spill_to` (as `media.csv.partial`, removed at once) when there
+/// is none yet.
+fn take_spill(spill: &mut Option<Spill>, spill_to: &Option<(std::path::PathBuf, usize)>) -> std::io::Result<Spill> {
+    if spill.is_none() {
+        let (dir, _) = spill_to.as_ref().expect("a spilling catalog");
+        let path = dir.join(format!("{MEDIA_FILE}{}", crate::outdir::PARTIAL));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        let left = std::fs::remove_file(&path).is_err().then_some(path);
+        *spill = Some(Spill {
+            file,
+            path: left,
+            runs: Vec::new(),
+            len: 0,
+        });
+    }
+    Ok(spill.take().expect("opened above"))
+}
+
+/// Appends `rows` (path, line), sorted by path with one row per path, as one run to `spill`;
+/// the first error of `rows` or of the writes stops it.
+fn append_run<P: AsRef<[u8]>, L: AsRef<[u8]>>(
+    spill: &mut Spill,
+    rows: impl Iterator<Item = std::io::Result<(P, L)>>,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let start = spill.len;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, &spill.file);
+    let mut bytes = 0u64;
+    for row in rows {
+        let (path, line) = row?;
+        let (path, line) = (path.as_ref(), line.as_ref());
+        out.write_all(&(path.len() as u32).to_le_bytes())?;
+        out.write_all(&(line.len() as u32).to_le_bytes())?;
+        out.write_all(path)?;
+        out.write_all(line)?;
+        bytes += 8 + (path.len() + line.len()) as u64;
+    }
+    out.flush()?;
+    drop(out);
+    spill.runs.push((start, bytes));
+    spill.len += bytes;
+    Ok(())
 }
 
 /// Bytes of `media.csv` handed to its writing thread at a time.
