@@ -9,6 +9,10 @@
 //! The last block of a file, whose length is not a multiple of the alignment, is always written
 //! that way.
 //! std's `BufWriter` and no crate we use write around the page cache, hence this module.
+//!
+//! A file can also be made without a name ([`DirectFile::create_unnamed`], Linux's
+//! `O_TMPFILE`) and named once complete ([`link`]): `media.csv`, written ahead while a conversion
+//! runs, is never seen half-written under any name, and vanishes if the run stops.
 
 use std::fs::File;
 use std::io::Write;
