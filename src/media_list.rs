@@ -940,6 +940,13 @@ mod tests {
         }
     }
 
+    /// `media.csv` of the first rows of images a, "b,2", c and d (the tests' adds below).
+    const FIRST_OF_FOUR: &str = "path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time,file\n\
+                                 oi/images/a.jpg,image,oi,,first-a,,,,x.jpg\n\
+                                 \"oi/images/b,2.jpg\",image,oi,,first-b,,,,x.jpg\n\
+                                 oi/images/c.jpg,image,oi,,first-c,,,,x.jpg\n\
+                                 oi/images/d.jpg,image,oi,,first-d,,,,x.jpg\n";
+
     /// Spilled runs merge to the bytes of the in-memory catalog: sorted by path, one row per
     /// path, the first added winning even when its duplicate is in a later run, a path with a
     /// comma quoted.
@@ -954,11 +961,7 @@ mod tests {
             ("oi/images/c.jpg", "later-c"),
             ("oi/images/a.jpg", "last-a"),
         ];
-        let expected = "path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time,file\n\
-                        oi/images/a.jpg,image,oi,,first-a,,,,x.jpg\n\
-                        \"oi/images/b,2.jpg\",image,oi,,first-b,,,,x.jpg\n\
-                        oi/images/c.jpg,image,oi,,first-c,,,,x.jpg\n\
-                        oi/images/d.jpg,image,oi,,first-d,,,,x.jpg\n";
+        let expected = FIRST_OF_FOUR;
         // 1 byte: a run per row; 100 bytes: runs of two rows; 1 MiB: no spill.
         for limit in [1, 100, 1 << 20] {
             let dir = scratch(&format!("spill-{limit}"));
@@ -1427,11 +1430,7 @@ mod tests {
             ("oi/images/d.jpg", "first-d"),
             ("oi/images/d.jpg", "later-d"),
         ];
-        let expected = "path,kind,dataset,youtube_id,media_id,clip_start,clip_end,frame_time,file\n\
-                        oi/images/a.jpg,image,oi,,first-a,,,,x.jpg\n\
-                        \"oi/images/b,2.jpg\",image,oi,,first-b,,,,x.jpg\n\
-                        oi/images/c.jpg,image,oi,,first-c,,,,x.jpg\n\
-                        oi/images/d.jpg,image,oi,,first-d,,,,x.jpg\n";
+        let expected = FIRST_OF_FOUR;
         let (memory, memory_info) = in_memory(&adds, "ahead-memory");
         assert_eq!(String::from_utf8(memory).unwrap(), expected);
         // 1 byte: every row spilled as it comes; 100 bytes: two rows at a time.
