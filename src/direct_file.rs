@@ -106,14 +106,17 @@ impl DirectFile {
     }
 
     /// Writes what is gathered (through the page cache when its length is not aligned) and
-    /// returns the file, not synced.
+    /// returns the file, not synced, without `O_DIRECT`: reads and writes of any offset, length
+    /// and buffer (a file of [`DirectFile::create_unnamed`] is read back, or copied, from
+    /// offsets and into buffers that are not aligned).
     ///
-    /// Errors: a write fails.
+    /// Errors: a write fails, or `O_DIRECT` cannot be turned off.
     pub fn finish(mut self) -> std::io::Result<File> {
         if self.len % ALIGN != 0 {
             self.set_direct(false)?;
         }
         self.write_block()?;
+        self.set_direct(false)?;
         Ok(self.file.take().expect("finish takes the file once"))
     }
 
@@ -356,6 +359,46 @@ mod tests {
                     assert!(read == pattern[..size], "{at}: {} bytes", read.len());
                 }
             }
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+    }
+
+    /// A file without a name whose length is a multiple of the alignment (`O_DIRECT` kept for
+    /// its last block) is read back after [`DirectFile::finish`] from an offset and into a
+    /// buffer that are not aligned, on disk and on tmpfs, and named by [`link`]: its bytes.
+    #[test]
+    fn an_unnamed_file_of_aligned_length_reads_back_at_any_offset() {
+        use std::io::{Read, Seek, SeekFrom};
+        let pattern: Vec<u8> = (0..2 * ALIGN).map(|i| (i * 11 % 241) as u8).collect();
+        let mut dirs = vec![std::env::temp_dir()];
+        if Path::new("/dev/shm").is_dir() {
+            dirs.push(PathBuf::from("/dev/shm"));
+        }
+        for base in dirs {
+            let dir = base.join(format!("avfit-direct-unnamed-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            let Some(mut file) = DirectFile::create_unnamed(&dir).unwrap() else {
+                std::fs::remove_dir_all(&dir).unwrap();
+                continue;
+            };
+            file.write_all(&pattern).unwrap();
+            let mut file = file.finish().unwrap();
+            file.seek(SeekFrom::Start(75)).unwrap();
+            let mut read = Vec::new();
+            file.read_to_end(&mut read).unwrap();
+            assert!(read == pattern[75..], "{}", dir.display());
+            link(&file, &dir.join("named")).unwrap();
+            assert!(
+                std::fs::read(dir.join("named")).unwrap() == pattern,
+                "{}",
+                dir.display()
+            );
+            let names: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(names, ["named"], "{}", dir.display());
             std::fs::remove_dir_all(&dir).unwrap();
         }
     }
