@@ -166,23 +166,18 @@ fn refuses_direct(e: &std::io::Error) -> bool {
 }
 
 /// Opens `path` new for writing: with `O_DIRECT` on Linux when the file system takes it (the
-/// flag, whether it was taken), else without.
+/// flag, whether it was taken), else without. The file is created without the flag, which is
+/// then turned on: a file system that refuses `O_DIRECT` at open (ramfs, tmpfs before Linux 6.6)
+/// refuses it after creating the file, and a second `create_new` would find it there (`EEXIST`).
 fn open_new(path: &Path) -> std::io::Result<(File, bool)> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    let file = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
     #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut direct = options.clone();
-        direct.custom_flags(libc::O_DIRECT);
-        match direct.open(path) {
-            Ok(file) => return Ok((file, true)),
-            // tmpfs before Linux 6.6 and a few others refuse O_DIRECT at open.
-            Err(e) if refuses_direct(&e) => {}
-            Err(e) => return Err(e),
-        }
+    match set_o_direct(&file, true) {
+        Ok(()) => return Ok((file, true)),
+        Err(e) if refuses_direct(&e) => {}
+        Err(e) => return Err(e),
     }
-    options.open(path).map(|file| (file, false))
+    Ok((file, false))
 }
 
 /// Opens a file without a name in `dir` for reading and writing (`O_TMPFILE`), with `O_DIRECT`
