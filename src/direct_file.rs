@@ -397,4 +397,71 @@ mod tests {
             std::fs::remove_dir_all(&dir).unwrap();
         }
     }
+
+    /// Several threads at once create, write, finish (or drop half written) and name files,
+    /// each through buffers other threads' files gave back, still holding their bytes: every
+    /// file holds exactly its own bytes, whatever the size (nothing, one byte, one alignment,
+    /// across blocks) and the piece size.
+    #[test]
+    fn files_written_by_several_threads_at_once_hold_their_own_bytes() {
+        let dir = std::env::temp_dir().join(format!("avfit-direct-threads-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let sizes = [
+            0,
+            1,
+            ALIGN,
+            BLOCK_BYTES + 7,
+            2 * BLOCK_BYTES,
+            3 * BLOCK_BYTES + ALIGN + 5,
+        ];
+        let pattern = |thread: usize, file: usize, len: usize| -> Vec<u8> {
+            (0..len)
+                .map(|i| ((i * 31 + thread * 7 + file * 13) % 251) as u8)
+                .collect()
+        };
+        std::thread::scope(|scope| {
+            for thread in 0..4 {
+                let (dir, sizes) = (&dir, &sizes);
+                scope.spawn(move || {
+                    for round in 0..3 {
+                        for (k, &size) in sizes.iter().enumerate() {
+                            let file_id = round * sizes.len() + k;
+                            let bytes = pattern(thread, file_id, size);
+                            let piece = [999, 4096, 70_001][(thread + k) % 3];
+                            // A file dropped half written gives its buffer back dirty.
+                            let mut dropped =
+                                DirectFile::create_new(&dir.join(format!("drop-{thread}-{file_id}"))).unwrap();
+                            dropped.write_all(&[0xAA; 5000]).unwrap();
+                            drop(dropped);
+                            let path = dir.join(format!("f-{thread}-{file_id}"));
+                            // Odd threads name files made without one (where the system has them).
+                            let unnamed = match thread % 2 {
+                                1 => DirectFile::create_unnamed(dir).unwrap(),
+                                _ => None,
+                            };
+                            let linked = unnamed.is_some();
+                            let mut file = match unnamed {
+                                Some(file) => file,
+                                None => DirectFile::create_new(&path).unwrap(),
+                            };
+                            for chunk in bytes.chunks(piece) {
+                                file.write_all(chunk).unwrap();
+                            }
+                            let file = file.finish().unwrap();
+                            if linked {
+                                link(&file, &path).unwrap();
+                            }
+                            drop(file);
+                            assert!(
+                                std::fs::read(&path).unwrap() == bytes,
+                                "thread {thread} file {file_id} size {size}"
+                            );
+                        }
+                    }
+                });
+            }
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
