@@ -110,14 +110,17 @@ impl DirectFile {
     }
 
     /// Writes what is gathered (through the page cache when its length is not aligned) and
-    /// returns the file, not synced.
+    /// returns the file, not synced, without `O_DIRECT`: reads and writes of any offset, length
+    /// and buffer (a file of [`DirectFile::create_unnamed`] is read back, or copied, from
+    /// offsets and into buffers that are not aligned).
     ///
-    /// Errors: a write fails.
+    /// Errors: a write fails, or `O_DIRECT` cannot be turned off.
     pub fn finish(mut self) -> std::io::Result<File> {
         if self.len % ALIGN != 0 {
             self.set_direct(false)?;
         }
         self.write_block()?;
+        self.set_direct(false)?;
         Ok(self.file.take().expect("finish takes the file once"))
     }
 
@@ -167,23 +170,18 @@ fn refuses_direct(e: &std::io::Error) -> bool {
 }
 
 /// Opens `path` new for writing: with `O_DIRECT` on Linux when the file system takes it (the
-/// flag, whether it was taken), else without.
+/// flag, whether it was taken), else without. The file is created without the flag, which is
+/// then turned on: a file system that refuses `O_DIRECT` at open (ramfs, tmpfs before Linux 6.6)
+/// refuses it after creating the file, and a second `create_new` would find it there (`EEXIST`).
 fn open_new(path: &Path) -> std::io::Result<(File, bool)> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    let file = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
     #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut direct = options.clone();
-        direct.custom_flags(libc::O_DIRECT);
-        match direct.open(path) {
-            Ok(file) => return Ok((file, true)),
-            // tmpfs before Linux 6.6 and a few others refuse O_DIRECT at open.
-            Err(e) if refuses_direct(&e) => {}
-            Err(e) => return Err(e),
-        }
+    match set_o_direct(&file, true) {
+        Ok(()) => return Ok((file, true)),
+        Err(e) if refuses_direct(&e) => {}
+        Err(e) => return Err(e),
     }
-    options.open(path).map(|file| (file, false))
+    Ok((file, false))
 }
 
 /// Opens a file without a name in `dir` for reading and writing (`O_TMPFILE`), with `O_DIRECT`
@@ -362,5 +360,112 @@ mod tests {
             }
             std::fs::remove_dir_all(&dir).unwrap();
         }
+    }
+
+    /// A file without a name whose length is a multiple of the alignment (`O_DIRECT` kept for
+    /// its last block) is read back after [`DirectFile::finish`] from an offset and into a
+    /// buffer that are not aligned, on disk and on tmpfs, and named by [`link`]: its bytes.
+    #[test]
+    fn an_unnamed_file_of_aligned_length_reads_back_at_any_offset() {
+        use std::io::{Read, Seek, SeekFrom};
+        let pattern: Vec<u8> = (0..2 * ALIGN).map(|i| (i * 11 % 241) as u8).collect();
+        let mut dirs = vec![std::env::temp_dir()];
+        if Path::new("/dev/shm").is_dir() {
+            dirs.push(PathBuf::from("/dev/shm"));
+        }
+        for base in dirs {
+            let dir = base.join(format!("avfit-direct-unnamed-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            let Some(mut file) = DirectFile::create_unnamed(&dir).unwrap() else {
+                std::fs::remove_dir_all(&dir).unwrap();
+                continue;
+            };
+            file.write_all(&pattern).unwrap();
+            let mut file = file.finish().unwrap();
+            file.seek(SeekFrom::Start(75)).unwrap();
+            let mut read = Vec::new();
+            file.read_to_end(&mut read).unwrap();
+            assert!(read == pattern[75..], "{}", dir.display());
+            link(&file, &dir.join("named")).unwrap();
+            assert!(
+                std::fs::read(dir.join("named")).unwrap() == pattern,
+                "{}",
+                dir.display()
+            );
+            let names: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(names, ["named"], "{}", dir.display());
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+    }
+
+    /// Several threads at once create, write, finish (or drop half written) and name files,
+    /// each through buffers other threads' files gave back, still holding their bytes: every
+    /// file holds exactly its own bytes, whatever the size (nothing, one byte, one alignment,
+    /// across blocks) and the piece size.
+    #[test]
+    fn files_written_by_several_threads_at_once_hold_their_own_bytes() {
+        let dir = std::env::temp_dir().join(format!("avfit-direct-threads-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let sizes = [
+            0,
+            1,
+            ALIGN,
+            BLOCK_BYTES + 7,
+            2 * BLOCK_BYTES,
+            3 * BLOCK_BYTES + ALIGN + 5,
+        ];
+        let pattern = |thread: usize, file: usize, len: usize| -> Vec<u8> {
+            (0..len)
+                .map(|i| ((i * 31 + thread * 7 + file * 13) % 251) as u8)
+                .collect()
+        };
+        std::thread::scope(|scope| {
+            for thread in 0..4 {
+                let (dir, sizes) = (&dir, &sizes);
+                scope.spawn(move || {
+                    for round in 0..3 {
+                        for (k, &size) in sizes.iter().enumerate() {
+                            let file_id = round * sizes.len() + k;
+                            let bytes = pattern(thread, file_id, size);
+                            let piece = [999, 4096, 70_001][(thread + k) % 3];
+                            // A file dropped half written gives its buffer back dirty.
+                            let mut dropped =
+                                DirectFile::create_new(&dir.join(format!("drop-{thread}-{file_id}"))).unwrap();
+                            dropped.write_all(&[0xAA; 5000]).unwrap();
+                            drop(dropped);
+                            let path = dir.join(format!("f-{thread}-{file_id}"));
+                            // Odd threads name files made without one (where the system has them).
+                            let unnamed = match thread % 2 {
+                                1 => DirectFile::create_unnamed(dir).unwrap(),
+                                _ => None,
+                            };
+                            let linked = unnamed.is_some();
+                            let mut file = match unnamed {
+                                Some(file) => file,
+                                None => DirectFile::create_new(&path).unwrap(),
+                            };
+                            for chunk in bytes.chunks(piece) {
+                                file.write_all(chunk).unwrap();
+                            }
+                            let file = file.finish().unwrap();
+                            if linked {
+                                link(&file, &path).unwrap();
+                            }
+                            drop(file);
+                            assert!(
+                                std::fs::read(&path).unwrap() == bytes,
+                                "thread {thread} file {file_id} size {size}"
+                            );
+                        }
+                    }
+                });
+            }
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
