@@ -578,7 +578,7 @@ fn run(command: Command) -> Result<()> {
                 source.name(),
                 inputs_text.join("\n"),
                 split.map_or("-", |s| s.as_str()),
-                curation.classes.display(),
+                avfit::curate::classes_config_text(&curation.classes),
                 excluded.join("\n"),
             );
             let jobs = vec![Job {

@@ -23,7 +23,7 @@ pub mod pairing;
 pub mod rows;
 pub mod vggsound;
 
-pub use options::{default_classes_path, CurationOptions};
+pub use options::{classes_config_text, default_classes_path, CurationOptions};
 pub use pairing::{
     check_label_lists, iou, longest_gap, read_curated, split_of, AudioSide, MAX_NEGATIVE_IOU, MAX_PROBES,
     MIN_NEGATIVE_WINDOW, RECENT_IMAGES,
