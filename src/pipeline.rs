@@ -715,8 +715,7 @@ fn build(
         let writing = scope.spawn(|| write_batches(receive_rendered, &mut writer));
         // Every media path is known once the last record is planned: `media.csv` is written
         // while the rendering and writing threads finish the last batches, not after them.
-        let read = read_sources(plan, files, done, send, recycled, emptied).and_then(|(parts, sources)| {
-            let mut parts = parts;
+        let read = read_sources(plan, files, done, send, recycled, emptied).and_then(|(mut parts, sources)| {
             let media_file = parts.2.write_partial(&plan.out)?;
             Ok((parts, sources, media_file))
         });
