@@ -614,18 +614,15 @@ impl MediaCatalog {
         match crate::direct_file::link(&file, partial) {
             Ok(()) => file.sync_all().map_err(io)?,
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(io(e)),
+            // Another file system than the output directory's (`EXDEV`), no `/proc`: a copy
+            // (`std::io::copy`, the kernel's `copy_file_range` where it has one).
             Err(_) => {
-                use std::os::unix::fs::FileExt;
-                let mut copy = crate::direct_file::DirectFile::create_new(partial).map_err(io)?;
-                let mut block = vec![0u8; BLOCK_BYTES];
-                let mut at = 0u64;
-                while at < bytes {
-                    let take = (bytes - at).min(BLOCK_BYTES as u64) as usize;
-                    file.read_exact_at(&mut block[..take], at).map_err(io)?;
-                    copy.write_all(&block[..take]).map_err(io)?;
-                    at += take as u64;
-                }
-                copy.finish().and_then(|file| file.sync_all()).map_err(io)?;
+                use std::io::{Seek, SeekFrom};
+                let mut source = &file;
+                source.seek(SeekFrom::Start(0)).map_err(io)?;
+                let mut copy = std::fs::File::create_new(partial).map_err(io)?;
+                std::io::copy(&mut source, &mut copy).map_err(io)?;
+                copy.sync_all().map_err(io)?;
             }
         }
         Ok(FileInfo {
@@ -1510,6 +1507,39 @@ mod tests {
             assert_eq!(info, memory_info, "limit {limit}");
             std::fs::remove_dir_all(&dir).unwrap();
         }
+    }
+
+    /// Rows written ahead in one directory and written out to another on a different file system
+    /// (the temporary directory and `/dev/shm`), where the file cannot be linked (`EXDEV`): they
+    /// are copied there, the in-memory catalog's bytes and digest.
+    #[test]
+    fn rows_written_ahead_are_copied_where_they_cannot_be_linked() {
+        use std::os::unix::fs::MetadataExt;
+        let device = |path: &Path| std::fs::metadata(path).map(|m| m.dev()).ok();
+        // Only where the two are file systems apart (they are on Linux with /dev/shm mounted).
+        if device(Path::new("/dev/shm")).is_none() || device(Path::new("/dev/shm")) == device(&std::env::temp_dir()) {
+            return;
+        }
+        let adds: Vec<(String, String)> = (0..2_000)
+            .map(|i| (format!("oi/images/{i:06}.jpg"), format!("id{i}")))
+            .collect();
+        let adds: Vec<(&str, &str)> = adds.iter().map(|(p, i)| (p.as_str(), i.as_str())).collect();
+        let (memory, memory_info) = in_memory(&adds, "copied-memory");
+        let dir = scratch("copied-ahead");
+        let out = std::path::PathBuf::from(format!("/dev/shm/avfit-media-list-copied-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::create_dir_all(&out).unwrap();
+        let mut catalog = MediaCatalog::spilling(&dir, 1 << 12);
+        for (path, id) in &adds {
+            catalog.add(&image(path, id)).unwrap();
+        }
+        assert!(catalog.stream.is_some() && catalog.spill.is_none());
+        let info = catalog.write_partial(&out).unwrap();
+        assert!(std::fs::read(out.join("media.csv.partial")).unwrap() == memory);
+        assert_eq!(info, memory_info);
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&out).unwrap();
     }
 
     /// Rows written ahead are not named over an existing `media.csv.partial`: the error names it.
