@@ -115,8 +115,14 @@ impl MediaLayout {
     }
 
     fn fill(&self, pattern: &str, key: &str) -> String {
-        // One pass over the pattern (this runs once per media path of every record).
         let mut path = String::with_capacity(pattern.len() + self.dataset.len() + key.len());
+        self.fill_into(pattern, key, &mut path);
+        path
+    }
+
+    /// Appends `pattern` to `path` with `{dataset}` and `{key}` filled in.
+    fn fill_into(&self, pattern: &str, key: &str, path: &mut String) {
+        // One pass over the pattern (this runs once per media path of every record).
         let mut rest = pattern;
         while let Some(open) = rest.find('{') {
             path.push_str(&rest[..open]);
@@ -133,12 +139,16 @@ impl MediaLayout {
             }
         }
         path.push_str(rest);
-        path
     }
 
     /// Image path of `key`.
     pub fn image(&self, key: &str) -> String {
         self.fill(&self.image, key)
+    }
+
+    /// [`MediaLayout::image`] appended to `path` (for [`crate::record::text_with`]).
+    pub fn image_into(&self, key: &str, path: &mut String) {
+        self.fill_into(&self.image, key, path)
     }
 
     /// Path of the frame of `key` at `t` seconds (printed with one decimal).

@@ -59,8 +59,23 @@ impl Task {
 /// A string a record shares with other records (a media path, an origin's identity, a group, a
 /// class label): made once by its adapter, then cloned by reference count, so the records of one
 /// image, clip or class neither copy nor free it one by one. Build one from a `&str` or `String`
-/// with `.into()`.
+/// with `.into()`, or from pieces with [`text_with`].
 pub type Text = std::sync::Arc<str>;
+
+/// A [`Text`] of what `build` appends to an empty `String`: one allocation (the `Arc`'s) where
+/// `[a, b].concat().into()` makes two (the `String`, then the `Arc` it is copied into, freeing
+/// the `String`). `build` writes into a scratch buffer kept per thread and reused; it must not
+/// call `text_with` itself (the buffer is borrowed: that panics).
+pub fn text_with(build: impl FnOnce(&mut String)) -> Text {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    SCRATCH.with_borrow_mut(|scratch| {
+        scratch.clear();
+        build(scratch);
+        Text::from(scratch.as_str())
+    })
+}
 
 /// Media a sample refers to, as paths relative to the media root (see [`crate::media_layout`]).
 /// Two `Media` are equal when they name the same three paths (`origins` is where they come

@@ -48,7 +48,7 @@ use crate::error::{Error, Result};
 use crate::geometry::BBox;
 use crate::media_layout::MediaLayout;
 use crate::reason::{Reason, Skip};
-use crate::record::{Media, MediaOrigin, Record, Split, Target, Task, Text};
+use crate::record::{text_with, Media, MediaOrigin, Record, Split, Target, Task, Text};
 use crate::split::{FastMap, FastSet};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -181,14 +181,15 @@ pub struct ImageMedia {
 impl ImageMedia {
     /// The media of image `image_id` under the layout of `options`.
     pub fn new(options: &SourceOptions, image_id: &str) -> Self {
-        let group: Text = ["oi:", image_id].concat().into();
+        // Each text made in one allocation (this runs once per image of the bbox files).
+        let group = text_with(|t| t.extend(["oi:", image_id]));
         let origin = MediaOrigin {
             media_id: group.clone(),
-            file: [image_id, ".jpg"].concat().into(),
+            file: text_with(|t| t.extend([image_id, ".jpg"])),
             ..MediaOrigin::default()
         };
         ImageMedia {
-            path: options.media.image(image_id).into(),
+            path: text_with(|t| options.media.image_into(image_id, t)),
             group,
             origin: origin.into(),
         }
