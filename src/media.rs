@@ -276,4 +276,12 @@ impl MediaRoot {
         }
         Ok(())
     }
+
+    /// [`MediaRoot::apply`] as a rejects line's reason and detail, the detail prefixed with the
+    /// record's key (`<key>: <why>`); `None` when the media pass.
+    pub fn problem(&self, record: &mut Record) -> Option<(Reason, String)> {
+        self.apply(record)
+            .err()
+            .map(|(reason, detail)| (reason, format!("{}: {detail}", record.key)))
+    }
 }

@@ -1172,6 +1172,73 @@ fn avsbench_judges_every_frame_before_counting_the_video() {
     assert_eq!(stats.dropped, counts(&[("malformed_field", 1), ("missing_media", 1)]));
 }
 
+/// Rows are judged 64 at a time on rayon's pool and counted in order: over 150 rows, a video
+/// repeated in a later batch, or in the same one, is still a `duplicate_row`, and the records,
+/// rejects and counts are those of a row-by-row read.
+#[test]
+fn avsbench_rows_across_batches_are_counted_in_order() {
+    let tmp = common::tempdir().unwrap();
+    let root = tmp.path();
+    let video = |i: usize| format!("v{i:03}");
+    // Line n holds row n - 1 (no header): v000 .. v149, but v010 again on lines 71 and 141 and
+    // v130 again on line 135; v065 has no masks.
+    let rows: Vec<String> = (0..150)
+        .map(|i| match i {
+            70 | 140 => video(10),
+            134 => video(130),
+            _ => video(i),
+        })
+        .collect();
+    write(root, "ms3_meta_data.csv", &(rows.join(",test\n") + ",test\n"));
+    for (i, name) in rows.iter().enumerate() {
+        if i == 65 || [70, 134, 140].contains(&i) {
+            continue;
+        }
+        // A 16 x 16 mask with one blob at columns i % 8 ..= i % 8 + 3, rows 4 ..= 7.
+        let x0 = (i % 8) as u32;
+        let path = root.join(format!("gt_masks/test/{name}/{name}_1.png"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        image::GrayImage::from_fn(16, 16, |x, y| {
+            image::Luma([if (x0..=x0 + 3).contains(&x) && (4..=7).contains(&y) {
+                255
+            } else {
+                0
+            }])
+        })
+        .save(&path)
+        .unwrap();
+    }
+    let (sink, stats) = read("avsbench", &[root.to_path_buf()], None);
+    let expected_keys: Vec<String> = (0..150)
+        .filter(|i| ![65, 70, 134, 140].contains(i))
+        .map(video)
+        .collect();
+    let keys: Vec<&str> = sink.records.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(keys, expected_keys);
+    // v077's blob: columns 5..=8, rows 4..=7 of 16.
+    assert_eq!(
+        sink.records[75].target,
+        Target::Arig {
+            label: s("sounding object").into(),
+            boxes: vec![bx([0.3125, 0.25, 0.5625, 0.5])]
+        }
+    );
+    let summary: Vec<(String, u64)> = reject_summary(&sink.rejects)
+        .into_iter()
+        .map(|(r, l, _)| (r, l))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (s("missing_media"), 66),
+            (s("duplicate_row"), 71),
+            (s("duplicate_row"), 135),
+            (s("duplicate_row"), 141)
+        ]
+    );
+    assert_eq!((stats.read, stats.used, stats.rejected), (150, 146, 4));
+}
+
 #[test]
 fn pascal_sound_drops_objects_without_a_box_and_needs_annotations() {
     let tmp = common::tempdir().unwrap();

@@ -97,6 +97,11 @@ impl Source for Avsbench {
         file_name.ends_with(".csv") && Subset::of_file(file_name).is_some()
     }
 
+    /// Reads each metadata file in batches of [`ROWS_AT_ONCE`] rows: the rows of a batch are
+    /// judged on rayon's pool ([`judge_row`]: masks decoded, boxes found, media checked), then
+    /// counted and emitted in file order, so the result is the same for any number of threads.
+    ///
+    /// Errors: an unknown `frames` parameter; no mask directory; an unreadable metadata file.
     fn read(&self, files: &[PathBuf], options: &SourceOptions, out: &mut Collector) -> Result<()> {
         let all_frames = match options.param_str(self, "frames", "first")? {
             "first" => false,
@@ -108,6 +113,7 @@ impl Source for Avsbench {
             }
         };
         let ms3_label = options.param_str(self, "ms3_label", "sounding object")?.to_string();
+        let media_root = out.media_root().cloned();
         let mut done_videos = std::collections::HashSet::new();
         for meta in files {
             let name = meta
@@ -115,167 +121,245 @@ impl Source for Avsbench {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let subset = Subset::of_file(&name).expect("recognized files name their subset");
-            let masks = mask_root(meta, subset)?;
+            let rules = MetaRules {
+                meta,
+                subset,
+                masks: mask_root(meta, subset)?,
+                all_frames,
+                ms3_label: &ms3_label,
+                options,
+                media_root: media_root.as_ref(),
+            };
+            let mut batch: Vec<(u64, std::result::Result<csv::StringRecord, String>)> = Vec::new();
             let mut reader = super::delimited_reader(meta, b',', true, false)?;
             super::for_each_row(meta, &mut reader, |line, row| {
-                let native_split = row
-                    .as_ref()
-                    .map(|r| r.iter().next_back().unwrap_or_default().to_string())
-                    .unwrap_or_default();
-                if line == 1 && native_split.eq_ignore_ascii_case("split") {
-                    return Ok(()); // the header
-                }
-                out.read(1);
-                let at = At::Line(line);
-                let row = match row {
-                    Ok(row) => row,
-                    Err(why) => return out.reject(meta, at, Reason::MalformedField, why),
-                };
-                let video = row.get(0).unwrap_or_default();
-                if done_videos.contains(video) {
-                    return out.reject(meta, at, Reason::DuplicateRow, format!("{video} appeared before"));
-                }
-                let min_columns = if subset == Subset::S4 { 3 } else { 2 };
-                if video.is_empty() || row.len() < min_columns {
-                    out.reject(
-                        meta,
-                        at,
-                        Reason::MissingField,
-                        format!("expected at least {min_columns} columns, found {}", row.len()),
-                    )?;
-                    return Ok(());
-                }
-                if let Err(detail) = crate::media_layout::check_path_key("video", video) {
-                    return out.reject(meta, at, Reason::BadClipId, detail);
-                }
-                let split = match (options.split, native_split.as_str()) {
-                    (Some(forced), "train" | "val" | "test") => forced,
-                    (None, "train") => Split::Train,
-                    (None, "test") => Split::Test,
-                    (None, "val") => {
-                        out.skip(Skip::SplitNotUsed, 1);
-                        return Ok(());
-                    }
-                    _ => {
-                        out.reject(
-                            meta,
-                            at,
-                            Reason::MalformedField,
-                            format!("{video}: split `{native_split}` is not train, val or test"),
-                        )?;
-                        return Ok(());
-                    }
-                };
-                let (dir, label) = match subset {
-                    Subset::S4 => {
-                        let category = &row[row.len() - 2];
-                        if let Err(detail) = crate::media_layout::check_path_key("category", category) {
-                            return out.reject(meta, at, Reason::MalformedField, format!("{video}: {detail}"));
-                        }
-                        (
-                            masks.join(&native_split).join(category).join(video),
-                            super::display_label(category),
-                        )
-                    }
-                    Subset::Ms3 => (masks.join(&native_split).join(video), ms3_label.clone()),
-                };
-                let frames = mask_frames(&dir, video);
-                if frames.is_empty() {
-                    out.reject(
-                        meta,
-                        at,
-                        Reason::MissingMedia,
-                        format!("{video}: no {video}_<k>.png in {}", dir.display()),
-                    )?;
-                    return Ok(());
-                }
-                let youtube_id = match subset {
-                    Subset::S4 => video,
-                    Subset::Ms3 => ms3_youtube_id(video).unwrap_or(video),
-                };
-                // Judge every frame (mask, then media) before counting the video once.
-                let mut ready = Vec::new();
-                let mut last_problem = (
-                    Reason::EmptyMask,
-                    format!("{video}: all {} masks are empty in {}", frames.len(), dir.display()),
-                );
-                for (k, path) in &frames {
-                    let boxes = match read_mask(path) {
-                        Ok(mask) => boxes_of_mask(&mask, subset),
-                        Err(why) => {
-                            out.drop_part(meta, at, Reason::MalformedField, format!("{video} frame {k}: {why}"))?;
-                            last_problem = (
-                                Reason::MalformedField,
-                                format!("{video}: no readable non-empty mask in {}", dir.display()),
-                            );
-                            continue;
-                        }
-                    };
-                    if boxes.is_empty() {
-                        if all_frames {
-                            out.drop_part(
-                                meta,
-                                at,
-                                Reason::EmptyMask,
-                                format!("{video} frame {k}: {}", path.display()),
-                            )?;
-                        }
-                        continue;
-                    }
-                    let frame_key = format!("{video}_{k}");
-                    let mut record = Record {
-                        source: self.name(),
-                        key: if all_frames {
-                            format!("{video}/{k}")
-                        } else {
-                            video.to_string()
-                        },
-                        split,
-                        groups: vec![format!("yt:{youtube_id}").into()],
-                        media: Media {
-                            image: Some(options.media.image(&frame_key).into()),
-                            audio: Some(options.media.audio(video).into()),
-                            video: None,
-                            // AVSBench distributes its frames (PNG) and audio (WAV) as files.
-                            origins: MediaOrigins {
-                                image: Some(
-                                    MediaOrigin::file(&format!("yt:{youtube_id}"), &format!("{frame_key}.png")).into(),
-                                ),
-                                audio: Some(
-                                    MediaOrigin::file(&format!("yt:{youtube_id}"), &format!("{video}.wav")).into(),
-                                ),
-                                video: None,
-                            },
-                        },
-                        target: Target::Arig {
-                            label: label.clone().into(),
-                            boxes,
-                        },
-                        referring: false,
-                    };
-                    if let Some((reason, detail)) = out.media_problem(&mut record) {
-                        out.drop_part(meta, at, reason, detail.clone())?;
-                        last_problem = (reason, detail);
-                        continue;
-                    }
-                    ready.push(record);
-                    if !all_frames {
-                        break;
-                    }
-                }
-                if ready.is_empty() {
-                    let (reason, detail) = last_problem;
-                    return out.reject(meta, at, reason, detail);
-                }
-                done_videos.insert(video.to_string());
-                for (i, record) in ready.into_iter().enumerate() {
-                    out.emit(record, meta, at, if i == 0 { 1 } else { 0 })?;
+                batch.push((line, row.cloned()));
+                if batch.len() == ROWS_AT_ONCE {
+                    take_rows(&rules, &mut batch, &mut done_videos, out)?;
                 }
                 Ok(())
             })?;
+            take_rows(&rules, &mut batch, &mut done_videos, out)?;
         }
         Ok(())
     }
+}
+
+/// Metadata rows judged at once on rayon's pool: enough to keep every core decoding masks, few
+/// enough that the records waiting to be counted stay small.
+const ROWS_AT_ONCE: usize = 64;
+
+/// What judging a row of one metadata file needs.
+struct MetaRules<'a> {
+    meta: &'a Path,
+    subset: Subset,
+    masks: PathBuf,
+    all_frames: bool,
+    ms3_label: &'a str,
+    options: &'a SourceOptions,
+    media_root: Option<&'a crate::media::MediaRoot>,
+}
+
+/// What a metadata row (not the header) comes to, judged apart from the other rows.
+struct RowVerdict {
+    /// The row's video, when it was read as text: the row is rejected `duplicate_row` instead
+    /// when an earlier row's samples used it.
+    video: Option<String>,
+    /// Parts dropped on the way (unusable or empty masks, media that fail), in order.
+    dropped: Vec<(Reason, String)>,
+    end: RowEnd,
+}
+
+/// How a metadata row ends.
+enum RowEnd {
+    Reject(Reason, String),
+    Skip(Skip),
+    /// Its records (one, or one per frame with `frames = "all"`); the first counts the row.
+    Emit(Vec<Record>),
+}
+
+/// Judges the rows of `batch` on rayon's pool, then counts, rejects and emits them in order
+/// (a row whose video an earlier row used is rejected `duplicate_row`; the videos used are
+/// added to `done_videos`), and empties `batch`.
+///
+/// Errors: the collector's (a rejects line that cannot be written).
+fn take_rows(
+    rules: &MetaRules,
+    batch: &mut Vec<(u64, std::result::Result<csv::StringRecord, String>)>,
+    done_videos: &mut std::collections::HashSet<String>,
+    out: &mut Collector,
+) -> Result<()> {
+    use rayon::prelude::*;
+    let verdicts: Vec<(u64, Option<RowVerdict>)> = batch
+        .par_iter()
+        .map(|(line, row)| (*line, judge_row(rules, *line, row.as_ref())))
+        .collect();
+    batch.clear();
+    let meta = rules.meta;
+    for (line, verdict) in verdicts {
+        let Some(verdict) = verdict else { continue }; // the header
+        out.read(1);
+        let at = At::Line(line);
+        if let Some(video) = verdict.video.as_deref().filter(|v| done_videos.contains(*v)) {
+            out.reject(meta, at, Reason::DuplicateRow, format!("{video} appeared before"))?;
+            continue;
+        }
+        for (reason, detail) in verdict.dropped {
+            out.drop_part(meta, at, reason, detail)?;
+        }
+        match verdict.end {
+            RowEnd::Reject(reason, detail) => out.reject(meta, at, reason, detail)?,
+            RowEnd::Skip(why) => out.skip(why, 1),
+            RowEnd::Emit(records) => {
+                done_videos.extend(verdict.video);
+                for (i, record) in records.into_iter().enumerate() {
+                    out.emit(record, meta, at, if i == 0 { 1 } else { 0 })?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Judges metadata row `row` at `line` of `rules.meta` (the module documentation's rules, in
+/// their order, but the duplicate check, which needs the rows before it): `None` for the header.
+fn judge_row(
+    rules: &MetaRules,
+    line: u64,
+    row: std::result::Result<&csv::StringRecord, &String>,
+) -> Option<RowVerdict> {
+    let native_split = row
+        .map(|r| r.iter().next_back().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    if line == 1 && native_split.eq_ignore_ascii_case("split") {
+        return None; // the header
+    }
+    let (subset, options) = (rules.subset, rules.options);
+    let mut verdict = RowVerdict {
+        video: None,
+        dropped: Vec::new(),
+        end: RowEnd::Skip(Skip::SplitNotUsed),
+    };
+    let reject = |mut verdict: RowVerdict, reason, detail| {
+        verdict.end = RowEnd::Reject(reason, detail);
+        Some(verdict)
+    };
+    let row = match row {
+        Ok(row) => row,
+        Err(why) => return reject(verdict, Reason::MalformedField, why.clone()),
+    };
+    let video = row.get(0).unwrap_or_default();
+    verdict.video = Some(video.to_string());
+    let min_columns = if subset == Subset::S4 { 3 } else { 2 };
+    if video.is_empty() || row.len() < min_columns {
+        let detail = format!("expected at least {min_columns} columns, found {}", row.len());
+        return reject(verdict, Reason::MissingField, detail);
+    }
+    if let Err(detail) = crate::media_layout::check_path_key("video", video) {
+        return reject(verdict, Reason::BadClipId, detail);
+    }
+    let split = match (options.split, native_split.as_str()) {
+        (Some(forced), "train" | "val" | "test") => forced,
+        (None, "train") => Split::Train,
+        (None, "test") => Split::Test,
+        (None, "val") => return Some(verdict), // skipped: split_not_used
+        _ => {
+            let detail = format!("{video}: split `{native_split}` is not train, val or test");
+            return reject(verdict, Reason::MalformedField, detail);
+        }
+    };
+    let (dir, label) = match subset {
+        Subset::S4 => {
+            let category = &row[row.len() - 2];
+            if let Err(detail) = crate::media_layout::check_path_key("category", category) {
+                return reject(verdict, Reason::MalformedField, format!("{video}: {detail}"));
+            }
+            (
+                rules.masks.join(&native_split).join(category).join(video),
+                super::display_label(category),
+            )
+        }
+        Subset::Ms3 => (rules.masks.join(&native_split).join(video), rules.ms3_label.to_string()),
+    };
+    let frames = mask_frames(&dir, video);
+    if frames.is_empty() {
+        let detail = format!("{video}: no {video}_<k>.png in {}", dir.display());
+        return reject(verdict, Reason::MissingMedia, detail);
+    }
+    let youtube_id = match subset {
+        Subset::S4 => video,
+        Subset::Ms3 => ms3_youtube_id(video).unwrap_or(video),
+    };
+    // Judge every frame (mask, then media) before counting the video once.
+    let mut ready = Vec::new();
+    let mut last_problem = (
+        Reason::EmptyMask,
+        format!("{video}: all {} masks are empty in {}", frames.len(), dir.display()),
+    );
+    for (k, path) in &frames {
+        let boxes = match read_mask(path) {
+            Ok(mask) => boxes_of_mask(&mask, subset),
+            Err(why) => {
+                verdict
+                    .dropped
+                    .push((Reason::MalformedField, format!("{video} frame {k}: {why}")));
+                last_problem = (
+                    Reason::MalformedField,
+                    format!("{video}: no readable non-empty mask in {}", dir.display()),
+                );
+                continue;
+            }
+        };
+        if boxes.is_empty() {
+            if rules.all_frames {
+                let detail = format!("{video} frame {k}: {}", path.display());
+                verdict.dropped.push((Reason::EmptyMask, detail));
+            }
+            continue;
+        }
+        let frame_key = format!("{video}_{k}");
+        let mut record = Record {
+            source: Avsbench.name(),
+            key: if rules.all_frames {
+                format!("{video}/{k}")
+            } else {
+                video.to_string()
+            },
+            split,
+            groups: vec![format!("yt:{youtube_id}").into()],
+            media: Media {
+                image: Some(options.media.image(&frame_key).into()),
+                audio: Some(options.media.audio(video).into()),
+                video: None,
+                // AVSBench distributes its frames (PNG) and audio (WAV) as files.
+                origins: MediaOrigins {
+                    image: Some(MediaOrigin::file(&format!("yt:{youtube_id}"), &format!("{frame_key}.png")).into()),
+                    audio: Some(MediaOrigin::file(&format!("yt:{youtube_id}"), &format!("{video}.wav")).into()),
+                    video: None,
+                },
+            },
+            target: Target::Arig {
+                label: label.clone().into(),
+                boxes,
+            },
+            referring: false,
+        };
+        if let Some((reason, detail)) = rules.media_root.and_then(|root| root.problem(&mut record)) {
+            verdict.dropped.push((reason, detail.clone()));
+            last_problem = (reason, detail);
+            continue;
+        }
+        ready.push(record);
+        if !rules.all_frames {
+            break;
+        }
+    }
+    if ready.is_empty() {
+        let (reason, detail) = last_problem;
+        return reject(verdict, reason, detail);
+    }
+    verdict.end = RowEnd::Emit(ready);
+    Some(verdict)
 }
 
 /// The `gt_masks/` directory of a metadata file: beside it, or in `<s4|ms3>_data/` beside it.

@@ -279,11 +279,14 @@ impl<'a> Collector<'a> {
     /// key) when its media fail, else `None`. For adapters whose unit makes several records
     /// (AVSBench frames), which judge each record before counting the unit.
     pub fn media_problem(&self, record: &mut Record) -> Option<(Reason, String)> {
-        let media_root = self.media_root.as_ref()?;
-        media_root
-            .apply(record)
-            .err()
-            .map(|(reason, detail)| (reason, format!("{}: {detail}", record.key)))
+        self.media_root.as_ref()?.problem(record)
+    }
+
+    /// The media root whose rules [`Collector::emit`] and [`Collector::media_problem`] apply, if
+    /// any: for adapters that judge records away from the collector (on rayon's pool), with
+    /// [`MediaRoot::problem`].
+    pub fn media_root(&self) -> Option<&MediaRoot> {
+        self.media_root.as_ref()
     }
 
     /// Emits `record` unless a record with its key became a sample before (this call keeps those
