@@ -140,22 +140,42 @@ pub fn write_sample(
     seed: u64,
     out: &mut Vec<u8>,
 ) -> Result<()> {
-    let task = record.target.task();
-    let mut id = [record.source, "/", &record.key, "/", task.as_str()].concat();
-    if let Target::Avfc { kind, .. } = &record.target {
-        id.push('/');
-        id.push_str(&kind.to_string());
+    // The id is built in a buffer kept per thread: one allocation per thread, not per sample.
+    thread_local! {
+        static ID: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
+    ID.with_borrow_mut(|id| {
+        id.clear();
+        let task = record.target.task();
+        id.extend([record.source, "/", &record.key, "/", task.as_str()]);
+        if let Target::Avfc { kind, .. } = &record.target {
+            use std::fmt::Write;
+            write!(id, "/{kind}").expect("writing to a String");
+        }
+        write_sample_as(record, id, templates, dialect, seed, out)
+    })
+}
+
+/// [`write_sample`] of `record` with its sample id `id`.
+fn write_sample_as(
+    record: &Record,
+    id: &str,
+    templates: &Templates,
+    dialect: Dialect,
+    seed: u64,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let task = record.target.task();
     let set = if record.referring {
         TemplateSet::Referring
     } else {
         TemplateSet::Media
     };
     let kinds = crate::render::media_kinds(&record.media);
-    let index = templates.choose_for(task, set, kinds, seed, &id)?;
+    let index = templates.choose_for(task, set, kinds, seed, id)?;
     let write = |instruction: &str, input: &str, answer: &str, out: &mut Vec<u8>| {
         SampleLine {
-            id: &id,
+            id,
             task,
             source: record.source,
             split: record.split,
