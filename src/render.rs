@@ -434,7 +434,7 @@ impl Templates {
         if n == 1 {
             return Ok(range.start);
         }
-        Ok(range.start + (stable_hash(&[&seed.to_string(), sample_id]) % n) as usize)
+        Ok(range.start + (stable_hash(&[itoa::Buffer::new().format(seed), sample_id]) % n) as usize)
     }
 
     /// The index (into [`Templates::ids`]) of the template that sample `sample_id`, whose media
@@ -454,14 +454,15 @@ impl Templates {
         seed: u64,
         sample_id: &str,
     ) -> Result<usize> {
-        let first = self.choose_in(task, set, seed, sample_id)?;
+        self.require(task)?;
         let range = self.indices(task, set);
         let task_kinds = &self.kinds[&task];
         if range.clone().all(|i| task_kinds[i] == kinds) {
-            return Ok(first);
+            return self.choose_in(task, set, seed, sample_id);
         }
-        let fitting: Vec<usize> = range.filter(|&i| task_kinds[i] == kinds).collect();
-        match fitting.len() {
+        // Counted, then walked to the one chosen: no list per sample.
+        let fitting = || range.clone().filter(|&i| task_kinds[i] == kinds);
+        match fitting().count() {
             0 => Err(Error::Config(format!(
                 "{}: {}.toml has no {} template for media {}, needed by {sample_id}",
                 self.origin,
@@ -472,8 +473,13 @@ impl Templates {
                 },
                 describe_kinds(kinds)
             ))),
-            1 => Ok(fitting[0]),
-            n => Ok(fitting[(stable_hash(&[&seed.to_string(), sample_id]) % n as u64) as usize]),
+            n => {
+                let chosen = match n {
+                    1 => 0,
+                    _ => stable_hash(&[itoa::Buffer::new().format(seed), sample_id]) % n as u64,
+                };
+                Ok(fitting().nth(chosen as usize).expect("chosen below the count"))
+            }
         }
     }
 
