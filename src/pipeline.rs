@@ -449,7 +449,7 @@ struct Renderer<'a> {
     seed: u64,
     media_root: &'a [Option<MediaRoot>],
     /// Index into `media_root` per source name.
-    source_index: &'a HashMap<&'static str, usize>,
+    source_index: &'a crate::split::FastMap<&'static str, usize>,
     /// Bytes per item of the last chunk rendered, to size the next chunk's buffer so that it
     /// does not grow (and copy itself) while lines are appended.
     item_bytes: std::sync::atomic::AtomicUsize,
@@ -683,7 +683,7 @@ fn build(
     journal: Journal,
 ) -> Result<OutputManifest> {
     let media_roots: Vec<Option<MediaRoot>> = plan.jobs.iter().map(|j| j.options.media_root.clone()).collect();
-    let source_index: HashMap<&'static str, usize> = plan
+    let source_index: crate::split::FastMap<&'static str, usize> = plan
         .jobs
         .iter()
         .enumerate()
