@@ -223,18 +223,24 @@ fn row_writer(buffer: Vec<u8>) -> csv::Writer<Vec<u8>> {
 /// Appends one CSV row of `fields` and its `\n` to `lines`: the bytes a [`row_writer`] writes.
 /// Fields without a byte the csv writer quotes for (`,` `"` `\r` `\n`: csv_core's
 /// `QuoteStyle::Necessary` with this delimiter and terminator) are joined as they are; a row
-/// with one goes through the csv writer.
+/// with one is taken back and written by the csv writer.
 fn push_row(lines: &mut Vec<u8>, fields: [&str; 9]) {
-    let plain = |field: &str| !field.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
-    if fields.iter().all(|f| plain(f)) {
-        for (i, field) in fields.iter().enumerate() {
-            if i > 0 {
-                lines.push(b',');
-            }
-            lines.extend_from_slice(field.as_bytes());
+    let start = lines.len();
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            lines.push(b',');
         }
+        lines.extend_from_slice(field.as_bytes());
+    }
+    // Judged on the joined row, a few bytes at a time (memchr): no `"`, `\r` or `\n`, and no `,`
+    // but the eight written between the fields.
+    let row = &lines[start..];
+    let plain = memchr::memchr3(b'"', b'\r', b'\n', row).is_none()
+        && memchr::memchr_iter(b',', row).count() == fields.len() - 1;
+    if plain {
         lines.push(b'\n');
     } else {
+        lines.truncate(start);
         let mut writer = row_writer(Vec::new());
         writer.write_record(fields).expect("writing to memory");
         lines.extend_from_slice(&writer.into_inner().expect("writing to memory"));
