@@ -6,8 +6,8 @@
 //!
 //! Where `O_DIRECT` is not taken (another system, a file system that refuses it at open, such as
 //! tmpfs before Linux 6.6, or at a write), the same bytes are written through the page cache.
-//! The last block of a file, whose length is not a multiple of the alignment, is always written
-//! that way.
+//! A file's last partial page (its length past the last multiple of the alignment) is always
+//! written that way.
 //! std's `BufWriter` and no crate we use write around the page cache, hence this module.
 //!
 //! A file can also be made without a name ([`DirectFile::create_unnamed`], Linux's
@@ -109,14 +109,25 @@ impl DirectFile {
         Ok(())
     }
 
-    /// Writes what is gathered (through the page cache when its length is not aligned) and
+    /// Writes what is gathered (its last partial page through the page cache) and
     /// returns the file, not synced, without `O_DIRECT`: reads and writes of any offset, length
     /// and buffer (a file of [`DirectFile::create_unnamed`] is read back, or copied, from
     /// offsets and into buffers that are not aligned).
     ///
     /// Errors: a write fails, or `O_DIRECT` cannot be turned off.
     pub fn finish(mut self) -> std::io::Result<File> {
-        if self.len % ALIGN != 0 {
+        let tail = self.len % ALIGN;
+        if tail != 0 {
+            // The whole pages of the last block still go around the page cache (a shard's last
+            // block is up to 2 MiB); only the last partial page goes through it.
+            let whole = self.len - tail;
+            if whole > 0 {
+                self.len = whole;
+                self.write_block()?;
+                let at = self.start + whole;
+                self.buffer.copy_within(at..at + tail, self.start);
+                self.len = tail;
+            }
             self.set_direct(false)?;
         }
         self.write_block()?;
