@@ -361,6 +361,8 @@ mod tests {
             BLOCK_BYTES + 1,
             3 * BLOCK_BYTES + ALIGN,
             3 * BLOCK_BYTES + 7,
+            // A last block of whole pages and a partial one.
+            BLOCK_BYTES + 3 * ALIGN + 5,
         ];
         let pattern: Vec<u8> = (0..4 * BLOCK_BYTES).map(|i| (i * 13 % 253) as u8).collect();
         for base in file_systems() {
