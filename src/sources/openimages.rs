@@ -588,7 +588,7 @@ fn judge_box_fields<C: ClassLookup + ?Sized>(
     if let Err(detail) = crate::media_layout::check_path_key("ImageID", image) {
         return Judged::Reject(Reason::BadClipId, detail);
     }
-    if filter.rotated.contains(image) {
+    if !filter.rotated.is_empty() && filter.rotated.contains(image) {
         return Judged::Skip(Skip::Rotated);
     }
     let number = |c: usize| field(c).and_then(super::parse_decimal);
