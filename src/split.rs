@@ -99,6 +99,11 @@ mod tests {
     fn stable_hash_is_pinned() {
         // SHA-256("abc") = ba7816bf 8f01cfea ...
         assert_eq!(stable_hash(&["abc"]), 0xba7816bf8f01cfea);
+        // Parts joined by U+001F: SHA-256 of `a␟bc` and of 300 bytes `x`, then `␟y` (sha256sum
+        // of the same bytes).
+        assert_eq!(stable_hash(&["a", "bc"]), 0x624ce4e22aa197da);
+        let long = "x".repeat(300);
+        assert_eq!(stable_hash(&[&long, "y"]), 0xb51625d115414c9b);
         assert_ne!(stable_hash(&["a", "bc"]), stable_hash(&["ab", "c"]));
     }
 }
