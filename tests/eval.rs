@@ -549,4 +549,20 @@ fn predictions_by_id_and_meerkat_dump() {
     let d = eval_json(&corpus, &["--predictions", dump.to_str().unwrap()]);
     assert_eq!(d["metrics"], r["metrics"]);
     assert_eq!(d["samples"], r["samples"]);
+
+    // Both files as a Windows editor saves them: a byte order mark first, CRLF line ends.
+    let bom_lines = dir.path().join("bom.jsonl");
+    let crlf: String = lines.iter().map(|l| l.to_string() + "\r\n").collect();
+    std::fs::write(&bom_lines, format!("\u{feff}{crlf}")).unwrap();
+    let bom_dump = dir.path().join("bom-dump.json");
+    std::fs::write(
+        &bom_dump,
+        format!("\u{feff}{}", serde_json::json!({ "outputs": outputs })),
+    )
+    .unwrap();
+    for path in [bom_lines, bom_dump] {
+        let b = eval_json(&corpus, &["--predictions", path.to_str().unwrap()]);
+        assert_eq!(b["metrics"], r["metrics"], "{}", path.display());
+        assert_eq!(b["samples"], r["samples"], "{}", path.display());
+    }
 }

@@ -154,8 +154,10 @@ pub fn evaluate(dir: &Path, predictions: &Predictions, options: &EvalOptions) ->
 /// Reads a predictions file: one prediction per sample (`None` when not given).
 fn read_predictions(path: &Path, samples: &[Sample]) -> Result<Vec<Option<String>>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    // A byte order mark (Windows editors write one) is not part of the first line.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut out = vec![None; samples.len()];
-    if let Ok(Value::Object(dump)) = serde_json::from_str::<Value>(&text) {
+    if let Ok(Value::Object(dump)) = serde_json::from_str::<Value>(text) {
         if let Some(outputs) = dump.get("outputs") {
             return read_dump(path, outputs, samples);
         }
