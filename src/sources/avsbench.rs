@@ -132,14 +132,16 @@ impl Source for Avsbench {
             };
             let mut batch: Vec<(u64, std::result::Result<csv::StringRecord, String>)> = Vec::new();
             let mut reader = super::delimited_reader(meta, b',', true, false)?;
-            super::for_each_row(meta, &mut reader, |line, row| {
+            let read = super::for_each_row(meta, &mut reader, |line, row| {
                 batch.push((line, row.cloned()));
                 if batch.len() == ROWS_AT_ONCE {
                     take_rows(&rules, &mut batch, &mut done_videos, out)?;
                 }
                 Ok(())
-            })?;
-            take_rows(&rules, &mut batch, &mut done_videos, out)?;
+            });
+            // The rows read before an unreadable one are counted too, as row by row.
+            let taken = take_rows(&rules, &mut batch, &mut done_videos, out);
+            read.and(taken)?;
         }
         Ok(())
     }
