@@ -424,6 +424,53 @@ mod tests {
         }
     }
 
+    /// A file without a name whose last block has whole pages and a partial one (written
+    /// around, then through, the page cache), at sizes around the alignment and the block, is
+    /// read back after [`DirectFile::finish`] from offsets that are not aligned (one before and
+    /// one after the last whole page) into buffers that are not, on disk and on tmpfs, then named
+    /// by [`link`]: its bytes.
+    #[test]
+    fn an_unnamed_file_of_any_length_reads_back_around_its_last_page() {
+        use std::io::{Read, Seek, SeekFrom};
+        let sizes = [
+            1,
+            ALIGN - 1,
+            ALIGN + 1,
+            2 * ALIGN + 5,
+            BLOCK_BYTES - 1,
+            BLOCK_BYTES + 1,
+            2 * BLOCK_BYTES - 1,
+            BLOCK_BYTES + 3 * ALIGN + 5,
+        ];
+        let pattern: Vec<u8> = (0..2 * BLOCK_BYTES).map(|i| (i * 17 % 239) as u8).collect();
+        for base in file_systems() {
+            let dir = fresh_dir(&base, "direct-unnamed-sizes");
+            for size in sizes {
+                let Some(mut file) = DirectFile::create_unnamed(&dir).unwrap() else {
+                    continue;
+                };
+                file.write_all(&pattern[..size]).unwrap();
+                let mut file = file.finish().unwrap();
+                let last_page = size / ALIGN * ALIGN;
+                for from in [0, 3, last_page.saturating_sub(7), last_page + 1] {
+                    if from > size {
+                        continue;
+                    }
+                    file.seek(SeekFrom::Start(from as u64)).unwrap();
+                    // One byte in, so the buffer the kernel fills is not aligned.
+                    let mut read = vec![0u8; 1];
+                    file.read_to_end(&mut read).unwrap();
+                    let at = format!("{} {size} from {from}", dir.display());
+                    assert!(read[1..] == pattern[from..size], "{at}: {} bytes", read.len() - 1);
+                }
+                let named = dir.join(format!("named-{size}"));
+                link(&file, &named).unwrap();
+                assert!(std::fs::read(&named).unwrap() == pattern[..size], "{size}");
+            }
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+    }
+
     /// Several threads at once create, write, finish (or drop half written) and name files,
     /// each through buffers other threads' files gave back, still holding their bytes: every
     /// file holds exactly its own bytes, whatever the size (nothing, one byte, one alignment,

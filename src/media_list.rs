@@ -1059,6 +1059,64 @@ mod tests {
         }
     }
 
+    /// A byte the csv writer quotes for (`,` `"` `\r` `\n`), alone, doubled, at a field's start
+    /// or end, in each of the nine fields (path, youtube_id, media_id, file among them), or in
+    /// none: the row appended after rows already written (one quoted) is the csv writer's bytes,
+    /// and the rows before it are left as they were.
+    #[test]
+    fn a_quoted_byte_in_any_field_gives_the_csv_writers_row() {
+        let mut before = Vec::new();
+        push_row(&mut before, ["a,\"b\".jpg", "image", "a", "", "", "", "", "", "x"]);
+        push_row(&mut before, ["a/c.jpg", "image", "a", "", "", "", "", "", "c.jpg"]);
+        assert_eq!(
+            String::from_utf8(before.clone()).unwrap(),
+            "\"a,\"\"b\"\".jpg\",image,a,,,,,,x\na/c.jpg,image,a,,,,,,c.jpg\n"
+        );
+        let base = ["p/k.jpg", "image", "p", "yt", "oi:k", "1.0", "2.0", "0.5", "k.jpg"];
+        let specials = [",", "\"", "\r", "\n", ",,", "\"\"", "\r\n", ",\""];
+        let mut cases = vec![base];
+        let mut texts = Vec::new();
+        for position in 0..9 {
+            for special in specials {
+                for text in [
+                    format!("{special}{}", base[position]),
+                    format!("{}{special}", base[position]),
+                    format!("x{special}y"),
+                    special.to_string(),
+                ] {
+                    texts.push((position, text));
+                }
+            }
+        }
+        for (position, text) in &texts {
+            let mut fields = base;
+            fields[*position] = text;
+            cases.push(fields);
+        }
+        for fields in cases {
+            let mut ours = before.clone();
+            push_row(&mut ours, fields);
+            let mut writer = row_writer(before.clone());
+            writer.write_record(fields).unwrap();
+            let theirs = writer.into_inner().unwrap();
+            assert!(
+                ours == theirs,
+                "{fields:?}: {:?}",
+                String::from_utf8_lossy(&ours[before.len()..])
+            );
+        }
+        // One row by hand: a comma in the file name, a quote in the media id.
+        let mut ours = Vec::new();
+        push_row(
+            &mut ours,
+            ["p/k.jpg", "image", "p", "", "oi:\"k", "", "", "", "k,1.jpg"],
+        );
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            "p/k.jpg,image,p,,\"oi:\"\"k\",,,,\"k,1.jpg\"\n"
+        );
+    }
+
     /// Rows and numbers written without the csv writer are its bytes: fields with and without a
     /// byte it quotes for, and whole, fractional, signed and non-finite numbers around the
     /// bounds of the integer path.
