@@ -14,6 +14,11 @@ fn s(v: &str) -> String {
 fn bx(v: [f64; 4]) -> BBox {
     BBox(v)
 }
+
+/// Each rejects line's reason and line (or array index), in order.
+fn reasons_at(rejects: &[avfit::sources::Reject]) -> Vec<(String, u64)> {
+    reject_summary(rejects).into_iter().map(|(r, at, _)| (r, at)).collect()
+}
 fn seg(a: f64, b: f64) -> Segment {
     Segment([a, b])
 }
@@ -890,10 +895,7 @@ fn llp_rows_with_quotes_or_bad_bytes_are_judged_one_by_one() {
             duration: 10.0
         }
     );
-    let summary: Vec<(String, u64)> = reject_summary(&sink.rejects)
-        .into_iter()
-        .map(|(r, l, _)| (r, l))
-        .collect();
+    let summary = reasons_at(&sink.rejects);
     assert_eq!(
         summary,
         vec![(s("malformed_field"), 4), (s("bad_clip_id"), 5), (s("not_visible"), 2)]
@@ -926,10 +928,7 @@ fn avqa_rejects_odd_answers_and_options() {
     ];
     write(tmp.path(), "train_qa.json", &format!("[{}]", records.join(",")));
     let (sink, _) = read("avqa", &[tmp.path().to_path_buf()], None);
-    let summary: Vec<(String, u64)> = reject_summary(&sink.rejects)
-        .into_iter()
-        .map(|(r, i, _)| (r, i))
-        .collect();
+    let summary = reasons_at(&sink.rejects);
     assert_eq!(
         summary,
         vec![
@@ -977,10 +976,7 @@ fn music_avqa_deleted_flags_empty_questions_and_json_update_copies() {
     let (sink, stats) = read("music_avqa", &[tmp.path().join("json")], None);
     assert_eq!(sink.records.len(), 1);
     assert_eq!(stats.skipped, counts(&[("question_deleted", 2)]));
-    let summary: Vec<(String, u64)> = reject_summary(&sink.rejects)
-        .into_iter()
-        .map(|(r, i, _)| (r, i))
-        .collect();
+    let summary = reasons_at(&sink.rejects);
     assert_eq!(summary, vec![(s("missing_field"), 2), (s("malformed_field"), 4)]);
 
     // Beside a json_update copy of the same split, the plain copy is not read.
@@ -1085,10 +1081,7 @@ fn vggss_keeps_a_valid_copy_after_an_invalid_one() {
             boxes: vec![bx([0.1, 0.1, 0.6, 0.6])]
         }
     );
-    let summary: Vec<(String, u64)> = reject_summary(&sink.rejects)
-        .into_iter()
-        .map(|(r, i, _)| (r, i))
-        .collect();
+    let summary = reasons_at(&sink.rejects);
     assert_eq!(
         summary,
         vec![
@@ -1156,10 +1149,7 @@ fn avsbench_judges_every_frame_before_counting_the_video() {
     let (sink, stats) = avfit::sources::read_all(source, &[root.to_path_buf()], &options).unwrap();
     let keys: Vec<&str> = sink.records.iter().map(|r| r.key.as_str()).collect();
     assert_eq!(keys, vec!["hhhhhhhhhhh_1/2", "iiiiiiiiiii_2/2"]);
-    let summary: Vec<(String, u64)> = reject_summary(&sink.rejects)
-        .into_iter()
-        .map(|(r, l, _)| (r, l))
-        .collect();
+    let summary = reasons_at(&sink.rejects);
     assert_eq!(
         summary,
         vec![
@@ -1223,10 +1213,7 @@ fn avsbench_rows_across_batches_are_counted_in_order() {
             boxes: vec![bx([0.3125, 0.25, 0.5625, 0.5])]
         }
     );
-    let summary: Vec<(String, u64)> = reject_summary(&sink.rejects)
-        .into_iter()
-        .map(|(r, l, _)| (r, l))
-        .collect();
+    let summary = reasons_at(&sink.rejects);
     assert_eq!(
         summary,
         vec![
