@@ -236,57 +236,63 @@ fn judge_row(
     if line == 1 && native_split.eq_ignore_ascii_case("split") {
         return None; // the header
     }
+    let mut dropped = Vec::new();
+    let end = match row {
+        Ok(row) => row_end(rules, row, &native_split, &mut dropped),
+        Err(why) => RowEnd::Reject(Reason::MalformedField, why.clone()),
+    };
+    Some(RowVerdict {
+        video: row.ok().map(|r| r.get(0).unwrap_or_default().to_string()),
+        dropped,
+        end,
+    })
+}
+
+/// How the metadata row `row` (read as text, its split column `native_split`) ends, the parts
+/// dropped on the way appended to `dropped`.
+fn row_end(
+    rules: &MetaRules,
+    row: &csv::StringRecord,
+    native_split: &str,
+    dropped: &mut Vec<(Reason, String)>,
+) -> RowEnd {
     let (subset, options) = (rules.subset, rules.options);
-    let mut verdict = RowVerdict {
-        video: None,
-        dropped: Vec::new(),
-        end: RowEnd::Skip(Skip::SplitNotUsed),
-    };
-    let reject = |mut verdict: RowVerdict, reason, detail| {
-        verdict.end = RowEnd::Reject(reason, detail);
-        Some(verdict)
-    };
-    let row = match row {
-        Ok(row) => row,
-        Err(why) => return reject(verdict, Reason::MalformedField, why.clone()),
-    };
     let video = row.get(0).unwrap_or_default();
-    verdict.video = Some(video.to_string());
     let min_columns = if subset == Subset::S4 { 3 } else { 2 };
     if video.is_empty() || row.len() < min_columns {
         let detail = format!("expected at least {min_columns} columns, found {}", row.len());
-        return reject(verdict, Reason::MissingField, detail);
+        return RowEnd::Reject(Reason::MissingField, detail);
     }
     if let Err(detail) = crate::media_layout::check_path_key("video", video) {
-        return reject(verdict, Reason::BadClipId, detail);
+        return RowEnd::Reject(Reason::BadClipId, detail);
     }
-    let split = match (options.split, native_split.as_str()) {
+    let split = match (options.split, native_split) {
         (Some(forced), "train" | "val" | "test") => forced,
         (None, "train") => Split::Train,
         (None, "test") => Split::Test,
-        (None, "val") => return Some(verdict), // skipped: split_not_used
+        (None, "val") => return RowEnd::Skip(Skip::SplitNotUsed),
         _ => {
             let detail = format!("{video}: split `{native_split}` is not train, val or test");
-            return reject(verdict, Reason::MalformedField, detail);
+            return RowEnd::Reject(Reason::MalformedField, detail);
         }
     };
     let (dir, label) = match subset {
         Subset::S4 => {
             let category = &row[row.len() - 2];
             if let Err(detail) = crate::media_layout::check_path_key("category", category) {
-                return reject(verdict, Reason::MalformedField, format!("{video}: {detail}"));
+                return RowEnd::Reject(Reason::MalformedField, format!("{video}: {detail}"));
             }
             (
-                rules.masks.join(&native_split).join(category).join(video),
+                rules.masks.join(native_split).join(category).join(video),
                 super::display_label(category),
             )
         }
-        Subset::Ms3 => (rules.masks.join(&native_split).join(video), rules.ms3_label.to_string()),
+        Subset::Ms3 => (rules.masks.join(native_split).join(video), rules.ms3_label.to_string()),
     };
     let frames = mask_frames(&dir, video);
     if frames.is_empty() {
         let detail = format!("{video}: no {video}_<k>.png in {}", dir.display());
-        return reject(verdict, Reason::MissingMedia, detail);
+        return RowEnd::Reject(Reason::MissingMedia, detail);
     }
     let youtube_id = match subset {
         Subset::S4 => video,
@@ -302,9 +308,7 @@ fn judge_row(
         let boxes = match read_mask(path) {
             Ok(mask) => boxes_of_mask(&mask, subset),
             Err(why) => {
-                verdict
-                    .dropped
-                    .push((Reason::MalformedField, format!("{video} frame {k}: {why}")));
+                dropped.push((Reason::MalformedField, format!("{video} frame {k}: {why}")));
                 last_problem = (
                     Reason::MalformedField,
                     format!("{video}: no readable non-empty mask in {}", dir.display()),
@@ -315,7 +319,7 @@ fn judge_row(
         if boxes.is_empty() {
             if rules.all_frames {
                 let detail = format!("{video} frame {k}: {}", path.display());
-                verdict.dropped.push((Reason::EmptyMask, detail));
+                dropped.push((Reason::EmptyMask, detail));
             }
             continue;
         }
@@ -347,7 +351,7 @@ fn judge_row(
             referring: false,
         };
         if let Some((reason, detail)) = rules.media_root.and_then(|root| root.problem(&mut record)) {
-            verdict.dropped.push((reason, detail.clone()));
+            dropped.push((reason, detail.clone()));
             last_problem = (reason, detail);
             continue;
         }
@@ -358,10 +362,9 @@ fn judge_row(
     }
     if ready.is_empty() {
         let (reason, detail) = last_problem;
-        return reject(verdict, reason, detail);
+        return RowEnd::Reject(reason, detail);
     }
-    verdict.end = RowEnd::Emit(ready);
-    Some(verdict)
+    RowEnd::Emit(ready)
 }
 
 /// The `gt_masks/` directory of a metadata file: beside it, or in `<s4|ms3>_data/` beside it.
