@@ -37,12 +37,13 @@ done
 # turn; medians, and the median of the per-pair ratios, so the figures hold on a shared machine.
 pairs="${PAIRS:-3}"
 load="$(cut -d' ' -f1-3 /proc/loadavg)"
-bench/pairs.sh "$pairs" "$work/lf.pairs" \
-  -- sh -c "rm -rf '$work/out-avfit-lf' && exec '$bin' export '$work/corpus' --format llamafactory --out '$work/out-avfit-lf' --quiet" \
-  -- sh -c "rm -rf '$work/out-python-lf' && exec '$python' bench/export_llamafactory.py '$work/corpus' '$work/out-python-lf'"
-bench/pairs.sh "$pairs" "$work/pq.pairs" \
-  -- sh -c "rm -rf '$work/out-avfit-pq' && exec '$bin' export '$work/corpus' --format parquet --out '$work/out-avfit-pq' --quiet" \
-  -- sh -c "rm -rf '$work/out-pyarrow-pq' && exec '$python' bench/export_pyarrow.py '$work/corpus' '$work/out-pyarrow-pq'"
+# Each run starts with no output of its own (removed untimed, --clean).
+bench/pairs.sh "$pairs" "$work/lf.pairs" --clean "$work/out-avfit-lf" --clean "$work/out-python-lf" \
+  -- "$bin" export "$work/corpus" --format llamafactory --out "$work/out-avfit-lf" --quiet \
+  -- "$python" bench/export_llamafactory.py "$work/corpus" "$work/out-python-lf"
+bench/pairs.sh "$pairs" "$work/pq.pairs" --clean "$work/out-avfit-pq" --clean "$work/out-pyarrow-pq" \
+  -- "$bin" export "$work/corpus" --format parquet --out "$work/out-avfit-pq" --quiet \
+  -- "$python" bench/export_pyarrow.py "$work/corpus" "$work/out-pyarrow-pq"
 
 v() { awk -v k="$2" '$1 == k { print $2 }' "$work/$1.pairs"; }
 echo "samples: $samples (F = $scale), load before: $load, $(nproc) cores, $pairs pairs"

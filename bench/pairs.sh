@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Paired timing for a shared machine (issue 17): `bench/pairs.sh N OUT -- CMD_A... -- CMD_B...`
-# runs each command once as a warm-up, then N times in turn (A B A B ...), each under
-# /usr/bin/time, and writes to OUT one line "<key> <value>" per figure: a_wall, a_cpu (user +
+# Paired timing for a shared machine (issue 17):
+# `bench/pairs.sh N OUT [--clean PATH]... -- CMD_A... -- CMD_B...` runs each command once as a
+# warm-up, then N times in turn (A B A B ...), each under /usr/bin/time, and writes to OUT one line "<key> <value>" per figure: a_wall, a_cpu (user +
 # system seconds), a_rss (peak KiB) and the same for b (medians over the N runs), and
 # ratio_wall, ratio_cpu: the medians of the per-pair ratios B/A (how many times A is faster).
+# Before every run, untimed, each PATH given with --clean is removed (`rm -rf`: the outputs of the
+# run before, so that no command is timed deleting or truncating another run's files) and `sync`
+# writes back what the run before left in the page cache.
 # Commands' stdout is discarded; a failing command stops the script (exit 1) with its stderr.
 set -euo pipefail
 n="$1" out="$2"
 shift 2
-[ "$1" = "--" ] || { echo "usage: bench/pairs.sh N OUT -- CMD_A... -- CMD_B..." >&2; exit 2; }
+clean=()
+while [ "${1:-}" = "--clean" ] && [ $# -ge 2 ]; do clean+=("$2"); shift 2; done
+[ "${1:-}" = "--" ] || { echo "usage: bench/pairs.sh N OUT [--clean PATH]... -- CMD_A... -- CMD_B..." >&2; exit 2; }
 shift
 a=() b=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do a+=("$1"); shift; done
@@ -19,6 +24,7 @@ trap 'rm -rf "$tmp"' EXIT
 one() { # one FILE CMD...: appends "wall cpu rss" of one run of CMD to FILE
   local file="$1"
   shift
+  [ ${#clean[@]} -eq 0 ] || rm -rf "${clean[@]}"
   sync
   /usr/bin/time -f '%e %U %S %M' -o "$tmp/t" "$@" > /dev/null 2> "$tmp/err" || { cat "$tmp/err" >&2; echo "pairs: $* failed" >&2; exit 1; }
   awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$tmp/t" >> "$file"

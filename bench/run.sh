@@ -15,7 +15,9 @@
 #
 # The conversion is timed in pairs (bench/pairs.sh: a warm-up, then avfit and the other in turn
 # PAIRS times, default 5 against DuckDB and PY_PAIRS, default 3, against Python; medians of the
-# per-pair ratios, wall and user + system CPU), so the ratios hold on a shared machine; and
+# per-pair ratios, wall and user + system CPU), so the ratios hold on a shared machine. Every timed
+# run, builds included, starts with no output of its own: the run before's is removed and synced
+# untimed, so no command is timed deleting another run's files; and
 # bench/bare_parse (csv + serde_json only, one JSON line per row) gives the rows per CPU second of
 # a bare parse, the yardstick of avfit's rows per CPU second (issue 17).
 #
@@ -34,12 +36,15 @@ if [ -z "${KEEP:-}" ] && [ -z "${WORK:-}" ]; then trap 'rm -rf "$work"' EXIT; fi
 bin="$PWD/target/release/avfit"
 instruction="Which object in the image is making the sound? Answer [<obj>,xLeft,yTop,xRight,yBottom] with coordinates between 0 and 1."
 
-# measure NAME CMD...: runs CMD RUNS times, each after a `sync`; "<wall seconds> <peak RSS KiB>" of the fastest run goes
-# to $work/NAME.time. Stdout of CMD is discarded, stderr kept in $work/NAME.err.
+# measure NAME OUTPUT CMD...: runs CMD RUNS times, each after removing OUTPUT (the run before's
+# output, so that no run is timed deleting it) and a `sync`, both untimed; "<wall seconds> <peak
+# RSS KiB>" of the fastest run goes to $work/NAME.time. Stdout of CMD is discarded, stderr kept in
+# $work/NAME.err.
 measure() {
-  local name="$1" best="" i
-  shift
+  local name="$1" output="$2" best="" i
+  shift 2
   for ((i = 0; i < runs; i++)); do
+    rm -rf "$output"
     # Flush what earlier steps wrote, so no step is timed while the disk writes back another's.
     sync
     if /usr/bin/time -f '%e %M' -o "$work/$name.try" true 2> /dev/null; then
@@ -105,7 +110,7 @@ descriptions="$bbox_dir/class-descriptions-boxable.csv"
 
 echo "== 3. avfit build"
 for f in "${scales[@]}"; do
-  measure "build-$f" "$bin" build --manifest "$work/in-$f/manifest.toml" --out "$work/build-$f" --quiet
+  measure "build-$f" "$work/build-$f" "$bin" build --manifest "$work/in-$f/manifest.toml" --out "$work/build-$f" --quiet
   samples="$(cat "$work"/build-"$f"/*/*/*.jsonl | wc -l)"
   echo "F = $f: $samples samples, $(wall "build-$f") s wall, $(rss_mib "build-$f") MiB peak RSS"
 done
@@ -137,15 +142,17 @@ lines="$(wc -l < "$work/conv-python.jsonl")"
 rows="$(($(wc -l < "$bbox") - 1))"
 load_pairs="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== 5. paired timings (load average before: $load_pairs)"
-# Each avfit run starts from an empty output directory.
-printf '#!/bin/sh\nrm -rf %q\nexec %s\n' "$work/conv-avfit" "$(printf '%q ' "${avfit_conv[@]}")" > "$work/avfit-conv.sh"
-chmod +x "$work/avfit-conv.sh"
-bench/pairs.sh "${PAIRS:-5}" "$work/pair-duckdb" -- "$work/avfit-conv.sh" -- \
+# Every run starts with no output of its own: the last run's is removed, untimed (--clean), so no
+# command is timed deleting avfit's 1.5 GB of shards or truncating the others' JSONL file.
+bench/pairs.sh "${PAIRS:-5}" "$work/pair-duckdb" --clean "$work/conv-avfit" --clean "$work/conv-duckdb.jsonl" \
+  -- "${avfit_conv[@]}" -- \
   bench/.venv/bin/python bench/convert_duckdb.py "$bbox" "$descriptions" "$work/conv-duckdb.jsonl" "$instruction"
-bench/pairs.sh "${PY_PAIRS:-3}" "$work/pair-python" -- "$work/avfit-conv.sh" -- \
+bench/pairs.sh "${PY_PAIRS:-3}" "$work/pair-python" --clean "$work/conv-avfit" --clean "$work/conv-python.jsonl" \
+  -- "${avfit_conv[@]}" -- \
   python3 bench/convert_python.py "$bbox" "$descriptions" "$work/conv-python.jsonl" "$instruction"
 cargo build --release --quiet --manifest-path bench/bare_parse/Cargo.toml
-bench/pairs.sh "${PAIRS:-5}" "$work/pair-bare" -- "$work/avfit-conv.sh" -- bench/bare_parse/target/release/bare_parse "$bbox"
+bench/pairs.sh "${PAIRS:-5}" "$work/pair-bare" --clean "$work/conv-avfit" \
+  -- "${avfit_conv[@]}" -- bench/bare_parse/target/release/bare_parse "$bbox"
 fig() { awk -v k="$2" '$1 == k { print $2 }' "$work/pair-$1"; }
 per_cpu_s() { awk -v r="$rows" -v c="$1" 'BEGIN { printf "%.0f", (c > 0 ? r / c : 0) }'; }
 avfit_rate="$(per_cpu_s "$(fig duckdb a_cpu)")"
@@ -180,7 +187,7 @@ inputs="$([ "$has_synth" = 1 ] && echo "avfit synth --scale F" || echo "bench/ge
     echo "| \`avfit build\` F = $f ($(cat "$work"/build-"$f"/*/*/*.jsonl | wc -l) samples) | $(wall "build-$f") | $(rss_mib "build-$f") |"
   done
   echo
-  echo "Conversion of $rows bbox rows ($lines lines), in pairs (load average before the pairs: $load_pairs); medians:"
+  echo "Conversion of $rows bbox rows ($lines lines), in pairs (load average before the pairs: $load_pairs; each run starts with no output, the last run's removed untimed); medians:"
   echo
   echo "| pair (runs) | avfit wall / CPU s / peak MiB | other wall / CPU s / peak MiB | other / avfit: wall (min-max) | CPU |"
   echo "|---|---|---|---|---|"
