@@ -566,3 +566,79 @@ fn predictions_by_id_and_meerkat_dump() {
         assert_eq!(b["samples"], r["samples"], "{}", path.display());
     }
 }
+
+/// `eval --html`'s page (`eval::html::page`), byte for byte where it is text: the split and
+/// dialect, the table in `<pre>`, then per task in name order its worst samples by ascending
+/// score (at most 12 of 13 here; ties keep corpus order), scores with 4 decimals, "(none)" for a
+/// missing prediction, `<`, `>`, `&` and `"` escaped; no picture without a media root.
+#[test]
+fn eval_html_page_lists_each_tasks_worst_samples() {
+    use avfit::eval::run::{Evaluation, Scored};
+    let unit = |id: &str, task: &str, score: f64, prediction: Option<&str>, answer: &str| Scored {
+        id: id.into(),
+        task: task.into(),
+        source: "s".into(),
+        score,
+        predicted: prediction.is_some(),
+        parsed: prediction.is_some(),
+        prediction: prediction.map(str::to_string),
+        answer: answer.into(),
+        boxes: None,
+        event_f1: None,
+        verdict: None,
+        extra_keys: Vec::new(),
+        references: Vec::new(),
+    };
+    // avqa first in corpus order (a tie at 0.5 between "q1" and "q2"), then 13 arig units "a13"
+    // to "a1" scored 0.13 down to 0.01: "a13", the best, is left out.
+    let mut scored = vec![
+        unit("q1", "avqa", 0.5, Some("<b>&\"yes\""), "no"),
+        unit("q2", "avqa", 0.5, None, "yes"),
+        unit("q3", "avqa", 0.0, Some("two"), "three"),
+    ];
+    for i in 1..=13 {
+        let score = f64::from(14 - i) / 100.0;
+        scored.push(unit(
+            &format!("a{}", 14 - i),
+            "arig",
+            score,
+            Some("[0.1,0.2,0.3,0.4]"),
+            "[<dog>,0.1,0.2,0.3,0.4]",
+        ));
+    }
+    let report = serde_json::json!({
+        "split": "test",
+        "dialect": "meerkat<x>",
+        "metrics": {"avqa": {"accuracy": 0.5}},
+        "coverage": {"avqa": {"total": 3, "predicted": 2, "parsed": 2}},
+    });
+    let page = avfit::eval::html::page(&Evaluation { report, scored }, None);
+    let table = format!(
+        "{:<40}{:>11}   coverage (total/predicted/parsed)\n{:<40}{:>11}   3/2/2\n\n",
+        "avqa (x100)", "accuracy", "avqa", "50.00"
+    );
+    let head = "<th>id</th><th>score</th><th>prediction</th><th>answer</th><th>image</th></tr>";
+    let row = |id: &str, score: &str, pred: &str, answer: &str| {
+        format!("<tr><td>{id}</td><td>{score}</td><td class=\"pred\">{pred}</td><td class=\"true\">{answer}</td><td></td></tr>")
+    };
+    let mut want = format!("<p>split test, dialect meerkat&lt;x&gt;; figures x100</p><pre>{table}</pre>");
+    want += &format!("<h2>arig: worst 12 samples</h2><table><tr>{head}");
+    for i in 1..=12 {
+        want += &row(
+            &format!("a{i}"),
+            &format!("0.{i:02}00"),
+            "[0.1,0.2,0.3,0.4]",
+            "[&lt;dog&gt;,0.1,0.2,0.3,0.4]",
+        );
+    }
+    want += &format!("</table><h2>avqa: worst 3 samples</h2><table><tr>{head}");
+    want += &row("q3", "0.0000", "two", "three");
+    want += &row("q1", "0.5000", "&lt;b&gt;&amp;&quot;yes&quot;", "no");
+    want += &row("q2", "0.5000", "(none)", "yes");
+    want += "</table></body></html>\n";
+    let body = page.split_once("<h1>avfit eval</h1>").expect("the page's heading").1;
+    assert_eq!(body, want);
+    assert!(
+        page.starts_with("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>avfit eval</title>")
+    );
+}
