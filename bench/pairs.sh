@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Paired timing for a shared machine (issue 17):
 # `bench/pairs.sh N OUT [--clean PATH]... -- CMD_A... -- CMD_B...` runs each command once as a
-# warm-up, then N times in turn (A B A B ...), each under /usr/bin/time, and writes to OUT one line "<key> <value>" per figure: a_wall, a_cpu (user +
-# system seconds), a_rss (peak KiB) and the same for b (medians over the N runs), and
-# ratio_wall, ratio_cpu: the medians of the per-pair ratios B/A (how many times A is faster).
+# warm-up, then N times in turn (A B A B ...), each under /usr/bin/time, and writes to OUT one
+# line "<key> <value>" per figure: a_wall, a_cpu (user + system seconds), a_rss (peak KiB) and the
+# same for b (medians over the N runs), and ratio_wall, ratio_cpu: the medians of the per-pair
+# ratios B/A (how many times A is faster).
 # Before every run, untimed, each PATH given with --clean is removed (`rm -rf`: the outputs of the
 # run before, so that no command is timed deleting or truncating another run's files) and `sync`
 # writes back what the run before left in the page cache.
