@@ -44,7 +44,7 @@ measure() {
   local name="$1" output="$2" best="" i
   shift 2
   for ((i = 0; i < runs; i++)); do
-    rm -rf "$output"
+    rm -rf -- "$output"
     # Flush what earlier steps wrote, so no step is timed while the disk writes back another's.
     sync
     if /usr/bin/time -f '%e %M' -o "$work/$name.try" true 2> /dev/null; then
