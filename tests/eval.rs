@@ -613,9 +613,15 @@ fn eval_html_page_lists_each_tasks_worst_samples() {
         "coverage": {"avqa": {"total": 3, "predicted": 2, "parsed": 2}},
     });
     let page = avfit::eval::html::page(&Evaluation { report, scored }, None);
+    // The table by hand: names padded to 40 columns, figures right-aligned in 11, x100 to 2
+    // decimals, then the coverage, and a blank line after the task.
+    let pad = |n: usize| " ".repeat(n);
     let table = format!(
-        "{:<40}{:>11}   coverage (total/predicted/parsed)\n{:<40}{:>11}   3/2/2\n\n",
-        "avqa (x100)", "accuracy", "avqa", "50.00"
+        "avqa (x100){}{}accuracy   coverage (total/predicted/parsed)\navqa{}{}50.00   3/2/2\n\n",
+        pad(29),
+        pad(3),
+        pad(36),
+        pad(6)
     );
     let head = "<th>id</th><th>score</th><th>prediction</th><th>answer</th><th>image</th></tr>";
     let row = |id: &str, score: &str, pred: &str, answer: &str| {
