@@ -52,55 +52,58 @@ pub fn push_str_body(out: &mut Vec<u8>, text: &str) {
 
 /// Appends `bytes` to `out` and returns true when none needs a JSON escape ([`needs_escape`]);
 /// else leaves `out` as it was and returns false. One pass: on x86-64 sixteen bytes are judged
-/// and copied at a time (SSE2, which every x86-64 processor has); elsewhere the bytes are judged
-/// by [`needs_escape`] and then copied.
+/// and copied at a time (SSE2, which every x86-64 processor has), the last sixteen of a string of
+/// sixteen or more as one block overlapping the one before (so no byte-by-byte remainder and no
+/// `memcpy` call of a few bytes); shorter strings, and every string elsewhere, are judged by
+/// [`needs_escape`] and then copied.
 fn copy_unless_escaped(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
     #[cfg(target_arch = "x86_64")]
-    {
+    if bytes.len() >= 16 {
         use std::arch::x86_64::*;
         let start = out.len();
-        out.reserve(bytes.len());
-        let mut blocks = bytes.chunks_exact(16);
-        let mut written = 0;
-        // SAFETY: SSE2 is part of x86-64; every load reads 16 bytes of `bytes`, and every store
-        // writes 16 bytes of the capacity reserved above (`start + written + 16 <= start +
-        // bytes.len()`), which `set_len` below only covers once written.
+        let len = bytes.len();
+        out.reserve(len);
+        // SAFETY: SSE2 is part of x86-64; every load reads the 16 bytes of `bytes` at `at` and
+        // every store writes 16 bytes of the capacity reserved above at `start + at`, with
+        // `at + 16 <= len` for both (the last block starts at `len - 16 >= 0`); `set_len` below
+        // covers them only once all are written.
         unsafe {
             let quote = _mm_set1_epi8(b'"' as i8);
             let backslash = _mm_set1_epi8(b'\\' as i8);
             let control_max = _mm_set1_epi8(0x1f);
+            let source = bytes.as_ptr();
             let target = out.as_mut_ptr().add(start);
-            for block in &mut blocks {
-                let v = _mm_loadu_si128(block.as_ptr().cast());
+            // Judges and copies the block at `at`: false when it holds a byte to escape.
+            let block = |at: usize| {
+                let v = _mm_loadu_si128(source.add(at).cast());
                 // Unsigned v <= 0x1f exactly when min(v, 0x1f) == v.
                 let control = _mm_cmpeq_epi8(_mm_min_epu8(v, control_max), v);
                 let special = _mm_or_si128(
                     _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
                     control,
                 );
-                if _mm_movemask_epi8(special) != 0 {
+                _mm_storeu_si128(target.add(at).cast(), v);
+                _mm_movemask_epi8(special) == 0
+            };
+            let mut at = 0;
+            while at + 16 <= len {
+                if !block(at) {
                     return false;
                 }
-                _mm_storeu_si128(target.add(written).cast(), v);
-                written += 16;
+                at += 16;
             }
-            let rest = blocks.remainder();
-            if needs_escape(rest) {
+            if at < len && !block(len - 16) {
                 return false;
             }
-            std::ptr::copy_nonoverlapping(rest.as_ptr(), target.add(written), rest.len());
-            out.set_len(start + bytes.len());
+            out.set_len(start + len);
         }
-        true
+        return true;
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        if needs_escape(bytes) {
-            return false;
-        }
-        out.extend_from_slice(bytes);
-        true
+    if needs_escape(bytes) {
+        return false;
     }
+    out.extend_from_slice(bytes);
+    true
 }
 
 /// Appends `text` or `null`, as serde_json writes an `Option<String>`.
