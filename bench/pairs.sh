@@ -5,7 +5,7 @@
 # line "<key> <value>" per figure: a_wall, a_cpu (user + system seconds), a_rss (peak KiB) and the
 # same for b (medians over the N runs), ratio_wall, ratio_cpu: the medians of the per-pair
 # ratios B/A (how many times A is faster), and ratio_wall_range: the lowest and highest per-pair
-# wall ratio, "MIN-MAX".
+# wall ratio, "MIN-MAX". A ratio whose A side took 0.00 s is printed as 0.
 # Before every run, untimed, each PATH given with --clean is removed (`rm -rf`: the outputs of the
 # run before, so that no command is timed deleting or truncating another run's files) and `sync`
 # writes back what the run before left in the page cache.
@@ -49,7 +49,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] :
     echo "${side}_cpu $(cut -d' ' -f2 "$tmp/$side" | median)"
     echo "${side}_rss $(cut -d' ' -f3 "$tmp/$side" | median)"
   done
-  echo "ratio_wall $(paste -d' ' "$tmp/a" "$tmp/b" | awk '{ printf "%.4f\n", $4 / $1 }' | median)"
+  echo "ratio_wall $(paste -d' ' "$tmp/a" "$tmp/b" | awk '{ printf "%.4f\n", ($1 > 0 ? $4 / $1 : 0) }' | median)"
   echo "ratio_cpu $(paste -d' ' "$tmp/a" "$tmp/b" | awk '{ printf "%.4f\n", ($2 > 0 ? $5 / $2 : 0) }' | median)"
-  echo "ratio_wall_range $(paste -d' ' "$tmp/a" "$tmp/b" | awk '{ printf "%.2f\n", $4 / $1 }' | sort -g | sed -n '1p;$p' | paste -sd-)"
+  echo "ratio_wall_range $(paste -d' ' "$tmp/a" "$tmp/b" | awk '{ printf "%.2f\n", ($1 > 0 ? $4 / $1 : 0) }' | sort -g | sed -n '1p;$p' | paste -sd-)"
 } > "$out"
