@@ -380,7 +380,8 @@ impl MediaCatalog {
             ("video", &media.video, &o.video),
         ]) {
             let Some(path) = path else { continue };
-            // Past this check the path is either found taken or taken below.
+            // Past this check the path is either found taken or taken below, or `add` fails (the
+            // build stops: leaving the order there may have lost the rows written ahead too).
             let last = &mut self.last_taken[last];
             if last.as_slice() == path.as_bytes() {
                 continue;
@@ -1389,29 +1390,57 @@ mod tests {
     }
 
     /// The last path of each kind is passed over without its slot among the recent ones (as
-    /// when another path took that slot): an image's path in a text of its own is taken once
-    /// when named again by the next record, and again once the kind has named another path.
+    /// when another path took that slot), with the paths out of order (so not by the order
+    /// check, which passes over the last row's path again): an image's path in a text of its own
+    /// is taken once when named again, also with another kind's path between, and again once
+    /// the kind has named another path (one that begins with it among them); an audio path
+    /// named first without an origin and then with one keeps its first row.
     #[test]
     fn the_last_path_of_each_kind_is_taken_once() {
         let mut catalog = MediaCatalog::default();
         let forget_slots = |catalog: &mut MediaCatalog| catalog.recent.iter_mut().for_each(|slot| *slot = None);
+        catalog.add(&image("oi/images/z.jpg", "first-z")).unwrap();
         catalog.add(&image("oi/images/a.jpg", "first-a")).unwrap();
+        assert!(!catalog.ordered);
         forget_slots(&mut catalog);
         catalog.add(&image("oi/images/a.jpg", "later-a")).unwrap();
-        assert_eq!(catalog.entries.len(), 1);
+        assert_eq!(catalog.entries.len(), 2);
+        let audio = |origin: Option<MediaOrigin>| Media {
+            audio: Some("audioset/audios/x_30.000_40.000.wav".into()),
+            origins: crate::record::MediaOrigins {
+                audio: origin.map(Into::into),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        catalog.add(&audio(None)).unwrap();
+        forget_slots(&mut catalog);
+        catalog
+            .add(&audio(Some(MediaOrigin::youtube("x", 30.0, 40.0))))
+            .unwrap();
+        forget_slots(&mut catalog);
+        catalog.add(&image("oi/images/a.jpg", "again-a")).unwrap();
+        assert_eq!(catalog.entries.len(), 3);
+        catalog.add(&image("oi/images/a.jpg.png", "first-a-png")).unwrap();
         catalog.add(&image("oi/images/b.jpg", "first-b")).unwrap();
         forget_slots(&mut catalog);
         catalog.add(&image("oi/images/a.jpg", "last-a")).unwrap();
-        assert_eq!(catalog.entries.len(), 3);
+        assert_eq!(catalog.entries.len(), 6);
         let rows: Vec<(&[u8], &[u8])> = catalog.sorted();
         assert_eq!(
             rows,
             [
                 (
-                    &b"oi/images/a.jpg"[..],
-                    &b"oi/images/a.jpg,image,oi,,first-a,,,,x.jpg\n"[..]
+                    &b"audioset/audios/x_30.000_40.000.wav"[..],
+                    &b"audioset/audios/x_30.000_40.000.wav,audio,audioset,,,,,,\n"[..]
+                ),
+                (b"oi/images/a.jpg", b"oi/images/a.jpg,image,oi,,first-a,,,,x.jpg\n"),
+                (
+                    b"oi/images/a.jpg.png",
+                    b"oi/images/a.jpg.png,image,oi,,first-a-png,,,,x.jpg\n"
                 ),
                 (b"oi/images/b.jpg", b"oi/images/b.jpg,image,oi,,first-b,,,,x.jpg\n"),
+                (b"oi/images/z.jpg", b"oi/images/z.jpg,image,oi,,first-z,,,,x.jpg\n"),
             ]
         );
     }
@@ -1564,6 +1593,35 @@ mod tests {
                 .map(|e| e.unwrap().file_name())
                 .collect();
             assert_eq!(names, ["media.csv.partial"], "limit {limit}");
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+    }
+
+    /// The paths of the test above with what was taken lately forgotten before each add (as
+    /// when the last path of a kind and the recent slots no longer hold a path): a repeat of the
+    /// last row's path is passed over by the order check, in memory and written ahead, first row
+    /// winning. (Without the forgetting the last path of its kind passes it over first.)
+    #[test]
+    fn the_last_rows_path_again_is_passed_over_by_the_order_check() {
+        let adds = [
+            ("oi/images/a.jpg", "first-a"),
+            ("oi/images/b,2.jpg", "first-b"),
+            ("oi/images/b,2.jpg", "later-b"),
+            ("oi/images/c.jpg", "first-c"),
+            ("oi/images/d.jpg", "first-d"),
+            ("oi/images/d.jpg", "later-d"),
+        ];
+        for limit in [1, 100, 1 << 20] {
+            let dir = scratch(&format!("again-{limit}"));
+            let mut catalog = MediaCatalog::spilling(&dir, limit);
+            for (path, id) in adds {
+                forget_recent(&mut catalog);
+                catalog.add(&image(path, id)).unwrap();
+            }
+            assert!(catalog.ordered && catalog.spill.is_none(), "limit {limit}");
+            catalog.write_partial(&dir).unwrap();
+            let written = std::fs::read_to_string(dir.join("media.csv.partial")).unwrap();
+            assert_eq!(written, FIRST_OF_FOUR, "limit {limit}");
             std::fs::remove_dir_all(&dir).unwrap();
         }
     }
