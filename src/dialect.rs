@@ -192,13 +192,16 @@ pub fn push_3_decimals(out: &mut String, v: f64) {
         floor
     } as u32;
     let frac = n % 1000;
-    let digit = |d: u32| char::from(b'0' + d as u8);
-    out.reserve(5);
-    out.push(digit(n / 1000));
-    out.push('.');
-    for d in [frac / 100, frac / 10 % 10, frac % 10] {
-        out.push(digit(d));
-    }
+    let digit = |d: u32| b'0' + d as u8;
+    // The five bytes appended at once: one length check, where five `push`es made five.
+    let text = [
+        digit(n / 1000),
+        b'.',
+        digit(frac / 100),
+        digit(frac / 10 % 10),
+        digit(frac % 10),
+    ];
+    out.push_str(std::str::from_utf8(&text).expect("ASCII digits and a point"));
 }
 
 /// `min(cap, round_ties_even(v * scale))` as an integer grid coordinate (vtimellm passes
