@@ -974,6 +974,17 @@ mod tests {
                                  oi/images/c.jpg,image,oi,,first-c,,,,x.jpg\n\
                                  oi/images/d.jpg,image,oi,,first-d,,,,x.jpg\n";
 
+    /// Image paths in byte order, two of them named twice in a row (the second time with another
+    /// media id, which loses): [`FIRST_OF_FOUR`] is their list.
+    const IN_ORDER_WITH_REPEATS: [(&str, &str); 6] = [
+        ("oi/images/a.jpg", "first-a"),
+        ("oi/images/b,2.jpg", "first-b"),
+        ("oi/images/b,2.jpg", "later-b"),
+        ("oi/images/c.jpg", "first-c"),
+        ("oi/images/d.jpg", "first-d"),
+        ("oi/images/d.jpg", "later-d"),
+    ];
+
     /// Spilled runs merge to the bytes of the in-memory catalog: sorted by path, one row per
     /// path, the first added winning even when its duplicate is in a later run, a path with a
     /// comma quoted.
@@ -1562,14 +1573,7 @@ mod tests {
     /// emptied) is passed over, first row winning.
     #[test]
     fn paths_in_order_are_written_ahead_as_the_media_list() {
-        let adds = [
-            ("oi/images/a.jpg", "first-a"),
-            ("oi/images/b,2.jpg", "first-b"),
-            ("oi/images/b,2.jpg", "later-b"),
-            ("oi/images/c.jpg", "first-c"),
-            ("oi/images/d.jpg", "first-d"),
-            ("oi/images/d.jpg", "later-d"),
-        ];
+        let adds = IN_ORDER_WITH_REPEATS;
         let expected = FIRST_OF_FOUR;
         let (memory, memory_info) = in_memory(&adds, "ahead-memory");
         assert_eq!(String::from_utf8(memory).unwrap(), expected);
@@ -1603,14 +1607,7 @@ mod tests {
     /// winning. (Without the forgetting the last path of its kind passes it over first.)
     #[test]
     fn the_last_rows_path_again_is_passed_over_by_the_order_check() {
-        let adds = [
-            ("oi/images/a.jpg", "first-a"),
-            ("oi/images/b,2.jpg", "first-b"),
-            ("oi/images/b,2.jpg", "later-b"),
-            ("oi/images/c.jpg", "first-c"),
-            ("oi/images/d.jpg", "first-d"),
-            ("oi/images/d.jpg", "later-d"),
-        ];
+        let adds = IN_ORDER_WITH_REPEATS;
         for limit in [1, 100, 1 << 20] {
             let dir = scratch(&format!("again-{limit}"));
             let mut catalog = MediaCatalog::spilling(&dir, limit);
