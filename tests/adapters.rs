@@ -1092,6 +1092,85 @@ fn vggss_keeps_a_valid_copy_after_an_invalid_one() {
     );
 }
 
+/// A number beyond the range of a double (`1e400`, `-1e999`; serde_json refuses to read it as
+/// infinity) rejects its element `non_finite_value`, and the elements after it are read: VGG-SS
+/// (its whole array) and AVQA (its streamed array, the path of MUSIC-AVQA and VALOR too). Counts:
+/// every element read, the others used.
+#[test]
+fn a_number_out_of_range_rejects_its_element_not_the_file() {
+    let tmp = common::tempdir().unwrap();
+    let vggss = tmp.path().join("vggss");
+    write(
+        &vggss,
+        "vggss.json",
+        r#"[{"file": "aaaaaaaaaaa_000010", "class": "dog", "bbox": [[0.1, 0.1, 0.6, 0.6]]},
+            {"file": "bbbbbbbbbbb_000020", "class": "cat", "bbox": [[0.1, 0.1, 1e400, 0.6], [0.2, 0.2, 0.4, 0.4]]},
+            {"file": "ccccccccccc_000030", "class": "cow", "bbox": [[0.3, 0.3, 0.5, 0.5]]}]"#,
+    );
+    let (sink, stats) = read("vggss", &[vggss], None);
+    let detail = "a number beyond the range of a double (it would read as infinite)";
+    assert_eq!(
+        reject_summary(&sink.rejects),
+        vec![(s("non_finite_value"), 1, s(detail))]
+    );
+    let keys: Vec<&str> = sink.records.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(keys, ["aaaaaaaaaaa_000010", "ccccccccccc_000030"]);
+    assert_eq!((stats.read, stats.used, stats.rejected), (3, 2, 1));
+
+    let avqa = tmp.path().join("avqa");
+    let q = |id: u32, answer: &str| {
+        format!(
+            r#"{{"id": {id}, "video_name": "aaaaaaaaaaa_000010", "question_text": "Q{id}?", "multi_choice": ["a", "b"], "answer": {answer}, "question_type": "T"}}"#
+        )
+    };
+    write(
+        &avqa,
+        "train_qa.json",
+        &format!("[{}, {}, {}]", q(1, "0"), q(2, "-1e999"), q(3, "1")),
+    );
+    let (sink, stats) = read("avqa", &[avqa], None);
+    assert_eq!(
+        reject_summary(&sink.rejects),
+        vec![(s("non_finite_value"), 1, s(detail))]
+    );
+    let answers: Vec<&str> = sink
+        .records
+        .iter()
+        .map(|r| match &r.target {
+            Target::Avqa { answer, .. } => answer.as_str(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(answers, ["a", "b"]);
+    assert_eq!((stats.read, stats.used, stats.rejected), (3, 2, 1));
+}
+
+/// An element whose text is JSON to serde_json's syntax check but not a value it can make (a
+/// leading surrogate escape in a string with no trailing one after it) is rejected `malformed_field` with serde_json's message,
+/// without the position (which would count within the element); a file that is not JSON still
+/// stops the read, with its line.
+#[test]
+fn an_element_serde_json_cannot_read_is_rejected_with_its_message() {
+    let tmp = common::tempdir().unwrap();
+    write(
+        tmp.path(),
+        "vggss.json",
+        r#"[{"file": "aaaaaaaaaaa_000010", "class": "d\ud800og", "bbox": [[0.1, 0.1, 0.6, 0.6]]},
+            {"file": "ccccccccccc_000030", "class": "cow", "bbox": [[0.3, 0.3, 0.5, 0.5]]}]"#,
+    );
+    let (sink, _) = read("vggss", &[tmp.path().to_path_buf()], None);
+    assert_eq!(
+        reject_summary(&sink.rejects),
+        vec![(
+            s("malformed_field"),
+            0,
+            s("the element cannot be read: unexpected end of hex escape")
+        )]
+    );
+    let keys: Vec<&str> = sink.records.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(keys, ["ccccccccccc_000030"]);
+}
+
 /// A 224x224 mask PNG with foreground 255 on the inclusive rectangle.
 fn mask_png(path: &std::path::Path, rect: Option<(u32, u32, u32, u32)>) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();

@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 
 /// Reads JSON-array files whose split comes from their names (AVQA, MUSIC-AVQA, VALOR-32K), one
 /// unit per element: counts each element read, skips every element of a file whose split `rule`
-/// leaves out (`split_not_used`), and calls `each(file, at, element, split, out)` for the rest.
+/// leaves out (`split_not_used`), rejects an element that cannot be read on its own (see
+/// [`stream_json_array`]), and calls `each(file, at, element, split, out)` for the rest.
 ///
 /// Errors: a file whose name has no split word (without `--split`), unreadable or invalid JSON,
 /// and what `each` returns.
@@ -32,14 +33,16 @@ pub fn for_each_json_element<'f>(
 ) -> Result<()> {
     for path in files {
         let split = options.split_of_file(source, path, rule)?;
-        stream_json_array(path, |index, item| {
+        stream_json_array(path, |index, element| {
             out.read(1);
-            match split {
-                Some(split) => each(path, At::Index(index), &item, split, out),
-                None => {
+            let at = At::Index(index);
+            match (split, element) {
+                (None, _) => {
                     out.skip(Skip::SplitNotUsed, 1);
                     Ok(())
                 }
+                (Some(_), Err((reason, detail))) => out.reject(path, at, reason, detail),
+                (Some(split), Ok(item)) => each(path, at, &item, split, out),
             }
         })?;
     }
@@ -81,71 +84,152 @@ pub fn json_text<'v>(item: &'v serde_json::Value, key: &str) -> Option<&'v str> 
         .filter(|s| !s.is_empty())
 }
 
-/// Parses a whole JSON file that must hold an array of records (AVQA, MUSIC-AVQA, VALOR, VGG-SS).
+/// One element of a JSON array as [`stream_json_array`] reads it: its value, or why this element
+/// alone cannot be read while the file around it can (reason and detail, for a reject).
+pub type JsonElement = std::result::Result<serde_json::Value, (Reason, String)>;
+
+/// Reads a whole JSON file that must hold an array of records (VGG-SS), as
+/// [`stream_json_array`] reads it: its elements in order.
 ///
-/// Errors: unreadable file, invalid JSON (with line), or a top-level value that is not an array.
-pub fn read_json_array(path: &Path) -> Result<Vec<serde_json::Value>> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let value: serde_json::Value =
-        serde_json::from_reader(std::io::BufReader::new(file)).map_err(|e| Error::json(path, None, &e))?;
-    match value {
-        serde_json::Value::Array(items) => Ok(items),
-        other => Err(Error::input(
-            path,
-            None,
-            format!("expected a JSON array of records, found {}", json_kind(&other)),
-        )),
-    }
+/// Errors: as [`stream_json_array`].
+pub fn read_json_array(path: &Path) -> Result<Vec<JsonElement>> {
+    let mut elements = Vec::new();
+    stream_json_array(path, |_, element| {
+        elements.push(element);
+        Ok(())
+    })?;
+    Ok(elements)
 }
 
-/// Streams the elements of a JSON file that must hold an array of records: `each(index, element)`
-/// for each element in order (0-based index), as it is parsed, so memory holds one element at a
-/// time whatever the file's size.
+/// Streams the elements of a JSON file that must hold an array of records (AVQA, MUSIC-AVQA,
+/// VALOR-32K, VGG-SS): `each(index, element)` for each element in order (0-based index), as it
+/// is read, so memory holds one element at a time whatever the file's size.
+///
+/// A number beyond the range of a double (`1e400`, which serde_json refuses to read as infinity)
+/// makes its element an `Err` (`non_finite_value`), not the whole file's error, and the elements
+/// after it are still read; so does anything else serde_json accepts as syntax but cannot make a
+/// value of (`malformed_field`, with serde_json's message). The file is read once, element by
+/// element, as values; only when such an element stops that read is it read again from the
+/// start, each element taken first as its raw text (which checks its syntax but reads no number)
+/// and then parsed on its own, the elements already given passed over. So a file without such
+/// an element costs one parse, as before.
 ///
 /// Errors: unreadable file, invalid JSON (with line), a top-level value that is not an array, and
 /// what `each` returns (the first error stops the read).
-pub fn stream_json_array(path: &Path, each: impl FnMut(u64, serde_json::Value) -> Result<()>) -> Result<()> {
+pub fn stream_json_array(path: &Path, mut each: impl FnMut(u64, JsonElement) -> Result<()>) -> Result<()> {
+    let mut given = 0;
+    match read_array(path, false, &mut given, &mut each) {
+        Err(ReadError::Json(e)) if given_element_problem(&e) => {
+            let mut again = 0;
+            read_array(path, true, &mut again, &mut |index, element| {
+                if index < given {
+                    return Ok(());
+                }
+                each(index, element)
+            })
+            .map_err(|e| e.into_error(path))
+        }
+        read => read.map_err(|e| e.into_error(path)),
+    }
+}
+
+/// Whether `e`, which stopped the read of an array as values, is the problem of one element that
+/// the read by raw text rejects alone: a number out of range, or a string escape serde_json's
+/// syntax check accepts but its value cannot hold.
+fn given_element_problem(e: &serde_json::Error) -> bool {
+    let message = e.to_string();
+    [
+        "number out of range",
+        "lone leading surrogate",
+        "unexpected end of hex escape",
+    ]
+    .iter()
+    .any(|what| message.starts_with(what))
+}
+
+/// Why [`read_array`] stopped: the JSON (serde_json's error) or `each`.
+enum ReadError {
+    Json(serde_json::Error),
+    Each(Error),
+}
+
+impl ReadError {
+    fn into_error(self, path: &Path) -> Error {
+        match self {
+            // A data error reads "invalid type: map, expected a JSON array of records".
+            ReadError::Json(e) => Error::json(path, None, &e),
+            ReadError::Each(e) => e,
+        }
+    }
+}
+
+/// Reads the array of `path`, calling `each(index, element)` for each element and counting them
+/// in `given`: as values (`raw` false: any element serde_json cannot read stops the read), or
+/// each as raw text parsed on its own (`raw` true: such an element is given as an `Err`).
+fn read_array(
+    path: &Path,
+    raw: bool,
+    given: &mut u64,
+    each: &mut dyn FnMut(u64, JsonElement) -> Result<()>,
+) -> std::result::Result<(), ReadError> {
     use serde::de::{Deserializer, SeqAccess, Visitor};
-    struct Elements<F> {
-        each: F,
+    struct Elements<'a> {
+        raw: bool,
+        given: &'a mut u64,
+        each: &'a mut dyn FnMut(u64, JsonElement) -> Result<()>,
         failed: Option<Error>,
     }
-    impl<'de, F: FnMut(u64, serde_json::Value) -> Result<()>> Visitor<'de> for &mut Elements<F> {
+    impl<'de> Visitor<'de> for &mut Elements<'_> {
         type Value = ();
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("a JSON array of records")
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-            let mut index = 0;
-            while let Some(element) = seq.next_element::<serde_json::Value>()? {
-                if let Err(e) = (self.each)(index, element) {
+            loop {
+                let element = if self.raw {
+                    match seq.next_element::<Box<serde_json::value::RawValue>>()? {
+                        Some(text) => serde_json::from_str(text.get()).map_err(|e| element_problem(&e)),
+                        None => return Ok(()),
+                    }
+                } else {
+                    match seq.next_element::<serde_json::Value>()? {
+                        Some(value) => Ok(value),
+                        None => return Ok(()),
+                    }
+                };
+                if let Err(e) = (self.each)(*self.given, element) {
                     self.failed = Some(e);
                     return Err(serde::de::Error::custom("stopped"));
                 }
-                index += 1;
+                *self.given += 1;
             }
-            Ok(())
         }
     }
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = std::fs::File::open(path).map_err(|e| ReadError::Each(Error::io(path, e)))?;
     let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::new(file));
-    let mut elements = Elements { each, failed: None };
+    let mut elements = Elements {
+        raw,
+        given,
+        each,
+        failed: None,
+    };
     let read = de.deserialize_seq(&mut elements).and_then(|()| de.end());
     if let Some(e) = elements.failed {
-        return Err(e);
+        return Err(ReadError::Each(e));
     }
-    // A data error reads "invalid type: map, expected a JSON array of records".
-    read.map_err(|e| Error::json(path, None, &e))
+    read.map_err(ReadError::Json)
 }
 
-fn json_kind(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
+/// The reason and detail of an array element whose raw text serde_json cannot make a value of:
+/// its message without the position, which counts within the element, not the file.
+fn element_problem(e: &serde_json::Error) -> (Reason, String) {
+    let message = e.to_string();
+    let what = message.split(" at line ").next().unwrap_or_default();
+    if what == "number out of range" {
+        let detail = "a number beyond the range of a double (it would read as infinite)";
+        (Reason::NonFiniteValue, detail.to_string())
+    } else {
+        (Reason::MalformedField, format!("the element cannot be read: {what}"))
     }
 }
 

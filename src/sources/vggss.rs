@@ -54,9 +54,16 @@ impl Source for Vggss {
         let split = options.split.unwrap_or(Split::Test);
         let mut emitted = HashSet::new();
         for path in files {
-            for (index, item) in super::read_json_array(path)?.into_iter().enumerate() {
+            for (index, element) in super::read_json_array(path)?.into_iter().enumerate() {
                 out.read(1);
                 let at = At::Index(index as u64);
+                let item = match element {
+                    Ok(item) => item,
+                    Err((reason, detail)) => {
+                        out.reject(path, at, reason, detail)?;
+                        continue;
+                    }
+                };
                 let Some(file) = item.get("file").and_then(|v| v.as_str()) else {
                     out.reject(path, at, Reason::MissingField, "no string `file`")?;
                     continue;
