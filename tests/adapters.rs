@@ -1145,30 +1145,119 @@ fn a_number_out_of_range_rejects_its_element_not_the_file() {
     assert_eq!((stats.read, stats.used, stats.rejected), (3, 2, 1));
 }
 
-/// An element whose text is JSON to serde_json's syntax check but not a value it can make (a
-/// leading surrogate escape in a string with no trailing one after it) is rejected `malformed_field` with serde_json's message,
-/// without the position (which would count within the element); a file that is not JSON still
-/// stops the read, with its line.
+/// An element whose text is JSON to serde_json's syntax check but not a value it can make is
+/// rejected `malformed_field` with serde_json's message, without the position (which would count
+/// within the element), and the element after it is read: a leading surrogate escape with no
+/// trailing one after it, a trailing surrogate alone, a leading one before a non-surrogate, and
+/// nesting deeper than serde_json's 128 levels. Each is the first problem of its own file, so each
+/// is what stops the read as values and makes the array be read again.
 #[test]
 fn an_element_serde_json_cannot_read_is_rejected_with_its_message() {
     let tmp = common::tempdir().unwrap();
+    let deep = format!("{}0.5{}", "[".repeat(200), "]".repeat(200));
+    let cases = [
+        (r#""class": "d\ud800og""#.to_string(), "unexpected end of hex escape"),
+        (
+            r#""class": "\udc00""#.to_string(),
+            "lone leading surrogate in hex escape",
+        ),
+        (
+            r#""class": "\ud800\u0041""#.to_string(),
+            "lone leading surrogate in hex escape",
+        ),
+        (format!(r#""class": "owl", "bbox": {deep}"#), "recursion limit exceeded"),
+    ];
+    for (n, (bad, message)) in cases.iter().enumerate() {
+        let dir = tmp.path().join(format!("case{n}"));
+        write(
+            &dir,
+            "vggss.json",
+            &format!(
+                r#"[{{"file": "aaaaaaaaaaa_000010", {bad}}},
+            {{"file": "ccccccccccc_000030", "class": "cow", "bbox": [[0.3, 0.3, 0.5, 0.5]]}}]"#
+            ),
+        );
+        let (sink, stats) = read("vggss", &[dir], None);
+        assert_eq!(
+            reject_summary(&sink.rejects),
+            vec![(
+                s("malformed_field"),
+                0,
+                format!("the element cannot be read: {message}")
+            )],
+            "{bad}"
+        );
+        let keys: Vec<&str> = sink.records.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(keys, ["ccccccccccc_000030"], "{bad}");
+        assert_eq!((stats.read, stats.used, stats.rejected), (2, 1, 1), "{bad}");
+    }
+}
+
+/// A file that is not JSON still stops the run with its path, line and what was expected, and
+/// the same error whether an element serde_json cannot read (`1e400`) came before the fault, so
+/// that the array was read a second time as raw text, or not (`0.500` in its place: as long, so
+/// the columns are the same too).
+#[test]
+fn a_syntax_error_after_an_element_read_again_stops_the_run_as_before() {
+    let tmp = common::tempdir().unwrap();
+    let source = avfit::registry::find("vggss").unwrap();
+    let options = avfit::sources::SourceOptions::new(source);
+    let tails = [
+        (
+            r#"{"file": "bbbbbbbbbbb_000020", "class": "cat" "bbox": []}]"#,
+            "expected `,` or `}`",
+        ),
+        (r#"{"file": "bbbb"#, "the text ends inside a string"),
+        (", 2]", "expected a value"),
+        ("", "the text ends where a value was expected"),
+    ];
+    for (n, (tail, said)) in tails.iter().enumerate() {
+        let error = |number: &str| {
+            let path = write(
+                &tmp.path().join(format!("{n}_{number}")),
+                "vggss.json",
+                &format!(
+                    "[{{\"file\": \"aaaaaaaaaaa_000010\", \"class\": \"dog\", \"bbox\": [[{number}, 0.1, 0.6, 0.6]]}},\n {tail}"
+                ),
+            );
+            let err = avfit::sources::read_all(source, &[path.clone()], &options).unwrap_err();
+            (path, err.to_string())
+        };
+        let (path, once) = error("0.500");
+        let (path_again, again) = error("1e400");
+        assert_eq!(
+            again.replace(&path_again.display().to_string(), "<path>"),
+            once.replace(&path.display().to_string(), "<path>")
+        );
+        assert!(
+            again.contains("vggss.json:2:") && again.contains(&format!("not JSON: {said}")),
+            "{again}"
+        );
+    }
+}
+
+/// An element serde_json cannot read in a file whose split is not used (VALOR-32K's test split)
+/// is skipped with the rest of its file (`split_not_used`), not rejected; counts reconcile.
+#[test]
+fn an_element_serde_json_cannot_read_in_a_split_not_used_is_skipped() {
+    let tmp = common::tempdir().unwrap();
     write(
         tmp.path(),
-        "vggss.json",
-        r#"[{"file": "aaaaaaaaaaa_000010", "class": "d\ud800og", "bbox": [[0.1, 0.1, 0.6, 0.6]]},
-            {"file": "ccccccccccc_000030", "class": "cow", "bbox": [[0.3, 0.3, 0.5, 0.5]]}]"#,
+        "desc_train.json",
+        r#"[{"video_id": "vvvvvvvvvvv_0.000_10.000", "desc": "A dog barks twice."}]"#,
     );
-    let (sink, _) = read("vggss", &[tmp.path().to_path_buf()], None);
-    assert_eq!(
-        reject_summary(&sink.rejects),
-        vec![(
-            s("malformed_field"),
-            0,
-            s("the element cannot be read: unexpected end of hex escape")
-        )]
+    write(
+        tmp.path(),
+        "desc_test.json",
+        r#"[{"video_id": "eeeeeeeeeee_0.000_10.000", "desc": "A horn blares.", "score": 1e400},
+            {"video_id": "fffffffffff_0.000_10.000", "desc": "Rain falls."}]"#,
     );
+    let (sink, stats) = read("valor", &[tmp.path().to_path_buf()], None);
+    assert!(sink.rejects.is_empty(), "{:?}", sink.rejects);
     let keys: Vec<&str> = sink.records.iter().map(|r| r.key.as_str()).collect();
-    assert_eq!(keys, ["ccccccccccc_000030"]);
+    assert_eq!(keys, ["vvvvvvvvvvv_0.000_10.000"]);
+    assert_eq!((stats.read, stats.used, stats.rejected), (3, 1, 0));
+    assert_eq!(stats.skipped, counts(&[("split_not_used", 2)]));
 }
 
 /// A 224x224 mask PNG with foreground 255 on the inclusive rectangle.

@@ -108,7 +108,8 @@ pub fn read_json_array(path: &Path) -> Result<Vec<JsonElement>> {
 /// A number beyond the range of a double (`1e400`, which serde_json refuses to read as infinity)
 /// makes its element an `Err` (`non_finite_value`), not the whole file's error, and the elements
 /// after it are still read; so does anything else serde_json accepts as syntax but cannot make a
-/// value of (`malformed_field`, with serde_json's message). The file is read once, element by
+/// value of (a lone surrogate escape, nesting deeper than 128 levels: `malformed_field`, with
+/// serde_json's message). The file is read once, element by
 /// element, as values; only when such an element stops that read is it read again from the
 /// start, each element taken first as its raw text (which checks its syntax but reads no number)
 /// and then parsed on its own, the elements already given passed over. So a file without such
@@ -134,20 +135,25 @@ pub fn stream_json_array(path: &Path, mut each: impl FnMut(u64, JsonElement) -> 
 }
 
 /// Whether `e`, which stopped the read of an array as values, is the problem of one element that
-/// the read by raw text rejects alone: a number out of range, or a string escape serde_json's
-/// syntax check accepts but its value cannot hold.
+/// the read by raw text rejects alone: a number out of range, a string escape serde_json's
+/// syntax check accepts but its value cannot hold, or an element nested deeper than serde_json's
+/// limit for a value (128 levels; the raw text's check has no limit, so such an element is
+/// rejected on its own rather than stopping the file). Not bytes that are not UTF-8: the raw
+/// read refuses them too, so reading again would only stop at the same place.
 fn given_element_problem(e: &serde_json::Error) -> bool {
     let message = e.to_string();
     [
         "number out of range",
         "lone leading surrogate",
         "unexpected end of hex escape",
+        "recursion limit exceeded",
     ]
     .iter()
     .any(|what| message.starts_with(what))
 }
 
-/// Why [`read_array`] stopped: the JSON (serde_json's error) or `each`.
+/// Why [`read_array`] stopped: the JSON (serde_json's error), or anything else (the file could
+/// not be opened, or `each` failed), which is returned as it is.
 enum ReadError {
     Json(serde_json::Error),
     Each(Error),
