@@ -109,11 +109,11 @@ pub fn read_json_array(path: &Path) -> Result<Vec<JsonElement>> {
 /// makes its element an `Err` (`non_finite_value`), not the whole file's error, and the elements
 /// after it are still read; so does anything else serde_json accepts as syntax but cannot make a
 /// value of (a lone surrogate escape, nesting deeper than 128 levels: `malformed_field`, with
-/// serde_json's message). The file is read once, element by
-/// element, as values; only when such an element stops that read is it read again from the
-/// start, each element taken first as its raw text (which checks its syntax but reads no number)
-/// and then parsed on its own, the elements already given passed over. So a file without such
-/// an element costs one parse, as before.
+/// serde_json's message). The file is read once, element by element, as values; only when such
+/// an element stops that read is it read again from the start, each element taken first as its
+/// raw text (which checks its syntax but reads no number) and then parsed on its own, the
+/// elements already given passed over. So a file without such an element costs one parse, as
+/// before.
 ///
 /// Errors: unreadable file, invalid JSON (with line), a top-level value that is not an array, and
 /// what `each` returns (the first error stops the read).
