@@ -43,13 +43,15 @@ for ((i = 0; i < n; i++)); do
   one "$tmp/b" "${b[@]}"
 done
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+# Per pair, B's wall and CPU seconds over A's (0 where A's rounds to 0.00), once for every figure.
+paste -d' ' "$tmp/a" "$tmp/b" | awk '{ printf "%.4f %.4f\n", ($1 > 0 ? $4 / $1 : 0), ($2 > 0 ? $5 / $2 : 0) }' > "$tmp/ratios"
 {
   for side in a b; do
     echo "${side}_wall $(cut -d' ' -f1 "$tmp/$side" | median)"
     echo "${side}_cpu $(cut -d' ' -f2 "$tmp/$side" | median)"
     echo "${side}_rss $(cut -d' ' -f3 "$tmp/$side" | median)"
   done
-  echo "ratio_wall $(paste -d' ' "$tmp/a" "$tmp/b" | awk '{ printf "%.4f\n", ($1 > 0 ? $4 / $1 : 0) }' | median)"
-  echo "ratio_cpu $(paste -d' ' "$tmp/a" "$tmp/b" | awk '{ printf "%.4f\n", ($2 > 0 ? $5 / $2 : 0) }' | median)"
-  echo "ratio_wall_range $(paste -d' ' "$tmp/a" "$tmp/b" | awk '{ printf "%.2f\n", ($1 > 0 ? $4 / $1 : 0) }' | sort -g | sed -n '1p;$p' | paste -sd-)"
+  echo "ratio_wall $(cut -d' ' -f1 "$tmp/ratios" | median)"
+  echo "ratio_cpu $(cut -d' ' -f2 "$tmp/ratios" | median)"
+  echo "ratio_wall_range $(cut -d' ' -f1 "$tmp/ratios" | sort -g | sed -n '1p;$p' | awk '{ printf "%.2f\n", $1 }' | paste -sd-)"
 } > "$out"
