@@ -374,11 +374,14 @@ impl MediaCatalog {
     /// Errors: a scratch run cannot be written (with the output directory's path).
     pub fn add(&mut self, media: &Media) -> Result<()> {
         let o = &media.origins;
-        for (last, (kind, path, origin)) in (0..3).zip([
+        for (last, (kind, path, origin)) in [
             ("image", &media.image, &o.image),
             ("audio", &media.audio, &o.audio),
             ("video", &media.video, &o.video),
-        ]) {
+        ]
+        .into_iter()
+        .enumerate()
+        {
             let Some(path) = path else { continue };
             // Past this check the path is either found taken or taken below, or `add` fails (the
             // build stops: leaving the order there may have lost the rows written ahead too).

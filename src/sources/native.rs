@@ -134,6 +134,9 @@ pub fn stream_json_array(path: &Path, mut each: impl FnMut(u64, JsonElement) -> 
     }
 }
 
+/// serde_json's message for a number beyond the range of a double (before its position).
+const NUMBER_OUT_OF_RANGE: &str = "number out of range";
+
 /// Whether `e`, which stopped the read of an array as values, is the problem of one element that
 /// the read by raw text rejects alone: a number out of range, a string escape serde_json's
 /// syntax check accepts but its value cannot hold, or an element nested deeper than serde_json's
@@ -143,7 +146,7 @@ pub fn stream_json_array(path: &Path, mut each: impl FnMut(u64, JsonElement) -> 
 fn given_element_problem(e: &serde_json::Error) -> bool {
     let message = e.to_string();
     [
-        "number out of range",
+        NUMBER_OUT_OF_RANGE,
         "lone leading surrogate",
         "unexpected end of hex escape",
         "recursion limit exceeded",
@@ -231,7 +234,7 @@ fn read_array(
 fn element_problem(e: &serde_json::Error) -> (Reason, String) {
     let message = e.to_string();
     let what = message.split(" at line ").next().unwrap_or_default();
-    if what == "number out of range" {
+    if what == NUMBER_OUT_OF_RANGE {
         let detail = "a number beyond the range of a double (it would read as infinite)";
         (Reason::NonFiniteValue, detail.to_string())
     } else {
