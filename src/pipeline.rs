@@ -251,6 +251,11 @@ struct RenderedChunk {
     error: Option<Error>,
 }
 
+/// What stands in a batch for a record rendered and dropped on the rendering thread
+/// ([`Renderer::dropped_when_rendered`]): a shard index no plan reaches, never rendered again (the
+/// batch only goes back to be emptied).
+const RENDERED_AND_DROPPED: Item = Item::Close { shard: usize::MAX };
+
 /// Items of a batch one rendering task renders in turn.
 const RENDER_CHUNK: usize = 64;
 
@@ -448,8 +453,15 @@ struct Renderer<'a> {
     dialect: Dialect,
     seed: u64,
     media_root: &'a [Option<MediaRoot>],
-    /// Index into `media_root` per source name.
+    /// Index into `media_root` and `dropped_when_rendered` per source name.
     source_index: &'a crate::split::FastMap<&'static str, usize>,
+    /// Per source: whether its records are dropped on the rendering thread as soon as they are
+    /// rendered. True for the curated rows, whose records are built on rayon's pool: no thread
+    /// would free them locally, and dropping them here (in parallel) takes that work off the
+    /// curated row's own thread, the serial part of the build (F = 1.0: 0.93 of the wall time,
+    /// 0.94 of the CPU, docs/BENCHMARKS.md). A direct source builds its records on its own thread,
+    /// which drops them there, where mimalloc frees them fastest.
+    dropped_when_rendered: &'a [bool],
     /// Bytes per item of the last chunk rendered, to size the next chunk's buffer so that it
     /// does not grow (and copy itself) while lines are appended.
     item_bytes: std::sync::atomic::AtomicUsize,
@@ -457,7 +469,9 @@ struct Renderer<'a> {
 
 impl Renderer<'_> {
     /// Renders `items` in order into one chunk; the first error stops it. The items stay (their
-    /// records go back to the reading thread to be dropped).
+    /// records go back to the reading thread to be dropped), but for the records of a source
+    /// [`Renderer::dropped_when_rendered`], which are dropped here and replaced by
+    /// [`RENDERED_AND_DROPPED`].
     fn render_chunk(&self, items: &mut [Item]) -> RenderedChunk {
         use std::sync::atomic::Ordering::Relaxed;
         let item_bytes = self.item_bytes.load(Relaxed);
@@ -469,7 +483,19 @@ impl Renderer<'_> {
         let count = items.len().max(1);
         for item in items {
             match self.render(item, &mut chunk.lines) {
-                Ok(rendered) => chunk.items.push(rendered),
+                Ok(rendered) => {
+                    chunk.items.push(rendered);
+                    let dropped = match item {
+                        Item::Record { record, .. } => self
+                            .source_index
+                            .get(record.source)
+                            .is_some_and(|&i| self.dropped_when_rendered[i]),
+                        _ => false,
+                    };
+                    if dropped {
+                        *item = RENDERED_AND_DROPPED;
+                    }
+                }
                 Err(e) => {
                     chunk.error = Some(e);
                     break;
@@ -689,12 +715,14 @@ fn build(
         .enumerate()
         .map(|(i, j)| (j.source.name(), i))
         .collect();
+    let dropped_when_rendered: Vec<bool> = plan.jobs.iter().map(|j| j.source.is_curated()).collect();
     let renderer = Renderer {
         templates: &plan.templates,
         dialect: plan.dialect,
         seed: plan.seed,
         media_root: &media_roots,
         source_index: &source_index,
+        dropped_when_rendered: &dropped_when_rendered,
         item_bytes: 512.into(),
     };
     let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Item>>(BATCHES_IN_FLIGHT);
