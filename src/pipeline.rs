@@ -458,9 +458,10 @@ struct Renderer<'a> {
     /// Per source: whether its records are dropped on the rendering thread as soon as they are
     /// rendered. True for the curated rows, whose records are built on rayon's pool: no thread
     /// would free them locally, and dropping them here (in parallel) takes that work off the
-    /// curated row's own thread, the serial part of the build (F = 1.0: 0.93 of the wall time,
-    /// 0.94 of the CPU, docs/BENCHMARKS.md). A direct source builds its records on its own thread,
-    /// which drops them there, where mimalloc frees them fastest.
+    /// curated row's own thread, the serial part of the build (F = 1.0: about 0.91 of the wall
+    /// time, the same CPU: the other core no longer waits; docs/BENCHMARKS.md, eleventh round).
+    /// A direct source builds its records on its own thread, which drops them there, where
+    /// mimalloc frees them fastest.
     dropped_when_rendered: &'a [bool],
     /// Bytes per item of the last chunk rendered, to size the next chunk's buffer so that it
     /// does not grow (and copy itself) while lines are appended.
@@ -482,17 +483,15 @@ impl Renderer<'_> {
         };
         let count = items.len().max(1);
         for item in items {
-            match self.render(item, &mut chunk.lines) {
+            // The record's source, looked up once for its media rules and for its drop.
+            let source = match item {
+                Item::Record { record, .. } => self.source_index.get(record.source).copied(),
+                _ => None,
+            };
+            match self.render(item, source, &mut chunk.lines) {
                 Ok(rendered) => {
                     chunk.items.push(rendered);
-                    let dropped = match item {
-                        Item::Record { record, .. } => self
-                            .source_index
-                            .get(record.source)
-                            .is_some_and(|&i| self.dropped_when_rendered[i]),
-                        _ => false,
-                    };
-                    if dropped {
+                    if source.is_some_and(|i| self.dropped_when_rendered[i]) {
                         *item = RENDERED_AND_DROPPED;
                     }
                 }
@@ -507,8 +506,9 @@ impl Renderer<'_> {
     }
 
     /// Applies the media rules and renders one item, a sample's line appended to `lines`; media
-    /// failures become rejects.
-    fn render(&self, item: &mut Item, lines: &mut Vec<u8>) -> Result<Rendered> {
+    /// failures become rejects. `source`: the record's index in `source_index` (`None` for an
+    /// item that is no record, or a source without one: no media rules).
+    fn render(&self, item: &mut Item, source: Option<usize>, lines: &mut Vec<u8>) -> Result<Rendered> {
         Ok(match item {
             Item::Open { shard, stem } => Rendered::Open {
                 shard: *shard,
@@ -517,10 +517,7 @@ impl Renderer<'_> {
             Item::Close { shard } => Rendered::Close { shard: *shard },
             Item::Record { shard, record, origin } => {
                 let shard = *shard;
-                let root = self
-                    .source_index
-                    .get(record.source)
-                    .and_then(|&i| self.media_root[i].as_ref());
+                let root = source.and_then(|i| self.media_root[i].as_ref());
                 if let Some(Err((reason, detail))) = root.map(|r| r.apply(record)) {
                     let reject = origin.reject(record.source, &record.key, reason, &detail);
                     return Ok(Rendered::MediaReject {
@@ -1246,4 +1243,84 @@ fn progress_bar(source: &str, quiet: bool, bars: &indicatif::MultiProgress) -> P
     let bar = bars.add(bar);
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::BBox;
+    use crate::record::{Media, Target};
+    use crate::sources::At;
+
+    fn arig(source: &'static str, key: &str) -> Record {
+        Record {
+            source,
+            key: key.to_string(),
+            split: Split::Train,
+            groups: vec!["oi:0001".into(), "yt:abc".into()],
+            media: Media {
+                image: Some("openimages/images/0001.jpg".into()),
+                audio: Some("audioset/audios/abc_000010.wav".into()),
+                ..Media::default()
+            },
+            target: Target::Arig {
+                label: "Dog".into(),
+                boxes: vec![BBox([0.1, 0.2, 0.3, 0.4])],
+            },
+            referring: false,
+        }
+    }
+
+    #[test]
+    fn a_curated_rows_records_are_dropped_once_rendered_and_a_direct_sources_stay() {
+        let templates = Templates::builtin().unwrap();
+        let source_index: crate::split::FastMap<&'static str, usize> =
+            [("openimages_audioset", 0), ("vggss", 1)].into_iter().collect();
+        let renderer = Renderer {
+            templates: &templates,
+            dialect: Dialect::Meerkat,
+            seed: 0,
+            media_root: &[None, None],
+            source_index: &source_index,
+            dropped_when_rendered: &[true, false],
+            item_bytes: 512.into(),
+        };
+        let origin = Origin {
+            file: "in.csv".into(),
+            at: At::Line(2),
+            units: 1,
+        };
+        let (curated, direct) = (arig("openimages_audioset", "0001/dog"), arig("vggss", "abc"));
+        // The lines the two records render to, on their own.
+        let mut expected = Vec::new();
+        crate::tasks::write_sample(&curated, &templates, Dialect::Meerkat, 0, &mut expected).unwrap();
+        let first_end = expected.len();
+        crate::tasks::write_sample(&direct, &templates, Dialect::Meerkat, 0, &mut expected).unwrap();
+        let mut items = [
+            Item::Record {
+                shard: 0,
+                record: curated,
+                origin: origin.clone(),
+            },
+            Item::Record {
+                shard: 1,
+                record: direct,
+                origin,
+            },
+        ];
+        let chunk = renderer.render_chunk(&mut items);
+        assert!(chunk.error.is_none());
+        assert_eq!(chunk.lines, expected);
+        let ends: Vec<(usize, usize)> = chunk
+            .items
+            .iter()
+            .map(|r| match r {
+                Rendered::Line { shard, end } => (*shard, *end),
+                _ => panic!("a line was expected"),
+            })
+            .collect();
+        assert_eq!(ends, [(0, first_end), (1, expected.len())]);
+        assert!(matches!(items[0], Item::Close { shard: usize::MAX }));
+        assert!(matches!(&items[1], Item::Record { shard: 1, record, .. } if record.key == "abc"));
+    }
 }
