@@ -6,10 +6,17 @@
 
 use tera::Context;
 
-/// (input, answer) of an AVQA sample; inserts `question` and `choices` into `context`.
-pub fn parts(question: &str, choices: Option<&[String]>, answer: &str, context: &mut Context) -> (String, String) {
-    context.insert("question", question);
-    context.insert("choices", &choices);
+/// (input, answer) of an AVQA sample; inserts `question` and `choices` into `context` when given.
+pub fn parts(
+    question: &str,
+    choices: Option<&[String]>,
+    answer: &str,
+    context: Option<&mut Context>,
+) -> (String, String) {
+    if let Some(context) = context {
+        context.insert("question", question);
+        context.insert("choices", &choices);
+    }
     let input = match choices {
         Some(options) => format!("{question}\nOptions: {}", options.join("; ")),
         None => question.to_string(),

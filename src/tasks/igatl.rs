@@ -12,16 +12,18 @@ use tera::Context;
 
 /// (input, answer) of an IGATL sample of `label` with `segments` (seconds) in a clip of
 /// `duration` seconds: the input is empty, or the label when `referring`. Inserts `duration` into
-/// `context`.
+/// `context` when given.
 pub fn parts(
     label: &str,
     segments: &[Segment],
     duration: f64,
     referring: bool,
     dialect: Dialect,
-    context: &mut Context,
+    context: Option<&mut Context>,
 ) -> (String, String) {
-    context.insert("duration", &duration.to_string());
+    if let Some(context) = context {
+        context.insert("duration", &duration.to_string());
+    }
     let input = if referring { label.to_string() } else { String::new() };
     (input, dialect.render_segments(segments, duration))
 }

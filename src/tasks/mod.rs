@@ -28,15 +28,21 @@ pub fn parts(target: &Target, referring: bool, dialect: Dialect) -> TaskParts {
     let mut context = Context::new();
     context.insert("box_format", dialect.box_format());
     context.insert("segment_format", dialect.segment_format());
-    let (input, answer) = input_and_answer(target, referring, dialect, &mut context);
+    let (input, answer) = input_and_answer(target, referring, dialect, Some(&mut context));
     context.insert("input", &input);
     TaskParts { answer, context }
 }
 
 /// (input, answer) of `target` in `dialect`; the task's own template variables (beyond `input`,
-/// `box_format`, `segment_format`) go into `context`. With `referring`, an ARIG or IGATL input is
-/// the label (the other tasks' inputs already name what they ask about and do not change).
-fn input_and_answer(target: &Target, referring: bool, dialect: Dialect, context: &mut Context) -> (String, String) {
+/// `box_format`, `segment_format`) go into `context` when given (`None` where no Tera template
+/// is rendered). With `referring`, an ARIG or IGATL input is the label (the other tasks' inputs
+/// already name what they ask about and do not change).
+fn input_and_answer(
+    target: &Target,
+    referring: bool,
+    dialect: Dialect,
+    context: Option<&mut Context>,
+) -> (String, String) {
     match target {
         Target::Avfc {
             kind,
@@ -83,8 +89,7 @@ pub fn question_and_answer(target: &Target, referring: bool) -> Option<(String, 
     if matches!(target, Target::Avc { .. }) {
         return None;
     }
-    let mut unused = Context::new();
-    Some(input_and_answer(target, referring, Dialect::Meerkat, &mut unused))
+    Some(input_and_answer(target, referring, Dialect::Meerkat, None))
 }
 
 /// Small valid targets of `task` on which every template is rendered when loaded: one per
@@ -194,8 +199,7 @@ fn write_sample_as(
     // A template without Tera syntax beyond box_format, segment_format and input needs no Tera
     // context (building one serializes every variable): same bytes, less work.
     if templates.is_plain(task, index) {
-        let mut unused = Context::new();
-        let (input, answer) = input_and_answer(&record.target, record.referring, dialect, &mut unused);
+        let (input, answer) = input_and_answer(&record.target, record.referring, dialect, None);
         let (instruction, input) = templates
             .render_without_context(task, index, dialect, &input)
             .expect("is_plain checked");
