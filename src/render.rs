@@ -179,23 +179,19 @@ fn plain_pieces(body: &str) -> Option<Vec<Piece>> {
 /// Fills `pieces` in and trims the result, as the Tera path does; borrowed (the trimmed slice)
 /// when there is one piece (a fixed text, or the input alone).
 fn fill<'a>(pieces: &'a [Piece], dialect: Dialect, input: &'a str) -> Cow<'a, str> {
+    let text = |piece: &'a Piece| match piece {
+        Piece::Text(text) => text.as_str(),
+        Piece::Var(Var::BoxFormat) => dialect.box_format(),
+        Piece::Var(Var::SegmentFormat) => dialect.segment_format(),
+        Piece::Var(Var::Input) => input,
+    };
     if let [piece] = pieces {
-        let text = match piece {
-            Piece::Text(text) => text.as_str(),
-            Piece::Var(Var::BoxFormat) => dialect.box_format(),
-            Piece::Var(Var::SegmentFormat) => dialect.segment_format(),
-            Piece::Var(Var::Input) => input,
-        };
-        return Cow::Borrowed(text.trim());
+        return Cow::Borrowed(text(piece).trim());
     }
-    let mut out = String::new();
+    // Sized once: grown piece by piece, most instructions were copied two or three times.
+    let mut out = String::with_capacity(pieces.iter().map(|p| text(p).len()).sum());
     for piece in pieces {
-        out.push_str(match piece {
-            Piece::Text(text) => text,
-            Piece::Var(Var::BoxFormat) => dialect.box_format(),
-            Piece::Var(Var::SegmentFormat) => dialect.segment_format(),
-            Piece::Var(Var::Input) => input,
-        });
+        out.push_str(text(piece));
     }
     if out.trim().len() == out.len() {
         Cow::Owned(out)

@@ -154,8 +154,8 @@ pub fn write_sample(
         let task = record.target.task();
         id.extend([record.source, "/", &record.key, "/", task.as_str()]);
         if let Target::Avfc { kind, .. } = &record.target {
-            use std::fmt::Write;
-            write!(id, "/{kind}").expect("writing to a String");
+            id.push('/');
+            id.push_str(itoa::Buffer::new().format(*kind));
         }
         write_sample_as(record, id, templates, dialect, seed, out)
     })
