@@ -130,7 +130,7 @@ impl MediaLayout {
     fn fill_into(&self, pattern: &str, key: &str, path: &mut String) {
         // One pass over the pattern (this runs once per media path of every record).
         let mut rest = pattern;
-        while let Some(open) = rest.find('{') {
+        while let Some(open) = memchr::memchr(b'{', rest.as_bytes()) {
             path.push_str(&rest[..open]);
             let tail = &rest[open..];
             if let Some(after) = tail.strip_prefix("{dataset}") {

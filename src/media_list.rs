@@ -431,7 +431,7 @@ impl MediaCatalog {
                         [
                             path,
                             kind,
-                            path.split('/').next().unwrap_or_default(),
+                            memchr::memchr(b'/', path.as_bytes()).map_or(&path[..], |end| &path[..end]),
                             &origin.youtube_id,
                             &origin.media_id,
                             clip_start,

@@ -10,6 +10,7 @@ use crate::media_list::MediaCatalog;
 use crate::outdir::{self, remove_partials};
 use crate::record::{Record, Split, Task};
 use crate::render::Templates;
+use crate::split::FastMap;
 use crate::sources::{discover_files, Collector, Discovered, Origin, Reject, Sink, Source, SourceOptions, SourceStats};
 use crate::writer::{
     commit, final_shard_path, shard_stem, write_json_partial, FileInfo, RejectsWriter, ShardInfo, ShardWriter,
@@ -288,11 +289,13 @@ struct Planner<'a> {
     /// Shards whose outcome a resumed journal already has: not written again.
     done: &'a HashMap<usize, ShardOutcome>,
     slots: Vec<Slot>,
-    open: HashMap<(Split, Task, &'static str), usize>,
+    /// Looked up by most records of a curated row, whose tasks alternate (so `last` misses):
+    /// hashed with foldhash ([`FastMap`]), not std's SipHash (a third of `Planner::record`).
+    open: FastMap<(Split, Task, &'static str), usize>,
     /// The key and shard of the last record, while that shard is open.
     last: Option<((Split, Task, &'static str), usize)>,
     /// Shards per (split, task, source) so far.
-    per_key: HashMap<(Split, Task, &'static str), usize>,
+    per_key: FastMap<(Split, Task, &'static str), usize>,
     /// Every group of the direct sources' samples so far, with its split (test wins): the curated
     /// rows read it.
     used_groups: HashMap<String, Split>,
@@ -826,9 +829,9 @@ fn read_sources(
         partition: plan.partition,
         done,
         slots: Vec::new(),
-        open: HashMap::new(),
+        open: FastMap::default(),
         last: None,
-        per_key: HashMap::new(),
+        per_key: FastMap::default(),
         used_groups: plan.excluded_groups.iter().map(|g| (g.clone(), Split::Test)).collect(),
         track_groups: true,
         rejects: RejectsWriter::create(&plan.out)?,
