@@ -395,11 +395,13 @@ impl<R: Read> Chunker<R> {
         let mut want = self.size;
         loop {
             while !self.eof && self.carry.len() < want {
-                let start = self.carry.len();
-                self.carry.resize(want, 0);
-                let n = self.reader.read(&mut self.carry[start..])?;
-                self.carry.truncate(start + n);
-                self.eof = n == 0;
+                // Read into the spare capacity: `read_to_end` of the reader limited to what is
+                // missing hands a `File` the memory uninitialized, where `resize` zeroed each
+                // chunk's bytes before they were read over.
+                let missing = want - self.carry.len();
+                self.carry.reserve_exact(missing);
+                let n = (&mut self.reader).take(missing as u64).read_to_end(&mut self.carry)?;
+                self.eof = n < missing;
             }
             if self.carry.is_empty() {
                 return Ok(None);
