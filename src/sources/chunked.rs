@@ -135,8 +135,9 @@ impl Chunk {
         let mut ends = Vec::new();
         let bytes = &self.bytes[..];
         // One check for the whole chunk: its rows and fields are cut at ASCII bytes and trimmed
-        // of ASCII whitespace, so they are UTF-8 when it is.
-        let text = std::str::from_utf8(bytes).ok();
+        // of ASCII whitespace, so they are UTF-8 when it is. simdutf8 (AVX2 or SSE4.2, chosen
+        // at run time) answers as std does, several times faster on the chunk's mostly ASCII.
+        let text = simdutf8::basic::from_utf8(bytes).ok();
         let mut separator = |at: usize| {
             // `at == bytes.len()`: the last row's end, as if a `\n` followed.
             if bytes.get(at) == Some(&delimiter) {
