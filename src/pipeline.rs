@@ -10,8 +10,8 @@ use crate::media_list::MediaCatalog;
 use crate::outdir::{self, remove_partials};
 use crate::record::{Record, Split, Task};
 use crate::render::Templates;
-use crate::split::FastMap;
 use crate::sources::{discover_files, Collector, Discovered, Origin, Reject, Sink, Source, SourceOptions, SourceStats};
+use crate::split::FastMap;
 use crate::writer::{
     commit, final_shard_path, shard_stem, write_json_partial, FileInfo, RejectsWriter, ShardInfo, ShardWriter,
     PARTITION_FILE,

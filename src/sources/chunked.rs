@@ -971,6 +971,39 @@ mod tests {
         assert_eq!(chunks("", 4), []);
     }
 
+    /// A reader that hands out at most two bytes a read (as a pipe or a decoder may) is chunked
+    /// as one that hands out everything: short reads are not taken for the end of the input.
+    #[test]
+    fn short_reads_give_the_same_chunks() {
+        struct Trickle<'a>(&'a [u8]);
+        impl std::io::Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(buf.len()).min(2);
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let text = "a,1\nb,\"x\ny\"\nc,3\ndddddddddddd\ne\n";
+        for size in [1, 3, 9, 64] {
+            let mut chunker = Chunker::new(Trickle(text.as_bytes()), 2, size, CSV);
+            let mut trickled = Vec::new();
+            while let Some(c) = chunker.next_chunk().unwrap() {
+                trickled.push((String::from_utf8(c.bytes).unwrap(), c.first_line));
+            }
+            assert_eq!(trickled, chunks(text, size), "size {size}");
+        }
+        assert_eq!(
+            chunks(text, 9),
+            [
+                ("a,1\n".to_string(), 2),
+                ("b,\"x\ny\"\n".to_string(), 3),
+                ("c,3\n".to_string(), 5),
+                ("dddddddddddd\ne\n".to_string(), 6)
+            ]
+        );
+    }
+
     /// The direct split of a quote-free chunk gives the rows and lines csv gives: 20,000 random
     /// chunks of fields, blanks, blank lines, commas, tabs, byte order marks (at the file's start
     /// and later), bytes that are not UTF-8, with and without a last line end; and chunks with a
