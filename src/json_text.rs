@@ -148,8 +148,8 @@ fn millionths(value: f64) -> Option<u32> {
     // `value * 1e6` is within an ulp of `k`; `k as f64 / 1e6` is the correctly rounded quotient of
     // two exact numbers, the f64 nearest to k / 10^6, as parsing `0.<k>` gives.
     // Rounded by adding one half and truncating (no call to libm's `round`): it differs from
-    // `round` only where `value * 1e6` is within an ulp of a half, and then neither integer
-    // passes the check below.
+    // `round` only where `value * 1e6` is a hair below a half (the sum rounds up to a whole
+    // number), and there neither integer passes the check below.
     let k = (value * 1e6 + 0.5) as u32;
     (f64::from(k) / 1e6 == value && (1_000..=999_999).contains(&k)).then_some(k)
 }

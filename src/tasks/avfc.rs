@@ -27,7 +27,7 @@ pub struct Claim<'a> {
 }
 
 /// (input, answer) of an AVFC sample; inserts `type` and `label` into `context` when given (a
-/// template rendered without Tera needs none: building it was a tenth of an AVFC line's work).
+/// template rendered without Tera needs none).
 pub fn parts(claim: &Claim, dialect: Dialect, context: Option<&mut Context>) -> (String, String) {
     if let Some(context) = context {
         context.insert("type", &claim.kind);
