@@ -65,13 +65,19 @@ pub struct MediaRow {
     pub file: String,
 }
 
+/// The dataset of a media path relative to the media root: its first component
+/// (`vggss/frames/x.jpg` -> `vggss`; a path without `/` is its own dataset).
+fn dataset_of(path: &str) -> &str {
+    memchr::memchr(b'/', path.as_bytes()).map_or(path, |end| &path[..end])
+}
+
 impl MediaRow {
     /// The row of `path` (of `kind`) from the origin its adapter gave.
     pub fn from_origin(path: &str, kind: &str, origin: &MediaOrigin) -> MediaRow {
         MediaRow {
             path: path.to_string(),
             kind: kind.to_string(),
-            dataset: path.split('/').next().unwrap_or_default().to_string(),
+            dataset: dataset_of(path).to_string(),
             youtube_id: origin.youtube_id.to_string(),
             media_id: origin.media_id.to_string(),
             clip_start: origin.clip_start,
@@ -431,7 +437,7 @@ impl MediaCatalog {
                         [
                             path,
                             kind,
-                            memchr::memchr(b'/', path.as_bytes()).map_or(&path[..], |end| &path[..end]),
+                            dataset_of(path),
                             &origin.youtube_id,
                             &origin.media_id,
                             clip_start,
@@ -853,7 +859,7 @@ pub fn media_rows(dir: &Path) -> Result<Vec<MediaRow>> {
 /// (VGGSound-style 10 s clips), `<id>_<ms>` (AudioSet, AudioSet Strong: milliseconds, 10 s
 /// clips); frame times from `<key>_<t>.jpg` (LLP) and 5.0 for VGG-SS.
 pub fn describe<G: AsRef<str>>(path: &str, kind: &str, groups: &[G]) -> MediaRow {
-    let dataset = path.split('/').next().unwrap_or_default().to_string();
+    let dataset = dataset_of(path).to_string();
     let stem = Path::new(path)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -939,6 +945,15 @@ pub fn write_csv(rows: &[MediaRow], path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_paths_dataset_is_its_first_component() {
+        assert_eq!(dataset_of("vggss/frames/x.jpg"), "vggss");
+        assert_eq!(dataset_of("llp/audios/a_1_2.wav"), "llp");
+        assert_eq!(dataset_of("plain.wav"), "plain.wav");
+        assert_eq!(dataset_of("/abs"), "");
+        assert_eq!(dataset_of(""), "");
+    }
 
     fn g(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
