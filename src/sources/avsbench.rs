@@ -555,6 +555,27 @@ mod tests {
         assert_eq!(ms3_youtube_id("rq5RDUm2Hnk_x"), None);
     }
 
+    /// Any non-zero grey (8-bit grey, the fast path) or colour channel is foreground; alpha is
+    /// not looked at.
+    #[test]
+    fn read_mask_makes_every_non_zero_pixel_foreground() {
+        let dir = std::env::temp_dir().join(format!("avfit-read-mask-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let grey = dir.join("grey.png");
+        image::GrayImage::from_raw(4, 1, vec![0, 1, 128, 255])
+            .unwrap()
+            .save(&grey)
+            .unwrap();
+        assert_eq!(read_mask(&grey).unwrap().into_raw(), [0, 255, 255, 255]);
+        let rgba = dir.join("rgba.png");
+        image::RgbaImage::from_raw(3, 1, vec![0, 0, 0, 255, 0, 0, 1, 0, 9, 0, 0, 0])
+            .unwrap()
+            .save(&rgba)
+            .unwrap();
+        assert_eq!(read_mask(&rgba).unwrap().into_raw(), [0, 255, 255]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     /// The row-by-row S4 box is the pixel-by-pixel extent: 500 random masks of random sizes,
     /// sparse and dense, against a brute-force min and max over every foreground pixel.
     #[test]

@@ -58,3 +58,44 @@ pub fn parts(claim: &Claim, dialect: Dialect, context: Option<&mut Context>) -> 
     let answer = if claim.verdict { "True" } else { "False" };
     (input, answer.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The four claims' inputs and the answers, byte for byte, in the meerkat dialect; the
+    /// context gets `type` and `label` only when one is given.
+    #[test]
+    fn each_type_has_its_claim_text() {
+        let bbox = BBox::normalized(0.1, 0.2, 0.5, 0.9).unwrap();
+        let segment = Segment::new(1.5, 6.0, Some(10.0)).unwrap();
+        let claim = |kind, verdict| Claim {
+            kind,
+            verdict,
+            label: "Dog",
+            bbox: (kind == 4).then_some(&bbox),
+            segment: (kind == 3).then_some((&segment, 10.0)),
+        };
+        let texts: Vec<(String, String)> = [(1, true), (2, false), (3, true), (4, false)]
+            .into_iter()
+            .map(|(kind, verdict)| parts(&claim(kind, verdict), Dialect::Meerkat, None))
+            .collect();
+        let owned = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            texts,
+            [
+                owned("The Dog in the image is making the sound.", "True"),
+                owned("The Dog making this sound can be seen in the image.", "False"),
+                owned("The Dog in the image makes a sound during [1.5,6.0].", "True"),
+                owned(
+                    "The sound of the Dog comes from the object at [0.100,0.200,0.500,0.900].",
+                    "False"
+                ),
+            ]
+        );
+        let mut context = Context::new();
+        parts(&claim(1, true), Dialect::Meerkat, Some(&mut context));
+        assert_eq!(context.get("type").and_then(|v| v.as_u64()), Some(1));
+        assert_eq!(context.get("label").and_then(|v| v.as_str()), Some("Dog"));
+    }
+}
