@@ -461,26 +461,33 @@ pub fn read_mask(path: &Path) -> std::result::Result<GrayImage, String> {
 /// of their first pixel in raster order. Empty when there is no (large enough) foreground.
 pub fn boxes_of_mask(mask: &GrayImage, subset: Subset) -> Vec<BBox> {
     let (w, h) = (mask.width() as f64, mask.height() as f64);
-    let to_box = |e: &Extent| {
-        BBox::from_inclusive_pixels(e.min_x as f64, e.min_y as f64, e.max_x as f64, e.max_y as f64, w, h)
+    let pixel_box = |min_x: u32, min_y: u32, max_x: u32, max_y: u32| {
+        BBox::from_inclusive_pixels(min_x as f64, min_y as f64, max_x as f64, max_y as f64, w, h)
             .expect("a pixel extent inside the mask is a valid box")
     };
+    let to_box = |e: &Extent| pixel_box(e.min_x, e.min_y, e.max_x, e.max_y);
     match subset {
         Subset::S4 => {
             // Row by row: a row's first and last foreground pixels are all the box needs of it.
-            let mut extent: Option<Extent> = None;
+            // (min x, first row, max x, last row) of the foreground so far.
+            let mut bounds: Option<(u32, u32, u32, u32)> = None;
             let width = mask.width() as usize;
             for (y, row) in mask.as_raw().chunks_exact(width.max(1)).enumerate() {
                 let Some(first) = row.iter().position(|p| *p != 0) else {
                     continue;
                 };
-                let last = row.iter().rposition(|p| *p != 0).unwrap_or(first);
+                // Found from the row's end, where a foreground pixel exists (`first`, at least).
+                let last = first + row[first..].iter().rposition(|p| *p != 0).unwrap_or(0);
                 let (y, first, last) = (y as u32, first as u32, last as u32);
-                let e = extent.get_or_insert_with(|| Extent::at(first, y));
-                e.add(first, y);
-                e.add(last, y);
+                bounds = Some(match bounds {
+                    None => (first, y, last, y),
+                    Some((min_x, min_y, max_x, _)) => (min_x.min(first), min_y, max_x.max(last), y),
+                });
             }
-            extent.iter().map(to_box).collect()
+            bounds
+                .map(|(x0, y0, x1, y1)| pixel_box(x0, y0, x1, y1))
+                .into_iter()
+                .collect()
         }
         Subset::Ms3 => {
             use imageproc::region_labelling::{connected_components, Connectivity};
