@@ -119,12 +119,14 @@ pub struct MediaCatalog {
     /// one text across its records and is taken once. At most [`SHARED_AUDIO_LIMIT`] entries;
     /// then it starts again empty.
     shared_audio: crate::split::FastMap<usize, Text>,
-    /// Per kind (image, audio, video): the last path taken, as bytes of its own. Records come in
-    /// runs that share media (an image's several classes, a pair's AVFC records), so a path equal
-    /// to the last of its kind was taken and is passed over before it is hashed, without a look
-    /// into `recent` or `shared_audio`, whose cache misses were two thirds of this function's
-    /// time in a build. Holding copies, not the shared texts, it takes no reference count.
-    last_taken: [Vec<u8>; 3],
+    /// Per kind (image, audio, video): the last path taken, its shared text held (so that its
+    /// address is not reused while it is here). Records come in runs that share media (an image's
+    /// several classes, a pair's AVFC records), so a path that is this very text, or has its
+    /// bytes, was taken and is passed over before it is hashed, without a look into `recent`.
+    /// The address is compared first: the text's bytes share a cache line with its reference
+    /// count, which the thread that built the record has just written, and reading them on
+    /// this thread waited for that line (most of this function's time in a build).
+    last_taken: [Option<Text>; 3],
     /// Where and from what size runs are spilled; `None`: all in memory.
     spill_to: Option<(std::path::PathBuf, usize)>,
     /// The scratch file and its runs, once the first run is spilled (not while `ordered`).
@@ -389,24 +391,27 @@ impl MediaCatalog {
         .enumerate()
         {
             let Some(path) = path else { continue };
-            // Past this check the path is either found taken or taken below, or `add` fails (the
-            // build stops: leaving the order there may have lost the rows written ahead too).
+            // By address first, without reading the path's bytes: the last text of its kind, then
+            // (audio) the texts taken so far.
+            let address = std::sync::Arc::as_ptr(path) as *const u8 as usize;
             let last = &mut self.last_taken[last];
-            if last.as_slice() == path.as_bytes() {
+            if last.as_ref().is_some_and(|last| std::sync::Arc::ptr_eq(last, path)) {
                 continue;
             }
-            last.clear();
-            last.extend_from_slice(path.as_bytes());
-            // The recent paths first: their table is small, the shared audio's is not.
+            if kind == "audio" && self.shared_audio.contains_key(&address) {
+                continue;
+            }
+            // Past this check the path is either found taken or taken below, or `add` fails (the
+            // build stops: leaving the order there may have lost the rows written ahead too).
+            if last.as_deref() == Some(&**path) {
+                continue;
+            }
+            *last = Some(path.clone());
             let hash = recent_hash(path);
             let slot = hash as usize & (RECENT_SLOTS - 1);
             if self.recent[slot].is_some_and(|(seen_hash, start, len)| {
                 seen_hash == hash && self.paths[start..start + len as usize] == *path.as_bytes()
             }) {
-                continue;
-            }
-            let address = std::sync::Arc::as_ptr(path) as *const u8 as usize;
-            if kind == "audio" && self.shared_audio.contains_key(&address) {
                 continue;
             }
             if self.ordered {
@@ -971,7 +976,7 @@ mod tests {
     /// as if many other paths had come between: a repeat then reaches the rows (or runs).
     fn forget_recent(catalog: &mut MediaCatalog) {
         catalog.recent.iter_mut().for_each(|slot| *slot = None);
-        catalog.last_taken.iter_mut().for_each(Vec::clear);
+        catalog.last_taken = Default::default();
     }
 
     fn image(path: &str, media_id: &str) -> Media {
@@ -1424,6 +1429,35 @@ mod tests {
     /// is taken once when named again, also with another kind's path between, and again once
     /// the kind has named another path (one that begins with it among them); an audio path
     /// named first without an origin and then with one keeps its first row.
+    #[test]
+    fn the_last_text_of_a_kind_is_passed_over_by_address_and_held() {
+        let mut catalog = MediaCatalog::default();
+        let path: Text = "oi/images/a.jpg".into();
+        let with_origin = |media_id: &str| Media {
+            image: Some(path.clone()),
+            origins: crate::record::MediaOrigins {
+                image: Some(MediaOrigin::file(media_id, "a.jpg").into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        catalog.add(&with_origin("first")).unwrap();
+        // The same text again, with the recent paths forgotten: passed over by its address.
+        catalog.recent.iter_mut().for_each(|slot| *slot = None);
+        catalog.add(&with_origin("second")).unwrap();
+        assert_eq!(catalog.entries.len(), 1);
+        // The catalog holds the text, so its address cannot name another path while it is there.
+        assert_eq!(std::sync::Arc::strong_count(&path), 2);
+        let rows = catalog.sorted();
+        assert_eq!(
+            rows,
+            [(
+                &b"oi/images/a.jpg"[..],
+                &b"oi/images/a.jpg,image,oi,,first,,,,a.jpg\n"[..]
+            )]
+        );
+    }
+
     #[test]
     fn the_last_path_of_each_kind_is_taken_once() {
         let mut catalog = MediaCatalog::default();
