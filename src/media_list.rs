@@ -20,7 +20,7 @@
 //! by path and sorted by it.
 
 use crate::error::{Error, Result};
-use crate::record::{Media, MediaOrigin, Text};
+use crate::record::{Media, MediaOrigin, NamedBefore, Text};
 use crate::writer::FileInfo;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -381,16 +381,28 @@ impl MediaCatalog {
     ///
     /// Errors: a scratch run cannot be written (with the output directory's path).
     pub fn add(&mut self, media: &Media) -> Result<()> {
+        self.add_except(media, NamedBefore::default())
+    }
+
+    /// [`MediaCatalog::add`] but for the media its source says an earlier record named with the
+    /// same origin (`named`): their rows came with that record, and they are passed over
+    /// without reading their paths.
+    ///
+    /// Errors: a scratch run cannot be written (with the output directory's path).
+    pub fn add_except(&mut self, media: &Media, named: NamedBefore) -> Result<()> {
         let o = &media.origins;
-        for (last, (kind, path, origin)) in [
-            ("image", &media.image, &o.image),
-            ("audio", &media.audio, &o.audio),
-            ("video", &media.video, &o.video),
+        for (last, (kind, path, origin, named_before)) in [
+            ("image", &media.image, &o.image, named.image),
+            ("audio", &media.audio, &o.audio, named.audio),
+            ("video", &media.video, &o.video, named.video),
         ]
         .into_iter()
         .enumerate()
         {
             let Some(path) = path else { continue };
+            if named_before {
+                continue;
+            }
             // By address first, without reading the path's bytes: the last text of its kind, then
             // (audio) the texts taken so far.
             let address = std::sync::Arc::as_ptr(path) as *const u8 as usize;
@@ -1429,6 +1441,22 @@ mod tests {
     /// is taken once when named again, also with another kind's path between, and again once
     /// the kind has named another path (one that begins with it among them); an audio path
     /// named first without an origin and then with one keeps its first row.
+    #[test]
+    fn media_named_before_are_passed_over() {
+        let mut catalog = MediaCatalog::default();
+        let mut media = image("oi/images/a.jpg", "a");
+        media.audio = Some("audioset/audios/x.wav".into());
+        let named = NamedBefore {
+            image: true,
+            audio: false,
+            video: false,
+        };
+        catalog.add_except(&media, named).unwrap();
+        let rows = catalog.sorted();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].0, b"audioset/audios/x.wav");
+    }
+
     #[test]
     fn the_last_text_of_a_kind_is_passed_over_by_address_and_held() {
         let mut catalog = MediaCatalog::default();

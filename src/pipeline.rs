@@ -408,7 +408,7 @@ impl Sink for Planner<'_> {
     fn record(&mut self, record: Record, origin: Origin) -> Result<()> {
         let task = record.target.task();
         let key = (record.split, task, record.source);
-        self.media.add(&record.media)?;
+        self.media.add_except(&record.media, origin.named_before)?;
         if self.track_groups {
             for group in &record.groups {
                 match self.used_groups.get_mut(&**group) {
@@ -1292,6 +1292,7 @@ mod tests {
             file: "in.csv".into(),
             at: At::Line(2),
             units: 1,
+            named_before: Default::default(),
         };
         let (curated, direct) = (arig("openimages_audioset", "0001/dog"), arig("vggss", "abc"));
         // The lines the two records render to, on their own.

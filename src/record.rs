@@ -92,6 +92,21 @@ pub struct Media {
     pub origins: MediaOrigins,
 }
 
+/// Per medium of a record's [`Media`]: whether an earlier record of its source named the same
+/// path with the same origin, as the adapter knows it (a curated row's clip drawn again). The
+/// build's media catalog passes those over without reading them
+/// ([`crate::media_list::MediaCatalog::add_except`]); the default, none, is always right (the
+/// catalog then finds repeats itself). Reported with [`crate::sources::Collector::emit_named`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NamedBefore {
+    /// The image was named before.
+    pub image: bool,
+    /// The audio was named before.
+    pub audio: bool,
+    /// The video was named before.
+    pub video: bool,
+}
+
 impl PartialEq for Media {
     fn eq(&self, other: &Media) -> bool {
         (&self.image, &self.audio, &self.video) == (&other.image, &other.audio, &other.video)

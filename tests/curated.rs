@@ -992,6 +992,30 @@ fn pairing_in_batches_gives_the_bytes_of_one_batch() {
     };
     for (source, audio) in [("openimages_audioset", "as"), ("openimages_audioset_strong", "st")] {
         let whole = run(source, audio, &format!("{source}-batch-default"), None, "1");
+        // media.csv lists every path the shards name, once: the catalog passes over the media the
+        // pairing marks as named by an earlier record, never the first record's.
+        let media = String::from_utf8(whole[Path::new("media.csv")].clone()).unwrap();
+        let listed: Vec<&str> = media
+            .lines()
+            .skip(1)
+            .map(|row| row.split(',').next().unwrap())
+            .collect();
+        assert!(
+            listed.windows(2).all(|w| w[0] < w[1]),
+            "{source}: media.csv not sorted and unique"
+        );
+        let dir = common::repo().join(format!("target/test-outputs/{source}-batch-default"));
+        let named: HashSet<String> = samples(&dir)
+            .iter()
+            .flat_map(|s| {
+                [
+                    s["image"].as_str().unwrap().to_string(),
+                    s["audio"].as_str().unwrap().to_string(),
+                ]
+            })
+            .collect();
+        let listed: HashSet<String> = listed.into_iter().map(str::to_string).collect();
+        assert_eq!(listed, named, "{source}: media.csv is not the shards' paths");
         for (batch, pool) in [("1", "1"), ("7", "4"), ("7", "1")] {
             let name = format!("{source}-batch-{batch}-pool-{pool}");
             assert!(

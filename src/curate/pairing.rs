@@ -50,7 +50,7 @@ use crate::error::{Error, Result};
 use crate::geometry::{merge_segments, BBox, Segment};
 use crate::media;
 use crate::reason::{Reason, Skip};
-use crate::record::{Media, MediaOrigin, Record, Split, Target, Text};
+use crate::record::{Media, MediaOrigin, NamedBefore, Record, Split, Target, Text};
 use crate::sources::openimages::{self, BoxFilter, ImageMedia, OpenImagesFile};
 use crate::sources::{At, Collector, Source, SourceOptions};
 use crate::split::{stable_hash, FastMap, FastSet};
@@ -308,6 +308,7 @@ pub fn read_curated(
         gathered: 0,
         batch_images: batch_images(),
         plans: Vec::new(),
+        clip_named: vec![false; clip_media.len()],
     };
     for path in &bbox_files {
         pairing.start_file();
@@ -542,6 +543,30 @@ struct Planned {
     claim: Claim,
     /// Native units it stands for: the group's boxes for the main record, 0 for AVFC.
     units: u64,
+    /// Whether a record planned before it (this batch or an earlier one) shows its image
+    /// (`shown_image` none: its own) or plays its clip ([`mark_named`]).
+    named_before: NamedBefore,
+}
+
+/// Marks in `plans` (a batch's, in the order their records are emitted) the media an earlier
+/// record shows or plays: an image's own records after its first in the batch (an image's records
+/// are all in its batch), a clip's records after the first ever (`clip_named`, per clip, says
+/// which clips earlier records played; updated). A curated row's records all reach the
+/// pipeline: none is judged ambiguous ([`crate::sources::Source::unambiguous_by_construction`]).
+/// An image shown as another's negative is left unmarked: its own records may have been none.
+fn mark_named(plans: &mut [Planned], clip_named: &mut [bool]) {
+    let mut last_image = None;
+    for plan in plans {
+        let own_image = plan.shown_image.is_none();
+        plan.named_before = NamedBefore {
+            image: own_image && last_image == Some(plan.image),
+            audio: std::mem::replace(&mut clip_named[plan.clip as usize], true),
+            video: false,
+        };
+        if own_image {
+            last_image = Some(plan.image);
+        }
+    }
 }
 
 /// The state of a curated row while its images stream by: the audio side, the counters, a
@@ -576,6 +601,8 @@ struct Pairing<'a> {
     /// Images a batch holds ([`batch_images`]).
     batch_images: usize,
     plans: Vec<Planned>,
+    /// Per clip: whether a record planned so far plays it.
+    clip_named: Vec<bool>,
 }
 
 impl Pairing<'_> {
@@ -669,10 +696,11 @@ impl Pairing<'_> {
             }
             self.remember(image, prep);
         }
-        let plans = std::mem::take(&mut self.plans);
+        let mut plans = std::mem::take(&mut self.plans);
+        mark_named(&mut plans, &mut self.clip_named);
         let (source, side, class_keys, labels) = (self.source.name(), self.side, self.class_keys, self.labels);
         let clip_media = self.clip_media;
-        let records: Vec<(Record, u32, u64)> = plans
+        let records: Vec<(Record, u32, u64, NamedBefore)> = plans
             .into_par_iter()
             .map(|plan| {
                 let image = &images[plan.image as usize];
@@ -728,12 +756,13 @@ impl Pairing<'_> {
                     target,
                     referring: false,
                 };
-                (record, plan.image, plan.units)
+                (record, plan.image, plan.units, plan.named_before)
             })
             .collect();
         let mut emitted = Ok(());
-        for (record, image, units) in records {
-            emitted = out.emit(record, path, At::Line(images[image as usize].first_line), units);
+        for (record, image, units, named_before) in records {
+            let at = At::Line(images[image as usize].first_line);
+            emitted = out.emit_named(record, path, at, units, named_before);
             if emitted.is_err() {
                 break;
             }
@@ -831,6 +860,7 @@ impl Pairing<'_> {
             shown_image,
             claim,
             units,
+            named_before: NamedBefore::default(),
         };
         let avfc = |kind: u8, verdict: bool, bbox: Option<BBox>, segment: Option<Segment>| Claim::Avfc {
             kind,
@@ -1101,6 +1131,68 @@ fn read_clips(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn media_named_before_are_an_images_later_records_and_a_clips_later_draws() {
+        let shown = Arc::new(ImageMedia {
+            path: "oi/x.jpg".into(),
+            group: "oi:x".into(),
+            origin: Default::default(),
+        });
+        let plan = |image: u32, clip: u32, shown_image: Option<Arc<ImageMedia>>| Planned {
+            image,
+            class: 0,
+            clip,
+            shown_image,
+            claim: Claim::Main {
+                segments: Vec::new(),
+                duration: 10.0,
+            },
+            units: 0,
+            named_before: NamedBefore::default(),
+        };
+        // Clip 2 was played by an earlier batch.
+        let mut clip_named = vec![false, false, true];
+        let mut plans = vec![
+            plan(0, 0, None),
+            plan(0, 0, None),
+            plan(0, 1, Some(shown.clone())),
+            plan(0, 1, None),
+            plan(1, 2, None),
+            plan(1, 0, Some(shown)),
+            plan(1, 1, None),
+        ];
+        mark_named(&mut plans, &mut clip_named);
+        let named: Vec<(bool, bool)> = plans
+            .iter()
+            .map(|p| (p.named_before.image, p.named_before.audio))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                (false, false),
+                (true, true),
+                (false, false),
+                (true, true),
+                (false, true),
+                (false, true),
+                (true, true),
+            ]
+        );
+        assert!(plans.iter().all(|p| !p.named_before.video));
+        assert_eq!(clip_named, [true, true, true]);
+        // A new batch: image 0 is another image, its first record unmarked.
+        let mut next = vec![plan(0, 1, None)];
+        mark_named(&mut next, &mut clip_named);
+        assert_eq!(
+            next[0].named_before,
+            NamedBefore {
+                image: false,
+                audio: true,
+                video: false
+            }
+        );
+    }
 
     #[test]
     fn probe_index_starts_at_the_hash_and_wraps() {

@@ -5,7 +5,7 @@
 use crate::error::Result;
 use crate::media::MediaRoot;
 use crate::reason::{Reason, Skip};
-use crate::record::Record;
+use crate::record::{NamedBefore, Record};
 use indicatif::ProgressBar;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
@@ -63,6 +63,8 @@ pub struct Origin {
     pub at: At,
     /// Native units it was built from (they count as rejected if its media fail).
     pub units: u64,
+    /// Which of its media an earlier record of the source named already ([`NamedBefore`]).
+    pub named_before: NamedBefore,
 }
 
 impl Origin {
@@ -228,6 +230,21 @@ impl<'a> Collector<'a> {
     /// record whose media fail is rejected then (`missing_media`, `segment_out_of_range`, one
     /// rejects line at `at`) and its units move from used to rejected.
     pub fn emit(&mut self, record: Record, file: &Path, at: At, units: u64) -> Result<()> {
+        self.emit_named(record, file, at, units, NamedBefore::default())
+    }
+
+    /// [`Collector::emit`], saying which of the record's media an earlier record of this source
+    /// named already with the same origin (`named_before`), for the build's media catalog to pass
+    /// over. Only for a source whose records [`Collector::guard_ambiguity`] does not judge (that
+    /// earlier record might have been refused): the curated rows.
+    pub fn emit_named(
+        &mut self,
+        record: Record,
+        file: &Path,
+        at: At,
+        units: u64,
+        named_before: NamedBefore,
+    ) -> Result<()> {
         if let Some(asked) = &mut self.asked {
             if let Some((question, answer)) = crate::tasks::question_and_answer(&record.target, record.referring) {
                 use std::hash::BuildHasher;
@@ -270,6 +287,7 @@ impl<'a> Collector<'a> {
             file: self.last_file.1.clone(),
             at,
             units,
+            named_before,
         };
         self.sink.record(record, origin)
     }
