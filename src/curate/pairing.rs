@@ -424,13 +424,21 @@ pub fn batch_images() -> usize {
     crate::sources::chunked::positive_from_env("AVFIT_PAIR_BATCH_IMAGES", DEFAULT_BATCH_IMAGES)
 }
 
-/// The boxes of one image, in file order.
+/// The boxes of one image, in file order, and what the first pass of its batch finds of them.
 #[derive(Default)]
 struct ImageBoxes {
     id: String,
     /// 1-based line of its first box row.
     first_line: u64,
     boxes: Vec<(ClassId, BBox)>,
+    /// Classes with a box in it, ascending ([`Hashing::prepare`]). Kept with the image, whose
+    /// vectors the batches reuse: made fresh on the pool, they were freed on the reading thread,
+    /// a free mimalloc defers (two per image).
+    present: Vec<ClassId>,
+    /// Per class of `present` (none when the image is claimed): `stable_hash(seed, "pair", image,
+    /// class)` and the hash that picks the side's AVFC box or segment (`"avfc4"`, `"avfc3"`; 0
+    /// for VGGSound).
+    hashes: Vec<(u64, u64)>,
 }
 
 /// What the first pass of a batch, on the pool, finds for one image.
@@ -439,11 +447,6 @@ struct Prepared {
     /// Whether its `oi:` group may not be used in `split` ([`claimed_by_earlier`] or a reserved group).
     claimed: bool,
     media: Arc<ImageMedia>,
-    /// Classes with a box in it, ascending.
-    present: Vec<ClassId>,
-    /// Per class of `present`: `stable_hash(seed, "pair", image, class)` and the hash that picks
-    /// the side's AVFC box or segment (`"avfc4"`, `"avfc3"`; 0 for VGGSound).
-    hashes: Vec<(u64, u64)>,
 }
 
 /// The parts of a row's settings the first pass needs (all shared by the pool's threads).
@@ -457,12 +460,15 @@ struct Hashing<'a> {
 }
 
 impl Hashing<'_> {
-    fn prepare(&self, image: &ImageBoxes) -> Prepared {
+    /// Fills `image.present` and `image.hashes`; returns its split, claim and media.
+    fn prepare(&self, image: &mut ImageBoxes) -> Prepared {
         let id = image.id.as_str();
         let split = split_of(id, self.test_fraction);
         let claimed = claimed_by_earlier(self.options, id, split)
             || self.reserved_images.get(id).is_some_and(|used| *used != split);
-        let mut present: Vec<ClassId> = image.boxes.iter().map(|(c, _)| *c).collect();
+        let present = &mut image.present;
+        present.clear();
+        present.extend(image.boxes.iter().map(|(c, _)| *c));
         present.sort_unstable();
         present.dedup();
         let choice = match self.side {
@@ -470,27 +476,21 @@ impl Hashing<'_> {
             AudioSide::AudioSetStrong => Some("avfc3"),
             AudioSide::VggSound => None,
         };
-        let hashes = if claimed {
-            Vec::new()
-        } else {
-            present
-                .iter()
-                .map(|c| {
-                    let class = self.class_keys[*c as usize].as_str();
-                    let pair = stable_hash(&[self.seed, "pair", id, class]);
-                    (
-                        pair,
-                        choice.map_or(0, |what| stable_hash(&[self.seed, what, id, class])),
-                    )
-                })
-                .collect()
-        };
+        image.hashes.clear();
+        if !claimed {
+            image.hashes.extend(present.iter().map(|c| {
+                let class = self.class_keys[*c as usize].as_str();
+                let pair = stable_hash(&[self.seed, "pair", id, class]);
+                (
+                    pair,
+                    choice.map_or(0, |what| stable_hash(&[self.seed, what, id, class])),
+                )
+            }));
+        }
         Prepared {
             split,
             claimed,
             media: Arc::new(ImageMedia::new(self.options, id)),
-            present,
-            hashes,
         }
     }
 }
@@ -675,8 +675,7 @@ impl Pairing<'_> {
     fn flush(&mut self, path: &Path, out: &mut Collector) -> Result<()> {
         use rayon::prelude::*;
         let count = std::mem::take(&mut self.gathered);
-        let batch = std::mem::take(&mut self.batch);
-        let images = &batch[..count];
+        let mut batch = std::mem::take(&mut self.batch);
         let hashing = Hashing {
             side: self.side,
             seed: &self.seed,
@@ -685,13 +684,17 @@ impl Pairing<'_> {
             reserved_images: &self.reserved_images,
             class_keys: self.class_keys,
         };
-        let prepared: Vec<Prepared> = images.par_iter().map(|image| hashing.prepare(image)).collect();
+        let prepared: Vec<Prepared> = batch[..count]
+            .par_iter_mut()
+            .map(|image| hashing.prepare(image))
+            .collect();
+        let images = &batch[..count];
         for (index, (image, prep)) in images.iter().zip(&prepared).enumerate() {
             if prep.claimed {
                 out.skip(Skip::ReservedGroup, image.boxes.len() as u64);
                 continue;
             }
-            for (&class, &(start, choice)) in prep.present.iter().zip(&prep.hashes) {
+            for (&class, &(start, choice)) in image.present.iter().zip(&image.hashes) {
                 self.plan_group(index as u32, image, prep, class, start, choice, out);
             }
             self.remember(image, prep);
@@ -782,7 +785,7 @@ impl Pairing<'_> {
         .map_or_else(Default::default, |oldest| {
             (oldest.present, oldest.absent, oldest.negative_for)
         });
-        lists.0.clone_from(&prep.present);
+        lists.0.clone_from(&image.present);
         lists.1.clear();
         lists.1.extend_from_slice(self.verified_absent.of(&image.id));
         lists.2.clear();
@@ -808,7 +811,7 @@ impl Pairing<'_> {
         choice: u64,
         out: &mut Collector,
     ) {
-        let (options, seed, split, present) = (self.options, self.seed.as_str(), prep.split, &prep.present);
+        let (options, seed, split, present) = (self.options, self.seed.as_str(), prep.split, &image.present);
         let image_id = image.id.as_str();
         let boxes = || image.boxes.iter().filter(move |(c, _)| *c == class).map(|(_, b)| *b);
         let group_rows = boxes().count() as u64;
