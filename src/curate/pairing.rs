@@ -162,6 +162,39 @@ struct ClipMedia {
     origin: Arc<MediaOrigin>,
 }
 
+/// The mapped classes of every clip, one after another (clip `i`'s from `starts[i]` to
+/// `starts[i + 1]`): what the draws read for clip after clip of a pool, kept together in a few
+/// small arrays instead of one vector per clip behind its [`Clip`] (two cache misses a clip
+/// probed).
+struct ClipClasses {
+    starts: Vec<u32>,
+    classes: Vec<ClassId>,
+}
+
+impl ClipClasses {
+    /// The classes of `clips`, in clip order.
+    fn new(clips: &[Clip]) -> Self {
+        let mut table = ClipClasses {
+            starts: Vec::with_capacity(clips.len() + 1),
+            classes: Vec::new(),
+        };
+        table.starts.push(0);
+        for clip in clips {
+            table.classes.extend_from_slice(&clip.classes);
+            table
+                .starts
+                .push(u32::try_from(table.classes.len()).expect("fewer than 2^32 clip classes"));
+        }
+        table
+    }
+
+    /// The classes of clip `clip`.
+    fn of(&self, clip: u32) -> &[ClassId] {
+        let clip = clip as usize;
+        &self.classes[self.starts[clip] as usize..self.starts[clip + 1] as usize]
+    }
+}
+
 /// One audio clip of the audio side.
 struct Clip {
     key: String,
@@ -266,6 +299,7 @@ pub fn read_curated(
         pool_classes[split_index(*split)].push(*class);
     }
     pool_classes.iter_mut().for_each(|classes| classes.sort_unstable());
+    let clip_classes = ClipClasses::new(&clips);
     let clip_media: Vec<ClipMedia> = clips
         .iter()
         .map(|clip| ClipMedia {
@@ -297,6 +331,7 @@ pub fn read_curated(
         verified_absent: &verified_absent,
         reserved_images,
         clips: &mut clips,
+        clip_classes: &clip_classes,
         clip_media: &clip_media,
         pools: &pools,
         pool_classes: &pool_classes,
@@ -585,6 +620,8 @@ struct Pairing<'a> {
     /// The `oi:` groups of `options.reserved_groups`, by ImageID.
     reserved_images: FastMap<&'a str, Split>,
     clips: &'a mut Vec<Clip>,
+    /// Per clip, its classes, as `clips` has them.
+    clip_classes: &'a ClipClasses,
     /// Per clip, in clip order: its media path, `yt:` group and origin.
     clip_media: &'a [ClipMedia],
     pools: &'a FastMap<(ClassId, Split), Vec<u32>>,
@@ -821,15 +858,12 @@ impl Pairing<'_> {
             .cap_per_class
             .is_some_and(|cap| self.drawn_per_class.get(&(class, split)).copied().unwrap_or(0) >= cap);
         let pool = self.pools.get(&(class, split)).map(Vec::as_slice).unwrap_or(&[]);
-        let clips = &*self.clips;
+        let (clips, clip_classes) = (&*self.clips, self.clip_classes);
         let drawn = if capped {
             None
         } else {
             probe(pool, start, |c| {
-                clips[c as usize]
-                    .classes
-                    .iter()
-                    .all(|k| *k == class || !present.contains(k))
+                clip_classes.of(c).iter().all(|k| *k == class || !present.contains(k))
             })
         };
         let Some(clip_index) = drawn else {
@@ -900,7 +934,7 @@ impl Pairing<'_> {
                     probe(
                         &self.pools[&(other_at(i), split)],
                         stable_hash(&[seed, "avfc1-clip", image_id, class_name]),
-                        |k| !clips[k as usize].classes.contains(&class),
+                        |k| !clip_classes.of(k).contains(&class),
                     )
                 });
                 if let Some(k) = negative {
@@ -1134,6 +1168,25 @@ fn read_clips(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clip_classes_are_each_clips_in_clip_order() {
+        let clip = |classes: Vec<ClassId>| Clip {
+            key: String::new(),
+            youtube_id: String::new(),
+            start: 0.0,
+            classes,
+            events: Vec::new(),
+            rows: 1,
+            split: Some(Split::Train),
+            drawn: false,
+        };
+        let table = ClipClasses::new(&[clip(vec![3, 1]), clip(vec![]), clip(vec![2])]);
+        assert_eq!(table.of(0), [3, 1]);
+        assert_eq!(table.of(1), [] as [ClassId; 0]);
+        assert_eq!(table.of(2), [2]);
+        assert_eq!(table.starts, [0, 2, 2, 3]);
+    }
 
     #[test]
     fn media_named_before_are_an_images_later_records_and_a_clips_later_draws() {
