@@ -279,6 +279,7 @@ pub fn read_curated(
     for path in of_kind(OpenImagesFile::ImageLabels) {
         openimages::read_verified_absent(path, &classes, |image, class| verified_absent.insert(image, class))?;
     }
+    verified_absent.seal();
 
     // Audio side.
     let mut clips = read_clips(side, &audio_files, &classes, curation.test_fraction, options, out)?;
@@ -413,12 +414,22 @@ fn check_label_list(classes: &ClassMap, map_path: &Path, vocabulary: AudioVocabu
 
 /// The classes human-verified absent per image. Open Images ids (16 hex digits) are kept as the
 /// number they spell, exactly; other ids as text. Looked up once per image ([`VerifiedAbsent::of`]),
-/// when the image becomes a negative candidate.
+/// when the image becomes a negative candidate: the numbers, once all are read
+/// ([`VerifiedAbsent::seal`]), in a vector sorted by id, searched from where the last lookup
+/// ended. The images come in id order within a bbox file, so each lookup takes a step or a few
+/// through memory read in order, where a hash map missed the cache for every image.
 #[derive(Default)]
 struct VerifiedAbsent {
     hex: FastMap<u64, Vec<ClassId>>,
     other: FastMap<String, Vec<ClassId>>,
+    /// `hex` sorted by id, once sealed.
+    sorted: Vec<(u64, Vec<ClassId>)>,
+    /// Where in `sorted` the last lookup ended: the first entry not below its id.
+    cursor: std::cell::Cell<usize>,
 }
+
+/// Entries [`VerifiedAbsent::of`] steps through one by one before it searches the rest.
+const ABSENT_STEPS: usize = 8;
 
 impl VerifiedAbsent {
     fn hex_id(image: &str) -> Option<u64> {
@@ -426,6 +437,7 @@ impl VerifiedAbsent {
             .then(|| u64::from_str_radix(image, 16).ok())
             .flatten()
     }
+    /// Adds `class` to the classes of `image` (before [`VerifiedAbsent::seal`]).
     fn insert(&mut self, image: &str, class: ClassId) {
         let classes = match Self::hex_id(image) {
             Some(n) => self.hex.entry(n).or_default(),
@@ -435,16 +447,40 @@ impl VerifiedAbsent {
             classes.push(class);
         }
     }
-    /// The classes verified absent in `image` (empty when none), in the order first read.
+    /// Ends the reading: the hex ids move to the sorted vector [`VerifiedAbsent::of`] searches.
+    fn seal(&mut self) {
+        self.sorted.extend(self.hex.drain());
+        self.sorted.sort_unstable_by_key(|(id, _)| *id);
+        self.cursor.set(0);
+    }
+    /// The classes verified absent in `image` (empty when none), in the order first read (after
+    /// [`VerifiedAbsent::seal`]).
     fn of(&self, image: &str) -> &[ClassId] {
-        let classes = match Self::hex_id(image) {
-            Some(n) => self.hex.get(&n),
-            None => self.other.get(image),
+        let Some(n) = Self::hex_id(image) else {
+            return self.other.get(image).map_or(&[], Vec::as_slice);
         };
-        classes.map_or(&[], Vec::as_slice)
+        let sorted = &self.sorted;
+        let mut at = self.cursor.get().min(sorted.len());
+        if at > 0 && sorted[at - 1].0 >= n {
+            // Before the last lookup's id (a new file): searched from the start.
+            at = sorted.partition_point(|(id, _)| *id < n);
+        } else {
+            let steps_end = (at + ABSENT_STEPS).min(sorted.len());
+            while at < steps_end && sorted[at].0 < n {
+                at += 1;
+            }
+            if at == steps_end {
+                at += sorted[at..].partition_point(|(id, _)| *id < n);
+            }
+        }
+        self.cursor.set(at);
+        match sorted.get(at) {
+            Some((id, classes)) if *id == n => classes,
+            _ => &[],
+        }
     }
     fn is_empty(&self) -> bool {
-        self.hex.is_empty() && self.other.is_empty()
+        self.hex.is_empty() && self.other.is_empty() && self.sorted.is_empty()
     }
 }
 
@@ -1289,6 +1325,7 @@ mod tests {
         v.insert("0000255c72bb4258", 1);
         v.insert("0000255c72bb4258", 3);
         v.insert("not-hex", 2);
+        v.seal();
         assert_eq!(v.of("0000255c72bb4258"), [3, 1]);
         assert_eq!(v.of("not-hex"), [2]);
         assert_eq!(v.of("00006a76b9602ae8"), [] as [ClassId; 0]);
@@ -1297,5 +1334,34 @@ mod tests {
         assert_eq!(v.of("0000255C72BB4258"), [5]);
         assert_eq!(v.of("0000255c72bb4258"), [3, 1]);
         assert!(!v.is_empty());
+    }
+
+    #[test]
+    fn verified_absent_lookups_in_any_order_find_what_a_map_finds() {
+        // 40 images, every third with labels; looked up in id order (steps and searches past
+        // ABSENT_STEPS), then again from the start (a second file), then at random.
+        let id = |i: u64| format!("{:016x}", 0x0000_255c_72bb_0000 + i * 977);
+        let mut v = VerifiedAbsent::default();
+        let mut map: HashMap<String, Vec<ClassId>> = HashMap::new();
+        for i in (0..40).step_by(3) {
+            for class in [i as ClassId % 5, 7] {
+                v.insert(&id(i), class);
+                map.entry(id(i)).or_default().push(class);
+            }
+        }
+        v.seal();
+        let mut order: Vec<u64> = (0..40).chain(0..40).collect();
+        let mut state = 12345u64;
+        for _ in 0..200 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            order.push((state >> 33) % 45);
+        }
+        order.extend((0..40).step_by(11));
+        for i in order {
+            let expected = map.get(&id(i)).map_or(&[][..], Vec::as_slice);
+            assert_eq!(v.of(&id(i)), expected, "image {i}");
+        }
     }
 }
