@@ -1435,12 +1435,7 @@ mod tests {
         );
     }
 
-    /// The last path of each kind is passed over without its slot among the recent ones (as
-    /// when another path took that slot), with the paths out of order (so not by the order
-    /// check, which passes over the last row's path again): an image's path in a text of its own
-    /// is taken once when named again, also with another kind's path between, and again once
-    /// the kind has named another path (one that begins with it among them); an audio path
-    /// named first without an origin and then with one keeps its first row.
+    /// The media a record's source says an earlier record named are not taken; the others are.
     #[test]
     fn media_named_before_are_passed_over() {
         let mut catalog = MediaCatalog::default();
@@ -1457,6 +1452,8 @@ mod tests {
         assert_eq!(rows[0].0, b"audioset/audios/x.wav");
     }
 
+    /// A text equal by address to the last of its kind is passed over (the recent paths
+    /// forgotten), its first row kept, and the catalog holds a count of it.
     #[test]
     fn the_last_text_of_a_kind_is_passed_over_by_address_and_held() {
         let mut catalog = MediaCatalog::default();
@@ -1486,6 +1483,12 @@ mod tests {
         );
     }
 
+    /// The last path of each kind is passed over without its slot among the recent ones (as
+    /// when another path took that slot), with the paths out of order (so not by the order
+    /// check, which passes over the last row's path again): an image's path in a text of its own
+    /// is taken once when named again, also with another kind's path between, and again once
+    /// the kind has named another path (one that begins with it among them); an audio path
+    /// named first without an origin and then with one keeps its first row.
     #[test]
     fn the_last_path_of_each_kind_is_taken_once() {
         let mut catalog = MediaCatalog::default();
