@@ -125,7 +125,8 @@ pub struct MediaCatalog {
     /// bytes, was taken and is passed over before it is hashed, without a look into `recent`.
     /// The address is compared first: the text's bytes share a cache line with its reference
     /// count, which the thread that built the record has just written, and reading them on
-    /// this thread waited for that line (most of this function's time in a build).
+    /// this thread waited for that line (most of this function's time in a build). The count
+    /// held is taken only for a path past the address checks, not for each repeat.
     last_taken: [Option<Text>; 3],
     /// Where and from what size runs are spilled; `None`: all in memory.
     spill_to: Option<(std::path::PathBuf, usize)>,
@@ -385,8 +386,8 @@ impl MediaCatalog {
     }
 
     /// [`MediaCatalog::add`] but for the media its source says an earlier record named with the
-    /// same origin (`named`): their rows came with that record, and they are passed over
-    /// without reading their paths.
+    /// same origin (`named`): their rows came with that record or one before it, and they are
+    /// passed over without reading their paths.
     ///
     /// Errors: a scratch run cannot be written (with the output directory's path).
     pub fn add_except(&mut self, media: &Media, named: NamedBefore) -> Result<()> {

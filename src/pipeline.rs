@@ -408,6 +408,8 @@ impl Sink for Planner<'_> {
     fn record(&mut self, record: Record, origin: Origin) -> Result<()> {
         let task = record.target.task();
         let key = (record.split, task, record.source);
+        // Every record read, first of all (whatever shard, partition or media check it meets
+        // after): the media its source marks as named before were named by a record added here.
         self.media.add_except(&record.media, origin.named_before)?;
         if self.track_groups {
             for group in &record.groups {

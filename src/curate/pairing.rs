@@ -440,7 +440,10 @@ impl VerifiedAbsent {
     /// Adds `class` to the classes of `image` (before [`VerifiedAbsent::seal`]).
     fn insert(&mut self, image: &str, class: ClassId) {
         let classes = match Self::hex_id(image) {
-            Some(n) => self.hex.entry(n).or_default(),
+            Some(n) => {
+                debug_assert!(self.sorted.is_empty(), "a hex id's labels added after seal");
+                self.hex.entry(n).or_default()
+            }
             None => self.other.entry(image.to_string()).or_default(),
         };
         if !classes.contains(&class) {
@@ -449,13 +452,15 @@ impl VerifiedAbsent {
     }
     /// Ends the reading: the hex ids move to the sorted vector [`VerifiedAbsent::of`] searches.
     fn seal(&mut self) {
-        self.sorted.extend(self.hex.drain());
+        // Taken, not drained: the emptied map's table is freed.
+        self.sorted.extend(std::mem::take(&mut self.hex));
         self.sorted.sort_unstable_by_key(|(id, _)| *id);
         self.cursor.set(0);
     }
     /// The classes verified absent in `image` (empty when none), in the order first read (after
     /// [`VerifiedAbsent::seal`]).
     fn of(&self, image: &str) -> &[ClassId] {
+        debug_assert!(self.hex.is_empty(), "verified-absent labels looked up before seal");
         let Some(n) = Self::hex_id(image) else {
             return self.other.get(image).map_or(&[], Vec::as_slice);
         };
@@ -614,8 +619,8 @@ struct Planned {
     claim: Claim,
     /// Native units it stands for: the group's boxes for the main record, 0 for AVFC.
     units: u64,
-    /// Whether a record planned before it (this batch or an earlier one) shows its image
-    /// (`shown_image` none: its own) or plays its clip ([`mark_named`]).
+    /// Whether a record planned before it shows its own image (in this batch: `shown_image` none)
+    /// or plays its clip (in this batch or an earlier one) ([`mark_named`]).
     named_before: NamedBefore,
 }
 

@@ -235,8 +235,8 @@ impl<'a> Collector<'a> {
 
     /// [`Collector::emit`], saying which of the record's media an earlier record of this source
     /// named already with the same origin (`named_before`), for the build's media catalog to pass
-    /// over. Only for a source whose records [`Collector::guard_ambiguity`] does not judge (that
-    /// earlier record might have been refused): the curated rows.
+    /// over. Only for a source whose records [`Collector::guard_ambiguity`] does not judge, so
+    /// that every earlier record reached the sink: the curated rows.
     pub fn emit_named(
         &mut self,
         record: Record,
@@ -245,6 +245,10 @@ impl<'a> Collector<'a> {
         units: u64,
         named_before: NamedBefore,
     ) -> Result<()> {
+        debug_assert!(
+            self.asked.is_none() || named_before == NamedBefore::default(),
+            "media marked as named before by a source whose records may be refused"
+        );
         if let Some(asked) = &mut self.asked {
             if let Some((question, answer)) = crate::tasks::question_and_answer(&record.target, record.referring) {
                 use std::hash::BuildHasher;
