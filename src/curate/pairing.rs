@@ -172,15 +172,16 @@ struct ClipClasses {
 }
 
 impl ClipClasses {
-    /// The classes of `clips`, in clip order.
-    fn new(clips: &[Clip]) -> Self {
+    /// The classes of `clips`, in clip order, moved out of them (each clip's `classes` is left
+    /// empty: the table is their one copy).
+    fn take_from(clips: &mut [Clip]) -> Self {
         let mut table = ClipClasses {
             starts: Vec::with_capacity(clips.len() + 1),
             classes: Vec::new(),
         };
         table.starts.push(0);
         for clip in clips {
-            table.classes.extend_from_slice(&clip.classes);
+            table.classes.append(&mut clip.classes);
             table
                 .starts
                 .push(u32::try_from(table.classes.len()).expect("fewer than 2^32 clip classes"));
@@ -201,7 +202,8 @@ struct Clip {
     youtube_id: String,
     /// Start of the 10 s clip in the YouTube video, seconds.
     start: f64,
-    /// Mapped classes (weak labels, or the classes of its events).
+    /// Mapped classes (weak labels, or the classes of its events) while the audio side is read;
+    /// then moved into the [`ClipClasses`] table, empty here.
     classes: Vec<ClassId>,
     /// AudioSet Strong: merged events per class.
     events: Vec<(ClassId, Vec<Segment>)>,
@@ -283,10 +285,11 @@ pub fn read_curated(
 
     // Audio side.
     let mut clips = read_clips(side, &audio_files, &classes, curation.test_fraction, options, out)?;
+    let clip_classes = ClipClasses::take_from(&mut clips);
     let mut pools: FastMap<(ClassId, Split), Vec<u32>> = FastMap::default();
     for (i, clip) in clips.iter().enumerate() {
         if let Some(split) = clip.split {
-            for c in &clip.classes {
+            for c in clip_classes.of(i as u32) {
                 pools.entry((*c, split)).or_default().push(i as u32);
             }
         }
@@ -300,7 +303,6 @@ pub fn read_curated(
         pool_classes[split_index(*split)].push(*class);
     }
     pool_classes.iter_mut().for_each(|classes| classes.sort_unstable());
-    let clip_classes = ClipClasses::new(&clips);
     let clip_media: Vec<ClipMedia> = clips
         .iter()
         .map(|clip| ClipMedia {
@@ -1222,7 +1224,9 @@ mod tests {
             split: Some(Split::Train),
             drawn: false,
         };
-        let table = ClipClasses::new(&[clip(vec![3, 1]), clip(vec![]), clip(vec![2])]);
+        let mut clips = [clip(vec![3, 1]), clip(vec![]), clip(vec![2])];
+        let table = ClipClasses::take_from(&mut clips);
+        assert!(clips.iter().all(|clip| clip.classes.is_empty()));
         assert_eq!(table.of(0), [3, 1]);
         assert_eq!(table.of(1), [] as [ClassId; 0]);
         assert_eq!(table.of(2), [2]);
