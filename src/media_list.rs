@@ -1449,8 +1449,13 @@ mod tests {
         };
         catalog.add_except(&media, named).unwrap();
         let rows = catalog.sorted();
-        assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].0, b"audioset/audios/x.wav");
+        assert_eq!(
+            rows,
+            [(
+                &b"audioset/audios/x.wav"[..],
+                &b"audioset/audios/x.wav,audio,audioset,,,,,,\n"[..]
+            )]
+        );
     }
 
     /// A text equal by address to the last of its kind is passed over (the recent paths
